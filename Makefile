@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine:
+#   make demo   start the demo clinic at http://127.0.0.1:8000 (embedded SQLite, logins printed)
+#   make test   lint, then the whole suite on SQLite and on PostgreSQL (127.0.0.1:5432)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PG_URL ?= postgres://postgres@127.0.0.1:5432/autologic
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: help demo test tools chromium lint test-sqlite test-postgres postgres bench messages
+
+help:
+	@echo "make demo   start the demo clinic (SQLite) at http://127.0.0.1:8000"
+	@echo "make test   lint + tests on SQLite and PostgreSQL"
+
+tools:  ## uv and the locked virtual environment
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+chromium:  ## Debian's Chromium for the browser tests (Playwright never downloads a browser)
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+postgres:  ## start the local PostgreSQL cluster when it is down
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { command -v pg_ctlcluster >/dev/null && $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not come up at 127.0.0.1:5432"; exit 1
+
+demo: tools
+	AUTOLOGIC_MODE=demo $(UV) run autologic demo
+
+lint: tools
+	$(UV) run ruff check src tests bench
+	$(UV) run mypy
+	$(UV) run lint-imports
+	DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemigrations --check --dry-run
+	@for po in src/autologic/locale/*/LC_MESSAGES/django.po; do msgfmt --check -o /dev/null $$po || exit 1; done
+
+test-sqlite: tools chromium
+	env -u DATABASE_URL $(UV) run pytest -q $(PYTEST_ARGS)
+
+test-postgres: tools chromium postgres
+	DATABASE_URL=$(PG_URL) $(UV) run pytest -q --create-db $(PYTEST_ARGS)
+
+test: lint test-sqlite test-postgres
+
+messages: tools  ## refresh the translation catalogues and compile them
+	cd src/autologic && DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemessages -l de -l es -l fa
+	cd src/autologic && DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin compilemessages
+
+bench: tools postgres
+	$(UV) run python bench/patient_search.py

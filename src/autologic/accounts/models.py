@@ -1,0 +1,75 @@
+"""Sites (clinics) and staff users."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from autologic.accounts.roles import Role
+from autologic.common.domain.calendars import Calendar
+
+ROLE_CHOICES = [
+    (Role.PHYSICIAN.value, _("Physician")),
+    (Role.NURSE.value, _("Nurse")),
+    (Role.LAB_TECHNICIAN.value, _("Lab technician")),
+    (Role.COORDINATOR.value, _("Coordinator")),
+    (Role.BILLING.value, _("Billing")),
+    (Role.MANAGER.value, _("Clinic manager")),
+    (Role.ADMINISTRATOR.value, _("Administrator")),
+]
+CALENDAR_CHOICES = [
+    (Calendar.GREGORIAN.value, _("Gregorian")),
+    (Calendar.JALALI.value, _("Jalali")),
+]
+
+
+class Site(models.Model):
+    """A clinic: every clinical row belongs to one."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    calendar = models.CharField(
+        _("calendar"),
+        max_length=16,
+        choices=CALENDAR_CHOICES,
+        default=Calendar.GREGORIAN.value,
+    )
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code."))],
+    )
+    languages = models.JSONField(_("languages"), default=list)
+    default_language = models.CharField(_("default language"), max_length=8, default="en")
+    mrn_prefix = models.CharField(_("MRN prefix"), max_length=6, default="P")
+    mrn_sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff member, with one role at one site."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, related_name="staff", verbose_name=_("site")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=ROLE_CHOICES)
+    preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True)
+
+    @property
+    def printed_name(self) -> str:
+        """The name shown on signatures and audit entries."""
+        return self.get_full_name() or self.username
+
+    @property
+    def role_label(self) -> str:
+        """The role's display name."""
+        return str(dict(self._meta.get_field("role").flatchoices).get(self.role, self.role))

@@ -1,0 +1,85 @@
+"""The role matrix: which role may reach which URL, in one place.
+
+``RoleAccessMiddleware`` enforces it for every request, and the role-matrix test walks every URL
+pattern against it.  A URL name missing from ``ACCESS`` is refused to everyone (deny by default).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Staff roles. A user holds exactly one role at one site."""
+
+    PHYSICIAN = "physician"
+    NURSE = "nurse"
+    LAB_TECHNICIAN = "lab_technician"
+    COORDINATOR = "coordinator"
+    BILLING = "billing"
+    MANAGER = "manager"
+    ADMINISTRATOR = "administrator"
+
+
+class Gate(StrEnum):
+    """Access levels that are not a set of roles."""
+
+    PUBLIC = "public"  # no login at all: health, login, language choice
+    PASSWORD_ONLY = "password_only"  # password given, second factor still pending
+
+
+Rule = frozenset[Role] | Gate
+MethodRules = dict[str, Rule]
+
+ALL_STAFF: frozenset[Role] = frozenset(Role)
+CLINICAL = frozenset({Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
+CHART_READERS = CLINICAL | {Role.BILLING, Role.MANAGER}
+PATIENT_FINDERS = CHART_READERS | {Role.LAB_TECHNICIAN}
+AUDITORS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+ADMINS = frozenset({Role.ADMINISTRATOR})
+
+ACCESS: dict[str, Rule | MethodRules] = {
+    "health": Gate.PUBLIC,
+    "set_language": Gate.PUBLIC,
+    "accounts:login": Gate.PUBLIC,
+    "accounts:otp_verify": Gate.PASSWORD_ONLY,
+    "accounts:otp_setup": Gate.PASSWORD_ONLY,
+    "accounts:logout": Gate.PASSWORD_ONLY,
+    "dashboard:home": ALL_STAFF,
+    "accounts:profile": ALL_STAFF,
+    "accounts:staff_list": ADMINS,
+    "accounts:staff_create": ADMINS,
+    "accounts:staff_reset_otp": ADMINS,
+    "accounts:site_settings": ADMINS,
+    "audit:log": AUDITORS,
+    "audit:verify": AUDITORS,
+    "patients:list": PATIENT_FINDERS,
+    "patients:create": CLINICAL,
+    "patients:detail": CHART_READERS,
+    "patients:edit": CLINICAL,
+    "patients:consent_add": CLINICAL,
+    "api:api-root": ALL_STAFF,
+    "api:openapi-json": ALL_STAFF,
+    "api:openapi-view": ALL_STAFF,
+    "api:patients": {"GET": PATIENT_FINDERS, "POST": CLINICAL},
+    "api:patient": {"GET": CHART_READERS, "PATCH": CLINICAL},
+}
+
+
+def rule_for(view_name: str, method: str) -> Rule | None:
+    """Return the rule guarding a URL name for an HTTP method, or None when nothing allows it."""
+    rule = ACCESS.get(view_name)
+    if isinstance(rule, dict):
+        if method in {"HEAD", "OPTIONS"}:
+            method = "GET"
+        return rule.get(method)
+    return rule
+
+
+def allows(rule: Rule | None, role: str | None) -> bool:
+    """Say whether a signed-in, second-factor-verified user with ``role`` passes ``rule``."""
+    if rule is None:
+        return False
+    if isinstance(rule, Gate):
+        return True
+    return role in rule

@@ -1,0 +1,132 @@
+"""The hash chain of the audit trail: canonical form, row hash, and chain verification.
+
+Each event's hash is SHA-256 over a canonical JSON serialisation of its fields plus the previous
+event's hash, so altering, deleting or inserting any row breaks every hash after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+ALGORITHM = "sha256-canonical-json-v1"
+
+
+class SignatureMeaning(StrEnum):
+    """What a signer declares by signing (21 CFR 11.50(a)(3))."""
+
+    AUTHORED = "authored"
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+    RELEASED = "released"
+    ADMINISTERED = "administered"
+
+
+@dataclass(frozen=True)
+class EventFields:
+    """The hashed content of one audit event."""
+
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_name: str
+    site_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    changes: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = GENESIS_HASH
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of verifying a chain: intact, or the first broken sequence number and why."""
+
+    ok: bool
+    count: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+    head_hash: str = GENESIS_HASH
+
+
+def jsonable(value: Any) -> Any:
+    """Turn a field value into the JSON form the audit trail stores (dates as ISO text)."""
+    if isinstance(value, datetime):
+        return canonical_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def canonical_time(moment: datetime) -> str:
+    """Write an aware datetime as UTC ISO 8601 with microseconds and a Z."""
+    if moment.tzinfo is None:
+        raise ValueError("audit times must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Return {field: [before, after]} for every field whose JSON value changed.
+
+    An empty string and a missing value both mean "no value", so that pair is no change.
+    """
+    changed: dict[str, list[Any]] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = jsonable(before.get(key)), jsonable(after.get(key))
+        if old != new and not (old in (None, "") and new in (None, "")):
+            changed[key] = [old, new]
+    return changed
+
+
+def canonical_bytes(event: EventFields) -> bytes:
+    """Serialise an event canonically: sorted keys, no spaces, UTF-8, UTC microsecond time."""
+    body = {
+        "alg": ALGORITHM,
+        "seq": event.seq,
+        "occurred_at": canonical_time(event.occurred_at),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "site_id": event.site_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "changes": jsonable(event.changes),
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(event: EventFields) -> str:
+    """Return the hex SHA-256 of an event's canonical form."""
+    return hashlib.sha256(canonical_bytes(event)).hexdigest()
+
+
+def verify_chain(rows: Iterable[tuple[EventFields, str]]) -> ChainReport:
+    """Walk (fields, stored hash) pairs in sequence order and report the first break."""
+    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
+    for fields, stored in rows:
+        count += 1
+        if fields.seq != expected_seq:
+            where = min(fields.seq, expected_seq)
+            return ChainReport(False, count, where, f"sequence gap: expected {expected_seq}")
+        if fields.prev_hash != expected_prev:
+            return ChainReport(False, count, fields.seq, "previous-hash link does not match")
+        if event_hash(fields) != stored:
+            return ChainReport(False, count, fields.seq, "row content does not match its hash")
+        expected_prev, expected_seq = stored, expected_seq + 1
+    return ChainReport(True, count, head_hash=expected_prev)

@@ -1,0 +1,57 @@
+"""Read side of the audit trail: history of one record, the site log, and chain verification."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from autologic.audit.domain import ChainReport, EventFields, verify_chain
+from autologic.audit.models import AuditEvent, Signature
+
+_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "site_id",
+    "action",
+    "object_type",
+    "object_id",
+    "changes",
+    "prev_hash",
+    "hash",
+)
+
+
+def history(object_type: str, object_id: object, limit: int = 50) -> list[AuditEvent]:
+    """Return the newest events about one record."""
+    return list(
+        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
+            "-seq"
+        )[:limit]
+    )
+
+
+def site_log(site_id: int | None, *, action: str = "", limit: int = 200) -> QuerySet[AuditEvent]:
+    """Return the newest events of one site, optionally filtered by action prefix."""
+    qs = AuditEvent.objects.filter(site_id=site_id).order_by("-seq")
+    if action:
+        qs = qs.filter(action__startswith=action)
+    return qs[:limit]
+
+
+def signatures_for(object_type: str, object_id: object) -> list[Signature]:
+    """Return the signatures bound to one record, oldest first."""
+    return list(Signature.objects.filter(object_type=object_type, object_id=str(object_id)))
+
+
+def _rows() -> Iterator[tuple[EventFields, str]]:
+    for row in AuditEvent.objects.order_by("seq").values_list(*_FIELDS).iterator(chunk_size=5000):
+        *values, stored = row
+        yield EventFields(*values), stored
+
+
+def verify() -> ChainReport:
+    """Recompute the whole chain from the database and report the first break."""
+    return verify_chain(_rows())

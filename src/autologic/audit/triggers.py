@@ -1,0 +1,45 @@
+"""Database triggers that make the audit tables append-only, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+APPEND_ONLY_TABLES = ("audit_event", "audit_signature")
+
+
+def _sqlite_create(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {verb} refused'); END"
+        for verb in ("UPDATE", "DELETE")
+    ]
+
+
+def _postgres_create(table: str) -> list[str]:
+    return [
+        "CREATE OR REPLACE FUNCTION autologic_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END; "
+        "$$ LANGUAGE plpgsql",
+        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION autologic_append_only()",
+    ]
+
+
+def install(connection: Any) -> None:
+    """Create the append-only triggers on every audit table (idempotent)."""
+    with connection.cursor() as cursor:
+        for table in APPEND_ONLY_TABLES:
+            create = _postgres_create if connection.vendor == "postgresql" else _sqlite_create
+            for sql in create(table):
+                cursor.execute(sql)
+
+
+def drop(connection: Any) -> None:
+    """Remove the triggers: what an attacker with database access, or a test teardown, does."""
+    with connection.cursor() as cursor:
+        for table in APPEND_ONLY_TABLES:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            else:
+                for verb in ("update", "delete"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")

@@ -1,0 +1,40 @@
+"""The `autologic` command: a thin front over Django's management commands.
+
+autologic demo                 migrate, seed the demo clinic, print logins, serve on :8000
+autologic serve [--bind ADDR]  serve with gunicorn
+autologic migrate              apply database migrations
+autologic seed-demo            create or top up the demo clinic (idempotent)
+autologic createstaff ...      add a staff member (and the clinic, with --site-name)
+autologic audit verify         recompute the audit hash chain; exit 1 at the first break
+autologic otp-code USER        current authenticator code of a demo user (demo mode only)
+autologic manage ARGS...       any other Django management command
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"seed-demo": "seed_demo", "otp-code": "otp_code"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one Autologic command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return
+    command, rest = args[0], args[1:]
+    if command in {"demo", "seed-demo", "otp-code"}:
+        os.environ.setdefault("AUTOLOGIC_MODE", "demo")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autologic.settings")
+    from django.core.management import execute_from_command_line
+
+    if command == "manage":
+        execute_from_command_line(["autologic", *rest])
+        return
+    execute_from_command_line(["autologic", ALIASES.get(command, command), *rest])
+
+
+if __name__ == "__main__":
+    main()

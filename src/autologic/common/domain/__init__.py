@@ -1,0 +1,1 @@
+"""Pure shared value types: errors, clocks and calendars. No Django import."""

@@ -1,0 +1,32 @@
+"""One error type for rules that refuse an operation; views map it once."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class DomainError(Exception):
+    """A refused operation: a stable code, a human message and optional field-level data."""
+
+    code: str
+    message: str
+    field: str | None = None
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PermissionRefused(DomainError):
+    """The actor may not do this."""
+
+
+class ValidationFailed(DomainError):
+    """An input value breaks a rule; ``field`` names it."""
+
+
+class ConflictError(DomainError):
+    """Someone else changed the record first."""

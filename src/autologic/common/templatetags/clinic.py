@@ -1,0 +1,89 @@
+"""Show dates and times in the clinic's time zone and calendar (Gregorian or Jalali)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from autologic.accounts.roles import allows, rule_for
+from autologic.common import clock
+from autologic.common.domain.calendars import Calendar, age_on, format_date, format_datetime
+
+register = template.Library()
+
+
+def _site(context: template.Context) -> Any:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return getattr(user, "site", None) if user is not None and user.is_authenticated else None
+
+
+def _calendar(site: Any) -> Calendar:
+    return Calendar(site.calendar) if site is not None else Calendar.GREGORIAN
+
+
+@register.simple_tag(takes_context=True)
+def clinic_date(context: template.Context, value: date | None) -> SafeString | str:
+    """A date in the clinic's calendar, isolated left-to-right so RTL text keeps its order."""
+    if value is None:
+        return "—"
+    text = format_date(value, _calendar(_site(context)), get_language() or "en")
+    return format_html('<bdi dir="ltr">{}</bdi>', text)
+
+
+@register.simple_tag(takes_context=True)
+def clinic_datetime(context: template.Context, value: datetime | None) -> SafeString | str:
+    """A UTC datetime shown in the clinic's time zone and calendar."""
+    if value is None:
+        return "—"
+    site = _site(context)
+    local = value.astimezone(ZoneInfo(site.time_zone if site else "UTC"))
+    text = format_datetime(local, _calendar(site), get_language() or "en")
+    return format_html('<bdi dir="ltr">{}</bdi>', text)
+
+
+@register.simple_tag(takes_context=True)
+def age(context: template.Context, born: date) -> int:
+    """Whole years of age today, in the clinic's time zone."""
+    site = _site(context)
+    return age_on(born, clock.local_today(site.time_zone if site else "UTC"))
+
+
+@register.simple_tag(takes_context=True)
+def may(context: template.Context, url_name: str, method: str = "GET") -> bool:
+    """Say whether the current user's role reaches a URL (to hide buttons they cannot use)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return allows(rule_for(url_name, method), user.role)
+
+
+@register.filter
+def change_list(changes: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Turn an audit event's changes into rows of field, before and after."""
+    rows = []
+    for field, value in (changes or {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            rows.append({"field": field, "before": value[0], "after": value[1]})
+        else:
+            rows.append({"field": field, "before": None, "after": value})
+    return rows
+
+
+@register.filter
+def getfield(form: Any, name: str) -> Any:
+    """Look up a bound field by name (for forms laid out in a chosen order)."""
+    return form[name]
+
+
+@register.filter
+def getitem(mapping: dict[str, Any], key: object) -> Any:
+    """Look up a dict entry by a key given as any type (ids arrive as ints, keys are text)."""
+    return (mapping or {}).get(str(key), [])

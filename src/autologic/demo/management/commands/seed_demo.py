@@ -1,0 +1,105 @@
+"""`autologic seed-demo`: create the demo clinics, staff and patients; safe to run again."""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from autologic.accounts import actions as accounts
+from autologic.accounts.models import Site, User
+from autologic.demo import data
+from autologic.patients import actions as patients
+from autologic.patients.models import Patient
+
+
+class Command(BaseCommand):
+    help = "Seed the demo clinics (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.MODE not in {"demo", "test"}:
+            raise CommandError("seed-demo refuses to run outside demo or test mode.")
+        sites = {spec["code"]: self._site(spec) for spec in data.SITES}
+        staff = {row[0]: self._staff(sites[row[1]], *row) for row in data.STAFF}
+        for code, count in data.PATIENTS_PER_SITE.items():
+            self._patients(sites[code], count, staff)
+        self._print_logins()
+
+    def _site(self, spec: dict[str, Any]) -> Site:
+        site = Site.objects.filter(code=spec["code"]).first()
+        if site is None:
+            fields = {k: v for k, v in spec.items() if k != "code"}
+            site = accounts.create_site(code=spec["code"], data=fields)
+        return site
+
+    def _staff(
+        self, site: Site, username: str, _site: str, role: str, given: str, family: str, secret: str
+    ) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = accounts.create_staff(
+                site=site,
+                data={
+                    "username": username,
+                    "first_name": given,
+                    "last_name": family,
+                    "email": f"{username}@demo.autologic.invalid",
+                    "role": role,
+                },
+                password=data.DEMO_PASSWORD,
+            )
+            user.preferred_language = site.default_language
+            user.save(update_fields=["preferred_language"])
+        if not TOTPDevice.objects.filter(user=user).exists():
+            key = base64.b32decode(secret).hex()
+            TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
+        return user
+
+    def _patients(self, site: Site, count: int, staff: dict[str, User]) -> None:
+        existing = Patient.objects.filter(site=site).count()
+        rng = random.Random(f"autologic-demo-{site.code}")  # same patients on every machine
+        names = data.NAMES[site.code]
+        registrar = next(
+            u for u in staff.values() if u.site_id == site.pk and u.role == "coordinator"
+        )
+        for index in range(count):
+            sex = rng.choice(["female", "male"])
+            given = rng.choice(names[sex])
+            family = rng.choice(names["family"])
+            born = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 365 * 50))
+            if index < existing:
+                continue
+            patients.create_patient(
+                site=site,
+                data={
+                    "mrn": "",
+                    "family_name": family,
+                    "given_name": given,
+                    "date_of_birth": born,
+                    "sex": sex,
+                    "phone": f"+49 211 {rng.randrange(1000000, 9999999)}"
+                    if site.code == "dus"
+                    else f"+98 21 {rng.randrange(10000000, 99999999)}",
+                    "email": "",
+                    "address": "",
+                    "preferred_language": rng.choice(names["languages"]),
+                },
+                by=registrar,
+            )
+
+    def _print_logins(self) -> None:
+        self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})\n")
+        self.stdout.write(
+            f"  {'username':<14} {'role':<15} {'clinic':<5} authenticator key (base32)\n"
+        )
+        for username, site, role, *_names, secret in data.STAFF:
+            self.stdout.write(f"  {username:<14} {role:<15} {site:<5} {secret}\n")
+        self.stdout.write(
+            "Add a key to any authenticator app, or print the current code with:\n"
+            "  uv run autologic otp-code physician\n"
+        )

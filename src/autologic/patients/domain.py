@@ -1,0 +1,82 @@
+"""Patient rules: name normalisation for search, MRN shape, birth-date sanity, query parsing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from autologic.common.domain.calendars import Calendar, parse_date
+from autologic.common.domain.errors import ValidationFailed
+
+MRN_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
+MAX_AGE_YEARS = 130
+# Arabic-script letters that Persian keyboards and older systems mix up.
+# Turkish dotless i has no decomposition, so "Yılmaz" would never match "yilmaz" without this.
+_PERSIAN_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\u200c": " ", "ı": "i"})
+
+
+def normalise_name(text: str) -> str:
+    """Fold a name for search: lower case, no accents, Persian letter variants unified."""
+    folded = unicodedata.normalize("NFKD", text.translate(_PERSIAN_FOLD))
+    stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().replace("ß", "ss").split())
+
+
+def name_key(family_name: str, given_name: str) -> str:
+    """The stored search key of a patient's name: family name first."""
+    return normalise_name(f"{family_name} {given_name}")
+
+
+def normalise_mrn(text: str) -> str:
+    """Upper-case and strip an MRN, then check its shape."""
+    mrn = text.strip().upper()
+    if not MRN_PATTERN.match(mrn):
+        raise ValidationFailed(
+            "invalid_mrn",
+            "An MRN has 1 to 20 letters, digits or dashes and starts with a letter or digit.",
+            "mrn",
+        )
+    return mrn
+
+
+def check_birth_date(born: date, today: date) -> date:
+    """Refuse birth dates in the future or implausibly long ago."""
+    if born > today:
+        raise ValidationFailed(
+            "birth_date_future", "The date of birth is in the future.", "date_of_birth"
+        )
+    if today.year - born.year > MAX_AGE_YEARS:
+        raise ValidationFailed(
+            "birth_date_too_old",
+            f"The date of birth is more than {MAX_AGE_YEARS} years ago.",
+            "date_of_birth",
+        )
+    return born
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a search box entry means: a birth date, an MRN, or name fragments."""
+
+    kind: str  # "date", "mrn", "name" or "empty"
+    birth_date: date | None = None
+    mrn: str = ""
+    tokens: tuple[str, ...] = ()
+
+
+def parse_search(text: str, calendar: Calendar) -> SearchQuery:
+    """Classify a search entry: dates match birth dates, digit-bearing words match MRNs."""
+    raw = text.strip()
+    if not raw:
+        return SearchQuery("empty")
+    if re.fullmatch(r"[\d۰-۹٠-٩]{1,4}[-/.][\d۰-۹٠-٩]{1,2}[-/.][\d۰-۹٠-٩]{1,4}", raw):
+        try:
+            return SearchQuery("date", birth_date=parse_date(raw, calendar))
+        except ValidationFailed:
+            pass
+    if " " not in raw and any(ch.isdigit() for ch in raw) and len(raw) <= 20:
+        return SearchQuery("mrn", mrn=raw.upper())
+    tokens = tuple(t for t in normalise_name(raw).split() if t)
+    return SearchQuery("name", tokens=tokens) if tokens else SearchQuery("empty")

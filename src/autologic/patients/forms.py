@@ -1,0 +1,102 @@
+"""Patient and consent forms; rules come from the patients domain."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from autologic.accounts.models import Site
+from autologic.common.domain.calendars import Calendar
+from autologic.common.domain.errors import DomainError
+from autologic.common.forms import ClinicDateField, SignatureFields
+from autologic.patients.domain import check_birth_date, normalise_mrn
+from autologic.patients.models import CONSENT_KINDS, SEX_CHOICES, SIGNER_RELATIONS
+
+
+class PatientForm(forms.Form):
+    """Demographics and contact details."""
+
+    mrn = forms.CharField(
+        label=_("MRN"),
+        max_length=20,
+        required=False,
+        help_text=_("Leave empty to assign the next number."),
+    )
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    date_of_birth = ClinicDateField(label=_("Date of birth"))
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *SEX_CHOICES])
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, site: Site, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["date_of_birth"] = ClinicDateField(
+            label=_("Date of birth"), calendar=Calendar(site.calendar)
+        )
+        self.fields["preferred_language"].initial = site.default_language
+        self.order_fields(list(PatientForm.base_fields))
+
+    def clean_mrn(self) -> str:
+        """Upper-case and validate the MRN, if one was typed."""
+        value = self.cleaned_data.get("mrn", "")
+        if not value:
+            return ""
+        try:
+            return normalise_mrn(value)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_family_name(self) -> str:
+        """Trim the family name."""
+        return " ".join(self.cleaned_data["family_name"].split())
+
+    def clean_given_name(self) -> str:
+        """Trim the given name."""
+        return " ".join(self.cleaned_data["given_name"].split())
+
+    def clean_date_of_birth(self) -> date:
+        """Refuse future and implausible birth dates."""
+        try:
+            return check_birth_date(self.cleaned_data["date_of_birth"], self.today)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class ConsentForm(SignatureFields):
+    """A paper consent recorded by staff, who sign the entry electronically."""
+
+    kind = forms.ChoiceField(label=_("Consent type"), choices=CONSENT_KINDS)
+    form_version = forms.CharField(label=_("Form version"), max_length=32)
+    given_on = ClinicDateField(label=_("Date signed"))
+    signed_by = forms.CharField(label=_("Signed by"), max_length=200)
+    signer_relation = forms.ChoiceField(label=_("Signer is"), choices=SIGNER_RELATIONS)
+
+    field_order = ["kind", "form_version", "given_on", "signed_by", "signer_relation"]
+
+    def __init__(self, *args: Any, site: Site, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["given_on"] = ClinicDateField(
+            label=_("Date signed"), calendar=Calendar(site.calendar)
+        )
+        self.order_fields(self.field_order)
+
+    def clean_given_on(self) -> date:
+        """A consent cannot be signed in the future."""
+        value: date = self.cleaned_data["given_on"]
+        if value > self.today:
+            raise forms.ValidationError(_("The signing date is in the future."))
+        return value

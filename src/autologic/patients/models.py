@@ -1,0 +1,81 @@
+"""Patients and their consents."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+SEX_CHOICES = [
+    ("female", _("Female")),
+    ("male", _("Male")),
+    ("other", _("Other")),
+    ("unknown", _("Unknown")),
+]
+CONSENT_KINDS = [
+    ("treatment", _("Treatment")),
+    ("data_processing", _("Data processing (GDPR)")),
+    ("research", _("Research use of data")),
+    ("contact", _("Reminders by e-mail or SMS")),
+]
+SIGNER_RELATIONS = [("self", _("Patient")), ("representative", _("Legal representative"))]
+
+
+class Patient(models.Model):
+    """A person treated at a site. The MRN is unique within the site."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField(_("MRN"), max_length=20, db_index=True)
+    family_name = models.CharField(_("family name"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100)
+    name_key = models.CharField(max_length=201, db_index=True, editable=False)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=8, choices=SEX_CHOICES)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name_key", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "mrn"], name="patient_mrn_unique_per_site")
+        ]
+        indexes = [models.Index(fields=["site", "date_of_birth"], name="patient_site_dob_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        """Given name then family name."""
+        return f"{self.given_name} {self.family_name}"
+
+
+class Consent(models.Model):
+    """A paper consent signed by the patient or a representative, recorded and e-signed by staff."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(_("consent type"), max_length=32, choices=CONSENT_KINDS)
+    form_version = models.CharField(_("form version"), max_length=32)
+    given_on = models.DateField(_("date signed"))
+    signed_by = models.CharField(_("signed by"), max_length=200)
+    signer_relation = models.CharField(
+        _("signer is"), max_length=16, choices=SIGNER_RELATIONS, default="self"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.form_version} ({self.given_on})"

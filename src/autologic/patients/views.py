@@ -1,0 +1,118 @@
+"""Patient pages: search, register, chart, edit, consents."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from autologic.audit.actions import record_read, verify_signer
+from autologic.common.clock import local_today
+from autologic.common.domain.errors import DomainError
+from autologic.common.forms import add_domain_error
+from autologic.patients import actions, queries
+from autologic.patients.forms import ConsentForm, PatientForm
+from autologic.patients.models import Patient
+
+
+def patient_list(request: HttpRequest) -> HttpResponse:
+    """Search the site's patients; htmx requests get only the result rows."""
+    text = request.GET.get("q", "")[:100]
+    query, rows = queries.search(request.user.site, text)
+    context = {"q": text, "query": query, "rows": rows}
+    if request.htmx:
+        return render(request, "patients/_results.html", context)
+    return render(request, "patients/list.html", context)
+
+
+def patient_create(request: HttpRequest) -> HttpResponse:
+    """Register a new patient."""
+    site = request.user.site
+    form = PatientForm(request.POST or None, site=site, today=local_today(site.time_zone))
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = actions.create_patient(site=site, data=form.cleaned_data, by=request.user)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request, _("Patient %(name)s registered.") % {"name": patient.full_name}
+            )
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request, "patients/form.html", {"form": form, "creating": True}, status=_status(form)
+    )
+
+
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Show a patient's chart and log the read."""
+    try:
+        chart = queries.chart(request.user.site, patient_id)
+    except Patient.DoesNotExist as exc:
+        raise Http404 from exc
+    record_read(request.user, "patient", chart.patient.pk)
+    return render(request, "patients/detail.html", {"chart": chart, "patient": chart.patient})
+
+
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Edit demographics; a stale form is refused without losing what was typed."""
+    site = request.user.site
+    patient = _patient_or_404(request, patient_id)
+    initial = {name: getattr(patient, name) for name in actions.PATIENT_FIELDS}
+    form = PatientForm(
+        request.POST or None,
+        initial={**initial, "version": patient.version},
+        site=site,
+        today=local_today(site.time_zone),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_patient(
+                patient_id=patient.pk,
+                site=site,
+                data={**form.cleaned_data, "mrn": form.cleaned_data["mrn"] or patient.mrn},
+                expected_version=form.cleaned_data.get("version") or patient.version,
+                by=request.user,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    context = {"form": form, "patient": patient, "creating": False}
+    return render(request, "patients/form.html", context, status=_status(form))
+
+
+def consent_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Record a signed paper consent, e-signed by the staff member who records it."""
+    site = request.user.site
+    patient = _patient_or_404(request, patient_id)
+    form = ConsentForm(request.POST or None, site=site, today=local_today(site.time_zone))
+    if request.method == "POST" and form.is_valid():
+        try:
+            proof = verify_signer(
+                request.user,
+                password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data["otp_token"],
+            )
+            actions.add_consent(patient=patient, data=form.cleaned_data, proof=proof)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Consent recorded and signed."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    context = {"form": form, "patient": patient}
+    return render(request, "patients/consent_form.html", context, status=_status(form))
+
+
+def _patient_or_404(request: HttpRequest, patient_id: int) -> Patient:
+    try:
+        return Patient.objects.get(pk=patient_id, site=request.user.site)
+    except Patient.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _status(form: PatientForm | ConsentForm) -> int:
+    """Answer 400 to a submitted form with errors, so clients and tests can tell."""
+    return 400 if form.is_bound and form.errors else 200

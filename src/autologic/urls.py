@@ -1,0 +1,21 @@
+"""Top-level URLs. Every name here must appear in accounts.roles.ACCESS, or it is refused."""
+
+from django.urls import include, path
+
+from autologic.accounts.views import set_language
+from autologic.api import api
+from autologic.common.views import health
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("autologic.accounts.urls")),
+    path("audit/", include("autologic.audit.urls")),
+    path("patients/", include("autologic.patients.urls")),
+    path("api/v1/", api.urls),
+    path("", include("autologic.dashboard.urls")),
+]
+
+handler403 = "autologic.common.views.error_403"
+handler404 = "autologic.common.views.error_404"
+handler500 = "autologic.common.views.error_500"

@@ -1,0 +1,114 @@
+"""Walk every URL pattern: anonymous users are refused, and each role reaches exactly its pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from autologic.accounts.roles import ACCESS, Gate, Role, allows, rule_for
+
+SAMPLE_KWARGS = {"patient_id": "{patient}", "user_id": "{user}"}
+METHODS = ("GET", "POST", "PATCH")
+
+
+def walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (view name, route) for every named URL pattern, depth first."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, prefix + str(entry.pattern)
+
+
+ROUTES = sorted(set(walk(get_resolver().url_patterns)))
+
+
+def concrete(route: str, ids: dict[str, int]) -> str:
+    """Fill a route's converters with ids of real objects."""
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m[1]]), route)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def test_every_url_is_in_the_matrix_and_every_matrix_entry_exists():
+    names = {name for name, _ in ROUTES}
+    assert names - ACCESS.keys() == set(), "URL names with no rule (they are refused to all)"
+    assert ACCESS.keys() - names == set(), "matrix entries that no URL uses"
+
+
+def test_only_health_login_and_language_choice_are_public():
+    public = {name for name, rule in ACCESS.items() if rule == Gate.PUBLIC}
+    assert public == {"health", "accounts:login", "set_language"}
+
+
+@pytest.fixture
+def world(site, make_staff, physician, patient):
+    """One staff member per role at the site, and ids for URL parameters."""
+    staff = {role: physician if role == Role.PHYSICIAN else make_staff(role) for role in Role}
+    ids = {"patient_id": patient.pk, "user_id": staff[Role.NURSE].pk}
+    return staff, ids
+
+
+def _methods(name: str) -> list[str]:
+    rule = ACCESS[name]
+    return list(rule) if isinstance(rule, dict) else ["GET"]
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_refused_everywhere_but_public_pages(world, client):
+    _, ids = world
+    for name, route in ROUTES:
+        path = concrete(route, ids)
+        for method in _methods(name):
+            response = client.generic(method, path)
+            rule = rule_for(name, method)
+            if rule == Gate.PUBLIC:
+                assert response.status_code < 500, (name, method)
+            elif path.startswith("/api/"):
+                assert response.status_code == 401, (name, method, response.status_code)
+            else:
+                assert response.status_code == 302, (name, method, response.status_code)
+                assert response["Location"].startswith("/accounts/login/"), name
+
+
+@pytest.mark.django_db
+def test_password_without_second_factor_reaches_only_the_second_factor_pages(world, client):
+    staff, ids = world
+    client.force_login(staff[Role.PHYSICIAN])
+    for name, route in ROUTES:
+        rule = rule_for(name, "GET") or rule_for(name, "POST")
+        if isinstance(rule, Gate):
+            continue
+        response = client.get(concrete(route, ids))
+        assert response.status_code in {302, 401}, name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_exactly_what_the_matrix_allows(world, role):
+    from tests.conftest import signed_in
+
+    staff, ids = world
+    client = signed_in(staff[role])
+    for name, route in ROUTES:
+        path = concrete(route, ids)
+        for method in _methods(name):
+            rule = rule_for(name, method)
+            if isinstance(rule, Gate):
+                continue
+            response = client.generic(method, path, "{}", content_type="application/json")
+            if allows(rule, role):
+                assert response.status_code != 403, (role, name, method)
+                assert response.status_code < 500, (role, name, method)
+            else:
+                assert response.status_code == 403, (role, name, method, response.status_code)
+
+
+def test_unknown_urls_and_methods_are_denied_by_default():
+    assert rule_for("no:such-view", "GET") is None
+    assert not allows(None, Role.ADMINISTRATOR)
+    assert rule_for("api:patients", "DELETE") is None

@@ -1,0 +1,135 @@
+"""Shared fixtures: a clinic, staff of every role, clients signed in with a second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from autologic.accounts import actions as accounts
+from autologic.accounts.models import Site, User
+from autologic.accounts.roles import Role
+from autologic.audit import triggers
+from autologic.patients import actions as patients
+from autologic.patients.models import Patient
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def transactional_db(transactional_db: None) -> Iterator[None]:
+    """Empty the append-only audit tables before Django's flush, which would trip the triggers."""
+    yield
+    triggers.drop(connection)
+    with connection.cursor() as cursor:
+        for table in triggers.APPEND_ONLY_TABLES:
+            cursor.execute(f"DELETE FROM {table}")
+    triggers.install(connection)
+
+
+@pytest.fixture
+def site(db: None) -> Site:
+    """A Gregorian clinic in Berlin."""
+    return accounts.create_site(
+        code="ber",
+        data={
+            "name": "Test Clinic Berlin",
+            "time_zone": "Europe/Berlin",
+            "calendar": "gregorian",
+            "currency": "EUR",
+            "languages": ["en", "de", "es", "fa"],
+            "default_language": "en",
+            "mrn_prefix": "B",
+        },
+    )
+
+
+@pytest.fixture
+def jalali_site(db: None) -> Site:
+    """A Jalali clinic in Tehran."""
+    return accounts.create_site(
+        code="thr",
+        data={
+            "name": "Test Clinic Tehran",
+            "time_zone": "Asia/Tehran",
+            "calendar": "jalali",
+            "currency": "IRR",
+            "languages": ["fa", "en"],
+            "default_language": "fa",
+            "mrn_prefix": "T",
+        },
+    )
+
+
+@pytest.fixture
+def make_staff(site: Site) -> Callable[..., User]:
+    """Create a staff member of a role, with a confirmed authenticator."""
+
+    def make(role: Role | str, *, at: Site | None = None, username: str | None = None) -> User:
+        role = Role(role)
+        user = accounts.create_staff(
+            site=at or site,
+            data={
+                "username": username or f"{role.value}-{(at or site).code}",
+                "first_name": role.value.title(),
+                "last_name": "Tester",
+                "email": "",
+                "role": role.value,
+            },
+            password=PASSWORD,
+        )
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        return user
+
+    return make
+
+
+def signed_in(user: User) -> Client:
+    """A client signed in with password and a verified second factor."""
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for(make_staff: Callable[..., User]) -> Callable[[Role | str], Client]:
+    """Return a verified client for a new staff member of the given role."""
+    return lambda role: signed_in(make_staff(role))
+
+
+@pytest.fixture
+def physician(make_staff: Callable[..., User]) -> User:
+    return make_staff(Role.PHYSICIAN)
+
+
+@pytest.fixture
+def patient(site: Site, physician: User) -> Patient:
+    """One registered patient."""
+    return patients.create_patient(site=site, data=patient_data(), by=physician)
+
+
+def patient_data(**overrides: Any) -> dict[str, Any]:
+    """Valid patient fields, as the form's cleaned data."""
+    data: dict[str, Any] = {
+        "mrn": "",
+        "family_name": "Müller",
+        "given_name": "Jürgen",
+        "date_of_birth": date(1958, 4, 12),
+        "sex": "male",
+        "phone": "+49 30 1234567",
+        "email": "",
+        "address": "",
+        "preferred_language": "de",
+    }
+    data.update(overrides)
+    return data
