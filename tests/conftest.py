@@ -22,9 +22,18 @@ from autologic.patients.models import Patient
 PASSWORD = "correct-horse-battery-staple"
 
 
-@pytest.fixture
-def transactional_db(transactional_db: None) -> Iterator[None]:
-    """Empty the append-only audit tables before Django's flush, which would trip the triggers."""
+@pytest.fixture(autouse=True)
+def _empty_audit_tables_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Transactional tests end with a flush, which the append-only triggers would refuse: empty
+    the audit tables first (this fixture is torn down before pytest-django's flush)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
     yield
     triggers.drop(connection)
     with connection.cursor() as cursor:
