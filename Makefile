@@ -30,6 +30,7 @@ demo: tools
 
 lint: tools
 	$(UV) run ruff check src tests bench
+	$(UV) run ruff format --check src tests bench
 	$(UV) run mypy
 	$(UV) run lint-imports
 	DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemigrations --check --dry-run

@@ -39,9 +39,7 @@ def run_in_threads(count: int, work) -> list[BaseException]:
 def test_concurrent_writers_keep_one_valid_chain(site, physician):
     def work(index: int) -> None:
         for n in range(5):
-            actions.create_patient(
-                site=site, data=patient_data(mrn=f"T{index}N{n}"), by=physician
-            )
+            actions.create_patient(site=site, data=patient_data(mrn=f"T{index}N{n}"), by=physician)
 
     errors = run_in_threads(4, work)
     assert errors == []

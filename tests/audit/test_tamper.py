@@ -88,3 +88,21 @@ def test_every_action_writes_its_event_in_the_same_transaction(site, physician):
         actions.create_patient(site=site, data=patient_data(), by=physician)
         raise RuntimeError("the surrounding work fails")
     assert AuditEvent.objects.count() == before
+
+
+def test_the_audit_page_pages_through_events(
+    site, physician, make_staff, django_assert_max_num_queries
+):
+    from autologic.accounts.roles import Role
+    from tests.conftest import signed_in
+
+    for n in range(60):
+        actions.create_patient(site=site, data=patient_data(mrn=f"P{n}"), by=physician)
+    client = signed_in(make_staff(Role.MANAGER))
+    with django_assert_max_num_queries(10):
+        first = client.get("/audit/")
+    assert len(first.context["events"]) == 50
+    older = client.get("/audit/", {"before": first.context["older"]})
+    assert older.context["events"][0].seq == first.context["older"] - 1
+    filtered = client.get("/audit/", {"action": "staff."})
+    assert {e.action for e in filtered.context["events"]} == {"staff.create"}

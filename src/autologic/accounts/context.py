@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.roles import allows, rule_for
 
+# (URL name, label, view-name prefix of the pages the entry stands for)
 NAVIGATION = [
-    ("dashboard:home", _("Dashboard"), "home"),
-    ("patients:list", _("Patients"), "users"),
-    ("audit:log", _("Audit trail"), "shield"),
-    ("accounts:staff_list", _("Staff"), "badge"),
-    ("accounts:site_settings", _("Clinic settings"), "settings"),
+    ("dashboard:home", _("Dashboard"), "dashboard:"),
+    ("patients:list", _("Patients"), "patients:"),
+    ("audit:log", _("Audit trail"), "audit:"),
+    ("accounts:staff_list", _("Staff"), "accounts:staff"),
+    ("accounts:site_settings", _("Clinic settings"), "accounts:site"),
 ]
 
 
@@ -23,12 +24,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_verified():
         return {"nav_items": [], "site": None}
+    current = request.resolver_match.view_name if request.resolver_match else ""
     items = [
-        {"url_name": name, "label": label, "icon": icon}
-        for name, label, icon in NAVIGATION
+        {"url_name": name, "label": label, "active": current.startswith(prefix)}
+        for name, label, prefix in NAVIGATION
         if allows(rule_for(name, "GET"), user.role)
     ]
-    current = request.resolver_match.namespace if request.resolver_match else ""
-    for item in items:
-        item["active"] = item["url_name"].split(":")[0] == current
     return {"nav_items": items, "site": user.site}

@@ -33,11 +33,15 @@ def history(object_type: str, object_id: object, limit: int = 50) -> list[AuditE
     )
 
 
-def site_log(site_id: int | None, *, action: str = "", limit: int = 200) -> QuerySet[AuditEvent]:
-    """Return the newest events of one site, optionally filtered by action prefix."""
+def site_log(
+    site_id: int | None, *, action: str = "", before: int | None = None, limit: int = 50
+) -> QuerySet[AuditEvent]:
+    """Return a page of a site's events, newest first, by action prefix and before a seq."""
     qs = AuditEvent.objects.filter(site_id=site_id).order_by("-seq")
     if action:
         qs = qs.filter(action__startswith=action)
+    if before:
+        qs = qs.filter(seq__lt=before)
     return qs[:limit]
 
 

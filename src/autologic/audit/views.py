@@ -11,8 +11,19 @@ from autologic.audit import queries
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Newest audit events of the user's clinic, filterable by action."""
     action = request.GET.get("action", "")[:64]
-    events = queries.site_log(request.user.site_id, action=action)
-    return render(request, "audit/log.html", {"events": events, "action": action})
+    before = request.GET.get("before", "")
+    page_size = 50
+    events = list(
+        queries.site_log(
+            request.user.site_id,
+            action=action,
+            before=int(before) if before.isdigit() else None,
+            limit=page_size,
+        )
+    )
+    older = events[-1].seq if len(events) == page_size else None
+    context = {"events": events, "action": action, "older": older}
+    return render(request, "audit/log.html", context)
 
 
 def audit_verify(request: HttpRequest) -> HttpResponse:
