@@ -7,6 +7,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from autologic.settings import *  # noqa: E402,F403
 
+# Tests serve static files from the apps through finders; nothing is collected.
+STATIC_ROOT = None
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared memory: the live server's threads then get their own connections
     # and SQLite's WAL locking, as in production.

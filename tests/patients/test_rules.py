@@ -75,3 +75,8 @@ def test_search_text_is_read_as_a_birth_date_an_mrn_or_names(text, calendar, kin
         assert query.mrn == value
     elif kind == "name":
         assert query.tokens == value
+
+
+def test_control_characters_in_a_search_are_dropped():
+    assert parse_search("\x00", Calendar.GREGORIAN).kind == "empty"
+    assert parse_search("mül\x00ler", Calendar.GREGORIAN).tokens == ("muller",)

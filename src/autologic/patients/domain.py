@@ -68,7 +68,8 @@ class SearchQuery:
 
 def parse_search(text: str, calendar: Calendar) -> SearchQuery:
     """Classify a search entry: dates match birth dates, digit-bearing words match MRNs."""
-    raw = text.strip()
+    # Control characters (NUL above all, which PostgreSQL refuses in text) never match a name.
+    raw = "".join(ch for ch in text if ch.isprintable()).strip()
     if not raw:
         return SearchQuery("empty")
     if re.fullmatch(r"[\d۰-۹٠-٩]{1,4}[-/.][\d۰-۹٠-٩]{1,2}[-/.][\d۰-۹٠-٩]{1,4}", raw):
