@@ -23,23 +23,26 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
-def _empty_audit_tables_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Transactional tests end with a flush, which the append-only triggers would refuse: empty
-    the audit tables first (this fixture is torn down before pytest-django's flush)."""
+def _append_only_audit(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every database test starts with the append-only triggers in place. A transactional test
+    ends with Django's flush (TRUNCATE or DELETE), which the triggers would refuse, so its audit
+    rows are removed with the triggers down first; the next test puts them back."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-    )
-    if not transactional:
+    names = set(request.fixturenames)
+    if not (marker or {"db", "transactional_db", "live_server"} & names):
         yield
         return
     request.getfixturevalue("_django_db_helper")
-    yield
-    triggers.drop(connection)
-    with connection.cursor() as cursor:
-        for table in triggers.APPEND_ONLY_TABLES:
-            cursor.execute(f"DELETE FROM {table}")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & names
+    )
     triggers.install(connection)
+    yield
+    if transactional:
+        triggers.drop(connection)
+        with connection.cursor() as cursor:
+            for table in triggers.APPEND_ONLY_TABLES:
+                cursor.execute(f"DELETE FROM {table}")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from autologic.common.domain.errors import ConflictError, DomainError, PermissionRefused
+from autologic.common.messages import message_for
 
 
 class FormErrors(Exception):
@@ -40,5 +41,5 @@ def install(api: NinjaAPI) -> None:
             else 422
         )
         loc = ["body", exc.field] if exc.field else ["body"]
-        body = {"detail": [{"loc": loc, "msg": exc.message, "type": exc.code}]}
+        body = {"detail": [{"loc": loc, "msg": message_for(exc), "type": exc.code}]}
         return api.create_response(request, body, status=status)

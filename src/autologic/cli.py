@@ -3,7 +3,7 @@
 autologic demo                 migrate, seed the demo clinic, print logins, serve on :8000
 autologic serve [--bind ADDR]  serve with gunicorn
 autologic migrate              apply database migrations
-autologic seed-demo            create or top up the demo clinic (idempotent)
+autologic seed-demo            create or top up the demo clinic (AUTOLOGIC_MODE=demo only)
 autologic createstaff ...      add a staff member (and the clinic, with --site-name)
 autologic audit verify         recompute the audit hash chain; exit 1 at the first break
 autologic otp-code USER        current authenticator code of a demo user (demo mode only)
@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__)
         return
     command, rest = args[0], args[1:]
-    if command in {"demo", "seed-demo", "otp-code"}:
+    if command == "demo":
+        # Only `demo` implies demo mode; seed-demo and otp-code must be asked for explicitly,
+        # so they can never run against a production database by accident.
         os.environ.setdefault("AUTOLOGIC_MODE", "demo")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autologic.settings")
     from django.core.management import execute_from_command_line

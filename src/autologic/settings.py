@@ -46,6 +46,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("DEBUG", "0") == "1"
+if DEBUG and not RELAXED:
+    raise ImproperlyConfigured("DEBUG=1 shows patient data in error pages; refused in production")
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get(
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs' JavaScript locally, so the CSP needs no CDN
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -173,11 +176,14 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # pages carry the token themselves (forms and hx-headers)
 SECURE = not RELAXED and os.environ.get("AUTOLOGIC_INSECURE_HTTP", "0") != "1"
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+# Trust X-Forwarded-Proto only when a TLS-terminating proxy is known to set it.
+BEHIND_PROXY = os.environ.get("AUTOLOGIC_BEHIND_PROXY", "0") == "1"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

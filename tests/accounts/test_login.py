@@ -152,3 +152,21 @@ def test_production_hashes_with_argon2_and_secures_cookies():
     assert hasher.endswith("Argon2PasswordHasher")
     assert session_secure == "True" and csrf_secure == "True"
     assert int(idle) <= 1800
+
+
+def test_failed_passwords_and_codes_are_audited(nurse):
+    client = Client()
+    client.post("/accounts/login/", {"username": nurse.username, "password": "wrong-password-2"})
+    client.post("/accounts/login/", {"username": "nobody", "password": "wrong-password-2"})
+    assert AuditEvent.objects.filter(action="login.failed", actor=nurse).exists()
+    assert AuditEvent.objects.filter(action="login.failed", object_id="nobody").exists()
+    client.post("/accounts/login/", {"username": nurse.username, "password": PASSWORD})
+    client.post("/accounts/login/verify/", {"token": "000000"})
+    assert AuditEvent.objects.filter(action="otp.failed", actor=nurse).exists()
+
+
+def test_pages_behind_login_are_not_cached(nurse):
+    from tests.conftest import signed_in
+
+    response = signed_in(nurse).get("/")
+    assert "no-store" in response["Cache-Control"]

@@ -106,3 +106,38 @@ def test_the_audit_page_pages_through_events(
     assert older.context["events"][0].seq == first.context["older"] - 1
     filtered = client.get("/audit/", {"action": "staff."})
     assert {e.action for e in filtered.context["events"]} == {"staff.create"}
+
+
+def test_verify_fails_when_the_append_only_triggers_are_gone(history, capsys):
+    triggers.drop(connection)
+    code, text = run_verify(capsys)
+    assert code == 1
+    assert "triggers MISSING" in text
+
+
+def test_a_forged_signature_row_is_reported(site, physician, capsys):
+    from autologic.audit.actions import SignerProof, apply_signature
+    from autologic.audit.domain import SignatureMeaning
+    from autologic.audit.models import Signature
+
+    with transaction.atomic():
+        apply_signature(
+            SignerProof(physician, second_factor=True),
+            meaning=SignatureMeaning.REVIEWED,
+            object_type="consent",
+            object_id=1,
+            content={"x": 1},
+        )
+    assert run_verify(capsys)[0] == 0
+    signature = Signature.objects.get()
+    _as_attacker("UPDATE audit_signature SET meaning = 'approved' WHERE id = %s", [signature.pk])
+    code, text = run_verify(capsys)
+    assert code == 1 and f"BROKEN at seq {signature.audit_seq}" in text
+
+
+def test_emptying_the_table_at_once_is_refused(history):
+    # PostgreSQL's TRUNCATE skips row triggers, so it has its own; SQLite's equivalent is DELETE.
+    sql = "TRUNCATE audit_event" if connection.vendor == "postgresql" else "DELETE FROM audit_event"
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert AuditEvent.objects.count() == len(history)

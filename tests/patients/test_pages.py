@@ -207,3 +207,9 @@ def test_list_and_chart_use_a_bounded_number_of_queries(
         doctor.get("/patients/", {"q": "name"})
     with django_assert_max_num_queries(16):
         doctor.get(f"/patients/{target.pk}/")
+
+
+def test_refusals_are_shown_in_the_users_language(doctor):
+    doctor.cookies["django_language"] = "de"
+    response = doctor.post("/patients/new/", {**FORM, "date_of_birth": "2099-01-01"})
+    assert "Zukunft" in " ".join(response.context["form"].errors["date_of_birth"])

@@ -68,7 +68,9 @@ def create_staff(
 ) -> User:
     """Add a staff member with one role; the password must pass the validators."""
     if data.get("role") not in set(Role):
-        raise ValidationFailed("invalid_role", f"Unknown role {data.get('role')!r}.", "role")
+        raise ValidationFailed(
+            "invalid_role", f"Unknown role {data.get('role')}.", "role", {"role": data.get("role")}
+        )
     values = {name: data.get(name, "") for name in STAFF_FIELDS}
     candidate = User(site=site, **values)
     try:
@@ -88,7 +90,10 @@ def create_staff(
             )
     except IntegrityError as exc:
         raise ValidationFailed(
-            "duplicate_username", f"The username {values['username']} is taken.", "username"
+            "duplicate_username",
+            f"The username {values['username']} is taken.",
+            "username",
+            {"username": values["username"]},
         ) from exc
     return user
 
@@ -137,3 +142,15 @@ def record_session(user: User, action: str) -> None:
     """Audit a sign-in (after the second factor) or a sign-out."""
     with transaction.atomic():
         record_event(actor=user, action=action, object_type="user", object_id=user.pk)
+
+
+def record_failed_sign_in(*, username: str, user: User | None, step: str) -> None:
+    """Audit a refused sign-in step (wrong password or wrong authenticator code)."""
+    with transaction.atomic():
+        record_event(
+            actor=user,
+            site=user.site if user else None,
+            action=f"{step}.failed",
+            object_type="user",
+            object_id=user.pk if user else username[:64],
+        )

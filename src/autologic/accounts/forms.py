@@ -49,7 +49,7 @@ class StaffForm(forms.Form):
     )
     first_name = forms.CharField(label=_("Given name"), max_length=150)
     last_name = forms.CharField(label=_("Family name"), max_length=150)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
     password = forms.CharField(
         label=_("Initial password"),

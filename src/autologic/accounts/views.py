@@ -54,6 +54,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if user is None or getattr(user, "site_id", None) is None:
+            known = User.objects.filter(username=form.cleaned_data["username"]).first()
+            actions.record_failed_sign_in(
+                username=form.cleaned_data["username"], user=known, step="login"
+            )
             form.add_error(None, _("The username or password is not correct."))
         else:
             login(request, user)
@@ -76,6 +80,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["token"].strip())
         if device is None:
+            actions.record_failed_sign_in(username=user.username, user=user, step="otp")
             form.add_error(
                 "token", _("That code is not valid. Wait for the next one and try again.")
             )

@@ -95,13 +95,11 @@ def verify_signer(user: User, *, password: str, otp_token: str = "") -> SignerPr
     """Re-authenticate a signer (21 CFR 11.200); a refusal is audited and names the field."""
     if not user.check_password(password or ""):
         _record_refusal(user, "password")
-        raise ValidationFailed("signature_refused", "The password is not correct.", "password")
+        raise ValidationFailed("wrong_password", "The password is not correct.", "password")
     has_device = any(True for _ in devices_for_user(user, confirmed=True))
     if has_device and (not otp_token or match_token(user, otp_token.strip()) is None):
         _record_refusal(user, "otp_token")
-        raise ValidationFailed(
-            "signature_refused", "The authenticator code is not correct.", "otp_token"
-        )
+        raise ValidationFailed("wrong_otp", "The authenticator code is not correct.", "otp_token")
     return SignerProof(user=user, second_factor=has_device)
 
 

@@ -25,7 +25,7 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    actor_name = models.CharField(max_length=200)
+    actor_name = models.CharField(max_length=320)
     site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
@@ -51,7 +51,7 @@ class Signature(models.Model):
     """An electronic signature: signer, printed name, UTC time and meaning, bound to a record."""
 
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    printed_name = models.CharField(max_length=200)
+    printed_name = models.CharField(max_length=320)
     meaning = models.CharField(max_length=16, choices=MEANING_CHOICES)
     signed_at = models.DateTimeField()
     site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, null=True, related_name="+")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from django.db.models import QuerySet
 
@@ -57,5 +58,29 @@ def _rows() -> Iterator[tuple[EventFields, str]]:
 
 
 def verify() -> ChainReport:
-    """Recompute the whole chain from the database and report the first break."""
-    return verify_chain(_rows())
+    """Recompute the whole chain, then check every signature against the event that sealed it."""
+    report = verify_chain(_rows())
+    if not report.ok:
+        return report
+    sealed = {
+        row["seq"]: row
+        for row in AuditEvent.objects.filter(action="signature.apply").values(
+            "seq", "actor_id", "object_type", "object_id", "changes"
+        )
+    }
+    for sig in Signature.objects.order_by("audit_seq").iterator(chunk_size=2000):
+        event = sealed.get(sig.audit_seq)
+        expected = {"meaning": sig.meaning, "record_hash": sig.record_hash}
+        if event is None or (
+            event["actor_id"],
+            event["object_type"],
+            event["object_id"],
+            event["changes"],
+        ) != (sig.signer_id, sig.object_type, sig.object_id, expected):
+            return replace(
+                report,
+                ok=False,
+                first_broken_seq=sig.audit_seq,
+                reason=f"signature {sig.pk} does not match the event that sealed it",
+            )
+    return report

@@ -22,6 +22,8 @@ def _postgres_create(table: str) -> list[str]:
         "$$ LANGUAGE plpgsql",
         f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         "FOR EACH ROW EXECUTE FUNCTION autologic_append_only()",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION autologic_append_only()",
     ]
 
 
@@ -40,6 +42,26 @@ def drop(connection: Any) -> None:
         for table in APPEND_ONLY_TABLES:
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
             else:
                 for verb in ("update", "delete"):
                     cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+
+
+def _expected(vendor: str) -> set[str]:
+    if vendor == "postgresql":
+        return {
+            f"{t}_{kind}" for t in APPEND_ONLY_TABLES for kind in ("append_only", "no_truncate")
+        }
+    return {f"{t}_no_{verb}" for t in APPEND_ONLY_TABLES for verb in ("update", "delete")}
+
+
+def missing(connection: Any) -> set[str]:
+    """Name the append-only triggers that are not in place (dropped, or lost in a table rebuild)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {row[0] for row in cursor.fetchall()}
+    return _expected(connection.vendor) - present

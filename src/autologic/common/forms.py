@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.common.domain.calendars import Calendar, format_date, parse_date
 from autologic.common.domain.errors import DomainError
+from autologic.common.messages import message_for
 
 
 class ClinicDateField(forms.Field):
@@ -39,7 +40,7 @@ class ClinicDateField(forms.Field):
         try:
             return parse_date(text, self.calendar)
         except DomainError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from exc
+            raise forms.ValidationError(message_for(exc), code=exc.code) from exc
 
 
 class SignatureFields(forms.Form):
@@ -60,4 +61,4 @@ class SignatureFields(forms.Form):
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
     """Attach a refused action's message to the field it names, or to the whole form."""
     field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
+    form.add_error(field, message_for(error))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -32,5 +33,8 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    """An unexpected failure; details are in the server log, not the page."""
-    return render(request, "errors/500.html", status=500)
+    """An unexpected failure; details are in the server log, not the page.
+
+    Rendered without the request, so no context processor touches a database that may be down.
+    """
+    return HttpResponse(render_to_string("errors/500.html"), status=500)

@@ -31,10 +31,13 @@ CONSENT_FIELDS = ("kind", "form_version", "given_on", "signed_by", "signer_relat
 
 
 def _next_mrn(site: Site) -> str:
-    """Take the site's next MRN number atomically."""
-    Site.objects.filter(pk=site.pk).update(mrn_sequence=F("mrn_sequence") + 1)
-    number = Site.objects.values_list("mrn_sequence", flat=True).get(pk=site.pk)
-    return f"{site.mrn_prefix}{number:07d}"
+    """Take the site's next free MRN number atomically, skipping numbers typed in by hand."""
+    while True:
+        Site.objects.filter(pk=site.pk).update(mrn_sequence=F("mrn_sequence") + 1)
+        number = Site.objects.values_list("mrn_sequence", flat=True).get(pk=site.pk)
+        candidate = f"{site.mrn_prefix}{number:07d}"
+        if not Patient.objects.filter(site=site, mrn=candidate).exists():
+            return candidate
 
 
 def _snapshot(obj: object, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -69,7 +72,10 @@ def create_patient(
             )
     except IntegrityError as exc:
         raise ValidationFailed(
-            "duplicate_mrn", f"MRN {values['mrn']} is already used at this site.", "mrn"
+            "duplicate_mrn",
+            f"MRN {values['mrn']} is already used at this site.",
+            "mrn",
+            {"mrn": values["mrn"]},
         ) from exc
     return patient
 
@@ -116,7 +122,10 @@ def update_patient(
             )
     except IntegrityError as exc:
         raise ValidationFailed(
-            "duplicate_mrn", f"MRN {data.get('mrn')} is already used at this site.", "mrn"
+            "duplicate_mrn",
+            f"MRN {data.get('mrn')} is already used at this site.",
+            "mrn",
+            {"mrn": data.get("mrn")},
         ) from exc
     return patient
 

@@ -70,6 +70,10 @@ class PatientOut(PatientRow):
 
 
 def _validated(request: HttpRequest, payload: dict[str, Any]) -> dict[str, Any]:
+    unencodable = [k for k, v in payload.items() if isinstance(v, str) and not _is_utf8(v)]
+    if unencodable:
+        message = {"message": "Contains characters that are not valid text.", "code": "invalid"}
+        raise FormErrors({field: [message] for field in unencodable})
     site = request.user.site
     form = PatientForm(payload, site=site, today=local_today(site.time_zone))
     if not form.is_valid():
@@ -77,10 +81,19 @@ def _validated(request: HttpRequest, payload: dict[str, Any]) -> dict[str, Any]:
     return form.cleaned_data
 
 
+def _is_utf8(text: str) -> bool:
+    """JSON can carry lone surrogates (\\ud800), which no database can store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @router.get("/patients", response=list[PatientRow], url_name="patients")
 def search_patients(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     """Search by name fragments, MRN or birth date (at most 50 rows)."""
-    return queries.search(request.user.site, q[:100])[1]
+    return queries.search(request.user.site, q[:100] if _is_utf8(q) else "")[1]
 
 
 @router.post("/patients", response={201: PatientOut}, url_name="patients")

@@ -52,6 +52,7 @@ def check_birth_date(born: date, today: date) -> date:
             "birth_date_too_old",
             f"The date of birth is more than {MAX_AGE_YEARS} years ago.",
             "date_of_birth",
+            {"years": MAX_AGE_YEARS},
         )
     return born
 

@@ -13,6 +13,7 @@ from autologic.accounts.models import Site
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
 from autologic.common.forms import ClinicDateField, SignatureFields
+from autologic.common.messages import message_for
 from autologic.patients.domain import check_birth_date, normalise_mrn
 from autologic.patients.models import CONSENT_KINDS, SEX_CHOICES, SIGNER_RELATIONS
 
@@ -31,7 +32,7 @@ class PatientForm(forms.Form):
     date_of_birth = ClinicDateField(label=_("Date of birth"))
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *SEX_CHOICES])
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
     address = forms.CharField(
         label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -57,7 +58,7 @@ class PatientForm(forms.Form):
         try:
             return normalise_mrn(value)
         except DomainError as exc:
-            raise forms.ValidationError(exc.message) from exc
+            raise forms.ValidationError(message_for(exc)) from exc
 
     def clean_family_name(self) -> str:
         """Trim the family name."""
@@ -72,7 +73,7 @@ class PatientForm(forms.Form):
         try:
             return check_birth_date(self.cleaned_data["date_of_birth"], self.today)
         except DomainError as exc:
-            raise forms.ValidationError(exc.message) from exc
+            raise forms.ValidationError(message_for(exc)) from exc
 
 
 class ConsentForm(SignatureFields):
@@ -86,9 +87,11 @@ class ConsentForm(SignatureFields):
 
     field_order = ["kind", "form_version", "given_on", "signed_by", "signer_relation"]
 
-    def __init__(self, *args: Any, site: Site, today: date, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, site: Site, today: date, born: date | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.today, self.born = today, born
         self.fields["given_on"] = ClinicDateField(
             label=_("Date signed"), calendar=Calendar(site.calendar)
         )
@@ -99,4 +102,6 @@ class ConsentForm(SignatureFields):
         value: date = self.cleaned_data["given_on"]
         if value > self.today:
             raise forms.ValidationError(_("The signing date is in the future."))
+        if self.born and value < self.born:
+            raise forms.ValidationError(_("The signing date is before the patient's birth."))
         return value

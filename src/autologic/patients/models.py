@@ -28,7 +28,8 @@ class Patient(models.Model):
     mrn = models.CharField(_("MRN"), max_length=20, db_index=True)
     family_name = models.CharField(_("family name"), max_length=100)
     given_name = models.CharField(_("given name"), max_length=100)
-    name_key = models.CharField(max_length=201, db_index=True, editable=False)
+    # Folding can lengthen a name (ß -> ss, ligatures), so the key has no length limit.
+    name_key = models.TextField(db_index=True, editable=False)
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=8, choices=SEX_CHOICES)
     phone = models.CharField(_("phone"), max_length=32, blank=True)

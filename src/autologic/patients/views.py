@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     """Search the site's patients; htmx requests get only the result rows."""
     text = request.GET.get("q", "")[:100]
     query, rows = queries.search(request.user.site, text)
-    context = {"q": text, "query": query, "rows": rows}
+    context = {"q": text, "query": query, "rows": rows, "limit": settings.PATIENT_SEARCH_LIMIT}
     if request.htmx:
         return render(request, "patients/_results.html", context)
     return render(request, "patients/list.html", context)
@@ -59,6 +60,8 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Edit demographics; a stale form is refused without losing what was typed."""
     site = request.user.site
     patient = _patient_or_404(request, patient_id)
+    if request.method == "GET":
+        record_read(request.user, "patient", patient.pk, what="edit form")
     initial = {name: getattr(patient, name) for name in actions.PATIENT_FIELDS}
     form = PatientForm(
         request.POST or None,
@@ -72,7 +75,8 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
                 patient_id=patient.pk,
                 site=site,
                 data={**form.cleaned_data, "mrn": form.cleaned_data["mrn"] or patient.mrn},
-                expected_version=form.cleaned_data.get("version") or patient.version,
+                # A form without its version cannot prove it saw the latest data: stale.
+                expected_version=form.cleaned_data.get("version") or 0,
                 by=request.user,
             )
         except DomainError as exc:
@@ -88,7 +92,12 @@ def consent_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Record a signed paper consent, e-signed by the staff member who records it."""
     site = request.user.site
     patient = _patient_or_404(request, patient_id)
-    form = ConsentForm(request.POST or None, site=site, today=local_today(site.time_zone))
+    form = ConsentForm(
+        request.POST or None,
+        site=site,
+        today=local_today(site.time_zone),
+        born=patient.date_of_birth,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             proof = verify_signer(

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('seq', models.BigIntegerField(primary_key=True, serialize=False)),
                 ('occurred_at', models.DateTimeField()),
-                ('actor_name', models.CharField(max_length=200)),
+                ('actor_name', models.CharField(max_length=320)),
                 ('action', models.CharField(max_length=64)),
                 ('object_type', models.CharField(max_length=64)),
                 ('object_id', models.CharField(max_length=64)),
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             name='Signature',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('printed_name', models.CharField(max_length=200)),
+                ('printed_name', models.CharField(max_length=320)),
                 ('meaning', models.CharField(choices=[('authored', 'Authored'), ('reviewed', 'Reviewed'), ('approved', 'Approved'), ('released', 'Released'), ('administered', 'Administered')], max_length=16)),
                 ('signed_at', models.DateTimeField()),
                 ('object_type', models.CharField(max_length=64)),

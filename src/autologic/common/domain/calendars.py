@@ -18,6 +18,7 @@ class Calendar(StrEnum):
     JALALI = "jalali"
 
 
+MIN_JALALI_YEAR = 623  # 1 Farvardin 1 AP fell in March 622
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -27,10 +28,10 @@ _DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
 
 def format_date(value: date, calendar: Calendar, language: str = "en") -> str:
     """Show a date in the site's calendar; the Persian interface uses Persian digits."""
-    if calendar == Calendar.JALALI:
+    if calendar == Calendar.JALALI and value.year >= MIN_JALALI_YEAR:
         j = jdatetime.date.fromgregorian(date=value)
         text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
-    else:
+    else:  # Gregorian, or a date before the Jalali era that jdatetime cannot show
         text = value.isoformat()
     return text.translate(PERSIAN_DIGITS) if language == "fa" else text
 
@@ -56,9 +57,11 @@ def parse_date(text: str, calendar: Calendar) -> date:
         if m := _DOTTED.match(raw):
             return date(int(m[3]), int(m[2]), int(m[1]))
     except ValueError as exc:
-        raise ValidationFailed("invalid_date", f"{text!r} is not a real date: {exc}") from exc
+        raise ValidationFailed(
+            "impossible_date", f"{text.strip()} is not a real date.", data={"text": text.strip()}
+        ) from exc
     hint = "YYYY/MM/DD (Jalali)" if calendar == Calendar.JALALI else "YYYY-MM-DD"
-    raise ValidationFailed("invalid_date", f"{text!r} is not a date; use {hint}")
+    raise ValidationFailed("invalid_date", f"This is not a date; use {hint}.", data={"hint": hint})
 
 
 def age_on(born: date, today: date) -> int:

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('mrn', models.CharField(db_index=True, max_length=20, verbose_name='MRN')),
                 ('family_name', models.CharField(max_length=100, verbose_name='family name')),
                 ('given_name', models.CharField(max_length=100, verbose_name='given name')),
-                ('name_key', models.CharField(db_index=True, editable=False, max_length=201)),
+                ('name_key', models.TextField(db_index=True, editable=False)),
                 ('date_of_birth', models.DateField(verbose_name='date of birth')),
                 ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('unknown', 'Unknown')], max_length=8, verbose_name='sex')),
                 ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),

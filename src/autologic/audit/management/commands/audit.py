@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 
+from autologic.audit import triggers
 from autologic.audit.queries import verify
 
 
@@ -17,10 +19,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = verify()
-        if report.ok:
-            self.stdout.write(
-                f"audit chain intact: {report.count} events, head {report.head_hash[:16]}"
+        if not report.ok:
+            self.stderr.write(
+                f"audit chain BROKEN at seq {report.first_broken_seq}: {report.reason}"
             )
-            return
-        self.stderr.write(f"audit chain BROKEN at seq {report.first_broken_seq}: {report.reason}")
-        raise SystemExit(1)
+            raise SystemExit(1)
+        self.stdout.write(
+            f"audit chain intact: {report.count} events, head {report.head_hash[:16]}"
+        )
+        absent = triggers.missing(connection)
+        if absent:
+            self.stderr.write(f"append-only triggers MISSING: {', '.join(sorted(absent))}")
+            raise SystemExit(1)

@@ -33,6 +33,9 @@ class Command(BaseCommand):
             "-",
             "--timeout",
             "60",
+            # Path only: query strings carry patient names and birth dates (search).
+            "--access-logformat",
+            '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
         ]
         os.environ["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server

@@ -101,5 +101,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<14} {role:<15} {site:<5} {secret}\n")
         self.stdout.write(
             "Add a key to any authenticator app, or print the current code with:\n"
-            "  uv run autologic otp-code physician\n"
+            "  AUTOLOGIC_MODE=demo uv run autologic otp-code physician\n"
         )

@@ -1,0 +1,41 @@
+"""The one place where a refused operation's code becomes a message in the user's language.
+
+Domain modules cannot import Django's translation machinery, so they raise ``DomainError`` with a
+stable code, an English message and parameters; pages, the API and commands show ``message_for``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from autologic.common.domain.errors import DomainError
+
+MESSAGES = {
+    "invalid_date": _("This is not a date; use %(hint)s."),
+    "impossible_date": _("%(text)s is not a real date."),
+    "invalid_mrn": _(
+        "An MRN has 1 to 20 letters, digits or dashes and starts with a letter or digit."
+    ),
+    "birth_date_future": _("The date of birth is in the future."),
+    "birth_date_too_old": _("The date of birth is more than %(years)s years ago."),
+    "duplicate_mrn": _("MRN %(mrn)s is already used at this site."),
+    "stale_patient": _(
+        "Someone else saved this patient while you were editing. "
+        "Reload to see their changes; your entries are still in the form."
+    ),
+    "wrong_password": _("The password is not correct."),
+    "wrong_otp": _("The authenticator code is not correct."),
+    "duplicate_username": _("The username %(username)s is taken."),
+    "invalid_role": _("Unknown role %(role)s."),
+}
+
+
+def message_for(error: DomainError) -> str:
+    """Return the error's message in the active language (the English text if none is known)."""
+    template = MESSAGES.get(error.code)
+    if template is None:
+        return error.message
+    try:
+        return str(template) % error.data if error.data else str(template)
+    except (KeyError, TypeError, ValueError):
+        return error.message
