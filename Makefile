@@ -33,7 +33,7 @@ lint: tools
 	$(UV) run ruff format --check src tests bench
 	$(UV) run mypy
 	$(UV) run lint-imports
-	DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemigrations --check --dry-run
+	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemigrations --check --dry-run
 	@for po in src/autologic/locale/*/LC_MESSAGES/django.po; do msgfmt --check -o /dev/null $$po || exit 1; done
 
 test-sqlite: tools chromium

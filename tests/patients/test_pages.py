@@ -213,3 +213,15 @@ def test_refusals_are_shown_in_the_users_language(doctor):
     doctor.cookies["django_language"] = "de"
     response = doctor.post("/patients/new/", {**FORM, "date_of_birth": "2099-01-01"})
     assert "Zukunft" in " ".join(response.context["form"].errors["date_of_birth"])
+
+
+def test_signing_locks_after_repeated_wrong_passwords(doctor, physician, patient):
+    url = f"/patients/{patient.pk}/consents/new/"
+    for _ in range(5):
+        doctor.post(url, {**CONSENT, "password": "wrong", "otp_token": _code(physician)})
+    response = doctor.post(url, {**CONSENT, "password": PASSWORD, "otp_token": _code(physician)})
+    assert response.status_code == 400
+    assert "Too many failed signing attempts" in " ".join(
+        response.context["form"].errors["password"]
+    )
+    assert not Consent.objects.exists()

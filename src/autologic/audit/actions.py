@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -16,6 +16,10 @@ from autologic.audit.domain import EventFields, SignatureMeaning, event_hash, js
 from autologic.audit.models import AuditEvent, Signature
 from autologic.common import clock
 from autologic.common.domain.errors import ValidationFailed
+
+# Repeated wrong passwords or codes at signing lock signing for a while (21 CFR 11.300(d)).
+SIGNING_ATTEMPTS = 5
+SIGNING_LOCKOUT = timedelta(minutes=15)
 
 # Any constant works; it names the one lock that serialises appends to the chain on PostgreSQL.
 _CHAIN_LOCK_KEY = 7_270_011
@@ -93,6 +97,17 @@ class SignerProof:
 
 def verify_signer(user: User, *, password: str, otp_token: str = "") -> SignerProof:
     """Re-authenticate a signer (21 CFR 11.200); a refusal is audited and names the field."""
+    since = clock.now() - SIGNING_LOCKOUT
+    refusals = AuditEvent.objects.filter(
+        actor=user, action="signature.refused", occurred_at__gte=since
+    ).count()
+    if refusals >= SIGNING_ATTEMPTS:
+        raise ValidationFailed(
+            "signing_locked",
+            "Too many failed signing attempts; wait 15 minutes.",
+            "password",
+            {"minutes": int(SIGNING_LOCKOUT.total_seconds() // 60)},
+        )
     if not user.check_password(password or ""):
         _record_refusal(user, "password")
         raise ValidationFailed("wrong_password", "The password is not correct.", "password")

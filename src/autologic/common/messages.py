@@ -25,6 +25,7 @@ MESSAGES = {
     ),
     "wrong_password": _("The password is not correct."),
     "wrong_otp": _("The authenticator code is not correct."),
+    "signing_locked": _("Too many failed signing attempts; wait %(minutes)s minutes."),
     "duplicate_username": _("The username %(username)s is taken."),
     "invalid_role": _("Unknown role %(role)s."),
 }
