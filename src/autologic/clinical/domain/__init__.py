@@ -1,0 +1,1 @@
+"""Pure clinical rules: the assessment vocabulary and eligibility against a protocol."""

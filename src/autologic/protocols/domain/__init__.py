@@ -1,0 +1,1 @@
+"""Therapy protocols as versioned data: the schema, its validation, and derived quantities."""

@@ -1,0 +1,436 @@
+"""The protocol file schema.  A protocol is data; this module says what valid data looks like.
+
+Every model forbids unknown keys, so a typo in a protocol file is an error that names the field,
+never a silently ignored setting.  Units are in the field names (``_h``, ``_min``, ``_days``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from autologic.clinical.domain.vocabulary import (
+    AnaesthesiaRisk,
+    Comorbidity,
+    Diagnosis,
+    DrugClass,
+    GradeSystem,
+    Guidance,
+    Modality,
+    Region,
+    StudyKind,
+)
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+Outcome = Literal["eligible", "conditional", "not_eligible"]
+LANGUAGES = ("en", "de", "es", "fa")
+
+
+class Model(BaseModel):
+    """Base for every protocol section: unknown keys are errors and values never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Model):
+    """A text in the clinic's languages; English is required and is the fallback."""
+
+    en: str = Field(min_length=1)
+    de: str | None = None
+    es: str | None = None
+    fa: str | None = None
+
+    def get(self, language: str) -> str:
+        """Return the text in ``language`` or English."""
+        value = getattr(self, language[:2], None) if language[:2] in LANGUAGES else None
+        return value or self.en
+
+
+class Range(Model):
+    """A closed interval with an optional target inside it."""
+
+    min: float
+    max: float
+    target: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.target is not None and not self.min <= self.target <= self.max:
+            raise ValueError(f"target ({self.target}) is outside {self.min}..{self.max}")
+        return self
+
+
+class Storage(Model):
+    """How the product is kept and for how long."""
+
+    condition: Literal["frozen", "refrigerated", "ambient", "fresh"]
+    temperature_max_c: float | None = None
+    set_point_c: float | None = None
+    shelf_life_days: int = Field(gt=0)
+
+
+class Dose(Model):
+    """The amount given per injection."""
+
+    volume_ml: float | None = Field(default=None, gt=0)
+    cells_million: Range | None = None
+
+
+class Product(Model):
+    """What is made from the patient: drives labels, storage, expiry and regulation."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Z0-9-]{2,20}$")]
+    name: Text
+    source_tissue: Literal["venous_blood", "bone_marrow", "adipose"]
+    manipulation: Literal["minimal", "enzymatic", "culture_expanded"]
+    cell_type: Literal["none", "BMAC", "SVF", "ADSC", "BM-MSC"]
+    storage: Storage
+    thaw_to_injection_max_min: int | None = Field(default=None, gt=0)
+    dose: Dose | None = None
+
+
+class MedicationHold(Model):
+    """Drug classes to stop a number of days before collection, confirmed by a clinician."""
+
+    classes: list[DrugClass] = Field(min_length=1)
+    days_before_collection: int = Field(gt=0)
+
+
+class Fasting(Model):
+    """Hours of fasting before the named events."""
+
+    hours: float = Field(gt=0)
+    before: list[Literal["collection", "injection"]] = Field(min_length=1)
+
+
+class StudyRequirement(Model):
+    """A pre-operative study that must be on file, not older than ``max_age_days``."""
+
+    kind: StudyKind
+    max_age_days: int = Field(gt=0)
+
+
+class AuthorisationRequirement(Model):
+    """A regulatory authorisation needed per patient before treatment."""
+
+    agency: str = Field(min_length=2)
+    scope: str = Field(min_length=2)
+
+
+class Preparation(Model):
+    """Everything that must be true or done before collection."""
+
+    medication_hold: MedicationHold | None = None
+    fasting: Fasting | None = None
+    studies: list[StudyRequirement] = []
+    authorisation: AuthorisationRequirement | None = None
+
+
+class Collection(Model):
+    """Blood draw, marrow aspirate or lipoaspirate."""
+
+    kind: Literal["blood_draw", "marrow_aspirate", "lipoaspirate"]
+    volume_ml_per_injection: float | None = Field(default=None, gt=0)
+    volume_ml: float | None = Field(default=None, gt=0)
+    duration_min: int = Field(gt=0)
+    recovery_min: int = Field(ge=0)
+    anaesthesia: Literal["none", "local", "local_sedation"]
+    rest_after_h: Range | None = None
+
+    @model_validator(mode="after")
+    def _one_volume(self) -> Collection:
+        if (self.volume_ml is None) == (self.volume_ml_per_injection is None):
+            raise ValueError("give exactly one of volume_ml and volume_ml_per_injection")
+        return self
+
+
+class Step(Model):
+    """A processing step with its time window; actual times outside it become deviations."""
+
+    key: Slug
+    kind: Literal["incubation", "centrifugation", "culture", "separation", "aliquoting", "freezing"]
+    name: Text
+    equipment: Literal["incubator", "centrifuge", "culture", "biosafety_cabinet", "freezer"] | None
+    duration_h: Range | None = None
+    duration_days: Range | None = None
+    temperature_c: Range | None = None
+    g_force: int | None = Field(default=None, gt=0)
+    spin_min: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _duration(self) -> Step:
+        if (self.duration_h is None) == (self.duration_days is None):
+            raise ValueError("give exactly one of duration_h and duration_days")
+        if self.kind == "centrifugation" and (self.g_force is None or self.spin_min is None):
+            raise ValueError("a centrifugation step needs g_force and spin_min")
+        return self
+
+    @property
+    def hours(self) -> Range:
+        """The duration window in hours whatever unit the file used."""
+        if self.duration_h is not None:
+            return self.duration_h
+        days = self.duration_days
+        assert days is not None  # guaranteed by _duration
+        target = None if days.target is None else days.target * 24
+        return Range(min=days.min * 24, max=days.max * 24, target=target)
+
+
+class Count(Model):
+    """How many injections: a default the physician may change within min..max."""
+
+    default: int = Field(ge=1)
+    min: int = Field(ge=1)
+    max: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _inside(self) -> Count:
+        if not self.min <= self.default <= self.max:
+            raise ValueError(f"default ({self.default}) is outside {self.min}..{self.max}")
+        return self
+
+
+class Injections(Model):
+    """The injection series: count, cadence, guidance and what each session needs."""
+
+    route: Literal["intra_articular", "peritendinous", "intramuscular", "epidural_perineural"]
+    count: Count
+    interval_days: Range | None = None
+    first_after_collection_days: Range
+    session_min: int = Field(gt=0)
+    recovery_min: int = Field(ge=0)
+    guidance: list[Guidance] = Field(min_length=1)
+    anaesthesia: Literal["none", "local", "local_sedation"]
+    kits_per_region: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _cadence(self) -> Injections:
+        if self.count.max > 1 and self.interval_days is None:
+            raise ValueError("interval_days is required when more than one injection is allowed")
+        return self
+
+
+class Restriction(Model):
+    """An instruction after a procedure, for a number of hours or days."""
+
+    after: Literal["collection", "injection", "last_injection"]
+    hours: float | None = Field(default=None, gt=0)
+    days: float | None = Field(default=None, gt=0)
+    text: Text
+
+
+class RehabPhase(Model):
+    """A rehabilitation phase counted in days from the (last) injection."""
+
+    from_day: int = Field(ge=0)
+    until_day: int | None = Field(default=None, ge=0)
+    activity: Text
+
+
+class Timepoint(Model):
+    """A follow-up due a number of weeks or months after the anchor, with a tolerance window."""
+
+    key: Slug
+    kind: Literal["visit", "imaging", "prom"]
+    weeks: int | None = Field(default=None, ge=0)
+    months: int | None = Field(default=None, ge=0)
+    window_days_before: int = Field(default=0, ge=0)
+    window_days_after: int = Field(default=0, ge=0)
+    instruments: list[str] = []
+    modality: Modality | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> Timepoint:
+        if (self.weeks is None) == (self.months is None):
+            raise ValueError("give exactly one of weeks and months")
+        if self.kind == "imaging" and self.modality is None:
+            raise ValueError("an imaging timepoint needs a modality")
+        return self
+
+    @property
+    def offset_days(self) -> int:
+        """Days after the anchor; a month counts as 30 days, a common convention in trials."""
+        return self.weeks * 7 if self.weeks is not None else (self.months or 0) * 30
+
+
+class FollowUp(Model):
+    """The follow-up schedule and the event it counts from."""
+
+    anchor: Literal["first_injection", "last_injection"]
+    timepoints: list[Timepoint] = Field(min_length=1)
+
+
+class Consumable(Model):
+    """A consumable used per region-injection, per collection or per course."""
+
+    item: str = Field(min_length=2)
+    per: Literal["region_injection", "collection", "course"]
+    quantity: int = Field(ge=1)
+
+
+class PriceItem(Model):
+    """A price line; amounts per currency (ISO 4217), counted per course or per injection."""
+
+    code: Slug
+    label: Text
+    per: Literal["course", "injection", "region_injection"]
+    amounts: dict[str, Decimal]
+
+    @field_validator("amounts")
+    @classmethod
+    def _currencies(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for currency, amount in value.items():
+            if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+                raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
+            if amount < 0:
+                raise ValueError(f"the amount for {currency} is negative")
+        return value
+
+
+class Band(Model):
+    """What a set of grades means for eligibility."""
+
+    grades: list[int] = Field(min_length=1)
+    outcome: Outcome
+    requires_any: list[
+        Literal["high_anaesthesia_risk", "comorbidity", "young", "avoids_surgery"]
+    ] = []
+    flag: Literal["lower_expected_success"] | None = None
+    otherwise: Outcome = "not_eligible"
+    note: Text | None = None
+
+
+class RegionRule(Model):
+    """Only these regions and diagnoses are treated by the protocol."""
+
+    id: Slug
+    kind: Literal["region"]
+    regions: list[Region] = Field(min_length=1)
+    diagnoses: list[Diagnosis] = Field(min_length=1)
+
+
+class GradeRule(Model):
+    """Eligibility by radiographic grade, for the listed diagnoses."""
+
+    id: Slug
+    kind: Literal["grade"]
+    system: GradeSystem = GradeSystem.KL
+    diagnoses: list[Diagnosis] = Field(min_length=1)
+    bands: list[Band] = Field(min_length=1)
+    young_below_age: int | None = Field(default=None, gt=0)
+    missing: Outcome = "conditional"
+
+
+class ExclusionRule(Model):
+    """Comorbidities that exclude (or need a physician's review)."""
+
+    id: Slug
+    kind: Literal["exclusion"]
+    comorbidities: list[Comorbidity] = Field(min_length=1)
+    outcome: Outcome = "not_eligible"
+
+
+class AgeRule(Model):
+    """An age range; outside it the outcome applies."""
+
+    id: Slug
+    kind: Literal["age"]
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    outcome: Outcome = "not_eligible"
+
+
+class AnaesthesiaRule(Model):
+    """An anaesthesia risk ceiling for procedures under sedation."""
+
+    id: Slug
+    kind: Literal["anaesthesia"]
+    refuse: list[AnaesthesiaRisk] = Field(min_length=1)
+    outcome: Outcome = "not_eligible"
+
+
+class StudiesRule(Model):
+    """The preparation's studies must be on file, recent and normal."""
+
+    id: Slug
+    kind: Literal["studies"]
+    abnormal: Outcome = "not_eligible"
+
+
+class HoldRule(Model):
+    """Flagged drugs the patient takes must be on hold long enough before collection."""
+
+    id: Slug
+    kind: Literal["medication_hold"]
+
+
+class AuthorisationRule(Model):
+    """The preparation's authorisation must be granted and cover the treatment."""
+
+    id: Slug
+    kind: Literal["authorisation"]
+
+
+Rule = Annotated[
+    RegionRule
+    | GradeRule
+    | ExclusionRule
+    | AgeRule
+    | AnaesthesiaRule
+    | StudiesRule
+    | HoldRule
+    | AuthorisationRule,
+    Field(discriminator="kind"),
+]
+
+
+class Protocol(Model):
+    """One version of one therapy protocol."""
+
+    schema_version: Literal[1]
+    code: Slug
+    version: int = Field(ge=1)
+    status: Literal["active", "draft", "retired"]
+    therapy: Literal["acs", "bm_msc", "cells_hip"]
+    title: Text
+    summary: Text
+    product: Product
+    preparation: Preparation = Preparation()
+    collection: Collection
+    processing: list[Step] = Field(min_length=1)
+    injections: Injections
+    restrictions: list[Restriction] = []
+    rehabilitation: list[RehabPhase] = []
+    follow_up: FollowUp
+    consumables: list[Consumable] = []
+    prices: list[PriceItem] = []
+    eligibility: list[Rule] = Field(min_length=1)
+    unconfirmed: list[str] = []
+    sources: list[str] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Protocol:
+        keys = [step.key for step in self.processing]
+        if len(keys) != len(set(keys)):
+            raise ValueError("processing step keys must be unique")
+        rule_ids = [rule.id for rule in self.eligibility]
+        if len(rule_ids) != len(set(rule_ids)):
+            raise ValueError("eligibility rule ids must be unique")
+        kinds = {rule.kind for rule in self.eligibility}
+        if "region" not in kinds:
+            raise ValueError("eligibility needs a region rule")
+        if self.preparation.authorisation and "authorisation" not in kinds:
+            raise ValueError("the preparation needs an authorisation but no rule checks it")
+        if self.preparation.studies and "studies" not in kinds:
+            raise ValueError("the preparation lists studies but no rule checks them")
+        if self.preparation.medication_hold and "medication_hold" not in kinds:
+            raise ValueError("the preparation has a medication hold but no rule checks it")
+        if self.product.storage.condition == "frozen" and self.product.thaw_to_injection_max_min:
+            return self
+        if self.product.storage.condition == "frozen":
+            raise ValueError("a frozen product needs product.thaw_to_injection_max_min")
+        return self
