@@ -145,3 +145,22 @@ def patient_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+@pytest.fixture
+def protocols(db: None) -> dict[str, Any]:
+    """The shipped protocol library, loaded; keyed by protocol code."""
+    from autologic.protocols.actions import sync_protocols
+    from autologic.protocols.models import ProtocolVersion
+
+    report = sync_protocols()
+    assert report.ok, report.refused
+    return {row.code: row for row in ProtocolVersion.objects.all()}
+
+
+def totp_now(user: User) -> str:
+    """The user's current authenticator code, as the signer would type it."""
+    from django_otp.oath import TOTP
+
+    device = TOTPDevice.objects.get(user=user)
+    return f"{TOTP(device.bin_key).token():06d}"

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "autologic.accounts",
     "autologic.audit",
     "autologic.patients",
+    "autologic.protocols",
+    "autologic.clinical",
     "autologic.dashboard",
     "autologic.demo",
 ]

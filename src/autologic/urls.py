@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("autologic.accounts.urls")),
     path("audit/", include("autologic.audit.urls")),
     path("patients/", include("autologic.patients.urls")),
+    path("clinical/", include("autologic.clinical.urls")),
+    path("protocols/", include("autologic.protocols.urls")),
     path("api/v1/", api.urls),
     path("", include("autologic.dashboard.urls")),
 ]

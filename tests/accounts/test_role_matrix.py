@@ -46,11 +46,53 @@ def test_only_health_login_and_language_choice_are_public():
 
 
 @pytest.fixture
-def world(site, make_staff, physician, patient):
+def world(site, make_staff, physician, patient, protocols):
     """One staff member per role at the site, and ids for URL parameters."""
     staff = {role: physician if role == Role.PHYSICIAN else make_staff(role) for role in Role}
-    ids = {"patient_id": patient.pk, "user_id": staff[Role.NURSE].pk}
+    ids = {
+        "patient_id": patient.pk,
+        "user_id": staff[Role.NURSE].pk,
+        **_clinical(physician, patient, protocols),
+    }
     return staff, ids
+
+
+def _clinical(physician, patient, protocols) -> dict[str, object]:
+    """An assessment, a medication and a signed decision, for the clinical URLs."""
+    from datetime import date
+
+    from autologic.audit.actions import SignerProof
+    from autologic.clinical import actions, queries
+    from autologic.clinical.domain.eligibility import evaluate
+
+    assessment = actions.create_assessment(
+        patient=patient, data={"assessed_on": date(2026, 11, 2)}, by=physician
+    )
+    medication = actions.add_record(
+        kind="medication",
+        patient=patient,
+        data={"name": "Aspirin", "drug_class": "antiplatelet"},
+        by=physician,
+    )
+    row = protocols["acs-large-joint"]
+    report = evaluate(row.protocol, queries.facts_for(assessment, [], today=date(2026, 11, 21)))
+    decision = actions.decide_eligibility(
+        assessment=assessment,
+        protocol=row,
+        report=report,
+        regions=[],
+        verdict=report.verdict,
+        justification="",
+        proof=SignerProof(user=physician, second_factor=True),
+        expected_verdict=report.verdict,
+    )
+    return {
+        "assessment_id": assessment.pk,
+        "kind": "medication",
+        "record_id": medication.pk,
+        "decision_id": decision.pk,
+        "protocol_id": row.pk,
+    }
 
 
 def _methods(name: str) -> list[str]:

@@ -13,6 +13,7 @@ from autologic.accounts.roles import allows, rule_for
 NAVIGATION = [
     ("dashboard:home", _("Dashboard"), "dashboard:"),
     ("patients:list", _("Patients"), "patients:"),
+    ("protocols:list", _("Protocols"), "protocols:"),
     ("audit:log", _("Audit trail"), "audit:"),
     ("accounts:staff_list", _("Staff"), "accounts:staff"),
     ("accounts:site_settings", _("Clinic settings"), "accounts:site"),

@@ -37,6 +37,8 @@ CHART_READERS = CLINICAL | {Role.BILLING, Role.MANAGER}
 PATIENT_FINDERS = CHART_READERS | {Role.LAB_TECHNICIAN}
 AUDITORS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 ADMINS = frozenset({Role.ADMINISTRATOR})
+CLINICIANS = frozenset({Role.PHYSICIAN, Role.NURSE})
+PHYSICIANS = frozenset({Role.PHYSICIAN})
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
@@ -58,6 +60,15 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "patients:detail": CHART_READERS,
     "patients:edit": CLINICAL,
     "patients:consent_add": CLINICAL,
+    "clinical:record": CHART_READERS,
+    "clinical:assessment_create": CLINICIANS,
+    "clinical:region_add": CLINICIANS,
+    "clinical:record_add": CLINICAL,
+    "clinical:record_edit": CLINICAL,
+    "clinical:eligibility": {"GET": CLINICAL, "POST": PHYSICIANS},
+    "clinical:decision": CHART_READERS,
+    "protocols:list": ALL_STAFF,
+    "protocols:detail": ALL_STAFF,
     "api:api-root": ALL_STAFF,
     "api:openapi-json": ALL_STAFF,
     "api:openapi-view": ALL_STAFF,

@@ -28,6 +28,14 @@ MESSAGES = {
     "signing_locked": _("Too many failed signing attempts; wait %(minutes)s minutes."),
     "duplicate_username": _("The username %(username)s is taken."),
     "invalid_role": _("Unknown role %(role)s."),
+    "override_needs_justification": _(
+        "An override needs a justification of at least %(min)s characters."
+    ),
+    "stale_eligibility": _(
+        "The record changed while you were reading the report; review it again."
+    ),
+    "physician_only": _("Only a physician may sign an eligibility decision."),
+    "grade_without_system": _("A grade needs its classification system."),
 }
 
 

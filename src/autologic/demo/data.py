@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 DEMO_PASSWORD = "demo-Autologic-2026"
 
 SITES = [
@@ -116,3 +119,111 @@ NAMES = {
     },
 }
 PATIENTS_PER_SITE = {"dus": 50, "thr": 20}
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _knee(side: str, grade: int, read_on: str) -> dict[str, object]:
+    return {
+        "region": "knee",
+        "side": side,
+        "detail": "",
+        "diagnosis": "osteoarthritis",
+        "grade_system": "KL",
+        "grade": grade,
+        "grade_reader": "Dr. Radiologie Nord",
+        "grade_read_on": _day(read_on),
+        "grade_notes": "",
+    }
+
+
+def _header(on: str, **extra: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "assessed_on": _day(on),
+        "complaint": "",
+        "comorbidities": [],
+        "comorbidity_notes": "",
+        "anaesthesia_risk": "ASA2",
+        "avoids_surgery": False,
+        "notes": "",
+    }
+    return {**base, **extra}
+
+
+# The first patients of each demo clinic get these assessments (one per patient, in order).
+ASSESSMENTS: list[dict[str, Any]] = [
+    {
+        "assessment": _header("2026-11-02", complaint="Knee pain on stairs for two years."),
+        "regions": [_knee("left", 2, "2026-10-28")],
+    },
+    {
+        "assessment": _header(
+            "2026-11-05",
+            complaint="Severe knee pain; refuses joint replacement.",
+            avoids_surgery=True,
+            anaesthesia_risk="ASA3",
+            comorbidities=["cardiovascular"],
+        ),
+        "regions": [_knee("right", 4, "2026-10-30"), _knee("left", 3, "2026-10-30")],
+        "records": {
+            "medication": [
+                {"name": "Apixaban 5 mg", "drug_class": "anticoagulant", "dose": "2 x daily"},
+                {"name": "Ibuprofen 400 mg", "drug_class": "nsaid", "dose": "as needed"},
+            ]
+        },
+    },
+    {
+        "assessment": _header("2026-11-10", complaint="Hip pain, mild OA on X-ray."),
+        "regions": [
+            {
+                "region": "hip",
+                "side": "right",
+                "detail": "",
+                "diagnosis": "osteoarthritis",
+                "grade_system": "KL",
+                "grade": 2,
+                "grade_reader": "Dr. Radiologie Nord",
+                "grade_read_on": _day("2026-11-08"),
+                "grade_notes": "",
+            }
+        ],
+        "records": {
+            "medication": [{"name": "Diclofenac 75 mg", "drug_class": "nsaid", "dose": "daily"}],
+            "study": [
+                {
+                    "kind": "blood_tests",
+                    "performed_on": _day("2026-11-08"),
+                    "result": "normal",
+                    "result_text": "CBC, CRP, coagulation normal",
+                }
+            ],
+            "imaging": [
+                {
+                    "modality": "mri",
+                    "region": "hip",
+                    "side": "right",
+                    "performed_on": _day("2026-11-08"),
+                    "findings": "Mild cartilage thinning, no avascular necrosis.",
+                }
+            ],
+        },
+    },
+    {
+        "assessment": _header("2026-11-12", complaint="Radicular pain L5 right."),
+        "regions": [
+            {
+                "region": "spine_lumbar",
+                "side": "",
+                "detail": "L4/L5",
+                "diagnosis": "radicular_pain",
+                "grade_system": "",
+                "grade": None,
+                "grade_reader": "",
+                "grade_read_on": None,
+                "grade_notes": "",
+            }
+        ],
+    },
+]

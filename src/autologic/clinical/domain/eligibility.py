@@ -149,7 +149,7 @@ def _region_rule(rule: RegionRule, facts: Facts, protocol: Protocol) -> Result:
     findings = []
     for region in facts.regions:
         treated = region.region in rule.regions and region.diagnosis in rule.diagnoses
-        params = {"region": region.region, "diagnosis": region.diagnosis}
+        params = {"region": region.label, "diagnosis": region.diagnosis}
         if treated:
             findings.append(
                 Finding(
@@ -233,6 +233,8 @@ def _grade_rule(rule: GradeRule, facts: Facts, protocol: Protocol) -> Result:
             )
             continue
         note = band.note.en if band.note else ""
+        if band.note:
+            params["note"] = band.note.model_dump(exclude_none=True)
         if band.requires_any:
             reasons = [r for r in _documented_reasons(rule, facts) if r in band.requires_any]
             params["accepted"] = list(band.requires_any)

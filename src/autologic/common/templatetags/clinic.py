@@ -87,3 +87,16 @@ def getfield(form: Any, name: str) -> Any:
 def getitem(mapping: dict[str, Any], key: object) -> Any:
     """Look up a dict entry by a key given as any type (ids arrive as ints, keys are text)."""
     return (mapping or {}).get(str(key), [])
+
+
+@register.filter
+def localised(text: Any) -> str:
+    """Show protocol text (a ``Text`` or a language mapping) in the UI language."""
+    language = (get_language() or "en")[:2]
+    if text is None:
+        return ""
+    if hasattr(text, "get") and not isinstance(text, dict):
+        return str(text.get(language))
+    if isinstance(text, dict):
+        return str(text.get(language) or text.get("en", ""))
+    return str(text)

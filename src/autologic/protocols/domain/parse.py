@@ -81,6 +81,11 @@ def canonical(protocol: Protocol) -> dict[str, Any]:
 
 
 def fingerprint(protocol: Protocol) -> str:
-    """SHA-256 of the canonical JSON: two files with equal meaning have equal fingerprints."""
-    text = json.dumps(canonical(protocol), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the canonical JSON without ``status``: equal meaning, equal fingerprint.
+
+    Status is left out because retiring a version is allowed; changing what it says is not.
+    """
+    content = canonical(protocol)
+    content.pop("status", None)
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

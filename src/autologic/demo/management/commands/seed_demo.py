@@ -13,9 +13,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from autologic.accounts import actions as accounts
 from autologic.accounts.models import Site, User
+from autologic.clinical import actions as clinical
 from autologic.demo import data
 from autologic.patients import actions as patients
 from autologic.patients.models import Patient
+from autologic.protocols.actions import sync_protocols
 
 
 class Command(BaseCommand):
@@ -28,6 +30,11 @@ class Command(BaseCommand):
         staff = {row[0]: self._staff(sites[row[1]], *row) for row in data.STAFF}
         for code, count in data.PATIENTS_PER_SITE.items():
             self._patients(sites[code], count, staff)
+        report = sync_protocols()
+        if not report.ok:
+            raise CommandError("; ".join(report.refused))
+        for code in data.PATIENTS_PER_SITE:
+            self._assessments(sites[code], staff)
         self._print_logins()
 
     def _site(self, spec: dict[str, Any]) -> Site:
@@ -91,6 +98,24 @@ class Command(BaseCommand):
                 },
                 by=registrar,
             )
+
+    def _assessments(self, site: Site, staff: dict[str, User]) -> None:
+        """Give the first demo patients an assessment so eligibility can be tried at once."""
+        physician = next(
+            u for u in staff.values() if u.site_id == site.pk and u.role == "physician"
+        )
+        patients_in_order = Patient.objects.filter(site=site).order_by("id")
+        for patient, case in zip(patients_in_order, data.ASSESSMENTS, strict=False):
+            if patient.assessments.exists():
+                continue
+            assessment = clinical.create_assessment(
+                patient=patient, data={**case["assessment"]}, by=physician
+            )
+            for region in case["regions"]:
+                clinical.add_region(assessment=assessment, data=region, by=physician)
+            for kind, rows in case.get("records", {}).items():
+                for row in rows:
+                    clinical.add_record(kind=kind, patient=patient, data=row, by=physician)
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})\n")

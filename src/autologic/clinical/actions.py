@@ -1,0 +1,259 @@
+"""State changes for assessments, clinical records and eligibility decisions, each audited."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from django.db import models, transaction
+
+from autologic.accounts.models import User
+from autologic.accounts.roles import Role
+from autologic.audit.actions import SignerProof, apply_signature, record_event
+from autologic.audit.domain import SignatureMeaning, diff, jsonable
+from autologic.clinical.domain.eligibility import Report
+from autologic.clinical.models import (
+    AffectedRegion,
+    Assessment,
+    Authorisation,
+    EligibilityDecision,
+    ImagingStudy,
+    Medication,
+    PreopStudy,
+)
+from autologic.common import clock
+from autologic.common.domain.errors import ConflictError, PermissionRefused, ValidationFailed
+from autologic.patients.models import Patient
+from autologic.protocols.models import ProtocolVersion
+
+ASSESSMENT_FIELDS = (
+    "assessed_on",
+    "complaint",
+    "comorbidities",
+    "comorbidity_notes",
+    "anaesthesia_risk",
+    "avoids_surgery",
+    "notes",
+)
+REGION_FIELDS = (
+    "region",
+    "side",
+    "detail",
+    "diagnosis",
+    "grade_system",
+    "grade",
+    "grade_reader",
+    "grade_read_on",
+    "grade_notes",
+)
+RECORDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
+    "imaging": (ImagingStudy, ("modality", "region", "side", "performed_on", "findings")),
+    "medication": (Medication, ("name", "drug_class", "dose", "held_since", "stopped_on")),
+    "study": (PreopStudy, ("kind", "performed_on", "result", "result_text")),
+    "authorisation": (
+        Authorisation,
+        ("agency", "reference", "scope", "requested_on", "granted_on", "expires_on"),
+    ),
+}
+MIN_JUSTIFICATION = 20  # characters, also checked by DecisionForm
+
+
+def _values(
+    model: type[models.Model], fields: tuple[str, ...], data: dict[str, Any]
+) -> dict[str, Any]:
+    """Take ``fields`` from ``data``; a missing value becomes the column's empty default."""
+    values = {}
+    for name in fields:
+        value = data.get(name)
+        column = model._meta.get_field(name)
+        values[name] = column.get_default() if value is None and not column.null else value
+    return values
+
+
+def create_assessment(
+    *, patient: Patient, data: dict[str, Any], by: User, now: datetime | None = None
+) -> Assessment:
+    """Start a dated assessment of a patient."""
+    now = now or clock.now()
+    values = _values(Assessment, ASSESSMENT_FIELDS, data)
+    values["comorbidities"] = sorted(values["comorbidities"] or [])
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            site=patient.site, patient=patient, assessed_by=by, created_at=now, **values
+        )
+        record_event(
+            actor=by,
+            site=patient.site,
+            action="assessment.create",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={"assessment_id": [None, assessment.pk], **diff({}, values)},
+            now=now,
+        )
+    return assessment
+
+
+def add_region(
+    *, assessment: Assessment, data: dict[str, Any], by: User, now: datetime | None = None
+) -> AffectedRegion:
+    """Add an affected region (with side, diagnosis and graded imaging) to an assessment."""
+    now = now or clock.now()
+    values = _values(AffectedRegion, REGION_FIELDS, data)
+    if values["grade"] is not None and not values["grade_system"]:
+        raise ValidationFailed(
+            "grade_without_system", "A grade needs its classification system.", "grade_system"
+        )
+    with transaction.atomic():
+        region = AffectedRegion.objects.create(assessment=assessment, **values)
+        record_event(
+            actor=by,
+            site=assessment.site,
+            action="assessment.region_add",
+            object_type="patient",
+            object_id=assessment.patient_id,
+            changes={"assessment_id": assessment.pk, **diff({}, values)},
+            now=now,
+        )
+    return region
+
+
+def add_record(
+    *, kind: str, patient: Patient, data: dict[str, Any], by: User, now: datetime | None = None
+) -> models.Model:
+    """Record imaging, a medication, a pre-operative study or an authorisation."""
+    now = now or clock.now()
+    model, fields = RECORDS[kind]
+    values = _values(model, fields, data)
+    with transaction.atomic():
+        row = model.objects.create(
+            site=patient.site, patient=patient, recorded_by=by, recorded_at=now, **values
+        )
+        record_event(
+            actor=by,
+            site=patient.site,
+            action=f"{kind}.create",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={f"{kind}_id": [None, row.pk], **diff({}, values)},
+            now=now,
+        )
+    return row
+
+
+def update_record(
+    *,
+    kind: str,
+    patient: Patient,
+    record_id: int,
+    data: dict[str, Any],
+    by: User,
+    now: datetime | None = None,
+) -> models.Model:
+    """Change a recorded fact (e.g. confirm a medication hold, record a grant); audited."""
+    now = now or clock.now()
+    model, fields = RECORDS[kind]
+    with transaction.atomic():
+        row = model.objects.select_for_update().get(pk=record_id, patient=patient)
+        before = {name: getattr(row, name) for name in fields}
+        after = {**before, **_values(model, tuple(n for n in fields if n in data), data)}
+        changes = diff(before, after)
+        if not changes:
+            return row
+        for name, value in after.items():
+            setattr(row, name, value)
+        row.save()
+        record_event(
+            actor=by,
+            site=patient.site,
+            action=f"{kind}.update",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={f"{kind}_id": row.pk, **changes},
+            now=now,
+        )
+    return row
+
+
+def decide_eligibility(
+    *,
+    assessment: Assessment,
+    protocol: ProtocolVersion,
+    report: Report,
+    regions: list[str],
+    verdict: str,
+    justification: str,
+    proof: SignerProof,
+    expected_verdict: str,
+    now: datetime | None = None,
+) -> EligibilityDecision:
+    """Sign the physician's decision; a decision that differs from the report is an override.
+
+    ``report`` must be computed by the caller from the current record; ``expected_verdict`` is
+    the verdict the physician saw, so a record that changed meanwhile is refused, not signed.
+    """
+    now = now or clock.now()
+    if report.verdict != expected_verdict:
+        raise ConflictError(
+            "stale_eligibility",
+            "The record changed while you were reading the report; review it again.",
+        )
+    overridden = verdict != report.verdict
+    justification = " ".join(justification.split())
+    if overridden and len(justification) < MIN_JUSTIFICATION:
+        raise ValidationFailed(
+            "override_needs_justification",
+            f"An override needs a justification of at least {MIN_JUSTIFICATION} characters.",
+            "justification",
+            {"min": MIN_JUSTIFICATION},
+        )
+    if proof.user.role != Role.PHYSICIAN:
+        raise PermissionRefused(
+            "physician_only", "Only a physician may sign an eligibility decision."
+        )
+    report_data = jsonable({**asdict(report), "flags": list(report.flags)})
+    with transaction.atomic():
+        decision = EligibilityDecision.objects.create(
+            site=assessment.site,
+            patient_id=assessment.patient_id,
+            assessment=assessment,
+            protocol=protocol,
+            regions=regions,
+            computed_verdict=report.verdict,
+            report=report_data,
+            verdict=verdict,
+            overridden=overridden,
+            justification=justification,
+            decided_by=proof.user,
+            decided_at=now,
+        )
+        record_event(
+            actor=proof.user,
+            site=assessment.site,
+            action="eligibility.override" if overridden else "eligibility.decide",
+            object_type="patient",
+            object_id=assessment.patient_id,
+            changes={
+                "decision_id": [None, decision.pk],
+                "protocol": str(protocol),
+                "computed_verdict": report.verdict,
+                "verdict": [None, verdict],
+                "justification": justification,
+            },
+            now=now,
+        )
+        apply_signature(
+            proof,
+            meaning=SignatureMeaning.APPROVED,
+            object_type="eligibility",
+            object_id=decision.pk,
+            content={
+                "patient": assessment.patient_id,
+                "protocol": str(protocol),
+                "report": report_data,
+                "verdict": verdict,
+                "justification": justification,
+            },
+            now=now,
+        )
+    return decision

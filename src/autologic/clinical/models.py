@@ -1,0 +1,172 @@
+"""Assessments and the clinical facts eligibility looks at."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from autologic.clinical import choices
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Assessment(models.Model):
+    """A dated clinical assessment of a patient by a physician."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="assessments"
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    assessed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    complaint = models.TextField(_("presenting complaint"), blank=True)
+    comorbidities = models.JSONField(_("comorbidities"), default=list, blank=True)
+    comorbidity_notes = models.TextField(_("comorbidity notes"), blank=True)
+    anaesthesia_risk = models.CharField(
+        _("anaesthesia risk"), max_length=4, choices=choices.ANAESTHESIA_RISKS, blank=True
+    )
+    avoids_surgery = models.BooleanField(_("wishes to avoid surgery"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Assessment {self.assessed_on} ({self.patient_id})"
+
+
+class AffectedRegion(models.Model):
+    """A region with its side, diagnosis and radiographic grade (always with its system)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="regions")
+    region = models.CharField(_("region"), max_length=16, choices=choices.REGIONS)
+    side = models.CharField(_("side"), max_length=8, choices=choices.SIDES, blank=True)
+    detail = models.CharField(_("tendon, muscle or level"), max_length=60, blank=True)
+    diagnosis = models.CharField(_("diagnosis"), max_length=20, choices=choices.DIAGNOSES)
+    grade_system = models.CharField(
+        _("grading system"), max_length=12, choices=choices.GRADE_SYSTEMS, blank=True
+    )
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    grade_reader = models.CharField(_("read by"), max_length=120, blank=True)
+    grade_read_on = models.DateField(_("imaging date"), null=True, blank=True)
+    grade_notes = models.CharField(_("reader's wording"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(grade__isnull=True) | ~models.Q(grade_system=""),
+                name="region_grade_has_system",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.region, self.side, self.detail) if p)
+
+
+class PatientRecord(models.Model):
+    """Common columns of facts recorded on the patient, kept across assessments."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class ImagingStudy(PatientRecord):
+    """An imaging study and its findings."""
+
+    modality = models.CharField(_("modality"), max_length=16, choices=choices.MODALITIES)
+    region = models.CharField(_("region"), max_length=16, choices=choices.REGIONS)
+    side = models.CharField(_("side"), max_length=8, choices=choices.SIDES, blank=True)
+    performed_on = models.DateField(_("date"))
+    findings = models.TextField(_("findings"))
+
+    class Meta:
+        ordering = ["-performed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.modality} {self.region} {self.performed_on}"
+
+
+class Medication(PatientRecord):
+    """A current or past medication; ``held_since`` is confirmed by a clinician."""
+
+    name = models.CharField(_("medication"), max_length=120)
+    drug_class = models.CharField(_("class"), max_length=16, choices=choices.DRUG_CLASSES)
+    dose = models.CharField(_("dose"), max_length=60, blank=True)
+    held_since = models.DateField(_("on hold since"), null=True, blank=True)
+    stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.drug_class})"
+
+    @property
+    def flagged(self) -> bool:
+        """Anticoagulants, antiplatelets and NSAIDs matter for harvests and injections."""
+        return self.drug_class in {"anticoagulant", "antiplatelet", "nsaid"}
+
+
+class PreopStudy(PatientRecord):
+    """A pre-operative study: serology, chest X-ray, ECG, blood tests."""
+
+    kind = models.CharField(_("study"), max_length=16, choices=choices.STUDY_KINDS)
+    performed_on = models.DateField(_("date"))
+    result = models.CharField(_("result"), max_length=8, choices=choices.STUDY_RESULTS)
+    result_text = models.TextField(_("result details"), blank=True)
+
+    class Meta:
+        ordering = ["-performed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.performed_on} {self.result}"
+
+
+class Authorisation(PatientRecord):
+    """A regulatory authorisation for this patient's treatment (e.g. AEMPS, per patient)."""
+
+    agency = models.CharField(_("agency"), max_length=60)
+    reference = models.CharField(_("reference"), max_length=60)
+    scope = models.CharField(_("scope (protocol code)"), max_length=64)
+    requested_on = models.DateField(_("requested on"))
+    granted_on = models.DateField(_("granted on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.reference}"
+
+
+class EligibilityDecision(models.Model):
+    """A physician's signed decision on an eligibility report, possibly overriding it."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="decisions")
+    protocol = models.ForeignKey(
+        "protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    regions = models.JSONField(default=list)
+    computed_verdict = models.CharField(max_length=24, choices=choices.VERDICTS)
+    report = models.JSONField()
+    verdict = models.CharField(_("decision"), max_length=24, choices=choices.VERDICTS)
+    overridden = models.BooleanField(default=False)
+    justification = models.TextField(_("justification"), blank=True)
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} ({self.protocol_id})"
