@@ -5,6 +5,7 @@ autologic serve [--bind ADDR]  serve with gunicorn
 autologic migrate              apply database migrations
 autologic seed-demo            create or top up the demo clinic (AUTOLOGIC_MODE=demo only)
 autologic createstaff ...      add a staff member (and the clinic, with --site-name)
+autologic protocols check      validate protocol files; `protocols sync` loads new versions
 autologic audit verify         recompute the audit hash chain; exit 1 at the first break
 autologic otp-code USER        current authenticator code of a demo user (demo mode only)
 autologic manage ARGS...       any other Django management command
