@@ -17,11 +17,23 @@ MAX_AGE_YEARS = 130
 _PERSIAN_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\u200c": " ", "ı": "i"})
 
 
-def normalise_name(text: str) -> str:
-    """Fold a name for search: lower case, no accents, Persian letter variants unified."""
-    folded = unicodedata.normalize("NFKD", text.translate(_PERSIAN_FOLD))
+def _fold_once(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).translate(_PERSIAN_FOLD)
     stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().replace("ß", "ss").split())
+
+
+def normalise_name(text: str) -> str:
+    """Fold a name for search: lower case, no accents, Persian letter variants unified."""
+    # One pass is not always a fixed point: a presentation-form ligature only reveals its Arabic
+    # letters after decomposition, and case folding can itself produce decomposable characters.
+    folded = _fold_once(text)
+    for _ in range(3):
+        again = _fold_once(folded)
+        if again == folded:
+            break
+        folded = again
+    return folded
 
 
 def name_key(family_name: str, given_name: str) -> str:
