@@ -50,3 +50,4 @@ messages: tools  ## refresh the translation catalogues and compile them
 
 bench: tools postgres
 	$(UV) run python bench/patient_search.py
+	$(UV) run python bench/scheduling.py

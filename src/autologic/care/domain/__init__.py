@@ -1,0 +1,1 @@
+"""Pure rules for treatment courses: expansion of a protocol into events, and scheduling."""
