@@ -37,11 +37,6 @@ class ClinicalRecord:
     authorisations: list[Authorisation]
     decisions: list[EligibilityDecision]
 
-    @property
-    def current(self) -> Assessment | None:
-        """The latest assessment."""
-        return self.assessments[0] if self.assessments else None
-
 
 def clinical_record(patient: Patient) -> ClinicalRecord:
     """Load the patient's assessments (with regions) and recorded facts."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -144,18 +145,16 @@ def eligibility(request: HttpRequest, patient_id: int, assessment_id: int) -> Ht
     planned, planned_error = None, ""
     try:
         planned = planned_field.clean(params.get("planned", ""))
-    except Exception as exc:  # noqa: BLE001 - a form field's ValidationError, shown inline
-        planned_error = " ".join(getattr(exc, "messages", [str(exc)]))
+    except ValidationError as exc:
+        planned_error = " ".join(exc.messages)
     report: Report | None = None
     if protocol is not None:
         facts = queries.facts_for(assessment, regions, today=today, planned_collection=planned)
         report = evaluate(protocol.protocol, facts)
+    verdict = report.verdict if report else ""
     form = DecisionForm(
-        request.POST or None,
-        initial={"verdict": report.verdict if report else "", "expected_verdict": ""},
+        request.POST or None, initial={"verdict": verdict, "expected_verdict": verdict}
     )
-    if report is not None:
-        form.initial["expected_verdict"] = report.verdict
     if request.method == "POST" and protocol is not None and report is not None:
         decision = _decide(request, form, assessment, protocol, report, regions)
         if decision is not None:
