@@ -235,3 +235,14 @@ def test_clinical_record_page_query_count_does_not_grow(
     client.get(f"/clinical/{patient.pk}/")
     with django_assert_max_num_queries(30):
         assert client.get(f"/clinical/{patient.pk}/").status_code == 200
+
+
+def test_an_impossible_planned_date_is_named_not_a_500(physician, patient, assessment, protocols):
+    _region(assessment, physician, grade=2)
+    url = f"/clinical/{patient.pk}/assessments/{assessment.pk}/eligibility/"
+    response = signed_in(physician).get(
+        url, {"protocol": protocols["cells-hip"].pk, "planned": "2026-02-30"}
+    )
+    assert response.status_code == 200
+    assert "2026-02-30 is not a real date." in response.context["planned_error"]
+    assert response.context["planned"] is None
