@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "autologic.patients",
     "autologic.protocols",
     "autologic.clinical",
+    "autologic.care",
     "autologic.dashboard",
     "autologic.demo",
 ]

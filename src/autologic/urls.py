@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("autologic.audit.urls")),
     path("patients/", include("autologic.patients.urls")),
     path("clinical/", include("autologic.clinical.urls")),
+    path("care/", include("autologic.care.urls")),
     path("protocols/", include("autologic.protocols.urls")),
     path("api/v1/", api.urls),
     path("", include("autologic.dashboard.urls")),

@@ -62,11 +62,17 @@ def _clinical(physician, patient, protocols) -> dict[str, object]:
     from datetime import date
 
     from autologic.audit.actions import SignerProof
+    from autologic.care import actions as care
     from autologic.clinical import actions, queries
     from autologic.clinical.domain.eligibility import evaluate
 
     assessment = actions.create_assessment(
         patient=patient, data={"assessed_on": date(2026, 11, 2)}, by=physician
+    )
+    region = actions.add_region(
+        assessment=assessment,
+        data={"region": "knee", "side": "left", "diagnosis": "osteoarthritis"},
+        by=physician,
     )
     medication = actions.add_record(
         kind="medication",
@@ -75,18 +81,43 @@ def _clinical(physician, patient, protocols) -> dict[str, object]:
         by=physician,
     )
     row = protocols["acs-large-joint"]
-    report = evaluate(row.protocol, queries.facts_for(assessment, [], today=date(2026, 11, 21)))
+    report = evaluate(
+        row.protocol, queries.facts_for(assessment, [region], today=date(2026, 11, 21))
+    )
     decision = actions.decide_eligibility(
         assessment=assessment,
         protocol=row,
         report=report,
-        regions=[],
-        verdict=report.verdict,
-        justification="",
+        regions=[str(region)],
+        verdict="eligible",
+        justification="" if report.verdict == "eligible" else "Reviewed for the role matrix test.",
         proof=SignerProof(user=physician, second_factor=True),
         expected_verdict=report.verdict,
     )
+    resource = care.add_resource(
+        site=patient.site,
+        data={
+            "kind": "room",
+            "code": "room-1",
+            "name": "Room 1",
+            "capacity": 1,
+            "capabilities": ["ultrasound"],
+            "hours": {},
+        },
+        by=physician,
+    )
+    course = care.create_course(
+        decision=decision,
+        injections=6,
+        guidance="ultrasound",
+        earliest_start=date(2099, 1, 5),
+        notes="",
+        by=physician,
+    )
     return {
+        "course_id": course.pk,
+        "appointment_id": course.appointments.get(key="inj1").pk,
+        "resource_id": resource.pk,
         "assessment_id": assessment.pk,
         "kind": "medication",
         "record_id": medication.pk,
@@ -122,10 +153,11 @@ def test_password_without_second_factor_reaches_only_the_second_factor_pages(wor
     staff, ids = world
     client.force_login(staff[Role.PHYSICIAN])
     for name, route in ROUTES:
-        rule = rule_for(name, "GET") or rule_for(name, "POST")
+        method = "GET" if rule_for(name, "GET") else "POST"
+        rule = rule_for(name, method)
         if isinstance(rule, Gate):
             continue
-        response = client.get(concrete(route, ids))
+        response = client.generic(method, concrete(route, ids))
         assert response.status_code in {302, 401}, name
 
 

@@ -13,7 +13,10 @@ from autologic.accounts.roles import allows, rule_for
 NAVIGATION = [
     ("dashboard:home", _("Dashboard"), "dashboard:"),
     ("patients:list", _("Patients"), "patients:"),
+    ("care:courses", _("Courses"), "care:course"),
+    ("care:calendar", _("Calendar"), "care:calendar"),
     ("protocols:list", _("Protocols"), "protocols:"),
+    ("care:resources", _("Resources"), "care:resource"),
     ("audit:log", _("Audit trail"), "audit:"),
     ("accounts:staff_list", _("Staff"), "accounts:staff"),
     ("accounts:site_settings", _("Clinic settings"), "accounts:site"),

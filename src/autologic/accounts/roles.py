@@ -39,6 +39,9 @@ AUDITORS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 ADMINS = frozenset({Role.ADMINISTRATOR})
 CLINICIANS = frozenset({Role.PHYSICIAN, Role.NURSE})
 PHYSICIANS = frozenset({Role.PHYSICIAN})
+# Who reads the resource calendar: clinical staff, the lab (its equipment), the manager.
+CALENDAR_READERS = CLINICAL | {Role.LAB_TECHNICIAN, Role.MANAGER}
+RESOURCE_KEEPERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
@@ -67,6 +70,15 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "clinical:record_edit": CLINICAL,
     "clinical:eligibility": {"GET": CLINICAL, "POST": PHYSICIANS},
     "clinical:decision": CHART_READERS,
+    "care:courses": CHART_READERS,
+    "care:course_new": CLINICAL,
+    "care:course": CHART_READERS,
+    "care:course_schedule": {"POST": CLINICAL},
+    "care:appointment_missed": {"POST": CLINICAL},
+    "care:calendar": CALENDAR_READERS,
+    "care:resources": {"GET": CALENDAR_READERS | RESOURCE_KEEPERS, "POST": RESOURCE_KEEPERS},
+    "care:closed_day_add": {"POST": RESOURCE_KEEPERS},
+    "care:resource_active": {"POST": RESOURCE_KEEPERS},
     "protocols:list": ALL_STAFF,
     "protocols:detail": ALL_STAFF,
     "api:api-root": ALL_STAFF,

@@ -36,6 +36,19 @@ MESSAGES = {
     ),
     "physician_only": _("Only a physician may sign an eligibility decision."),
     "grade_without_system": _("A grade needs its classification system."),
+    "decision_not_eligible": _("A course can only start from an eligible decision."),
+    "earliest_start_past": _("The earliest start cannot be in the past."),
+    "injections_out_of_range": _("This protocol gives %(min)s to %(max)s injections."),
+    "guidance_not_offered": _("This protocol is guided by %(allowed)s."),
+    "course_already_scheduled": _("This course is already scheduled."),
+    "course_changed": _(
+        "Someone else changed this course meanwhile; reload the page and try again."
+    ),
+    "course_cancelled": _("This course is cancelled."),
+    "appointment_not_planned": _("Only a planned appointment can be missed or cancelled."),
+    "duplicate_resource": _("This code is already used at this site."),
+    "duplicate_closed_day": _("This day is already closed."),
+    "bad_reason": _("Say whether the appointment was missed or cancelled."),
 }
 
 

@@ -227,3 +227,99 @@ ASSESSMENTS: list[dict[str, Any]] = [
         ],
     },
 ]
+
+_WEEKDAYS = {"mon-fri": "08:00-18:00"}
+_LAB = {"mon-fri": "07:30-18:30"}
+_IRAN_WEEK = {"sat-wed": "08:00-16:00", "thu": "08:00-12:00"}
+
+# Per site: (code, kind, name, capacity, capabilities, weekly hours, staff username or "").
+RESOURCES: dict[str, list[tuple[str, str, str, int, list[str], dict[str, str], str]]] = {
+    "dus": [
+        (
+            "room-1",
+            "room",
+            "Procedure room 1 (C-arm)",
+            1,
+            ["ultrasound", "fluoroscopy"],
+            _WEEKDAYS,
+            "",
+        ),
+        ("room-2", "room", "Procedure room 2 (ultrasound)", 1, ["ultrasound"], _WEEKDAYS, ""),
+        (
+            "dr-weber",
+            "clinician",
+            "Dr. Anna Weber",
+            1,
+            ["ultrasound", "fluoroscopy", "harvest"],
+            {"mon-fri": "08:00-17:00"},
+            "physician",
+        ),
+        (
+            "dr-keller",
+            "clinician",
+            "Dr. Jan Keller",
+            1,
+            ["ultrasound", "harvest"],
+            {"mon-thu": "09:00-18:00"},
+            "",
+        ),
+        (
+            "dr-lopez",
+            "clinician",
+            "Dr. Elena López",
+            1,
+            ["ultrasound", "fluoroscopy"],
+            {"tue-fri": "08:00-14:00"},
+            "",
+        ),
+        ("incubator-1", "incubator", "Incubator 1 (37 °C)", 24, [], {}, ""),
+        ("incubator-2", "incubator", "Incubator 2 (37 °C)", 24, [], {}, ""),
+        ("centrifuge-1", "centrifuge", "Centrifuge", 1, [], _LAB, ""),
+        ("freezer-1", "freezer", "Freezer −20 °C", 400, [], {}, ""),
+        ("culture-1", "culture", "GMP culture bank", 8, [], {}, ""),
+    ],
+    "thr": [
+        (
+            "room-1",
+            "room",
+            "اتاق عمل ۱ (فلوروسکوپی)",
+            1,
+            ["ultrasound", "fluoroscopy"],
+            _IRAN_WEEK,
+            "",
+        ),
+        (
+            "dr-rahimi",
+            "clinician",
+            "دکتر سارا رحیمی",
+            1,
+            ["ultrasound", "fluoroscopy", "harvest"],
+            _IRAN_WEEK,
+            "dr.rahimi",
+        ),
+        ("incubator-1", "incubator", "انکوباتور ۱", 24, [], {}, ""),
+        ("centrifuge-1", "centrifuge", "سانتریفیوژ", 1, [], _IRAN_WEEK, ""),
+        ("freezer-1", "freezer", "فریزر ۲۰- درجه", 200, [], {}, ""),
+    ],
+}
+CLOSED_DAYS: dict[str, list[tuple[str, str]]] = {
+    "dus": [
+        ("2026-12-24", "Christmas Eve"),
+        ("2026-12-25", "Christmas Day"),
+        ("2026-12-31", "New Year's Eve"),
+        ("2027-01-01", "New Year's Day"),
+        ("2027-03-26", "Good Friday"),
+        ("2027-03-29", "Easter Monday"),
+    ],
+    "thr": [
+        ("2027-03-21", "نوروز"),
+        ("2027-03-22", "نوروز"),
+        ("2027-03-23", "نوروز"),
+        ("2027-03-24", "نوروز"),
+    ],
+}
+# Demo patients (by position) whose assessment is signed for a protocol and started as a course.
+COURSES: dict[str, list[tuple[int, str]]] = {
+    "dus": [(0, "acs-large-joint"), (1, "acs-large-joint"), (3, "acs-spine")],
+    "thr": [(0, "acs-large-joint")],
+}

@@ -100,3 +100,13 @@ def localised(text: Any) -> str:
     if isinstance(text, dict):
         return str(text.get(language) or text.get("en", ""))
     return str(text)
+
+
+@register.simple_tag(takes_context=True)
+def clinic_time(context: template.Context, value: datetime | None) -> SafeString | str:
+    """The clock time (HH:MM) of a UTC datetime in the clinic's time zone."""
+    if value is None:
+        return "—"
+    site = _site(context)
+    local = value.astimezone(ZoneInfo(site.time_zone if site else "UTC"))
+    return format_html('<bdi dir="ltr">{}</bdi>', local.strftime("%H:%M"))

@@ -10,3 +10,16 @@ document.addEventListener("click", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+// A form that starts a long job (scheduling a course) says so and cannot be sent twice.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches("[data-busy]")) return;
+  if (form.dataset.sent) { event.preventDefault(); return; }
+  form.dataset.sent = "1";
+  const button = form.querySelector("button[type=submit]");
+  if (button) {
+    button.disabled = true;
+    button.classList.add("busy");
+    button.textContent = form.dataset.busy;
+  }
+});

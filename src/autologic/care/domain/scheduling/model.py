@@ -30,7 +30,8 @@ def _clock(hours: str, minutes: str) -> int:
 
 
 def weekly_hours(spec: Mapping[str, str]) -> WeeklyHours:
-    """Build weekly hours from e.g. ``{"mon-fri": "08:00-12:30, 13:30-17:00", "sat": ""}``."""
+    """Build weekly hours from e.g. ``{"mon-fri": "08:00-12:30, 13:30-17:00", "sat": ""}``;
+    a range may wrap over the weekend (``"sat-wed"``)."""
     days: list[list[tuple[int, int]]] = [[] for _ in WEEKDAY_NAMES]
     for key, text in spec.items():
         first, _, last = key.lower().partition("-")
@@ -43,7 +44,9 @@ def weekly_hours(spec: Mapping[str, str]) -> WeeklyHours:
                 raise ValueError(f"not a time range: {part!r}")
             start, end = _clock(*match.group(1, 2)), _clock(*match.group(3, 4))
             ranges.append((start, end))
-        for weekday in range(lo, hi + 1):
+        # "sat-wed" wraps over the weekend (a Saturday-to-Wednesday working week).
+        span = range(lo, hi + 1) if lo <= hi else [*range(lo, 7), *range(0, hi + 1)]
+        for weekday in span:
             days[weekday] = sorted(days[weekday] + ranges)
     result = tuple(tuple(day) for day in days)
     _check_hours(result)

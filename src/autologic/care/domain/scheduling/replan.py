@@ -75,7 +75,10 @@ def replan(
 
         exact = solve_cpsat(sub, time_limit_s=time_limit_s, neighbourhoods=False)
         new_plan = exact.placed.get(course_id)
-        if new_plan is None and exact.status != "optimal" and failure is not None:
+        # Not proven impossible only when the exact model had the course and did not finish;
+        # a course whose own windows are empty never enters the model.
+        unproven = exact.status != "optimal" and exact.stats.get("courses_in_model", 1) > 0
+        if new_plan is None and unproven and failure is not None:
             failure = dataclasses.replace(
                 failure,
                 message=failure.message + " (the exact search ran out of time)",

@@ -13,10 +13,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from autologic.accounts import actions as accounts
 from autologic.accounts.models import Site, User
+from autologic.audit.actions import SignerProof
+from autologic.care import actions as care
+from autologic.care.models import ClosedDay, Resource
 from autologic.clinical import actions as clinical
+from autologic.clinical import queries as clinical_queries
+from autologic.clinical.domain.eligibility import evaluate
+from autologic.clinical.models import EligibilityDecision
+from autologic.common.clock import local_today
 from autologic.demo import data
 from autologic.patients import actions as patients
 from autologic.patients.models import Patient
+from autologic.protocols import queries as protocol_queries
 from autologic.protocols.actions import sync_protocols
 
 
@@ -35,6 +43,9 @@ class Command(BaseCommand):
             raise CommandError("; ".join(report.refused))
         for code in data.PATIENTS_PER_SITE:
             self._assessments(sites[code], staff)
+        for site in sites.values():
+            self._resources(site, staff)
+            self._courses(site, staff)
         self._print_logins()
 
     def _site(self, spec: dict[str, Any]) -> Site:
@@ -116,6 +127,77 @@ class Command(BaseCommand):
             for kind, rows in case.get("records", {}).items():
                 for row in rows:
                     clinical.add_record(kind=kind, patient=patient, data=row, by=physician)
+
+    def _resources(self, site: Site, staff: dict[str, User]) -> None:
+        """The clinic's rooms, clinicians, lab equipment and closing days."""
+        admin = next(u for u in staff.values() if u.site_id == site.pk)
+        for code, kind, name, capacity, capabilities, hours, username in data.RESOURCES.get(
+            site.code, []
+        ):
+            if Resource.objects.filter(site=site, code=code).exists():
+                continue
+            resource = care.add_resource(
+                site=site,
+                data={
+                    "kind": kind,
+                    "code": code,
+                    "name": name,
+                    "capacity": capacity,
+                    "capabilities": capabilities,
+                    "hours": hours,
+                },
+                by=admin,
+            )
+            if username:
+                resource.staff = staff[username]
+                resource.save(update_fields=["staff"])
+        for day, reason in data.CLOSED_DAYS.get(site.code, []):
+            when = date.fromisoformat(day)
+            if not ClosedDay.objects.filter(site=site, day=when).exists():
+                care.add_closed_day(site=site, day=when, reason=reason, by=admin)
+
+    def _courses(self, site: Site, staff: dict[str, User]) -> None:
+        """Sign eligibility for a few demo patients and book their courses, so the calendar
+        and timelines have something to show."""
+        physician = next(
+            u for u in staff.values() if u.site_id == site.pk and u.role == "physician"
+        )
+        patients_in_order = list(Patient.objects.filter(site=site).order_by("id")[:10])
+        protocols = {p.code: p for p in protocol_queries.latest_active()}
+        today = local_today(site.time_zone)
+        for index, code in data.COURSES.get(site.code, []):
+            if index >= len(patients_in_order) or code not in protocols:
+                continue
+            patient = patients_in_order[index]
+            assessment = patient.assessments.first()
+            if assessment is None or EligibilityDecision.objects.filter(patient=patient).exists():
+                continue
+            row = protocols[code]
+            regions = list(assessment.regions.all())
+            facts = clinical_queries.facts_for(assessment, regions, today=today)
+            report = evaluate(row.protocol, facts)
+            if report.verdict == "not_eligible":
+                continue
+            decision = clinical.decide_eligibility(
+                assessment=assessment,
+                protocol=row,
+                report=report,
+                regions=[str(r) for r in regions],
+                verdict=report.verdict,
+                justification="",
+                # The demo physician's signature, given when the demo is seeded.
+                proof=SignerProof(user=physician, second_factor=True),
+                expected_verdict=report.verdict,
+            )
+            course = care.create_course(
+                decision=decision,
+                injections=row.protocol.injections.count.default,
+                guidance=row.protocol.injections.guidance[0],
+                earliest_start=today + timedelta(days=1 + index),
+                notes="",
+                by=physician,
+            )
+            care.schedule_course(course=course, by=physician, expected_version=course.version)
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})\n")

@@ -1,0 +1,534 @@
+"""State changes of courses: create from a signed decision, schedule, re-plan after a miss.
+
+Scheduling holds a lock on the site row for the whole solve-and-book, so two coordinators
+booking at once cannot both take the last slot; the course row's ``version`` refuses a change
+made against a page that is out of date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from autologic.accounts.models import Site, User
+from autologic.audit.actions import record_event
+from autologic.audit.domain import diff
+from autologic.care import queries
+from autologic.care.domain import scheduling as engine
+from autologic.care.domain.pathway import (
+    LATEST_START_DAYS,
+    Pathway,
+    PathwayError,
+    due_window,
+    expand,
+)
+from autologic.care.models import Appointment, Booking, ClosedDay, Course, Resource
+from autologic.clinical.models import AffectedRegion, EligibilityDecision
+from autologic.common import clock
+from autologic.common.clock import local_today
+from autologic.common.domain.errors import ConflictError, ValidationFailed
+
+SOLVE_SECONDS = 5.0
+MISS_REASONS = ("missed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What scheduling or re-planning did: moved steps, or why nothing could be placed."""
+
+    ok: bool
+    moved: tuple[str, ...] = ()
+    explanation: dict[str, Any] | None = None
+
+
+def create_course(
+    *,
+    decision: EligibilityDecision,
+    injections: int,
+    guidance: str,
+    earliest_start: date,
+    notes: str,
+    by: User,
+    now: datetime | None = None,
+) -> Course:
+    """Start a course from a signed, favourable eligibility decision, pinned to its protocol
+    version; its events are listed at once and booked by ``schedule_course``."""
+    now = now or clock.now()
+    if decision.verdict == "not_eligible":
+        raise ValidationFailed(
+            "decision_not_eligible",
+            "A course can only start from an eligible decision.",
+            "decision",
+        )
+    site = decision.site
+    if earliest_start < local_today(site.time_zone):
+        raise ValidationFailed(
+            "earliest_start_past", "The earliest start cannot be in the past.", "earliest_start"
+        )
+    regions = _decision_regions(decision)
+    spec = decision.protocol.protocol.injections
+    if not spec.count.min <= injections <= spec.count.max:
+        raise ValidationFailed(
+            "injections_out_of_range",
+            f"This protocol gives {spec.count.min} to {spec.count.max} injections.",
+            "injections",
+            {"min": spec.count.min, "max": spec.count.max},
+        )
+    if guidance not in spec.guidance:
+        allowed = ", ".join(spec.guidance)
+        raise ValidationFailed(
+            "guidance_not_offered",
+            f"This protocol is guided by {allowed}.",
+            "guidance",
+            {"allowed": allowed},
+        )
+    try:
+        pathway = expand(
+            decision.protocol.protocol,
+            regions=len(regions),
+            injections=injections,
+            guidance=guidance,
+            slot=queries.SLOT,
+        )
+    except PathwayError as exc:
+        raise ValidationFailed("protocol_mismatch", str(exc), "injections") from exc
+    with transaction.atomic():
+        course = Course.objects.create(
+            site=site,
+            patient_id=decision.patient_id,
+            protocol=decision.protocol,
+            decision=decision,
+            injections=injections,
+            guidance=guidance,
+            earliest_start=earliest_start,
+            notes=notes.strip(),
+            created_by=by,
+            created_at=now,
+        )
+        course.regions.set(regions)
+        Appointment.objects.bulk_create(
+            Appointment(
+                course=course,
+                key=event.key,
+                kind=event.kind,
+                sequence=event.sequence,
+                kits=event.kits,
+                status="unscheduled",
+            )
+            for event in pathway.events
+        )
+        record_event(
+            actor=by,
+            site=site,
+            action="course.create",
+            object_type="patient",
+            object_id=decision.patient_id,
+            changes={
+                "course_id": [None, course.pk],
+                "protocol": str(decision.protocol),
+                "decision_id": decision.pk,
+                "regions": [str(r) for r in regions],
+                "injections": injections,
+                "guidance": guidance,
+                "earliest_start": earliest_start.isoformat(),
+                "kits": pathway.kits,
+            },
+            now=now,
+        )
+    return course
+
+
+def _decision_regions(decision: EligibilityDecision) -> list[AffectedRegion]:
+    """The assessment's regions the decision was signed for (by their recorded labels)."""
+    regions = list(decision.assessment.regions.all())
+    chosen = [r for r in regions if str(r) in set(decision.regions)]
+    return chosen or regions
+
+
+def schedule_course(
+    *, course: Course, by: User, expected_version: int, now: datetime | None = None
+) -> Outcome:
+    """Book the whole course at its earliest feasible place, or say why it does not fit."""
+    now = now or clock.now()
+    with transaction.atomic():
+        site = Site.objects.select_for_update().get(pk=course.site_id)
+        course = _locked(course, expected_version)
+        if course.status not in {"waiting", "attention"} or course.bookings.exists():
+            raise ConflictError("course_already_scheduled", "This course is already scheduled.")
+        today = now.astimezone(ZoneInfo(site.time_zone)).date()
+        start = min(today, course.earliest_start)
+        offset = (course.earliest_start - start).days
+        view = queries.site_view(
+            site, start, offset + queries.HORIZON_AFTER_START_DAYS, without=course
+        )
+        pathway = queries.pathway_for(course)
+        earliest = max(offset * engine.DAY, _align(view.minute(now)))
+        request = pathway.request(
+            course.scheduling_id,
+            earliest=earliest,
+            latest=(offset + LATEST_START_DAYS) * engine.DAY,
+        )
+        problem = view.problem((request,))
+        plan = engine.plan(problem, method="greedy")
+        if course.scheduling_id not in plan.placed:
+            # First fit only pushes steps later; the exact model may still find a place.
+            exact = engine.plan(problem, method="cpsat", time_limit_s=SOLVE_SECONDS)
+            if course.scheduling_id in exact.placed:
+                plan = exact
+        cplan = plan.placed.get(course.scheduling_id)
+        if cplan is None:
+            explanation = plan.unplaced.get(course.scheduling_id) or engine.Explanation(
+                "no_slot", "no place found", course.scheduling_id
+            )
+            return _fail(course, view, explanation, by, now, "course.schedule_failed")
+        _book(course, view, pathway, cplan, now)
+        course.status = "scheduled"
+        course.problem = {}
+        course.version += 1
+        course.save(update_fields=["status", "problem", "version"])
+        first = view.when(cplan.placements[0].start)
+        record_event(
+            actor=by,
+            site=site,
+            action="course.schedule",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes={
+                "course_id": course.pk,
+                "status": ["waiting", "scheduled"],
+                "first": first.isoformat(),
+                "steps": len(cplan.placements),
+                "method": plan.method,
+            },
+            now=now,
+        )
+    return Outcome(True, tuple(p.step for p in cplan.placements))
+
+
+def report_missed(
+    *,
+    appointment: Appointment,
+    reason: str,
+    by: User,
+    expected_version: int,
+    now: datetime | None = None,
+) -> Outcome:
+    """Record a missed or cancelled session and re-plan the rest of the course inside the
+    protocol's windows; when that is impossible the miss stays recorded, nothing else moves,
+    and the course shows which constraint blocks it."""
+    now = now or clock.now()
+    if reason not in MISS_REASONS:
+        raise ValidationFailed("bad_reason", "Say whether it was missed or cancelled.", "reason")
+    with transaction.atomic():
+        site = Site.objects.select_for_update().get(pk=appointment.course.site_id)
+        course = _locked(appointment.course, expected_version)
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status != "planned" or appointment.starts_at is None:
+            raise ConflictError(
+                "appointment_not_planned", "Only a planned appointment can be missed or cancelled."
+            )
+        pathway = queries.pathway_for(course)
+        starts = [a.starts_at for a in course.appointments.all() if a.starts_at is not None]
+        today = now.astimezone(ZoneInfo(site.time_zone)).date()
+        start = min([today, *(s.astimezone(ZoneInfo(site.time_zone)).date() for s in starts)])
+        view = queries.site_view(
+            site,
+            start,
+            (today - start).days + queries.HORIZON_AFTER_START_DAYS,
+            without=course,
+        )
+        current = queries.current_plan(course, view, pathway)
+        request = pathway.request(course.scheduling_id, earliest=0, latest=None)
+        problem = view.problem((request,))
+        base = engine.Plan("booked", {course.scheduling_id: current}, {})
+        missed_at = appointment.starts_at
+        appointment.history = [
+            *appointment.history,
+            {
+                "start": missed_at.isoformat(),
+                "status": reason,
+                "at": now.isoformat(),
+                "by": by.printed_name,
+            },
+        ]
+        # A patient who did not come is offered the next day at the earliest; a session
+        # cancelled ahead of time may move to any free slot from now on.
+        replan_from = view.minute(now)
+        if reason == "missed":
+            replan_from = max(replan_from, (replan_from // engine.DAY + 1) * engine.DAY)
+        result = engine.replan(
+            problem,
+            base,
+            course.scheduling_id,
+            appointment.key,
+            replan_from,
+            time_limit_s=SOLVE_SECONDS,
+        )
+        record_event(
+            actor=by,
+            site=site,
+            action=f"appointment.{reason}",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes={
+                "course_id": course.pk,
+                "appointment": appointment.key,
+                "was": missed_at.isoformat(),
+            },
+            now=now,
+        )
+        if not result.ok:
+            appointment.status = reason
+            appointment.save(update_fields=["status", "history"])
+            explanation = result.explanation or engine.Explanation(
+                "no_slot", "no place found", course.scheduling_id
+            )
+            return _fail(course, view, explanation, by, now, "course.replan_failed")
+        appointment.save(update_fields=["history"])
+        cplan = result.plan.placed[course.scheduling_id]
+        before = {a.key: a.starts_at for a in course.appointments.all()}
+        _book(course, view, pathway, cplan, now)
+        course.status = "scheduled"
+        course.problem = {}
+        course.version += 1
+        course.save(update_fields=["status", "problem", "version"])
+        record_event(
+            actor=by,
+            site=site,
+            action="course.replan",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes={
+                "course_id": course.pk,
+                "moved": {
+                    key: [
+                        _iso(before.get(key)),
+                        view.when(cplan.placement(key).start).isoformat(),
+                    ]
+                    for key in result.moved
+                },
+            },
+            now=now,
+        )
+    return Outcome(True, result.moved)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _align(minute: int) -> int:
+    return -(-minute // queries.SLOT) * queries.SLOT
+
+
+def _locked(course: Course, expected_version: int) -> Course:
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    if locked.version != expected_version:
+        raise ConflictError(
+            "course_changed", "Someone else changed this course meanwhile; reload and try again."
+        )
+    if locked.status == "cancelled":
+        raise ConflictError("course_cancelled", "This course is cancelled.")
+    return locked
+
+
+def _fail(
+    course: Course,
+    view: queries.SiteView,
+    explanation: engine.Explanation,
+    by: User,
+    now: datetime,
+    action: str,
+) -> Outcome:
+    data = {
+        "code": explanation.code,
+        "message": explanation.message,
+        "step": explanation.step or "",
+        "constraint": explanation.constraint or "",
+        "window_start": (
+            view.when(explanation.window_start).isoformat()
+            if explanation.window_start is not None
+            else ""
+        ),
+        "window_end": (
+            view.when(explanation.window_end).isoformat()
+            if explanation.window_end is not None
+            else ""
+        ),
+        "at": now.isoformat(),
+    }
+    old_status = course.status
+    course.status = "attention"
+    course.problem = data
+    course.version += 1
+    course.save(update_fields=["status", "problem", "version"])
+    record_event(
+        actor=by,
+        site=course.site,
+        action=action,
+        object_type="patient",
+        object_id=course.patient_id,
+        changes={"course_id": course.pk, "status": [old_status, "attention"], **data},
+        now=now,
+    )
+    return Outcome(False, (), data)
+
+
+def _book(
+    course: Course,
+    view: queries.SiteView,
+    pathway: Pathway,
+    cplan: engine.CoursePlan,
+    now: datetime,
+) -> None:
+    """Replace the course's bookings with ``cplan`` and update its events' times and windows."""
+    appointments = {a.key: a for a in course.appointments.select_for_update()}
+    Booking.objects.filter(course=course).delete()
+    steps = {s.key: s for s in pathway.steps}
+    rows: list[Booking] = []
+    for placement in cplan.placements:
+        appointment = appointments[placement.step]
+        appointment.starts_at = view.when(placement.start)
+        appointment.ends_at = view.when(placement.end)
+        if appointment.status != "done":
+            appointment.status = "planned"
+        for index, (demand, rid) in enumerate(
+            zip(steps[placement.step].demands, placement.resources, strict=True)
+        ):
+            rows.append(
+                Booking(
+                    site_id=course.site_id,
+                    course=course,
+                    appointment=appointment,
+                    resource=view.resources[rid],
+                    starts_at=appointment.starts_at,
+                    ends_at=appointment.ends_at,
+                    amount=demand.amount,
+                    demand_index=index,
+                )
+            )
+    for assignment in cplan.holds:
+        hold = pathway.holds[assignment.index]
+        begin = cplan.placement(hold.from_step).end
+        end = cplan.placement(hold.to_step).start
+        if end <= begin:
+            continue  # used at once: nothing is kept
+        rows.append(
+            Booking(
+                site_id=course.site_id,
+                course=course,
+                resource=view.resources[assignment.resource],
+                starts_at=view.when(begin),
+                ends_at=view.when(end),
+                amount=hold.amount,
+                hold_index=assignment.index,
+                hold_from=hold.from_step,
+                hold_to=hold.to_step,
+            )
+        )
+    Booking.objects.bulk_create(rows)
+    # Windows of the follow-up events from the dates of their anchors.
+    for event in pathway.events:
+        if not event.anchor:
+            continue
+        anchor = appointments.get(event.anchor)
+        if anchor is None or anchor.starts_at is None:
+            continue
+        anchor_day = anchor.starts_at.astimezone(view.zone).date()
+        appointment = appointments[event.key]
+        appointment.due_on, appointment.due_from, appointment.due_to = due_window(event, anchor_day)
+        if not event.booked and appointment.status in {"unscheduled", "due"}:
+            appointment.status = "due"
+    # Lab windows held on equipment (incubation, culture) last as long as their hold.
+    for event in pathway.events:
+        if not event.holds:
+            continue
+        for hold in pathway.holds:
+            if hold.kind == event.holds:
+                appointment = appointments[event.key]
+                appointment.starts_at = view.when(cplan.placement(hold.from_step).end)
+                appointment.ends_at = view.when(cplan.placement(hold.to_step).start)
+                if appointment.status != "done":
+                    appointment.status = "planned"
+                break
+    Appointment.objects.bulk_update(
+        list(appointments.values()),
+        ["starts_at", "ends_at", "status", "due_on", "due_from", "due_to", "history"],
+    )
+
+
+RESOURCE_FIELDS = ("kind", "code", "name", "capacity", "capabilities", "hours")
+
+
+def add_resource(
+    *, site: Site, data: dict[str, Any], by: User, now: datetime | None = None
+) -> Resource:
+    """Add a room, clinician, incubator, centrifuge, freezer or culture bank to the site."""
+    now = now or clock.now()
+    values = {name: data[name] for name in RESOURCE_FIELDS}
+    values["capabilities"] = sorted(values["capabilities"] or [])
+    if Resource.objects.filter(site=site, code=values["code"]).exists():
+        raise ValidationFailed(
+            "duplicate_resource", "This code is already used at this site.", "code"
+        )
+    engine.weekly_hours(values["hours"] or {})  # the form checked it; refuse bad data anyway
+    with transaction.atomic():
+        resource = Resource.objects.create(site=site, **values)
+        record_event(
+            actor=by,
+            site=site,
+            action="resource.create",
+            object_type="resource",
+            object_id=resource.pk,
+            changes=diff({}, values),
+            now=now,
+        )
+    return resource
+
+
+def set_resource_active(
+    *, resource: Resource, active: bool, by: User, now: datetime | None = None
+) -> Resource:
+    """Take a resource out of use (bookings stay) or back into use."""
+    now = now or clock.now()
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        if resource.active == active:
+            return resource
+        resource.active = active
+        resource.save(update_fields=["active"])
+        record_event(
+            actor=by,
+            site=resource.site,
+            action="resource.update",
+            object_type="resource",
+            object_id=resource.pk,
+            changes={"active": [not active, active]},
+            now=now,
+        )
+    return resource
+
+
+def add_closed_day(
+    *, site: Site, day: date, reason: str, by: User, now: datetime | None = None
+) -> ClosedDay:
+    """Close the site on a day; courses already booked on it are listed for re-planning."""
+    now = now or clock.now()
+    if ClosedDay.objects.filter(site=site, day=day).exists():
+        raise ValidationFailed("duplicate_closed_day", "This day is already closed.", "day")
+    with transaction.atomic():
+        row = ClosedDay.objects.create(site=site, day=day, reason=reason.strip())
+        record_event(
+            actor=by,
+            site=site,
+            action="closed_day.create",
+            object_type="site",
+            object_id=site.pk,
+            changes={"day": [None, day.isoformat()], "reason": reason.strip()},
+            now=now,
+        )
+    return row
