@@ -192,6 +192,7 @@ class TimelineEntry:
     resources: list[str]
     day: int | None  # days from collection
     holds: list[str]
+    history: list[dict[str, Any]]  # earlier times given up: {start (datetime), status, by}
 
 
 def timeline(course: Course) -> list[TimelineEntry]:
@@ -223,7 +224,14 @@ def timeline(course: Course) -> list[TimelineEntry]:
         return None if when is None else (when - origin).days
 
     entries = [
-        TimelineEntry(a, names.get(a.pk, []), day_of(a), holds.get(a.key, [])) for a in appointments
+        TimelineEntry(
+            a,
+            names.get(a.pk, []),
+            day_of(a),
+            holds.get(a.key, []),
+            [{**h, "start": datetime.fromisoformat(h["start"])} for h in a.history],
+        )
+        for a in appointments
     ]
     return sorted(entries, key=_timeline_order)
 
@@ -271,6 +279,8 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
             "label": appointment.key if appointment else f"{booking.hold_from}→{booking.hold_to}",
             "start": local_start,
             "end": local_end,
+            "from": local_start.strftime("%H:%M"),
+            "to": local_end.strftime("%H:%M"),
             "hold": appointment is None,
         }
         row.bookings.append(item)

@@ -112,6 +112,8 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         "labels": event_labels(pathway, course.protocol.protocol),
         "instruments": {e.key: e.instruments for e in pathway.events},
         "now": clock.now(),
+        # A session can be reported missed from a day before it until it happens.
+        "recent": clock.now() - timedelta(days=1),
     }
     return render(request, "care/course_detail.html", context)
 
@@ -349,7 +351,7 @@ def _day_svg(rows: list[queries.CalendarRow], day: date, zone: ZoneInfo) -> dict
         )
     hours = [
         {"x": round(LABEL_WIDTH + (h - DAY_FIRST_HOUR) * 60 * scale, 1), "label": f"{h:02d}:00"}
-        for h in range(DAY_FIRST_HOUR, DAY_LAST_HOUR + 1)
+        for h in range(DAY_FIRST_HOUR, DAY_LAST_HOUR)
     ]
     return {
         "width": SVG_WIDTH,
