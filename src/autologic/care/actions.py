@@ -186,10 +186,7 @@ def schedule_course(
             )
             return _fail(course, view, explanation, by, now, "course.schedule_failed")
         _book(course, view, pathway, cplan, now)
-        course.status = "scheduled"
-        course.problem = {}
-        course.version += 1
-        course.save(update_fields=["status", "problem", "version"])
+        old_status = _set_status(course, "scheduled", {})
         first = view.when(cplan.placements[0].start)
         record_event(
             actor=by,
@@ -199,7 +196,7 @@ def schedule_course(
             object_id=course.patient_id,
             changes={
                 "course_id": course.pk,
-                "status": ["waiting", "scheduled"],
+                "status": [old_status, "scheduled"],
                 "first": first.isoformat(),
                 "steps": len(cplan.placements),
                 "method": plan.method,
@@ -292,10 +289,7 @@ def report_missed(
         cplan = result.plan.placed[course.scheduling_id]
         before = {a.key: a.starts_at for a in course.appointments.all()}
         _book(course, view, pathway, cplan, now)
-        course.status = "scheduled"
-        course.problem = {}
-        course.version += 1
-        course.save(update_fields=["status", "problem", "version"])
+        _set_status(course, "scheduled", {})
         record_event(
             actor=by,
             site=site,
@@ -336,6 +330,15 @@ def _locked(course: Course, expected_version: int) -> Course:
     return locked
 
 
+def _set_status(course: Course, status: str, problem: dict[str, Any]) -> str:
+    """Set the course's status and problem, bump its version; returns the old status."""
+    old = course.status
+    course.status, course.problem = status, problem
+    course.version += 1
+    course.save(update_fields=["status", "problem", "version"])
+    return old
+
+
 def _fail(
     course: Course,
     view: queries.SiteView,
@@ -361,11 +364,7 @@ def _fail(
         ),
         "at": now.isoformat(),
     }
-    old_status = course.status
-    course.status = "attention"
-    course.problem = data
-    course.version += 1
-    course.save(update_fields=["status", "problem", "version"])
+    old_status = _set_status(course, "attention", data)
     record_event(
         actor=by,
         site=course.site,

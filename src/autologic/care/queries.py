@@ -12,7 +12,6 @@ from autologic.accounts.models import Site
 from autologic.care.domain import scheduling as engine
 from autologic.care.domain.pathway import Pathway, expand
 from autologic.care.models import Appointment, Booking, ClosedDay, Course, Resource
-from autologic.clinical.models import EligibilityDecision
 
 SLOT = 15  # minutes; every booking starts and ends on this grid
 HORIZON_AFTER_START_DAYS = 250  # long enough for a course and its booked follow-up visits
@@ -159,20 +158,6 @@ def current_plan(course: Course, view: SiteView, pathway: Pathway) -> engine.Cou
 
 
 # --- pages ------------------------------------------------------------------------------------
-
-
-def startable_decisions(patient_id: int) -> list[EligibilityDecision]:
-    """Signed decisions a course may start from (eligible, possibly with conditions)."""
-    return list(
-        EligibilityDecision.objects.filter(patient_id=patient_id)
-        .exclude(verdict="not_eligible")
-        .select_related("protocol", "assessment")
-    )
-
-
-def courses_for(patient_id: int) -> list[Course]:
-    """A patient's courses, newest first."""
-    return list(Course.objects.filter(patient_id=patient_id).select_related("protocol"))
 
 
 def course_list(site: Site, status: str = "") -> list[Course]:
