@@ -6,6 +6,8 @@ autologic migrate              apply database migrations
 autologic seed-demo            create or top up the demo clinic (AUTOLOGIC_MODE=demo only)
 autologic createstaff ...      add a staff member (and the clinic, with --site-name)
 autologic protocols check      validate protocol files; `protocols sync` loads new versions
+autologic ids check-char S    print the ISO/IEC 7064 MOD 37-2 check character of S
+autologic ids validate ID      exit 0 for a valid DIN or chain-of-identity identifier, 1 with a reason
 autologic audit verify         recompute the audit hash chain; exit 1 at the first break
 autologic otp-code USER        current authenticator code of a demo user (demo mode only)
 autologic manage ARGS...       any other Django management command
@@ -26,6 +28,11 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__)
         return
     command, rest = args[0], args[1:]
+    if command == "ids":
+        # Pure computation: no settings or database, so it works on any machine.
+        from autologic.common.ids_command import main as ids_main
+
+        sys.exit(ids_main(rest))
     if command == "demo":
         # Only `demo` implies demo mode; seed-demo and otp-code must be asked for explicitly,
         # so they can never run against a production database by accident.

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "autologic.protocols",
     "autologic.clinical",
     "autologic.care",
+    "autologic.lab",
     "autologic.dashboard",
     "autologic.demo",
 ]
@@ -209,6 +210,10 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español"), ("fa", "فارسی")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# Label print jobs (ZPL) are dropped here; a print agent next to the printers picks them up,
+# so printer drivers never run inside the application (identifiers-and-labels.md §10).
+LABEL_PRINT_DIR = Path(os.environ.get("AUTOLOGIC_PRINT_DIR", DATA_DIR / "print"))
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

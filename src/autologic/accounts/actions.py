@@ -23,6 +23,7 @@ SITE_FIELDS = (
     "languages",
     "default_language",
     "mrn_prefix",
+    "iccbba_fin",
 )
 STAFF_FIELDS = ("username", "first_name", "last_name", "email", "role")
 

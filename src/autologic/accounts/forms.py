@@ -74,6 +74,16 @@ class SiteForm(forms.Form):
         regex=r"^[A-Z0-9]{1,6}$",
         error_messages={"invalid": _("1–6 capital letters or digits.")},
     )
+    iccbba_fin = forms.RegexField(
+        label=_("ICCBBA facility number (FIN)"),
+        regex=r"^[A-NP-Z1-9][A-NP-Z0-9]{2}[0-9]{2}$",
+        required=False,
+        help_text=_(
+            "Only with an ISBT 128 licence. Empty: identifiers use the clinic's internal code, "
+            "which starts with 0 and can never be mistaken for ISBT 128."
+        ),
+        error_messages={"invalid": _("A FIN is 5 characters, e.g. A1234 (no letter O).")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.roles import Role
 from autologic.common.domain.calendars import Calendar
+from autologic.common.domain.identifiers import internal_facility
 
 ROLE_CHOICES = [
     (Role.PHYSICIAN.value, _("Physician")),
@@ -47,12 +48,26 @@ class Site(models.Model):
     default_language = models.CharField(_("default language"), max_length=8, default="en")
     mrn_prefix = models.CharField(_("MRN prefix"), max_length=6, default="P")
     mrn_sequence = models.PositiveIntegerField(default=0, editable=False)
+    # ICCBBA Facility Identification Number; empty when the clinic has no ISBT 128 licence.
+    iccbba_fin = models.CharField(_("ICCBBA facility number"), max_length=5, blank=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["iccbba_fin"],
+                condition=~models.Q(iccbba_fin=""),
+                name="site_fin_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def facility_code(self) -> str:
+        """The facility part of every identifier: the FIN, or the site's internal code."""
+        return self.iccbba_fin or internal_facility(self.pk)
 
 
 class User(AbstractUser):

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-APPEND_ONLY_TABLES = ("audit_event", "audit_signature")
+# The audit trail, and the lab's custody records: unit state changes, storage moves, readings.
+APPEND_ONLY_TABLES = (
+    "audit_event",
+    "audit_signature",
+    "lab_unitevent",
+    "lab_storageevent",
+    "lab_reading",
+)
+
+
+def _tables(connection: Any) -> list[str]:
+    """The append-only tables that exist yet (a later app's migration adds its own)."""
+    existing = set(connection.introspection.table_names())
+    return [table for table in APPEND_ONLY_TABLES if table in existing]
 
 
 def _sqlite_create(table: str) -> list[str]:
@@ -30,7 +43,7 @@ def _postgres_create(table: str) -> list[str]:
 def install(connection: Any) -> None:
     """Create the append-only triggers on every audit table (idempotent)."""
     with connection.cursor() as cursor:
-        for table in APPEND_ONLY_TABLES:
+        for table in _tables(connection):
             create = _postgres_create if connection.vendor == "postgresql" else _sqlite_create
             for sql in create(table):
                 cursor.execute(sql)
@@ -39,7 +52,7 @@ def install(connection: Any) -> None:
 def drop(connection: Any) -> None:
     """Remove the triggers: what an attacker with database access, or a test teardown, does."""
     with connection.cursor() as cursor:
-        for table in APPEND_ONLY_TABLES:
+        for table in _tables(connection):
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
@@ -48,12 +61,11 @@ def drop(connection: Any) -> None:
                     cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
 
 
-def _expected(vendor: str) -> set[str]:
-    if vendor == "postgresql":
-        return {
-            f"{t}_{kind}" for t in APPEND_ONLY_TABLES for kind in ("append_only", "no_truncate")
-        }
-    return {f"{t}_no_{verb}" for t in APPEND_ONLY_TABLES for verb in ("update", "delete")}
+def _expected(connection: Any) -> set[str]:
+    tables = _tables(connection)
+    if connection.vendor == "postgresql":
+        return {f"{t}_{kind}" for t in tables for kind in ("append_only", "no_truncate")}
+    return {f"{t}_no_{verb}" for t in tables for verb in ("update", "delete")}
 
 
 def missing(connection: Any) -> set[str]:
@@ -64,4 +76,4 @@ def missing(connection: Any) -> set[str]:
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         present = {row[0] for row in cursor.fetchall()}
-    return _expected(connection.vendor) - present
+    return _expected(connection) - present

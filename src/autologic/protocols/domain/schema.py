@@ -180,6 +180,55 @@ class Step(Model):
         return Range(min=days.min * 24, max=days.max * 24, target=target)
 
 
+Operator = Literal[">=", "<=", ">", "<", "=", "between", "not_detected", "conforms", "report"]
+
+
+class SpecRow(Model):
+    """One row of a release specification: attribute, method, operator, limit and unit.
+
+    ``report`` rows are recorded but never judged; ``blocking: false`` rows are judged and shown
+    but do not stop a release (therapies.md §5.3).
+    """
+
+    attribute: Slug
+    name: Text
+    method: str = Field(min_length=2)
+    operator: Operator
+    limit: float | None = None
+    limit_max: float | None = None
+    unit: str = ""
+    blocking: bool = True
+
+    @model_validator(mode="after")
+    def _limits(self) -> SpecRow:
+        numeric = self.operator in {">=", "<=", ">", "<", "=", "between"}
+        if numeric and self.limit is None:
+            raise ValueError(f"operator {self.operator} needs a limit")
+        if (self.operator == "between") != (self.limit_max is not None):
+            raise ValueError("limit_max is given exactly when the operator is between")
+        if self.limit is not None and self.limit_max is not None and self.limit > self.limit_max:
+            raise ValueError(f"limit ({self.limit}) is greater than limit_max ({self.limit_max})")
+        if not numeric and self.limit is not None:
+            raise ValueError(f"operator {self.operator} takes no limit")
+        if self.operator == "report" and self.blocking:
+            raise ValueError("a report row records a value only; set blocking: false")
+        return self
+
+
+class Release(Model):
+    """The versioned release specification of the product and how many must sign the release."""
+
+    specification: list[SpecRow] = Field(min_length=1)
+    signatures: int = Field(default=1, ge=1, le=2)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Release:
+        names = [row.attribute for row in self.specification]
+        if len(names) != len(set(names)):
+            raise ValueError("release specification attributes must be unique")
+        return self
+
+
 class Count(Model):
     """How many injections: a default the physician may change within min..max."""
 
@@ -402,6 +451,7 @@ class Protocol(Model):
     preparation: Preparation = Preparation()
     collection: Collection
     processing: list[Step] = Field(min_length=1)
+    release: Release | None = None
     injections: Injections
     restrictions: list[Restriction] = []
     rehabilitation: list[RehabPhase] = []

@@ -1,0 +1,330 @@
+"""Collection and processing: the specimen, the protocol's steps, and dividing into units."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from autologic.accounts.models import User
+from autologic.audit.actions import record_event
+from autologic.care.models import Appointment, Course
+from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.lab.actions.units import change_state, create_unit, locked, open_chain
+from autologic.lab.domain.processing import StepValues, check_step, missing_values
+from autologic.lab.domain.states import Move, State
+from autologic.lab.models import Collection, Deviation, Run, StepRecord, Unit
+from autologic.protocols.domain.schema import Protocol, Step
+
+OPEN_COURSE = ("scheduled", "attention", "waiting")
+SPECIMEN_CODES = {
+    "blood_draw": "SPEC-BLOOD",
+    "marrow_aspirate": "SPEC-MARROW",
+    "lipoaspirate": "SPEC-FAT",
+}
+
+
+def record_collection(
+    *,
+    course: Course,
+    collected_at: datetime,
+    collected_by: User,
+    volume_ml: Decimal,
+    containers: int,
+    container_type: str,
+    notes: str,
+    by: User,
+    now: datetime,
+) -> Collection:
+    """Record a specimen taken from the course's patient; it becomes the lineage's root unit."""
+    protocol = course.protocol.protocol
+    if collected_at > now + timedelta(minutes=5):
+        raise ValidationFailed(
+            "collected_in_future", "The collection time is in the future.", "collected_at"
+        )
+    if volume_ml <= 0:
+        raise ValidationFailed("volume", "The volume must be more than 0 mL.", "volume_ml")
+    if containers < 1:
+        raise ValidationFailed("containers", "At least one container.", "containers")
+    with transaction.atomic():
+        course = Course.objects.select_for_update().select_related("site").get(pk=course.pk)
+        if course.status not in OPEN_COURSE:
+            raise ConflictError(
+                "course_closed", f"This course is {course.status}; nothing can be collected."
+            )
+        chain = open_chain(course, by=by, now=now)
+        collection = Collection.objects.create(
+            site=course.site,
+            chain=chain,
+            course=course,
+            patient_id=course.patient_id,
+            protocol=course.protocol,
+            kind=protocol.collection.kind,
+            collected_at=collected_at,
+            collected_by=collected_by,
+            volume_ml=volume_ml,
+            containers=containers,
+            container_type=container_type,
+            notes=notes,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        record_event(
+            actor=by,
+            site=course.site,
+            action="collection.record",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes={
+                "collection_id": collection.pk,
+                "chain": chain.identifier,
+                "kind": collection.kind,
+                "collected_at": collected_at,
+                "collected_by": collected_by.printed_name,
+                "volume_ml": volume_ml,
+                "containers": containers,
+            },
+            now=now,
+        )
+        create_unit(
+            chain=chain,
+            collection_id=collection.pk,
+            parent=None,
+            kind="specimen",
+            product_code=SPECIMEN_CODES[collection.kind],
+            status=State.COLLECTED,
+            made_at=now,
+            by=by,
+            fields={"volume_ml": volume_ml, "of": containers},
+        )
+        _mark_collection_done(course, by=by, now=now)
+    return collection
+
+
+def _mark_collection_done(course: Course, *, by: User, now: datetime) -> None:
+    appointment = (
+        Appointment.objects.select_for_update()
+        .filter(course=course, kind="collection", status__in=("planned", "due"))
+        .first()
+    )
+    if appointment is None:
+        return
+    appointment.status = "done"
+    appointment.save(update_fields=["status"])
+    record_event(
+        actor=by,
+        site=course.site,
+        action="appointment.done",
+        object_type="patient",
+        object_id=course.patient_id,
+        changes={"course_id": course.pk, "appointment": appointment.key},
+        now=now,
+    )
+
+
+def specimen(collection: Collection) -> Unit:
+    """The root unit of a collection."""
+    return collection.units.get(parent__isnull=True)
+
+
+def start_run(collection: Collection, *, by: User, now: datetime) -> Run:
+    """Start processing a collection's specimen."""
+    with transaction.atomic():
+        root = locked(specimen(collection).pk)
+        if Run.objects.filter(collection=collection).exists():
+            raise ConflictError("run_started", "Processing of this collection has started.")
+        change_state(root, Move.START_PROCESSING, by=by, now=now)
+        run = Run.objects.create(collection=collection, started_at=now, started_by=by)
+        record_event(
+            actor=by,
+            site=collection.site,
+            action="run.start",
+            object_type="collection",
+            object_id=collection.pk,
+            changes={"unit": root.identifier},
+            now=now,
+        )
+    return run
+
+
+def protocol_step(protocol: Protocol, key: str) -> Step:
+    """The protocol's step with this key, or a refusal naming the field."""
+    for step in protocol.processing:
+        if step.key == key:
+            return step
+    raise ValidationFailed("unknown_step", f"The protocol has no step {key!r}.", "key")
+
+
+def _earlier_steps_done(run: Run, protocol: Protocol, key: str) -> None:
+    done = {record.key for record in run.steps.all() if record.ended_at is not None}
+    for step in protocol.processing:
+        if step.key == key:
+            return
+        if step.key not in done:
+            raise ValidationFailed(
+                "step_order",
+                f"Record step {step.key!r} before {key!r}; the protocol fixes the order.",
+                "key",
+            )
+
+
+def record_step(
+    run: Run,
+    *,
+    key: str,
+    values: StepValues,
+    passage: int = 0,
+    equipment_id: int | None = None,
+    notes: str = "",
+    by: User,
+    now: datetime,
+) -> StepRecord:
+    """Record a processing step (or a culture passage); deviations from the window are raised."""
+    protocol = run.collection.protocol.protocol
+    step = protocol_step(protocol, key)
+    missing = missing_values(step, values)
+    if missing:
+        raise ValidationFailed(
+            "step_incomplete", f"Enter {', '.join(missing)} for {key}.", missing[0]
+        )
+    if values.ended_at is not None and values.ended_at > now + timedelta(minutes=5):
+        raise ValidationFailed("ended_in_future", "The end time is in the future.", "ended_at")
+    if values.ended_at is not None and values.ended_at < values.started_at:
+        raise ValidationFailed("ends_before_start", "The step ends before it starts.", "ended_at")
+    if step.kind != "culture" and passage:
+        raise ValidationFailed("passage", "Only culture steps have passages.", "passage")
+    with transaction.atomic():
+        run = Run.objects.select_for_update().select_related("collection").get(pk=run.pk)
+        _earlier_steps_done(run, protocol, key)
+        if run.steps.filter(key=key, passage=passage).exists():
+            raise ConflictError("step_recorded", f"Step {key} is already recorded.")
+        record = StepRecord.objects.create(
+            run=run,
+            key=key,
+            kind=step.kind,
+            passage=passage,
+            equipment_id=equipment_id,
+            by=by,
+            notes=notes,
+            **_columns(values),
+        )
+        findings = check_step(step, values)
+        for finding in findings:
+            Deviation.objects.create(
+                run=run,
+                step=record,
+                code=finding.code,
+                field=finding.field,
+                message=finding.message,
+                created_at=now,
+            )
+        if run.finished_at is None and _all_steps(run, protocol):
+            run.finished_at = now
+            run.save(update_fields=["finished_at"])
+        record_event(
+            actor=by,
+            site=run.collection.site,
+            action="run.step",
+            object_type="collection",
+            object_id=run.collection_id,
+            changes={
+                "step": key,
+                "passage": passage,
+                **{k: v for k, v in asdict(values).items() if v is not None},
+                "deviations": [f.message for f in findings],
+            },
+            now=now,
+        )
+    return record
+
+
+def _columns(values: StepValues) -> dict[str, Any]:
+    def dec(value: float | None) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+    return {
+        "started_at": values.started_at,
+        "ended_at": values.ended_at,
+        "temperature_c": dec(values.temperature_c),
+        "g_force": values.g_force,
+        "spin_min": values.spin_min,
+        "cell_count_million": dec(values.cell_count_million),
+        "viability_pct": dec(values.viability_pct),
+    }
+
+
+def planned_units(course: Course) -> int:
+    """Units the course needs: one per region per injection session."""
+    return course.injections * course.regions.count()
+
+
+def divide(
+    run: Run,
+    *,
+    count: int,
+    volume_ml: Decimal | None,
+    cells_million: Decimal | None,
+    by: User,
+    now: datetime,
+) -> list[Unit]:
+    """Divide the processed specimen into final units, quarantined until release."""
+    collection = run.collection
+    protocol = collection.protocol.protocol
+    if not 1 <= count <= 48:
+        raise ValidationFailed("count", "Between 1 and 48 units.", "count")
+    if volume_ml is not None and volume_ml <= 0:
+        raise ValidationFailed("volume", "The volume must be more than 0 mL.", "volume_ml")
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run.pk)
+        split_at = _division_step(protocol)
+        _earlier_steps_done(run, protocol, split_at)
+        if not run.steps.filter(key=split_at, ended_at__isnull=False).exists():
+            raise ValidationFailed(
+                "step_order", f"Record step {split_at!r} before dividing into units.", "key"
+            )
+        root = locked(specimen(collection).pk)
+        change_state(root, Move.DIVIDE, by=by, now=now, detail={"units": count})
+        storage = protocol.product.storage
+        expires = now + timedelta(days=storage.shelf_life_days)
+        kind = "syringe" if storage.condition == "frozen" else "vial"
+        units = [
+            create_unit(
+                chain=root.chain,
+                collection_id=collection.pk,
+                parent=root,
+                kind=kind,
+                product_code=protocol.product.code,
+                status=State.QUARANTINED,
+                made_at=now,
+                by=by,
+                fields={
+                    "volume_ml": volume_ml,
+                    "cells_million": cells_million,
+                    "index": index,
+                    "of": count,
+                    "frozen": storage.condition == "frozen",
+                    "expires_at": expires,
+                },
+            )
+            for index in range(1, count + 1)
+        ]
+        if _all_steps(run, protocol):
+            run.finished_at = now
+            run.save(update_fields=["finished_at"])
+    return units
+
+
+def _division_step(protocol: Protocol) -> str:
+    """The step at which the product is divided: aliquoting if any, else the last step."""
+    for step in protocol.processing:
+        if step.kind == "aliquoting":
+            return step.key
+    return protocol.processing[-1].key
+
+
+def _all_steps(run: Run, protocol: Protocol) -> bool:
+    done = set(run.steps.filter(ended_at__isnull=False).values_list("key", flat=True))
+    return all(step.key in done for step in protocol.processing)

@@ -1,0 +1,106 @@
+"""Processing steps as recorded against the protocol's windows: what counts as a deviation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from autologic.protocols.domain.schema import Step
+
+
+@dataclass(frozen=True)
+class StepValues:
+    """What the technician recorded for one step (or one culture passage)."""
+
+    started_at: datetime
+    ended_at: datetime | None = None
+    temperature_c: float | None = None
+    g_force: int | None = None
+    spin_min: int | None = None
+    cell_count_million: float | None = None
+    viability_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One way a step left its window; QA must disposition it before release."""
+
+    code: str
+    field: str
+    message: str
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def check_step(step: Step, values: StepValues) -> list[Finding]:
+    """Compare a finished step with the protocol and list every deviation, in a stable order."""
+    findings: list[Finding] = []
+    if values.ended_at is not None:
+        hours = (values.ended_at - values.started_at).total_seconds() / 3600
+        window = step.hours
+        if not window.min <= hours <= window.max:
+            findings.append(
+                Finding(
+                    "duration",
+                    "ended_at",
+                    f"{step.key} lasted {hours:.2f} h; the protocol allows "
+                    f"{_fmt(window.min)}–{_fmt(window.max)} h",
+                )
+            )
+    band = step.temperature_c
+    temperature = values.temperature_c
+    if band is not None and temperature is not None and not band.min <= temperature <= band.max:
+        findings.append(
+            Finding(
+                "temperature",
+                "temperature_c",
+                f"{step.key} at {_fmt(temperature)} °C; the protocol allows "
+                f"{_fmt(band.min)}–{_fmt(band.max)} °C",
+            )
+        )
+    if step.kind == "centrifugation":
+        findings.extend(_spin(step, values))
+    return findings
+
+
+def _spin(step: Step, values: StepValues) -> list[Finding]:
+    findings = []
+    if values.g_force is not None and values.g_force != step.g_force:
+        findings.append(
+            Finding(
+                "g_force",
+                "g_force",
+                f"spun at {values.g_force} × g; the protocol says {step.g_force} × g",
+            )
+        )
+    if values.spin_min is not None and values.spin_min != step.spin_min:
+        findings.append(
+            Finding(
+                "spin_min",
+                "spin_min",
+                f"spun for {values.spin_min} min; the protocol says {step.spin_min} min",
+            )
+        )
+    return findings
+
+
+def missing_values(step: Step, values: StepValues) -> list[str]:
+    """Name the fields a finished step of this kind must have (the form shows them)."""
+    missing = []
+    if values.ended_at is None:
+        missing.append("ended_at")
+    if step.temperature_c is not None and values.temperature_c is None:
+        missing.append("temperature_c")
+    if step.kind == "centrifugation":
+        if values.g_force is None:
+            missing.append("g_force")
+        if values.spin_min is None:
+            missing.append("spin_min")
+    if step.kind == "culture":
+        if values.cell_count_million is None:
+            missing.append("cell_count_million")
+        if values.viability_pct is None:
+            missing.append("viability_pct")
+    return missing

@@ -1,0 +1,417 @@
+"""The lab's records: chains, collections, units, processing, storage, QC, release and labels.
+
+Custody rows (``UnitEvent``, ``StorageEvent``, ``Label`` prints) are insert-only: the database
+refuses UPDATE and DELETE on the event tables (see migration ``0002_custody_triggers``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from autologic.lab import choices
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Chain(models.Model):
+    """The chain of identity of one treatment course: one pseudonymous CoI identifier."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    course = models.OneToOneField("care.Course", on_delete=models.PROTECT, related_name="chain")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    identifier = models.CharField(max_length=15, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
+class Counter(models.Model):
+    """The last sequence number used for a facility's donation-style identifiers in a year."""
+
+    facility = models.CharField(max_length=5)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "year"], name="counter_facility_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} {self.year}: {self.last}"
+
+
+class Collection(models.Model):
+    """A blood draw, marrow aspirate or lipoaspirate: who collected what from whom, and when."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="collections")
+    course = models.ForeignKey("care.Course", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    protocol = models.ForeignKey(
+        "protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=choices.COLLECTION_KINDS)
+    collected_at = models.DateTimeField(_("collected at"))
+    collected_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    volume_ml = models.DecimalField(_("volume (mL)"), max_digits=6, decimal_places=1)
+    containers = models.PositiveSmallIntegerField(_("containers"))
+    container_type = models.CharField(_("container type"), max_length=80)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-collected_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.collected_at:%Y-%m-%d}"
+
+
+class Unit(models.Model):
+    """A specimen, intermediate or final product unit (syringe, vial) with its lineage."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="units")
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="units")
+    # The source patient, copied from the chain so the bedside check needs no join.
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    identifier = models.CharField(max_length=13, unique=True)
+    flags = models.CharField(max_length=2)
+    kind = models.CharField(_("kind"), max_length=16, choices=choices.UNIT_KINDS)
+    product_code = models.CharField(_("product code"), max_length=20)
+    volume_ml = models.DecimalField(
+        _("volume (mL)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    cells_million = models.DecimalField(
+        _("cells (million)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    index = models.PositiveSmallIntegerField(default=1)
+    of = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(_("status"), max_length=16, choices=choices.UNIT_STATES)
+    status_reason = models.CharField(max_length=300, blank=True)
+    frozen = models.BooleanField(default=False)
+    made_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    thawed_at = models.DateTimeField(null=True, blank=True)
+    reserved_for = models.ForeignKey(
+        "care.Appointment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    box = models.ForeignKey(
+        "lab.Box", on_delete=models.PROTECT, null=True, blank=True, related_name="units"
+    )
+    row = models.PositiveSmallIntegerField(null=True, blank=True)
+    col = models.PositiveSmallIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["collection_id", "parent_id", "index", "id"]
+        indexes = [
+            models.Index(fields=["site", "status"], name="unit_site_status"),
+            models.Index(fields=["chain", "status"], name="unit_chain_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["box", "row", "col"],
+                condition=models.Q(box__isnull=False),
+                name="unit_one_per_position",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(box__isnull=True)
+                | (models.Q(row__isnull=False) & models.Q(col__isnull=False)),
+                name="unit_position_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
+class UnitEvent(models.Model):
+    """One custody step of a unit: every state change, with who, when and why (insert-only)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
+    move = models.CharField(max_length=24)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    detail = models.JSONField(default=dict, blank=True)
+    audit_seq = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.move} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Run(models.Model):
+    """The processing of one collection's specimen through the protocol's steps."""
+
+    collection = models.OneToOneField(Collection, on_delete=models.PROTECT, related_name="run")
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"run of collection {self.collection_id}"
+
+
+class StepRecord(models.Model):
+    """What was done in one protocol step (or one culture passage), as the technician saw it."""
+
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="steps")
+    key = models.CharField(max_length=63)
+    kind = models.CharField(max_length=16)
+    passage = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    temperature_c = models.DecimalField(
+        _("temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    g_force = models.PositiveIntegerField(_("g-force"), null=True, blank=True)
+    spin_min = models.PositiveSmallIntegerField(_("spin (min)"), null=True, blank=True)
+    cell_count_million = models.DecimalField(
+        _("cells (million)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    viability_pct = models.DecimalField(
+        _("viability (%)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    equipment = models.ForeignKey(
+        "care.Resource", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key", "passage"], name="step_once_per_run"),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("started_at")),
+                name="step_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.passage}" if self.passage else self.key
+
+
+class Deviation(models.Model):
+    """A step outside its window; QA accepts or rejects it, with a signature, before release."""
+
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="deviations")
+    step = models.ForeignKey(StepRecord, on_delete=models.PROTECT, related_name="deviations")
+    code = models.CharField(max_length=24)
+    field = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+    disposition = models.CharField(
+        max_length=12, choices=choices.DISPOSITIONS, default="open", db_index=True
+    )
+    justification = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class QCResult(models.Model):
+    """A release-test result for a lot (a collection), judged against the pinned specification."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="results")
+    attribute = models.CharField(max_length=63)
+    value = models.CharField(_("result"), max_length=80)
+    number = models.FloatField(null=True, blank=True)
+    verdict = models.CharField(max_length=10, choices=choices.VERDICTS)
+    criterion = models.CharField(max_length=80)
+    method = models.CharField(max_length=200)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["attribute", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.attribute}: {self.value} ({self.verdict})"
+
+
+class Release(models.Model):
+    """The signed decision to release (or reject) a lot."""
+
+    collection = models.OneToOneField(Collection, on_delete=models.PROTECT, related_name="release")
+    decision = models.CharField(max_length=10, choices=choices.RELEASE_DECISIONS)
+    decided_at = models.DateTimeField()
+    signatures = models.JSONField(default=list)  # audit Signature ids, in signing order
+    first_signer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    second_signer = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    units = models.PositiveSmallIntegerField(default=0)
+    notes = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.decided_at:%Y-%m-%d}"
+
+
+class Label(models.Model):
+    """One printed label and what became of it: applied, voided or destroyed."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="labels")
+    job = models.CharField(max_length=64)  # print job id; also the ZPL file name
+    template = models.CharField(max_length=40)
+    template_version = models.PositiveSmallIntegerField()
+    reprint = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=choices.LABEL_STATES, default="printed")
+    printed_at = models.DateTimeField()
+    printed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["printed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"label {self.pk} of {self.unit_id} ({self.state})"
+
+
+class Freezer(models.Model):
+    """A freezer with its alarm limits; its racks hold boxes of units."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=120)
+    low_c = models.DecimalField(_("lowest allowed (°C)"), max_digits=5, decimal_places=1)
+    high_c = models.DecimalField(_("highest allowed (°C)"), max_digits=5, decimal_places=1)
+    resource = models.OneToOneField(
+        "care.Resource", on_delete=models.PROTECT, null=True, blank=True, related_name="freezer"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="freezer_code_per_site"),
+            models.CheckConstraint(
+                condition=models.Q(low_c__lt=models.F("high_c")), name="freezer_limits_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rack(models.Model):
+    """A rack (or shelf) in a freezer."""
+
+    freezer = models.ForeignKey(Freezer, on_delete=models.PROTECT, related_name="racks")
+    code = models.CharField(_("code"), max_length=16)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["freezer", "code"], name="rack_code")]
+
+    def __str__(self) -> str:
+        return f"{self.freezer.code}/{self.code}"
+
+
+class Box(models.Model):
+    """A box of rows × columns positions in a rack."""
+
+    rack = models.ForeignKey(Rack, on_delete=models.PROTECT, related_name="boxes")
+    code = models.CharField(_("code"), max_length=16)
+    rows = models.PositiveSmallIntegerField(_("rows"), default=9)
+    cols = models.PositiveSmallIntegerField(_("columns"), default=9)
+
+    class Meta:
+        ordering = ["rack_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["rack", "code"], name="box_code"),
+            models.CheckConstraint(
+                condition=models.Q(rows__gte=1, rows__lte=26, cols__gte=1, cols__lte=26),
+                name="box_size",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rack}/{self.code}"
+
+
+class StorageEvent(models.Model):
+    """A unit put into or taken out of a box position (insert-only)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="storage_events")
+    box = models.ForeignKey(Box, on_delete=models.PROTECT, related_name="+")
+    freezer = models.ForeignKey(Freezer, on_delete=models.PROTECT, related_name="+")
+    row = models.PositiveSmallIntegerField()
+    col = models.PositiveSmallIntegerField()
+    direction = models.CharField(max_length=3, choices=choices.DIRECTIONS)
+    at = models.DateTimeField()
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["freezer", "at"], name="storage_event_freezer_at")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.direction} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Reading(models.Model):
+    """A freezer temperature reading, typed in or imported from a data logger."""
+
+    freezer = models.ForeignKey(Freezer, on_delete=models.PROTECT, related_name="readings")
+    at = models.DateTimeField()
+    celsius = models.DecimalField(max_digits=5, decimal_places=1)
+    source = models.CharField(max_length=8, choices=choices.READING_SOURCES)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["freezer", "at"], name="reading_once_per_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.celsius} °C at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Excursion(models.Model):
+    """A time a freezer was outside its limits, and the units it put in quarantine."""
+
+    freezer = models.ForeignKey(Freezer, on_delete=models.PROTECT, related_name="excursions")
+    started_at = models.DateTimeField()
+    first_bad_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    worst_c = models.DecimalField(max_digits=5, decimal_places=1)
+    units = models.JSONField(default=list)  # identifiers quarantined
+    acknowledged_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-first_bad_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["freezer", "first_bad_at"], name="excursion_once_per_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.freezer_id} from {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,171 @@
+"""Lab fixtures: the care fixtures (clinic, clock, courses), a freezer and lab staff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from autologic.audit.actions import SignerProof
+from autologic.care import actions as care
+from autologic.lab.actions import collection as lab
+from autologic.lab.actions import labels
+from autologic.lab.actions import release as qa
+from autologic.lab.actions.storage import add_freezer
+from autologic.lab.domain.processing import StepValues
+from autologic.lab.models import Collection, Freezer, Unit
+from tests.care.conftest import NOW, fixed_clock, knee, resources, start_course  # noqa: F401
+
+
+@pytest.fixture
+def tech(make_staff):
+    return make_staff("lab_technician")
+
+
+@pytest.fixture
+def manager(make_staff):
+    return make_staff("manager")
+
+
+@pytest.fixture
+def freezer(site, resources, manager) -> Freezer:
+    return add_freezer(
+        site=site,
+        code="fz-1",
+        name="Freezer 1",
+        low_c=Decimal("-30"),
+        high_c=Decimal("-18"),
+        racks=1,
+        boxes_per_rack=2,
+        rows=3,
+        cols=3,
+        resource=resources["freezer-1"],
+        by=manager,
+        now=NOW,
+    )
+
+
+def proof(user) -> SignerProof:
+    return SignerProof(user=user, second_factor=True)
+
+
+ACS_STEPS = [
+    ("incubation", {"hours": 12, "temperature_c": 37.0}),
+    ("centrifugation", {"hours": 0.3, "g_force": 2000, "spin_min": 10}),
+    ("aliquoting", {"hours": 0.5}),
+]
+
+
+@pytest.fixture
+def make_lot(start_course, resources, tech, physician, fixed_clock) -> Callable[..., Collection]:
+    """Collect, process, divide and label an ACS (or other) course's product, ready for QC."""
+
+    def make(
+        code: str = "acs-large-joint",
+        *,
+        steps: list[tuple[str, dict[str, Any]]] | None = None,
+        count: int | None = None,
+        regions=None,
+    ) -> Collection:
+        course = start_course(code, regions=regions)
+        outcome = care.schedule_course(course=course, by=physician, expected_version=course.version)
+        assert outcome.ok, outcome.explanation
+        course.refresh_from_db()
+        now = fixed_clock.now()
+        collection = lab.record_collection(
+            course=course,
+            collected_at=now,
+            collected_by=physician,
+            volume_ml=Decimal("60"),
+            containers=6,
+            container_type="10 mL glass-bead syringe",
+            notes="",
+            by=tech,
+            now=now,
+        )
+        run = lab.start_run(collection, by=tech, now=now)
+        start = now
+        protocol = course.protocol.protocol
+        plan = (
+            steps
+            if steps is not None
+            else (
+                ACS_STEPS
+                if protocol.therapy == "acs"
+                else [
+                    (
+                        s.key,
+                        {
+                            "hours": s.hours.target or s.hours.min,
+                            "temperature_c": 37.0,
+                            "cell_count_million": 40.0,
+                            "viability_pct": 92.0,
+                            "g_force": s.g_force,
+                            "spin_min": s.spin_min,
+                        },
+                    )
+                    for s in protocol.processing
+                ]
+            )
+        )
+        for key, spec in plan:
+            end = start + timedelta(hours=spec["hours"])
+            fixed_clock.current = end
+            values = StepValues(
+                started_at=start,
+                ended_at=end,
+                **{k: v for k, v in spec.items() if k != "hours"},
+            )
+            lab.record_step(run, key=key, values=values, by=tech, now=end)
+            start = end
+        units = lab.divide(
+            run,
+            count=count or lab.planned_units(course),
+            volume_ml=Decimal("2") if protocol.product.storage.condition == "frozen" else None,
+            cells_million=None if protocol.therapy == "acs" else Decimal("40"),
+            by=tech,
+            now=fixed_clock.now(),
+        )
+        if protocol.therapy == "acs":
+            end = fixed_clock.now() + timedelta(hours=1)
+            fixed_clock.current = end
+            lab.record_step(
+                run,
+                key="freezing",
+                values=StepValues(end - timedelta(hours=1), end, temperature_c=-20.0),
+                by=tech,
+                now=end,
+            )
+        labels.print_labels(units, by=tech, now=fixed_clock.now())
+        for label in [u.labels.get() for u in Unit.objects.filter(pk__in=[u.pk for u in units])]:
+            labels.set_label_state(label, state="applied", by=tech, now=fixed_clock.now())
+        return collection
+
+    return make
+
+
+def pass_qc(collection: Collection, by) -> None:
+    """Enter passing results for every row of the lot's release specification."""
+    spec = collection.protocol.protocol.release
+    values = {
+        ">=": lambda r: str(r.limit),
+        "<=": lambda r: str(r.limit),
+        ">": lambda r: str(r.limit + 1),
+        "<": lambda r: str(r.limit / 2),
+        "=": lambda r: str(r.limit),
+        "between": lambda r: str(r.limit),
+        "not_detected": lambda r: "not detected",
+        "conforms": lambda r: "conforms",
+        "report": lambda r: "100",
+    }
+    for row in spec.specification:
+        qa.record_result(
+            collection,
+            attribute=row.attribute,
+            value=values[row.operator](row),
+            by=by,
+            now=NOW + timedelta(days=1),
+        )
