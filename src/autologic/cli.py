@@ -7,7 +7,7 @@ autologic seed-demo            create or top up the demo clinic (AUTOLOGIC_MODE=
 autologic createstaff ...      add a staff member (and the clinic, with --site-name)
 autologic protocols check      validate protocol files; `protocols sync` loads new versions
 autologic ids check-char S    print the ISO/IEC 7064 MOD 37-2 check character of S
-autologic ids validate ID      exit 0 for a valid DIN or chain-of-identity identifier, 1 with a reason
+autologic ids validate ID      exit 0 for a valid DIN or chain-of-identity identifier, else 1
 autologic audit verify         recompute the audit hash chain; exit 1 at the first break
 autologic otp-code USER        current authenticator code of a demo user (demo mode only)
 autologic manage ARGS...       any other Django management command

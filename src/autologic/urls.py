@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/", include("autologic.patients.urls")),
     path("clinical/", include("autologic.clinical.urls")),
     path("care/", include("autologic.care.urls")),
+    path("lab/", include("autologic.lab.urls")),
     path("protocols/", include("autologic.protocols.urls")),
     path("api/v1/", api.urls),
     path("", include("autologic.dashboard.urls")),

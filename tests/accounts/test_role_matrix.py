@@ -54,7 +54,79 @@ def world(site, make_staff, physician, patient, protocols):
         "user_id": staff[Role.NURSE].pk,
         **_clinical(physician, patient, protocols),
     }
+    ids.update(_lab(staff[Role.LAB_TECHNICIAN], physician, ids["course_id"]))
     return staff, ids
+
+
+def _lab(tech, physician, course_id) -> dict[str, object]:
+    """A lot with a deviation, a labelled unit, a freezer box and an excursion."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from autologic.care.models import Course
+    from autologic.common import clock
+    from autologic.lab.actions import collection as lab
+    from autologic.lab.actions import labels, storage
+    from autologic.lab.domain.processing import StepValues
+    from autologic.lab.models import Box, Label
+
+    now = clock.now()
+    course = Course.objects.get(pk=course_id)
+    lot = lab.record_collection(
+        course=course,
+        collected_at=now - timedelta(hours=20),
+        collected_by=physician,
+        volume_ml=Decimal(60),
+        containers=6,
+        container_type="syringe",
+        notes="",
+        by=tech,
+        now=now,
+    )
+    run = lab.start_run(lot, by=tech, now=now)
+    t = now - timedelta(hours=19)
+    plan = [
+        ("incubation", 5, {"temperature_c": 37.0}),
+        ("centrifugation", 0.3, {"g_force": 2000, "spin_min": 10}),
+        ("aliquoting", 0.5, {}),
+    ]
+    for key, hours, extra in plan:
+        lab.record_step(
+            run,
+            key=key,
+            values=StepValues(t, t + timedelta(hours=hours), **extra),
+            by=tech,
+            now=now,
+        )
+        t += timedelta(hours=hours)
+    (unit,) = lab.divide(run, count=1, volume_ml=Decimal(2), cells_million=None, by=tech, now=now)
+    job = labels.print_labels([unit], by=tech, now=now)
+    freezer = storage.add_freezer(
+        site=course.site,
+        code="fz",
+        name="Freezer",
+        low_c=Decimal(-30),
+        high_c=Decimal(-18),
+        racks=1,
+        boxes_per_rack=1,
+        by=tech,
+        now=now,
+    )
+    box = Box.objects.get(rack__freezer=freezer)
+    storage.check_in([unit], box, by=tech, now=now)
+    (excursion,) = storage.record_readings(
+        freezer, [(now - timedelta(minutes=30), -5.0)], source="manual", by=tech, now=now
+    )
+    return {
+        "collection_id": lot.pk,
+        "deviation_id": lot.run.deviations.get().pk,
+        "label_id": Label.objects.get(unit=unit).pk,
+        "job": job,
+        "unit_id": unit.pk,
+        "box_id": box.pk,
+        "freezer_id": freezer.pk,
+        "excursion_id": excursion.pk,
+    }
 
 
 def _clinical(physician, patient, protocols) -> dict[str, object]:

@@ -12,9 +12,8 @@ from autologic.audit.models import AuditEvent, Signature
 from autologic.common.domain.errors import ConflictError, DomainError, ValidationFailed
 from autologic.common.domain.identifiers import parse
 from autologic.lab.actions import collection as lab
-from autologic.lab.actions import labels
+from autologic.lab.actions import labels, storage
 from autologic.lab.actions import release as qa
-from autologic.lab.actions import storage
 from autologic.lab.domain.processing import StepValues
 from autologic.lab.models import Box, Deviation, Label, Run, Unit, UnitEvent
 

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("patients:list", _("Patients"), "patients:"),
     ("care:courses", _("Courses"), "care:course"),
     ("care:calendar", _("Calendar"), "care:calendar"),
+    ("lab:queue", _("Lab"), "lab:"),
     ("protocols:list", _("Protocols"), "protocols:"),
     ("care:resources", _("Resources"), "care:resource"),
     ("audit:log", _("Audit trail"), "audit:"),

@@ -42,6 +42,12 @@ PHYSICIANS = frozenset({Role.PHYSICIAN})
 # Who reads the resource calendar: clinical staff, the lab (its equipment), the manager.
 CALENDAR_READERS = CLINICAL | {Role.LAB_TECHNICIAN, Role.MANAGER}
 RESOURCE_KEEPERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+# The lab's own work; physicians and nurses read lots and units (they give the product).
+LAB = frozenset({Role.LAB_TECHNICIAN, Role.MANAGER})
+LAB_READERS = LAB | CLINICIANS
+COLLECTORS = LAB | CLINICIANS
+# Who signs QA decisions (deviations, release): the lab, its manager, the medical director.
+QA = LAB | PHYSICIANS
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
@@ -79,6 +85,26 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "care:resources": {"GET": CALENDAR_READERS | RESOURCE_KEEPERS, "POST": RESOURCE_KEEPERS},
     "care:closed_day_add": {"POST": RESOURCE_KEEPERS},
     "care:resource_active": {"POST": RESOURCE_KEEPERS},
+    "lab:queue": LAB_READERS,
+    "lab:collect": {"GET": COLLECTORS, "POST": COLLECTORS},
+    "lab:lot": LAB_READERS,
+    "lab:run_start": {"POST": LAB},
+    "lab:step": {"POST": LAB},
+    "lab:divide": {"POST": LAB},
+    "lab:print_labels": {"POST": LAB},
+    "lab:labels_pdf": LAB,
+    "lab:label_state": {"POST": LAB},
+    "lab:result": {"POST": LAB},
+    "lab:release": {"POST": QA},
+    "lab:deviation": {"POST": QA},
+    "lab:check_in": {"POST": LAB},
+    "lab:unit": LAB_READERS,
+    "lab:unit_discard": {"POST": LAB},
+    "lab:unit_requalify": {"POST": QA},
+    "lab:storage": LAB_READERS,
+    "lab:box": LAB_READERS,
+    "lab:readings": {"POST": LAB},
+    "lab:excursion_ack": {"POST": LAB},
     "protocols:list": ALL_STAFF,
     "protocols:detail": ALL_STAFF,
     "api:api-root": ALL_STAFF,

@@ -8,7 +8,7 @@ Rules from ``shared/domain/identifiers-and-labels.md`` (ICCBBA ST-001 v6.2.2):
   flags ``ff``; Type 3 flags are ``60 + checksum`` of the 13 characters.
 * Chain-of-identity identifier (Data Structure 040): ``CH`` + facility + ``yy`` + 6 alphanumerics.
   K is computed over the whole 15-character data content string, ``CH`` included (ST-001 §7.5:
-  "calculated from the data content"; recorded as a decision in docs/adr/0004).
+  "calculated from the data content"; recorded as a decision in docs/adr/0003).
 
 A real ICCBBA facility number never starts with ``0`` or ``O``.  A clinic without a licence gets
 an *internal* facility code starting with ``0``: same structure, same check character, and it can

@@ -110,3 +110,14 @@ def clinic_time(context: template.Context, value: datetime | None) -> SafeString
     site = _site(context)
     local = value.astimezone(ZoneInfo(site.time_zone if site else "UTC"))
     return format_html('<bdi dir="ltr">{}</bdi>', local.strftime("%H:%M"))
+
+
+@register.filter
+def check_char(identifier: str) -> str:
+    """The MOD 37-2 keyboard-entry check character, printed boxed next to an identifier."""
+    from autologic.common.domain.identifiers import IdentifierError, check_character
+
+    try:
+        return check_character(str(identifier))
+    except IdentifierError:
+        return ""

@@ -14,7 +14,7 @@ from autologic.audit.actions import record_event
 from autologic.care.models import Appointment, Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.lab.actions.units import change_state, create_unit, locked, open_chain
-from autologic.lab.domain.processing import StepValues, check_step, missing_values
+from autologic.lab.domain.processing import Finding, StepValues, check_step, missing_values
 from autologic.lab.domain.states import Move, State
 from autologic.lab.models import Collection, Deviation, Run, StepRecord, Unit
 from autologic.protocols.domain.schema import Protocol, Step
@@ -211,7 +211,7 @@ def record_step(
             notes=notes,
             **_columns(values),
         )
-        findings = check_step(step, values)
+        findings = _findings(step, values, passage)
         for finding in findings:
             Deviation.objects.create(
                 run=run,
@@ -239,6 +239,75 @@ def record_step(
             now=now,
         )
     return record
+
+
+def finish_step(record: StepRecord, *, values: StepValues, by: User, now: datetime) -> StepRecord:
+    """Finish a running step with its end time and readings; deviations are raised."""
+    if values.ended_at is None:
+        raise ValidationFailed("step_incomplete", "Enter the end time.", "ended_at")
+    with transaction.atomic():
+        record = (
+            StepRecord.objects.select_for_update()
+            .select_related("run__collection")
+            .get(pk=record.pk)
+        )
+        if record.ended_at is not None:
+            raise ConflictError("step_recorded", f"Step {record.key} is already finished.")
+        run = record.run
+        protocol = run.collection.protocol.protocol
+        step = protocol_step(protocol, record.key)
+        values = StepValues(**{**asdict(values), "started_at": record.started_at})
+        missing = missing_values(step, values)
+        if missing:
+            raise ValidationFailed(
+                "step_incomplete", f"Enter {', '.join(missing)} for {record.key}.", missing[0]
+            )
+        assert values.ended_at is not None
+        if values.ended_at > now + timedelta(minutes=5):
+            raise ValidationFailed("ended_in_future", "The end time is in the future.", "ended_at")
+        if values.ended_at < record.started_at:
+            raise ValidationFailed(
+                "ends_before_start", "The step ends before it starts.", "ended_at"
+            )
+        for name, value in _columns(values).items():
+            setattr(record, name, value)
+        record.save()
+        findings = _findings(step, values, record.passage)
+        for finding in findings:
+            Deviation.objects.create(
+                run=run,
+                step=record,
+                code=finding.code,
+                field=finding.field,
+                message=finding.message,
+                created_at=now,
+            )
+        if run.finished_at is None and _all_steps(run, protocol):
+            run.finished_at = now
+            run.save(update_fields=["finished_at"])
+        record_event(
+            actor=by,
+            site=run.collection.site,
+            action="run.step_finish",
+            object_type="collection",
+            object_id=run.collection_id,
+            changes={
+                "step": record.key,
+                "passage": record.passage,
+                **{k: v for k, v in asdict(values).items() if v is not None},
+                "deviations": [f.message for f in findings],
+            },
+            now=now,
+        )
+    return record
+
+
+def _findings(step: Step, values: StepValues, passage: int) -> list[Finding]:
+    """Deviations of a finished step; a culture passage is an interim count, not the window."""
+    if values.ended_at is None:
+        return []
+    found = check_step(step, values)
+    return [f for f in found if f.code != "duration"] if passage else found
 
 
 def _columns(values: StepValues) -> dict[str, Any]:
@@ -281,7 +350,7 @@ def divide(
         run = Run.objects.select_for_update().get(pk=run.pk)
         split_at = _division_step(protocol)
         _earlier_steps_done(run, protocol, split_at)
-        if not run.steps.filter(key=split_at, ended_at__isnull=False).exists():
+        if not run.steps.filter(key=split_at, passage=0, ended_at__isnull=False).exists():
             raise ValidationFailed(
                 "step_order", f"Record step {split_at!r} before dividing into units.", "key"
             )
@@ -326,5 +395,5 @@ def _division_step(protocol: Protocol) -> str:
 
 
 def _all_steps(run: Run, protocol: Protocol) -> bool:
-    done = set(run.steps.filter(ended_at__isnull=False).values_list("key", flat=True))
+    done = set(run.steps.filter(ended_at__isnull=False, passage=0).values_list("key", flat=True))
     return all(step.key in done for step in protocol.processing)

@@ -87,10 +87,10 @@ def _spin(step: Step, values: StepValues) -> list[Finding]:
 
 
 def missing_values(step: Step, values: StepValues) -> list[str]:
-    """Name the fields a finished step of this kind must have (the form shows them)."""
+    """Name the fields a finished step of this kind still needs (none while it runs)."""
     missing = []
     if values.ended_at is None:
-        missing.append("ended_at")
+        return missing  # a step that has only started: the rest is entered when it ends
     if step.temperature_c is not None and values.temperature_c is None:
         missing.append("temperature_c")
     if step.kind == "centrifugation":

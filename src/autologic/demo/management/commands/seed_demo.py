@@ -46,6 +46,7 @@ class Command(BaseCommand):
         for site in sites.values():
             self._resources(site, staff)
             self._courses(site, staff)
+            self._lab(site, staff)
         self._print_logins()
 
     def _site(self, spec: dict[str, Any]) -> Site:
@@ -198,6 +199,13 @@ class Command(BaseCommand):
                 by=physician,
             )
             care.schedule_course(course=course, by=physician, expected_version=course.version)
+
+    def _lab(self, site: Site, staff: dict[str, User]) -> None:
+        """Freezers for the lab, and in Düsseldorf one released, stored ACS lot and one whose
+        blood is incubating, so the work queue, lot page and box map have something to show."""
+        from autologic.lab.demo import seed_lab
+
+        seed_lab(site, staff)
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})\n")

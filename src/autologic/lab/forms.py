@@ -1,0 +1,176 @@
+"""Lab forms: times are typed in the clinic's local time and stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from autologic.accounts.models import User
+from autologic.common.forms import SignatureFields
+from autologic.lab.models import Box
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time as the browser's datetime-local sends it, read in the site's zone."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
+
+    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
+        self.zone = ZoneInfo(zone)
+        super().__init__(*args, input_formats=[LOCAL_FORMAT, "%Y-%m-%d %H:%M"], **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        """Show a stored UTC time as local wall-clock time."""
+        if isinstance(value, datetime):
+            return value.astimezone(self.zone).strftime(LOCAL_FORMAT)
+        return value
+
+    def to_python(self, value: Any) -> datetime | None:
+        """Read local wall-clock time and return it in UTC."""
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        return parsed.replace(tzinfo=None).replace(tzinfo=self.zone).astimezone(UTC)
+
+
+class SiteForm(forms.Form):
+    """A form whose times are in the site's zone."""
+
+    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            field = self.fields[name]
+            if isinstance(field, LocalDateTimeField):
+                field.zone = ZoneInfo(zone)
+
+
+class CollectionForm(SiteForm):
+    """Who collected what, when, into which containers."""
+
+    collected_at = LocalDateTimeField(label=_("Collected at"))
+    collected_by = forms.ModelChoiceField(label=_("Collected by"), queryset=User.objects.none())
+    volume_ml = forms.DecimalField(
+        label=_("Volume (mL)"), min_value=0.1, max_value=2000, decimal_places=1
+    )
+    containers = forms.IntegerField(label=_("Containers"), min_value=1, max_value=48)
+    container_type = forms.CharField(label=_("Container type"), max_length=80)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, staff: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if staff is not None:
+            self.fields["collected_by"].queryset = staff
+
+
+class StepForm(SiteForm):
+    """Start or finish a processing step, with the readings its kind needs."""
+
+    key = forms.CharField(widget=forms.HiddenInput)
+    passage = forms.IntegerField(label=_("Passage"), min_value=0, max_value=20, initial=0)
+    started_at = LocalDateTimeField(label=_("Started at"), required=False)
+    ended_at = LocalDateTimeField(label=_("Ended at"), required=False)
+    temperature_c = forms.FloatField(
+        label=_("Temperature (°C)"), required=False, min_value=-200, max_value=100
+    )
+    g_force = forms.IntegerField(label=_("g-force"), required=False, min_value=1, max_value=100000)
+    spin_min = forms.IntegerField(label=_("Spin (min)"), required=False, min_value=1, max_value=600)
+    cell_count_million = forms.FloatField(
+        label=_("Cells (million)"), required=False, min_value=0, max_value=100000
+    )
+    viability_pct = forms.FloatField(
+        label=_("Viability (%)"), required=False, min_value=0, max_value=100
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+
+class DivideForm(forms.Form):
+    """How many final units, and what each holds."""
+
+    count = forms.IntegerField(label=_("Units"), min_value=1, max_value=48)
+    volume_ml = forms.DecimalField(
+        label=_("Volume per unit (mL)"), required=False, min_value=0.1, max_value=500
+    )
+    cells_million = forms.DecimalField(
+        label=_("Cells per unit (million)"), required=False, min_value=0.01, max_value=100000
+    )
+
+
+class ResultForm(forms.Form):
+    """One QC result for one specification row."""
+
+    attribute = forms.CharField(widget=forms.HiddenInput)
+    value = forms.CharField(label=_("Result"), max_length=80)
+
+
+class SignForm(SignatureFields):
+    """A signed QA decision; the second signer's fields are used when two must sign."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("released", _("Release")), ("rejected", _("Reject"))],
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    second_username = forms.CharField(label=_("Second signer: user name"), required=False)
+    second_password = forms.CharField(
+        label=_("Second signer: password"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+    second_otp_token = forms.CharField(
+        label=_("Second signer: authenticator code"), required=False, max_length=8
+    )
+
+
+class DeviationForm(SignatureFields):
+    """QA's signed disposition of a deviation."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("accepted", _("Accept")), ("rejected", _("Reject"))]
+    )
+    justification = forms.CharField(label=_("Justification"), max_length=1000)
+
+
+class RequalifyForm(SignatureFields):
+    """QA returns a quarantined unit to use after an excursion, with the reason."""
+
+    justification = forms.CharField(label=_("Why the unit is still usable"), max_length=1000)
+
+
+class DiscardForm(forms.Form):
+    """Discard a unit with a reason."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class CheckInForm(forms.Form):
+    """Store a lot's units in the next free positions of a box."""
+
+    box = forms.ModelChoiceField(label=_("Box"), queryset=Box.objects.none())
+
+    def __init__(self, *args: Any, boxes: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if boxes is not None:
+            self.fields["box"].queryset = boxes
+
+
+class ReadingForm(SiteForm):
+    """A temperature reading typed in from the freezer's display."""
+
+    at = LocalDateTimeField(label=_("Time"))
+    celsius = forms.DecimalField(label=_("Temperature (°C)"), min_value=-200, max_value=100)
+
+
+class LoggerFileForm(forms.Form):
+    """A data logger's CSV export: timestamp,celsius per line."""
+
+    file = forms.FileField(label=_("Data-logger file (CSV)"))

@@ -1,0 +1,337 @@
+"""Read side of the lab: the work queue, a lot's page, box maps and freezer history.
+
+Each function runs a fixed number of queries whatever the data size (tests assert the counts).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, Subquery
+
+from autologic.accounts.models import Site
+from autologic.care.models import Appointment, Course
+from autologic.lab.domain.labels import Reconciliation, reconcile
+from autologic.lab.domain.release import LotFacts, Verdict, describe, release_blockers
+from autologic.lab.domain.storage import position_name
+from autologic.lab.models import (
+    Box,
+    Collection,
+    Deviation,
+    Excursion,
+    Freezer,
+    Label,
+    QCResult,
+    Reading,
+    StepRecord,
+    Unit,
+)
+from autologic.protocols.domain.schema import Protocol, Step
+
+RECENT_DAYS = 45
+
+
+@dataclass
+class QueueItem:
+    """A lot in the work queue with what it waits for."""
+
+    collection: Collection
+    protocol: Protocol
+    next_step: Step | None
+    running: StepRecord | None = None
+    due_at: datetime | None = None  # when the running step's minimum time is reached
+    late_at: datetime | None = None  # when it leaves its window
+    waiting_units: int = 0
+    open_deviations: int = 0
+    results: int = 0
+    spec_rows: int = 0
+    stage: str = ""
+
+
+@dataclass
+class WorkQueue:
+    """What the lab has to do now, grouped the way a technician reads it."""
+
+    to_collect: list[Appointment] = field(default_factory=list)
+    running: list[QueueItem] = field(default_factory=list)  # incubation, spin, culture...
+    next_steps: list[QueueItem] = field(default_factory=list)
+    qc: list[QueueItem] = field(default_factory=list)
+    release: list[QueueItem] = field(default_factory=list)
+    deviations: list[Deviation] = field(default_factory=list)
+    excursions: list[Excursion] = field(default_factory=list)
+
+
+def work_queue(site: Site, now: datetime) -> WorkQueue:
+    """The lab's queue: collections due, steps running (with countdowns), QC and releases."""
+    queue = WorkQueue()
+    since = now - timedelta(days=RECENT_DAYS)
+    queue.to_collect = list(
+        Appointment.objects.filter(
+            course__site=site,
+            kind="collection",
+            status__in=("planned", "due"),
+            starts_at__lte=now + timedelta(days=1),
+            starts_at__gte=now - timedelta(days=3),
+        )
+        .select_related("course__patient", "course__protocol")
+        .order_by("starts_at")
+    )
+    lots = list(
+        Collection.objects.filter(site=site, recorded_at__gte=since, release__isnull=True)
+        .select_related("patient", "protocol", "chain", "run")
+        .annotate(
+            waiting=Count("units", filter=Q(units__status="quarantined"), distinct=True),
+            results_count=Count("results__attribute", distinct=True),
+        )
+        .order_by("collected_at")
+    )
+    steps = defaultdict(list)
+    for record in StepRecord.objects.filter(run__collection__in=lots).order_by("started_at"):
+        steps[record.run_id].append(record)
+    open_devs = dict(
+        Deviation.objects.filter(run__collection__in=lots, disposition="open")
+        .values_list("run__collection_id")
+        .annotate(n=Count("id"))
+    )
+    for lot in lots:
+        item = _queue_item(lot, steps, open_devs.get(lot.pk, 0))
+        {
+            "running": queue.running,
+            "step": queue.next_steps,
+            "qc": queue.qc,
+            "release": queue.release,
+        }.get(item.stage, queue.next_steps).append(item)
+    queue.deviations = list(
+        Deviation.objects.filter(run__collection__site=site, disposition="open")
+        .select_related("run__collection__patient", "step")
+        .order_by("created_at")
+    )
+    queue.excursions = list(
+        Excursion.objects.filter(freezer__site=site, acknowledged_at__isnull=True)
+        .select_related("freezer")
+        .order_by("-first_bad_at")
+    )
+    return queue
+
+
+def _queue_item(lot: Any, steps: dict[int, list[StepRecord]], open_deviations: int) -> QueueItem:
+    protocol = lot.protocol.protocol
+    run = getattr(lot, "run", None)
+    records = steps.get(run.pk, []) if run else []
+    done = {r.key for r in records if r.ended_at is not None and r.passage == 0}
+    item = QueueItem(lot, protocol, None, open_deviations=open_deviations)
+    item.waiting_units = lot.waiting
+    item.results = lot.results_count
+    item.spec_rows = len(protocol.release.specification) if protocol.release else 0
+    running = [r for r in records if r.ended_at is None]
+    item.next_step = next((s for s in protocol.processing if s.key not in done), None)
+    if running:
+        record = running[-1]
+        window = next(s for s in protocol.processing if s.key == record.key).hours
+        item.running = record
+        item.due_at = record.started_at + timedelta(hours=window.min)
+        item.late_at = record.started_at + timedelta(hours=window.max)
+        item.stage = "running"
+    elif item.next_step is not None or not lot.waiting:
+        item.stage = "step"
+    elif item.results < item.spec_rows:
+        item.stage = "qc"
+    else:
+        item.stage = "release"
+    return item
+
+
+@dataclass
+class UnitRow:
+    """A unit on the lot page with its labels."""
+
+    unit: Unit
+    labels: list[Label]
+    position: str
+
+
+@dataclass
+class ResultRow:
+    """A release-specification row with the latest result entered for it."""
+
+    attribute: str
+    name: Any
+    method: str
+    criterion: str
+    blocking: bool
+    latest: QCResult | None
+    history: list[QCResult]
+
+
+@dataclass
+class LotView:
+    """Everything on a lot's page."""
+
+    collection: Collection
+    protocol: Protocol
+    root: Unit
+    steps: list[StepRecord]
+    deviations: list[Deviation]
+    units: list[UnitRow]
+    results: list[ResultRow]
+    reconciliation: Reconciliation
+    blockers: list[str]
+    next_step: Step | None
+    running: StepRecord | None
+    unstored: int  # frozen units waiting for use that have no box position yet
+
+
+def lot(collection_id: int, site: Site) -> LotView | None:
+    """Load one lot (a collection) with its steps, units, labels, results and blockers."""
+    collection = (
+        Collection.objects.select_related(
+            "patient", "protocol", "chain", "collected_by", "course", "release"
+        )
+        .filter(pk=collection_id, site=site)
+        .first()
+    )
+    if collection is None:
+        return None
+    protocol = collection.protocol.protocol
+    units = list(
+        Unit.objects.filter(collection=collection)
+        .select_related("box__rack__freezer")
+        .order_by("parent_id", "index", "pk")
+    )
+    root = next(u for u in units if u.parent_id is None)
+    labels: dict[int, list[Label]] = defaultdict(list)
+    for label in Label.objects.filter(unit__collection=collection).order_by("printed_at", "pk"):
+        labels[label.unit_id].append(label)
+    children = [u for u in units if u.parent_id is not None]
+    steps = list(StepRecord.objects.filter(run__collection=collection).select_related("by"))
+    deviations = list(
+        Deviation.objects.filter(run__collection=collection).select_related("step", "decided_by")
+    )
+    results: dict[str, list[QCResult]] = defaultdict(list)
+    for result in QCResult.objects.filter(collection=collection).select_related("by"):
+        results[result.attribute].append(result)
+    rows = [
+        ResultRow(
+            r.attribute,
+            r.name,
+            r.method,
+            describe(r),
+            r.blocking,
+            results[r.attribute][-1] if results[r.attribute] else None,
+            results[r.attribute],
+        )
+        for r in (protocol.release.specification if protocol.release else [])
+    ]
+    live = [u.identifier for u in children if u.status not in ("discarded", "expired")]
+    pairs = [(u.identifier, label.state) for u in children for label in labels[u.pk]]
+    reconciliation = reconcile(live, pairs)
+    done = {s.key for s in steps if s.ended_at is not None and s.passage == 0}
+    verdicts = {a: Verdict(rs[-1].verdict) for a, rs in results.items() if rs}
+    waiting = sum(1 for u in children if u.status == "quarantined")
+    return LotView(
+        collection=collection,
+        protocol=protocol,
+        root=root,
+        steps=steps,
+        deviations=deviations,
+        units=[UnitRow(u, labels[u.pk], _position(u)) for u in children],
+        results=rows,
+        reconciliation=reconciliation,
+        blockers=release_blockers(
+            protocol.release,
+            LotFacts(
+                verdicts=verdicts,
+                open_deviations=sum(1 for d in deviations if d.disposition == "open"),
+                rejected_deviations=sum(1 for d in deviations if d.disposition == "rejected"),
+                labels_balanced=reconciliation.balanced,
+                label_problem=reconciliation.problem,
+                units_waiting=waiting,
+            ),
+        ),
+        next_step=next((s for s in protocol.processing if s.key not in done), None),
+        running=next((s for s in steps if s.ended_at is None), None),
+        unstored=sum(
+            1
+            for u in children
+            if u.frozen and u.box_id is None and u.status in ("quarantined", "released", "reserved")
+        ),
+    )
+
+
+def _position(unit: Unit) -> str:
+    if unit.box is None or unit.row is None or unit.col is None:
+        return ""
+    return f"{unit.box} {position_name(unit.row, unit.col)}"
+
+
+def course_lots(course: Course) -> list[Collection]:
+    """The collections of a course, newest first."""
+    return list(Collection.objects.filter(course=course).select_related("chain", "release"))
+
+
+@dataclass
+class BoxMap:
+    """A box drawn as a grid: each cell empty or holding a unit."""
+
+    box: Box
+    rows: list[tuple[str, list[Unit | None]]]  # row letter, cells
+    columns: list[int]
+    free: int
+
+
+def box_map(box_id: int, site: Site) -> BoxMap | None:
+    """One box with its units placed on the grid (two queries)."""
+    box = (
+        Box.objects.select_related("rack__freezer")
+        .filter(pk=box_id, rack__freezer__site=site)
+        .first()
+    )
+    if box is None:
+        return None
+    grid: list[list[Unit | None]] = [[None] * box.cols for _ in range(box.rows)]
+    occupied = 0
+    for unit in Unit.objects.filter(box=box).select_related("patient"):
+        if unit.row is not None and unit.col is not None:
+            grid[unit.row][unit.col] = unit
+            occupied += 1
+    named = [(chr(65 + r), cells) for r, cells in enumerate(grid)]
+    return BoxMap(box, named, list(range(1, box.cols + 1)), box.rows * box.cols - occupied)
+
+
+@dataclass
+class FreezerRow:
+    """A freezer on the storage page with its boxes' use and its latest reading."""
+
+    freezer: Freezer
+    boxes: list[tuple[Box, int]]  # box, units in it
+    open_excursions: int
+
+
+def freezers(site: Site) -> list[FreezerRow]:
+    """Every freezer of the site with box occupancy and the latest reading (three queries)."""
+    last = Reading.objects.filter(freezer=OuterRef("pk")).order_by("-at")
+    rows = list(
+        Freezer.objects.filter(site=site)
+        .annotate(
+            last_c=Subquery(last.values("celsius")[:1]), last_at=Subquery(last.values("at")[:1])
+        )
+        .order_by("code")
+    )
+    boxes = list(
+        Box.objects.filter(rack__freezer__in=rows)
+        .select_related("rack")
+        .annotate(used=Count("units"))
+        .order_by("rack__code", "code")
+    )
+    excursions = dict(
+        Excursion.objects.filter(freezer__in=rows, acknowledged_at__isnull=True)
+        .values_list("freezer_id")
+        .annotate(n=Count("id"))
+    )
+    by_freezer: dict[int, list[tuple[Box, int]]] = defaultdict(list)
+    for box in boxes:
+        by_freezer[box.rack.freezer_id].append((box, box.used))
+    return [FreezerRow(f, by_freezer[f.pk], excursions.get(f.pk, 0)) for f in rows]

@@ -1,0 +1,610 @@
+"""Lab pages: work queue, collection, a lot's processing, labels, QC and release, storage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from autologic.accounts.models import User
+from autologic.accounts.roles import Role
+from autologic.audit.actions import SignerProof, record_read, verify_signer
+from autologic.care.models import Course
+from autologic.common import clock
+from autologic.common.domain.errors import DomainError, ValidationFailed
+from autologic.common.forms import add_domain_error
+from autologic.common.messages import message_for
+from autologic.lab import queries
+from autologic.lab.actions import collection as lab
+from autologic.lab.actions import labels as labelling
+from autologic.lab.actions import release as qa
+from autologic.lab.actions import storage
+from autologic.lab.domain.processing import StepValues
+from autologic.lab.domain.storage import LoggerFileError, parse_logger_csv
+from autologic.lab.forms import (
+    CheckInForm,
+    CollectionForm,
+    DeviationForm,
+    DiscardForm,
+    DivideForm,
+    LoggerFileForm,
+    ReadingForm,
+    RequalifyForm,
+    ResultForm,
+    SignForm,
+    StepForm,
+)
+from autologic.lab.models import (
+    Box,
+    Collection,
+    Deviation,
+    Excursion,
+    Freezer,
+    Label,
+    Run,
+    StepRecord,
+    Unit,
+)
+from autologic.lab.printing import content_for, pdf
+
+COLLECTORS = (Role.PHYSICIAN, Role.NURSE, Role.LAB_TECHNICIAN)
+
+
+def queue(request: HttpRequest) -> HttpResponse:
+    """The lab's work queue: collections due, running steps with countdowns, QC, releases."""
+    site = request.user.site
+    now = clock.now()
+    return render(request, "lab/queue.html", {"queue": queries.work_queue(site, now), "now": now})
+
+
+def _course(request: HttpRequest, course_id: int) -> Course:
+    course = (
+        Course.objects.select_related("patient", "protocol")
+        .filter(pk=course_id, site=request.user.site)
+        .first()
+    )
+    if course is None:
+        raise Http404
+    return course
+
+
+def collect(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Record a collection for a course."""
+    course = _course(request, course_id)
+    site = request.user.site
+    now = clock.now()
+    staff = User.objects.filter(site=site, is_active=True, role__in=COLLECTORS).order_by(
+        "last_name"
+    )
+    protocol = course.protocol.protocol
+    volume = protocol.collection.volume_ml or (
+        (protocol.collection.volume_ml_per_injection or 0) * lab.planned_units(course)
+    )
+    form = CollectionForm(
+        request.POST or None,
+        zone=site.time_zone,
+        staff=staff,
+        initial={
+            "collected_at": now,
+            "collected_by": request.user if request.user.role in COLLECTORS else None,
+            "volume_ml": volume,
+            "containers": lab.planned_units(course) if protocol.therapy == "acs" else 1,
+            "container_type": _container(protocol.collection.kind),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            collection = lab.record_collection(
+                course=course,
+                collected_at=data["collected_at"],
+                collected_by=data["collected_by"],
+                volume_ml=data["volume_ml"],
+                containers=data["containers"],
+                container_type=data["container_type"],
+                notes=data["notes"],
+                by=request.user,
+                now=now,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Collection recorded; the specimen has its identifier."))
+            return redirect("lab:lot", collection_id=collection.pk)
+    record_read(request.user, "patient", course.patient_id, what="lab collection")
+    return render(
+        request,
+        "lab/collect.html",
+        {"course": course, "patient": course.patient, "protocol": protocol, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _container(kind: str) -> str:
+    return {
+        "blood_draw": "10 mL glass-bead syringe",
+        "marrow_aspirate": "Heparinised marrow bag",
+        "lipoaspirate": "Lipoaspirate canister",
+    }[kind]
+
+
+def lot(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """A lot's page: specimen, steps, units and labels, QC results and release."""
+    view = queries.lot(collection_id, request.user.site)
+    if view is None:
+        raise Http404
+    record_read(request.user, "patient", view.collection.patient_id, what="lab lot")
+    return _render_lot(request, view)
+
+
+def _render_lot(
+    request: HttpRequest, view: queries.LotView, status: int = 200, **forms: Any
+) -> HttpResponse:
+    site = request.user.site
+    now = clock.now()
+    step = view.running or None
+    step_form = forms.get("step_form") or StepForm(
+        zone=site.time_zone,
+        initial={
+            "key": step.key if step else (view.next_step.key if view.next_step else ""),
+            "started_at": step.started_at if step else now,
+            "ended_at": now if step else None,
+            "g_force": view.next_step.g_force if view.next_step else None,
+            "spin_min": view.next_step.spin_min if view.next_step else None,
+        },
+    )
+    course = view.collection.course
+    divide_form = forms.get("divide_form") or DivideForm(
+        initial={
+            "count": lab.planned_units(course),
+            "volume_ml": view.protocol.product.dose.volume_ml
+            if view.protocol.product.dose
+            else None,
+            "cells_million": (
+                view.protocol.product.dose.cells_million.target
+                if view.protocol.product.dose and view.protocol.product.dose.cells_million
+                else None
+            ),
+        }
+    )
+    boxes = Box.objects.filter(rack__freezer__site=site).select_related("rack__freezer")
+    context = {
+        "view": view,
+        "collection": view.collection,
+        "patient": view.collection.patient,
+        "protocol": view.protocol,
+        "step_form": step_form,
+        "divide_form": divide_form,
+        "result_form": forms.get("result_form") or ResultForm(),
+        "sign_form": forms.get("sign_form") or SignForm(),
+        "checkin_form": forms.get("checkin_form") or CheckInForm(boxes=boxes),
+        "deviation_form": forms.get("deviation_form") or DeviationForm(),
+        "now": now,
+        "two_signers": bool(view.protocol.release and view.protocol.release.signatures > 1),
+        "can_divide": view.root.status == "processing"
+        and view.next_step is not None
+        and view.next_step.kind in ("aliquoting", "freezing")
+        or view.root.status == "processing"
+        and view.next_step is None,
+    }
+    return render(request, "lab/lot.html", context, status=status)
+
+
+def _lot_or_404(request: HttpRequest, collection_id: int) -> Collection:
+    collection = Collection.objects.filter(pk=collection_id, site=request.user.site).first()
+    if collection is None:
+        raise Http404
+    return collection
+
+
+def _back(
+    request: HttpRequest, collection: Collection, error: DomainError | None = None
+) -> HttpResponse:
+    if error is not None:
+        messages.error(request, message_for(error))
+    return redirect("lab:lot", collection_id=collection.pk)
+
+
+@require_POST
+def run_start(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Start processing a lot's specimen."""
+    collection = _lot_or_404(request, collection_id)
+    try:
+        lab.start_run(collection, by=request.user, now=clock.now())
+    except DomainError as exc:
+        return _back(request, collection, exc)
+    return _back(request, collection)
+
+
+@require_POST
+def step(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Start or finish a processing step (or record a culture passage)."""
+    collection = _lot_or_404(request, collection_id)
+    site = request.user.site
+    now = clock.now()
+    form = StepForm(request.POST, zone=site.time_zone)
+    view = queries.lot(collection.pk, site)
+    assert view is not None
+    if not form.is_valid():
+        return _render_lot(request, view, 400, step_form=form)
+    data = form.cleaned_data
+    values = StepValues(
+        started_at=data["started_at"] or now,
+        ended_at=data["ended_at"],
+        temperature_c=data["temperature_c"],
+        g_force=data["g_force"],
+        spin_min=data["spin_min"],
+        cell_count_million=data["cell_count_million"],
+        viability_pct=data["viability_pct"],
+    )
+    try:
+        running = StepRecord.objects.filter(
+            run__collection=collection,
+            key=data["key"],
+            passage=data["passage"],
+            ended_at__isnull=True,
+        ).first()
+        if running is not None:
+            lab.finish_step(running, values=values, by=request.user, now=now)
+        else:
+            run = Run.objects.filter(collection=collection).first()
+            if run is None:
+                raise ValidationFailed("run_not_started", "Start processing first.", None)
+            lab.record_step(
+                run,
+                key=data["key"],
+                values=values,
+                passage=data["passage"],
+                notes=data["notes"],
+                by=request.user,
+                now=now,
+            )
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return _render_lot(request, view, 400, step_form=form)
+    return _back(request, collection)
+
+
+@require_POST
+def divide(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Divide the processed specimen into labelled-to-be units."""
+    collection = _lot_or_404(request, collection_id)
+    form = DivideForm(request.POST)
+    view = queries.lot(collection.pk, request.user.site)
+    assert view is not None
+    run = Run.objects.filter(collection=collection).first()
+    if run is None:
+        form.add_error(None, _("Start processing first."))
+    elif form.is_valid():
+        try:
+            lab.divide(
+                run,
+                count=form.cleaned_data["count"],
+                volume_ml=form.cleaned_data["volume_ml"],
+                cells_million=form.cleaned_data["cells_million"],
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return _back(request, collection)
+    return _render_lot(request, view, 400, divide_form=form)
+
+
+@require_POST
+def print_labels(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Print labels for the lot's units that have none (or reprint the chosen ones)."""
+    collection = _lot_or_404(request, collection_id)
+    reprint = request.POST.get("reprint") == "1"
+    units = Unit.objects.filter(collection=collection, parent__isnull=False)
+    if reprint:
+        units = units.filter(pk__in=request.POST.getlist("unit"))
+    else:
+        units = units.filter(labels__isnull=True)
+    try:
+        job = labelling.print_labels(list(units), by=request.user, now=clock.now(), reprint=reprint)
+    except DomainError as exc:
+        return _back(request, collection, exc)
+    messages.success(request, _("Labels sent to the label printer (job %(job)s).") % {"job": job})
+    return redirect(reverse("lab:lot", args=[collection.pk]) + f"?job={job}")
+
+
+def labels_pdf(request: HttpRequest, collection_id: int, job: str) -> HttpResponse:
+    """The PDF of one print job, for a desktop label printer or a sheet."""
+    collection = _lot_or_404(request, collection_id)
+    rows = list(
+        Label.objects.filter(job=job, unit__collection=collection)
+        .select_related("unit__chain__patient", "unit__collection__protocol", "unit__site")
+        .order_by("unit__index")
+    )
+    if not rows:
+        raise Http404
+    record_read(request.user, "patient", collection.patient_id, what="labels")
+    response = HttpResponse(
+        pdf([content_for(row.unit) for row in rows]), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="labels-{job}.pdf"'
+    return response
+
+
+@require_POST
+def label_state(request: HttpRequest, collection_id: int, label_id: int) -> HttpResponse:
+    """Mark a label applied, voided or destroyed."""
+    collection = _lot_or_404(request, collection_id)
+    label = Label.objects.filter(pk=label_id, unit__collection=collection).first()
+    if label is None:
+        raise Http404
+    try:
+        labelling.set_label_state(
+            label, state=request.POST.get("state", ""), by=request.user, now=clock.now()
+        )
+    except DomainError as exc:
+        return _back(request, collection, exc)
+    return _back(request, collection)
+
+
+@require_POST
+def result(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Enter one QC result."""
+    collection = _lot_or_404(request, collection_id)
+    form = ResultForm(request.POST)
+    if form.is_valid():
+        try:
+            qa.record_result(
+                collection,
+                attribute=form.cleaned_data["attribute"],
+                value=form.cleaned_data["value"],
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return _back(request, collection)
+    view = queries.lot(collection.pk, request.user.site)
+    assert view is not None
+    return _render_lot(request, view, 400, result_form=form)
+
+
+def _proofs(
+    request: HttpRequest, form: SignForm | DeviationForm | RequalifyForm, two: bool
+) -> list[SignerProof]:
+    data = form.cleaned_data
+    proofs = [verify_signer(request.user, password=data["password"], otp_token=data["otp_token"])]
+    if two:
+        second = User.objects.filter(
+            username=data.get("second_username", ""), site=request.user.site, is_active=True
+        ).first()
+        if second is None:
+            raise ValidationFailed(
+                "second_signer", "The second signer's user name is not known.", "second_username"
+            )
+        proofs.append(
+            verify_signer(
+                second, password=data["second_password"], otp_token=data["second_otp_token"]
+            )
+        )
+    return proofs
+
+
+@require_POST
+def release(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Release or reject the lot under electronic signature(s)."""
+    collection = _lot_or_404(request, collection_id)
+    form = SignForm(request.POST)
+    spec = collection.protocol.protocol.release
+    two = bool(spec and spec.signatures > 1)
+    if form.is_valid():
+        try:
+            proofs = _proofs(request, form, two)
+            qa.release_lot(
+                collection,
+                decision=form.cleaned_data["decision"],
+                proofs=proofs,
+                notes=form.cleaned_data["notes"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Decision signed."))
+            return _back(request, collection)
+    view = queries.lot(collection.pk, request.user.site)
+    assert view is not None
+    return _render_lot(request, view, 400, sign_form=form)
+
+
+@require_POST
+def deviation(request: HttpRequest, collection_id: int, deviation_id: int) -> HttpResponse:
+    """QA's signed disposition of one deviation."""
+    collection = _lot_or_404(request, collection_id)
+    row = Deviation.objects.filter(pk=deviation_id, run__collection=collection).first()
+    if row is None:
+        raise Http404
+    form = DeviationForm(request.POST)
+    if form.is_valid():
+        try:
+            (proof,) = _proofs(request, form, False)
+            qa.disposition_deviation(
+                row,
+                decision=form.cleaned_data["decision"],
+                justification=form.cleaned_data["justification"],
+                proof=proof,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return _back(request, collection)
+    view = queries.lot(collection.pk, request.user.site)
+    assert view is not None
+    return _render_lot(request, view, 400, deviation_form=form)
+
+
+@require_POST
+def check_in(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Store the lot's unstored frozen units in the next free positions of a box."""
+    collection = _lot_or_404(request, collection_id)
+    boxes = Box.objects.filter(rack__freezer__site=request.user.site)
+    form = CheckInForm(request.POST, boxes=boxes)
+    if form.is_valid():
+        units = list(
+            Unit.objects.filter(
+                collection=collection,
+                parent__isnull=False,
+                box__isnull=True,
+                frozen=True,
+                status__in=("quarantined", "released", "reserved"),
+            )
+        )
+        try:
+            storage.check_in(units, form.cleaned_data["box"], by=request.user, now=clock.now())
+        except DomainError as exc:
+            return _back(request, collection, exc)
+        return redirect("lab:box", box_id=form.cleaned_data["box"].pk)
+    return _back(request, collection)
+
+
+def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit's record: lineage, custody events, storage moves and labels."""
+    row = (
+        Unit.objects.select_related(
+            "chain", "patient", "collection", "parent", "box__rack__freezer"
+        )
+        .filter(pk=unit_id, site=request.user.site)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    record_read(request.user, "patient", row.patient_id, what="unit record")
+    context = {
+        "unit": row,
+        "patient": row.patient,
+        "events": list(row.events.select_related("by")),
+        "moves": list(row.storage_events.select_related("box__rack", "by")),
+        "labels": list(row.labels.select_related("printed_by", "changed_by")),
+        "children": list(row.children.all()),
+        "discard_form": DiscardForm(),
+        "requalify_form": RequalifyForm(),
+    }
+    return render(request, "lab/unit.html", context)
+
+
+@require_POST
+def unit_discard(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Discard a unit with a reason."""
+    row = Unit.objects.filter(pk=unit_id, site=request.user.site).first()
+    if row is None:
+        raise Http404
+    form = DiscardForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationFailed("reason_required", "Give a reason.", "reason")
+        qa.discard(row, reason=form.cleaned_data["reason"], by=request.user, now=clock.now())
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+    return redirect("lab:unit", unit_id=row.pk)
+
+
+@require_POST
+def unit_requalify(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """QA returns a quarantined unit of a released lot to use, signed."""
+    row = Unit.objects.filter(pk=unit_id, site=request.user.site).first()
+    if row is None:
+        raise Http404
+    form = RequalifyForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationFailed("justification", "Say why the unit is usable.", "justification")
+        (proof,) = _proofs(request, form, False)
+        qa.requalify(
+            row, justification=form.cleaned_data["justification"], proof=proof, now=clock.now()
+        )
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+    return redirect("lab:unit", unit_id=row.pk)
+
+
+def storage_overview(request: HttpRequest) -> HttpResponse:
+    """Freezers with box occupancy, latest reading and open excursions."""
+    site = request.user.site
+    return render(
+        request,
+        "lab/storage.html",
+        {
+            "freezers": queries.freezers(site),
+            "excursions": Excursion.objects.filter(freezer__site=site).select_related("freezer")[
+                :20
+            ],
+            "reading_form": ReadingForm(zone=site.time_zone, initial={"at": clock.now()}),
+            "file_form": LoggerFileForm(),
+        },
+    )
+
+
+def box(request: HttpRequest, box_id: int) -> HttpResponse:
+    """A box map: the grid of positions and the unit in each."""
+    view = queries.box_map(box_id, request.user.site)
+    if view is None:
+        raise Http404
+    return render(request, "lab/box.html", {"map": view})
+
+
+@require_POST
+def readings(request: HttpRequest, freezer_id: int) -> HttpResponse:
+    """Add a typed reading or import a data-logger file; excursions quarantine at once."""
+    site = request.user.site
+    freezer = Freezer.objects.filter(pk=freezer_id, site=site).first()
+    if freezer is None:
+        raise Http404
+    now = clock.now()
+    try:
+        if request.FILES.get("file"):
+            file_form = LoggerFileForm(request.POST, request.FILES)
+            if not file_form.is_valid():
+                raise ValidationFailed("file", "Choose a CSV file.", "file")
+            upload = file_form.cleaned_data["file"]
+            if upload.size > 5_000_000:
+                raise ValidationFailed("file", "The file is larger than 5 MB.", "file")
+            try:
+                rows = parse_logger_csv(upload.read().decode("utf-8-sig", errors="strict"))
+            except (LoggerFileError, UnicodeDecodeError) as exc:
+                raise ValidationFailed("logger_file", f"{upload.name}: {exc}", "file") from None
+            source = "logger"
+        else:
+            form = ReadingForm(request.POST, zone=site.time_zone)
+            if not form.is_valid():
+                field, errors = next(iter(form.errors.items()))
+                raise ValidationFailed("reading", f"{form.fields[field].label}: {errors[0]}", field)
+            rows = [(form.cleaned_data["at"], float(form.cleaned_data["celsius"]))]
+            source = "manual"
+        found = storage.record_readings(freezer, rows, source=source, by=request.user, now=now)
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+        return redirect("lab:storage")
+    quarantined = sum(len(e.units) for e in found)
+    if found:
+        messages.error(
+            request,
+            _("Temperature excursion in %(freezer)s: %(n)s unit(s) quarantined.")
+            % {"freezer": freezer.name, "n": quarantined},
+        )
+    else:
+        messages.success(request, _("%(n)s reading(s) saved.") % {"n": len(rows)})
+    return redirect("lab:storage")
+
+
+@require_POST
+def excursion_ack(request: HttpRequest, excursion_id: int) -> HttpResponse:
+    """Acknowledge an excursion notice."""
+    row = Excursion.objects.filter(pk=excursion_id, freezer__site=request.user.site).first()
+    if row is None:
+        raise Http404
+    storage.acknowledge_excursion(row, by=request.user, now=clock.now())
+    return redirect("lab:queue" if request.POST.get("from") == "queue" else "lab:storage")
