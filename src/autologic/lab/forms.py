@@ -90,6 +90,29 @@ class StepForm(SiteForm):
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
 
+    def __init__(self, *args: Any, step: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if step is None:
+            return
+        # Show only what this kind of step records (a spin has g and minutes, culture counts).
+        unused = set()
+        if step.temperature_c is None:
+            unused.add("temperature_c")
+        if step.kind != "centrifugation":
+            unused |= {"g_force", "spin_min"}
+        if step.kind != "culture":
+            unused |= {"cell_count_million", "viability_pct", "passage"}
+        for name in unused:
+            self.fields.pop(name)
+
+    def clean(self) -> dict[str, Any]:
+        """Fields a step kind does not use are absent, not errors."""
+        data = super().clean() or {}
+        for name in ("temperature_c", "g_force", "spin_min", "cell_count_million", "viability_pct"):
+            data.setdefault(name, None)
+        data.setdefault("passage", 0)
+        return data
+
 
 class DivideForm(forms.Form):
     """How many final units, and what each holds."""

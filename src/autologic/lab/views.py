@@ -148,8 +148,14 @@ def _render_lot(
     site = request.user.site
     now = clock.now()
     step = view.running or None
+    current = (
+        next((s for s in view.protocol.processing if s.key == step.key), None)
+        if step
+        else view.next_step
+    )
     step_form = forms.get("step_form") or StepForm(
         zone=site.time_zone,
+        step=current,
         initial={
             "key": step.key if step else (view.next_step.key if view.next_step else ""),
             "started_at": step.started_at if step else now,
@@ -227,9 +233,10 @@ def step(request: HttpRequest, collection_id: int) -> HttpResponse:
     collection = _lot_or_404(request, collection_id)
     site = request.user.site
     now = clock.now()
-    form = StepForm(request.POST, zone=site.time_zone)
     view = queries.lot(collection.pk, site)
     assert view is not None
+    current = next((s for s in view.protocol.processing if s.key == request.POST.get("key")), None)
+    form = StepForm(request.POST, zone=site.time_zone, step=current)
     if not form.is_valid():
         return _render_lot(request, view, 400, step_form=form)
     data = form.cleaned_data

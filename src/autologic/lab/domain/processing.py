@@ -88,7 +88,7 @@ def _spin(step: Step, values: StepValues) -> list[Finding]:
 
 def missing_values(step: Step, values: StepValues) -> list[str]:
     """Name the fields a finished step of this kind still needs (none while it runs)."""
-    missing = []
+    missing: list[str] = []
     if values.ended_at is None:
         return missing  # a step that has only started: the rest is entered when it ends
     if step.temperature_c is not None and values.temperature_c is None:
