@@ -5,7 +5,7 @@ Everything goes through the real actions, so the demo's custody and audit trail 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from autologic.accounts.models import Site, User
@@ -51,7 +51,7 @@ def seed_lab(site: Site, staff: dict[str, User]) -> None:
         _incubating_lot(courses[1], tech, now)
 
 
-def _released_lot(course: Course, tech: User, now) -> None:  # type: ignore[no-untyped-def]
+def _released_lot(course: Course, tech: User, now: datetime) -> None:
     start = now - timedelta(days=1, hours=4)
     lot = lab.record_collection(
         course=course,
@@ -104,7 +104,7 @@ def _released_lot(course: Course, tech: User, now) -> None:  # type: ignore[no-u
         storage.check_in(units, box, by=tech, now=end)
 
 
-def _incubating_lot(course: Course, tech: User, now) -> None:  # type: ignore[no-untyped-def]
+def _incubating_lot(course: Course, tech: User, now: datetime) -> None:
     start = now - timedelta(hours=3)
     lot = lab.record_collection(
         course=course,

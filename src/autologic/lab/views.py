@@ -201,6 +201,13 @@ def _render_lot(
     return render(request, "lab/lot.html", context, status=status)
 
 
+def _refused(request: HttpRequest, collection: Collection, **forms: Any) -> HttpResponse:
+    """Show the lot again with the refused form and its errors (status 400)."""
+    view = queries.lot(collection.pk, request.user.site)
+    assert view is not None  # the collection was loaded for this site
+    return _render_lot(request, view, 400, **forms)
+
+
 def _lot_or_404(request: HttpRequest, collection_id: int) -> Collection:
     collection = Collection.objects.filter(pk=collection_id, site=request.user.site).first()
     if collection is None:
@@ -282,8 +289,6 @@ def divide(request: HttpRequest, collection_id: int) -> HttpResponse:
     """Divide the processed specimen into labelled-to-be units."""
     collection = _lot_or_404(request, collection_id)
     form = DivideForm(request.POST)
-    view = queries.lot(collection.pk, request.user.site)
-    assert view is not None
     run = Run.objects.filter(collection=collection).first()
     if run is None:
         form.add_error(None, _("Start processing first."))
@@ -301,7 +306,7 @@ def divide(request: HttpRequest, collection_id: int) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             return _back(request, collection)
-    return _render_lot(request, view, 400, divide_form=form)
+    return _refused(request, collection, divide_form=form)
 
 
 @require_POST
@@ -374,9 +379,7 @@ def result(request: HttpRequest, collection_id: int) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             return _back(request, collection)
-    view = queries.lot(collection.pk, request.user.site)
-    assert view is not None
-    return _render_lot(request, view, 400, result_form=form)
+    return _refused(request, collection, result_form=form)
 
 
 def _proofs(
@@ -422,9 +425,7 @@ def release(request: HttpRequest, collection_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Decision signed."))
             return _back(request, collection)
-    view = queries.lot(collection.pk, request.user.site)
-    assert view is not None
-    return _render_lot(request, view, 400, sign_form=form)
+    return _refused(request, collection, sign_form=form)
 
 
 @require_POST
@@ -449,9 +450,7 @@ def deviation(request: HttpRequest, collection_id: int, deviation_id: int) -> Ht
             add_domain_error(form, exc)
         else:
             return _back(request, collection)
-    view = queries.lot(collection.pk, request.user.site)
-    assert view is not None
-    return _render_lot(request, view, 400, deviation_form=form)
+    return _refused(request, collection, deviation_form=form)
 
 
 @require_POST

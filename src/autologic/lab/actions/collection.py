@@ -185,15 +185,7 @@ def record_step(
     """Record a processing step (or a culture passage); deviations from the window are raised."""
     protocol = run.collection.protocol.protocol
     step = protocol_step(protocol, key)
-    missing = missing_values(step, values)
-    if missing:
-        raise ValidationFailed(
-            "step_incomplete", f"Enter {', '.join(missing)} for {key}.", missing[0]
-        )
-    if values.ended_at is not None and values.ended_at > now + timedelta(minutes=5):
-        raise ValidationFailed("ended_in_future", "The end time is in the future.", "ended_at")
-    if values.ended_at is not None and values.ended_at < values.started_at:
-        raise ValidationFailed("ends_before_start", "The step ends before it starts.", "ended_at")
+    _check_values(step, values, now)
     if step.kind != "culture" and passage:
         raise ValidationFailed("passage", "Only culture steps have passages.", "passage")
     with transaction.atomic():
@@ -211,33 +203,7 @@ def record_step(
             notes=notes,
             **_columns(values),
         )
-        findings = _findings(step, values, passage)
-        for finding in findings:
-            Deviation.objects.create(
-                run=run,
-                step=record,
-                code=finding.code,
-                field=finding.field,
-                message=finding.message,
-                created_at=now,
-            )
-        if run.finished_at is None and _all_steps(run, protocol):
-            run.finished_at = now
-            run.save(update_fields=["finished_at"])
-        record_event(
-            actor=by,
-            site=run.collection.site,
-            action="run.step",
-            object_type="collection",
-            object_id=run.collection_id,
-            changes={
-                "step": key,
-                "passage": passage,
-                **{k: v for k, v in asdict(values).items() if v is not None},
-                "deviations": [f.message for f in findings],
-            },
-            now=now,
-        )
+        _settle(run, record, step, values, action="run.step", by=by, now=now)
     return record
 
 
@@ -257,49 +223,66 @@ def finish_step(record: StepRecord, *, values: StepValues, by: User, now: dateti
         protocol = run.collection.protocol.protocol
         step = protocol_step(protocol, record.key)
         values = StepValues(**{**asdict(values), "started_at": record.started_at})
-        missing = missing_values(step, values)
-        if missing:
-            raise ValidationFailed(
-                "step_incomplete", f"Enter {', '.join(missing)} for {record.key}.", missing[0]
-            )
-        assert values.ended_at is not None
-        if values.ended_at > now + timedelta(minutes=5):
-            raise ValidationFailed("ended_in_future", "The end time is in the future.", "ended_at")
-        if values.ended_at < record.started_at:
-            raise ValidationFailed(
-                "ends_before_start", "The step ends before it starts.", "ended_at"
-            )
+        _check_values(step, values, now)
         for name, value in _columns(values).items():
             setattr(record, name, value)
         record.save()
-        findings = _findings(step, values, record.passage)
-        for finding in findings:
-            Deviation.objects.create(
-                run=run,
-                step=record,
-                code=finding.code,
-                field=finding.field,
-                message=finding.message,
-                created_at=now,
-            )
-        if run.finished_at is None and _all_steps(run, protocol):
-            run.finished_at = now
-            run.save(update_fields=["finished_at"])
-        record_event(
-            actor=by,
-            site=run.collection.site,
-            action="run.step_finish",
-            object_type="collection",
-            object_id=run.collection_id,
-            changes={
-                "step": record.key,
-                "passage": record.passage,
-                **{k: v for k, v in asdict(values).items() if v is not None},
-                "deviations": [f.message for f in findings],
-            },
-            now=now,
-        )
+        _settle(run, record, step, values, action="run.step_finish", by=by, now=now)
     return record
+
+
+def _check_values(step: Step, values: StepValues, now: datetime) -> None:
+    """Refuse a step record with missing readings or impossible times, naming the field."""
+    missing = missing_values(step, values)
+    if missing:
+        raise ValidationFailed(
+            "step_incomplete", f"Enter {', '.join(missing)} for {step.key}.", missing[0]
+        )
+    if values.ended_at is not None and values.ended_at > now + timedelta(minutes=5):
+        raise ValidationFailed("ended_in_future", "The end time is in the future.", "ended_at")
+    if values.ended_at is not None and values.ended_at < values.started_at:
+        raise ValidationFailed("ends_before_start", "The step ends before it starts.", "ended_at")
+
+
+def _settle(
+    run: Run,
+    record: StepRecord,
+    step: Step,
+    values: StepValues,
+    *,
+    action: str,
+    by: User,
+    now: datetime,
+) -> None:
+    """Raise the step's deviations, close the run when every step is done, and audit."""
+    findings = _findings(step, values, record.passage)
+    for finding in findings:
+        Deviation.objects.create(
+            run=run,
+            step=record,
+            code=finding.code,
+            field=finding.field,
+            message=finding.message,
+            created_at=now,
+        )
+    protocol = run.collection.protocol.protocol
+    if run.finished_at is None and _all_steps(run, protocol):
+        run.finished_at = now
+        run.save(update_fields=["finished_at"])
+    record_event(
+        actor=by,
+        site=run.collection.site,
+        action=action,
+        object_type="collection",
+        object_id=run.collection_id,
+        changes={
+            "step": record.key,
+            "passage": record.passage,
+            **{k: v for k, v in asdict(values).items() if v is not None},
+            "deviations": [f.message for f in findings],
+        },
+        now=now,
+    )
 
 
 def _findings(step: Step, values: StepValues, passage: int) -> list[Finding]:
