@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "autologic.clinical",
     "autologic.care",
     "autologic.lab",
+    "autologic.injections",
     "autologic.dashboard",
     "autologic.demo",
 ]

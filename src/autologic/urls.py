@@ -15,6 +15,7 @@ urlpatterns = [
     path("clinical/", include("autologic.clinical.urls")),
     path("care/", include("autologic.care.urls")),
     path("lab/", include("autologic.lab.urls")),
+    path("injections/", include("autologic.injections.urls")),
     path("protocols/", include("autologic.protocols.urls")),
     path("api/v1/", api.urls),
     path("", include("autologic.dashboard.urls")),

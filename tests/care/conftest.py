@@ -87,9 +87,10 @@ def start_course(patient, physician, protocols, fixed_clock) -> Callable[..., Co
         injections: int | None = None,
         guidance: str | None = None,
         earliest: date = date(2026, 11, 23),
+        who=None,
     ) -> Course:
         assessment = clinical.create_assessment(
-            patient=patient,
+            patient=who or patient,
             data={"assessed_on": date(2026, 11, 2), "comorbidities": [], "avoids_surgery": False},
             by=physician,
         )

@@ -69,8 +69,10 @@ def make_lot(start_course, resources, tech, physician, fixed_clock) -> Callable[
         steps: list[tuple[str, dict[str, Any]]] | None = None,
         count: int | None = None,
         regions=None,
+        who=None,
+        injections: int | None = None,
     ) -> Collection:
-        course = start_course(code, regions=regions)
+        course = start_course(code, regions=regions, who=who, injections=injections)
         outcome = care.schedule_course(course=course, by=physician, expected_version=course.version)
         assert outcome.ok, outcome.explanation
         course.refresh_from_db()

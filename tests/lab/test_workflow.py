@@ -47,7 +47,8 @@ def test_an_acs_lot_from_collection_to_release(make_lot, tech, manager, freezer)
     pass_qc(lot, tech)
     release = qa.release_lot(lot, decision="released", proofs=[proof(manager)], notes="", now=LATER)
     assert release.units == 6
-    assert {u.status for u in lot_units(lot)} == {"released"}
+    # Released units go straight to the course's sessions (the bedside reserves them).
+    assert {u.status for u in lot_units(lot)} == {"reserved"}
     assert Signature.objects.filter(object_type="collection", object_id=str(lot.pk)).count() == 1
 
     stored = storage.check_in(lot_units(lot), Box.objects.get(code="B1"), by=tech, now=NOW)
@@ -188,7 +189,7 @@ def test_msc_release_needs_two_different_signers(make_lot, tech, manager, physic
         lot, decision="released", proofs=[proof(manager), proof(physician)], notes="", now=LATER
     )
     unit.refresh_from_db()
-    assert unit.status == "released"
+    assert unit.status == "reserved"  # for the course's one injection
 
 
 def test_failed_qc_blocks_release_and_rejection_discards(make_lot, tech, manager, physician):

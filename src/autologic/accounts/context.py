@@ -16,6 +16,7 @@ NAVIGATION = [
     ("care:courses", _("Courses"), "care:course"),
     ("care:calendar", _("Calendar"), "care:calendar"),
     ("lab:queue", _("Lab"), "lab:"),
+    ("injections:today", _("Bedside"), "injections:"),
     ("protocols:list", _("Protocols"), "protocols:"),
     ("care:resources", _("Resources"), "care:resource"),
     ("audit:log", _("Audit trail"), "audit:"),

@@ -48,6 +48,9 @@ LAB_READERS = LAB | CLINICIANS
 COLLECTORS = LAB | CLINICIANS
 # Who signs QA decisions (deviations, release): the lab, its manager, the medical director.
 QA = LAB | PHYSICIANS
+# The bedside: clinicians give; the lab and coordinators follow the day and hand units out.
+BEDSIDE_READERS = CLINICAL | LAB
+ISSUERS = CLINICIANS | LAB
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
@@ -105,6 +108,14 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "lab:box": LAB_READERS,
     "lab:readings": {"POST": LAB},
     "lab:excursion_ack": {"POST": LAB},
+    "injections:today": BEDSIDE_READERS,
+    "injections:session": BEDSIDE_READERS,
+    "injections:reserve": {"POST": BEDSIDE_READERS},
+    "injections:issue": {"POST": ISSUERS},
+    "injections:thaw": {"POST": CLINICIANS},
+    "injections:verify": {"POST": CLINICIANS},
+    "injections:administer": {"POST": CLINICIANS},
+    "injections:wristband": CLINICAL,
     "protocols:list": ALL_STAFF,
     "protocols:detail": ALL_STAFF,
     "api:api-root": ALL_STAFF,

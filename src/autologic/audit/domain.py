@@ -27,6 +27,7 @@ class SignatureMeaning(StrEnum):
     APPROVED = "approved"
     RELEASED = "released"
     ADMINISTERED = "administered"
+    VERIFIED = "verified"  # the second person's bedside check
 
 
 @dataclass(frozen=True)

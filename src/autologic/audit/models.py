@@ -14,6 +14,7 @@ MEANING_CHOICES = [
     (SignatureMeaning.APPROVED.value, _("Approved")),
     (SignatureMeaning.RELEASED.value, _("Released")),
     (SignatureMeaning.ADMINISTERED.value, _("Administered")),
+    (SignatureMeaning.VERIFIED.value, _("Verified at the bedside")),
 ]
 
 

@@ -27,6 +27,7 @@ from autologic.care.domain.pathway import (
     expand,
 )
 from autologic.care.models import Appointment, Booking, ClosedDay, Course, Resource
+from autologic.care.signals import course_planned
 from autologic.clinical.models import AffectedRegion, EligibilityDecision
 from autologic.common import clock
 from autologic.common.clock import local_today
@@ -187,6 +188,7 @@ def schedule_course(
             return _fail(course, view, explanation, by, now, "course.schedule_failed")
         _book(course, view, pathway, cplan, now)
         old_status = _set_status(course, "scheduled", {})
+        course_planned.send(sender=Course, course=course, by=by, now=now)
         first = view.when(cplan.placements[0].start)
         record_event(
             actor=by,
@@ -290,6 +292,7 @@ def report_missed(
         before = {a.key: a.starts_at for a in course.appointments.all()}
         _book(course, view, pathway, cplan, now)
         _set_status(course, "scheduled", {})
+        course_planned.send(sender=Course, course=course, by=by, now=now)
         record_event(
             actor=by,
             site=site,

@@ -30,7 +30,8 @@ _FONT_FILES = {
 }
 
 
-def _fonts() -> None:
+def register_fonts() -> None:
+    """Register the label fonts with reportlab once."""
     for name, (system, bundled) in _FONT_FILES.items():
         if name in pdfmetrics.getRegisteredFontNames():
             continue
@@ -81,7 +82,7 @@ def content_for(unit: Unit) -> LabelContent:
 
 def pdf(labels: list[LabelContent]) -> bytes:
     """Render labels as a PDF, one 70 × 40 mm label per page."""
-    _fonts()
+    register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(WIDTH, HEIGHT))
     canvas.setTitle("Autologic unit labels")

@@ -16,6 +16,7 @@ from autologic.lab.domain.release import LotFacts, ResultError, Verdict, describ
 from autologic.lab.domain.release import release_blockers as blockers
 from autologic.lab.domain.states import Move, State
 from autologic.lab.models import Collection, Deviation, Label, QCResult, Release, Unit
+from autologic.lab.signals import units_released
 from autologic.protocols.domain.schema import SpecRow
 
 
@@ -232,6 +233,8 @@ def release_lot(
             units=len(waiting),
             notes=notes.strip(),
         )
+        if decision == "released":
+            units_released.send(sender=Collection, course=lot.course, by=proofs[0].user, now=now)
         record_event(
             actor=proofs[0].user,
             site=lot.site,
@@ -271,7 +274,9 @@ def requalify(unit: Unit, *, justification: str, proof: SignerProof, now: dateti
             by=proof.user,
             now=now,
             detail={"requalified": justification.strip(), "signature": signature.pk},
+            fields={"reserved_for": None},
         )
+        units_released.send(sender=Unit, course=row.chain.course, by=proof.user, now=now)
     return row
 
 

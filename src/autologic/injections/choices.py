@@ -1,0 +1,20 @@
+"""Translated labels for the bedside."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+REACTIONS = [
+    ("none", _("None")),
+    ("pain_flare", _("Pain flare")),
+    ("swelling", _("Swelling")),
+    ("vasovagal", _("Vasovagal reaction")),
+    ("bleeding", _("Bleeding or haematoma")),
+    ("allergic", _("Allergic reaction")),
+    ("other", _("Other (describe)")),
+]
+RESERVATION_ENDS = [
+    ("administered", _("Administered")),
+    ("replanned", _("Re-planned")),
+    ("unusable", _("Unit no longer usable")),
+]

@@ -1,0 +1,1 @@
+"""Pure bedside rules: which aliquot serves which session, and the bedside check."""

@@ -1,0 +1,241 @@
+"""The bedside check: the patient's wristband, the unit's label and the planned region and side.
+
+Outcomes, from worst to best:
+
+- ``stop``: the wristband or the unit belongs to another patient.  A hard stop: nothing may be
+  given, and the refusal is audited.
+- ``fail``: the scan cannot be read, the unit is unknown, not ready (not issued or thawed,
+  expired, past its thaw window) or reserved for another session.  Fix it and scan again.
+- ``override``: the right patient and unit, but the region or side differs from the plan.  Only a
+  signed override with a reason lets the injection go ahead.
+- ``pass``: everything matches the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from autologic.common.domain.identifiers import Identifier, IdentifierError, parse
+from autologic.lab.domain.states import Move, Refused, State, UnitFacts, move
+
+STOP, FAIL, OVERRIDE, PASS = "stop", "fail", "override", "pass"
+
+
+@dataclass(frozen=True)
+class Site:
+    """A planned injection site: the course's region with its side."""
+
+    region_id: int
+    region: str
+    side: str
+
+
+@dataclass(frozen=True)
+class Session:
+    """The session being given: whose it is and where each unit goes."""
+
+    appointment_id: int
+    patient_id: int
+    mrn: str
+
+
+@dataclass(frozen=True)
+class ScannedUnit:
+    """What the database knows about a scanned identifier."""
+
+    identifier: str
+    patient_id: int
+    mrn: str
+    state: str
+    frozen: bool
+    expires_at: datetime | None
+    thawed_at: datetime | None
+    thaw_window_min: int | None
+    appointment_id: int | None  # the session it is reserved for
+    planned: Site | None  # where that reservation says it goes
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that did not match, with the form field it concerns."""
+
+    code: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The bedside check's answer."""
+
+    outcome: str
+    findings: tuple[Finding, ...]
+    unit: ScannedUnit | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == PASS
+
+    @property
+    def may_proceed(self) -> bool:
+        """True when the product may be given: a match, or a mismatch of site to override."""
+        return self.outcome in (PASS, OVERRIDE)
+
+    @property
+    def message(self) -> str:
+        return " ".join(f.message for f in self.findings)
+
+
+def normalise_wristband(text: str) -> str:
+    """A wristband scan is the MRN; scanners may add spaces or a trailing newline."""
+    return "".join(text.split()).upper()
+
+
+def read_unit(text: str) -> Identifier | Finding:
+    """Parse a unit scan, or say why it cannot be read."""
+    try:
+        return parse(text)
+    except IdentifierError as error:
+        return Finding(f"scan_{error.code}", "unit", error.message)
+
+
+def check(
+    session: Session,
+    *,
+    wristband: str,
+    identifier: Identifier | Finding,
+    unit: ScannedUnit | None,
+    region: str,
+    side: str,
+    now: datetime,
+) -> Verdict:
+    """Compare the scans and the confirmed site with the plan; say exactly what differs."""
+    band = normalise_wristband(wristband)
+    if not band:
+        return Verdict(FAIL, (Finding("no_wristband", "wristband", "Scan the wristband."),))
+    if band != session.mrn.upper():
+        return Verdict(
+            STOP,
+            (
+                Finding(
+                    "wrong_patient",
+                    "wristband",
+                    f"Wrong patient: the wristband reads MRN {band}, but this session is for "
+                    f"MRN {session.mrn}. Stop: do not inject.",
+                ),
+            ),
+        )
+    if isinstance(identifier, Finding):
+        return Verdict(FAIL, (identifier,))
+    if identifier.kind != "din":
+        return Verdict(
+            FAIL,
+            (
+                Finding(
+                    "not_a_unit",
+                    "unit",
+                    f"{identifier.eye_readable} is a chain-of-identity label; scan the "
+                    "unit's own barcode.",
+                ),
+            ),
+        )
+    if unit is None:
+        return Verdict(
+            FAIL,
+            (
+                Finding(
+                    "unknown_unit",
+                    "unit",
+                    f"No unit {identifier.eye_readable} exists at this clinic.",
+                ),
+            ),
+        )
+    if unit.patient_id != session.patient_id:
+        return Verdict(
+            STOP,
+            (
+                Finding(
+                    "wrong_patient",
+                    "unit",
+                    f"Wrong patient: unit {identifier.eye_readable} was made from the patient "
+                    f"with MRN {unit.mrn}, but this patient is MRN {session.mrn}. Stop: do not "
+                    "inject.",
+                ),
+            ),
+            unit,
+        )
+    ready = _ready(unit, session, now)
+    if ready is not None:
+        return Verdict(FAIL, (ready,), unit)
+    if unit.appointment_id != session.appointment_id or unit.planned is None:
+        return Verdict(
+            FAIL,
+            (
+                Finding(
+                    "other_session",
+                    "unit",
+                    f"Unit {identifier.eye_readable} is not reserved for this session.",
+                ),
+            ),
+            unit,
+        )
+    missing = _unconfirmed(unit.planned, region, side)
+    if missing:
+        return Verdict(FAIL, tuple(missing), unit)
+    findings = _site(unit.planned, region, side)
+    if findings:
+        return Verdict(OVERRIDE, tuple(findings), unit)
+    return Verdict(PASS, (), unit)
+
+
+def _ready(unit: ScannedUnit, session: Session, now: datetime) -> Finding | None:
+    if unit.state in (State.RELEASED, State.RESERVED):
+        verb = "issued and thawed" if unit.frozen else "issued"
+        return Finding("not_issued", "unit", f"The unit is {unit.state}; it must be {verb} first.")
+    facts = UnitFacts(
+        state=State(unit.state),
+        source_patient=unit.patient_id,
+        frozen=unit.frozen,
+        expires_at=unit.expires_at,
+        thawed_at=unit.thawed_at,
+        thaw_window_min=unit.thaw_window_min,
+    )
+    try:
+        move(facts, Move.ADMINISTER, now=now, patient=session.patient_id)
+    except Refused as refused:
+        return Finding(
+            refused.code, "unit", refused.message[:1].upper() + refused.message[1:] + "."
+        )
+    return None
+
+
+def _unconfirmed(planned: Site, region: str, side: str) -> list[Finding]:
+    found: list[Finding] = []
+    if not region:
+        found.append(Finding("no_region", "region", "Confirm the region you are injecting."))
+    if planned.side and not side:
+        found.append(Finding("no_side", "side", "Confirm the side you are injecting."))
+    return found
+
+
+def _site(planned: Site, region: str, side: str) -> list[Finding]:
+    found: list[Finding] = []
+    if region != planned.region:
+        found.append(
+            Finding(
+                "wrong_region",
+                "region",
+                f"The plan says {planned.region}; you confirmed {region}.",
+            )
+        )
+    if (planned.side or side) and side != planned.side:
+        found.append(
+            Finding(
+                "wrong_side",
+                "side",
+                f"The plan says the {planned.side or 'no'} side; you confirmed "
+                f"{side or 'no side'}.",
+            )
+        )
+    return found

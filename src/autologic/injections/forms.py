@@ -1,0 +1,90 @@
+"""Bedside forms: the scan, and the signed administration record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from autologic.care.choices import GUIDANCE
+from autologic.clinical.choices import REGIONS, SIDES
+from autologic.common.forms import SignatureFields
+from autologic.injections.choices import REACTIONS
+
+SCAN = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+
+
+class ScanForm(forms.Form):
+    """Wristband and unit scans (a scanner types and presses Enter), and the confirmed site."""
+
+    wristband = forms.CharField(
+        label=_("1 · Patient wristband"),
+        max_length=40,
+        widget=forms.TextInput(attrs={**SCAN, "autofocus": True, "data-scan": "1"}),
+    )
+    unit = forms.CharField(
+        label=_("2 · Unit label"),
+        max_length=40,
+        widget=forms.TextInput(attrs={**SCAN, "data-scan": "2"}),
+    )
+    region = forms.ChoiceField(
+        label=_("3 · Region you are injecting"),
+        choices=[("", "—"), *REGIONS],
+        required=False,
+    )
+    side = forms.ChoiceField(label=_("Side"), choices=[("", "—"), *SIDES], required=False)
+
+
+class AdministerForm(SignatureFields):
+    """What was given, checked and signed by the operator and a second person."""
+
+    wristband = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    unit = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    region = forms.ChoiceField(choices=REGIONS, widget=forms.HiddenInput)
+    side = forms.ChoiceField(choices=[("", ""), *SIDES], required=False, widget=forms.HiddenInput)
+    guidance = forms.ChoiceField(label=_("Guidance"), choices=GUIDANCE)
+    volume_ml = forms.DecimalField(
+        label=_("Volume given (mL)"),
+        required=False,
+        min_value=0.01,
+        max_digits=6,
+        decimal_places=2,
+    )
+    reactions = forms.MultipleChoiceField(
+        label=_("Immediate reactions"),
+        choices=REACTIONS,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reaction_notes = forms.CharField(
+        label=_("Notes on reactions"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for giving it at another region or side"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    verifier = forms.ModelChoiceField(label=_("Second verifier"), queryset=None)  # type: ignore[arg-type]
+    verifier_password = forms.CharField(
+        label=_("Second verifier: password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+    verifier_otp_token = forms.CharField(
+        label=_("Second verifier: authenticator code"),
+        required=False,
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, verifiers: Any, override: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["verifier"].queryset = verifiers
+        self.fields["verifier"].label_from_instance = lambda u: f"{u.printed_name} ({u.role_label})"
+        if not override:
+            del self.fields["override_reason"]
+        self.fields["password"].label = _("Operator (you): password")
+        self.fields["otp_token"].label = _("Operator (you): authenticator code")

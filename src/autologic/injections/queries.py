@@ -1,0 +1,342 @@
+"""Read side of the bedside: a day's sessions, one session, a scan's facts, course coverage."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import FilteredRelation, Q
+
+from autologic.accounts.models import Site as Clinic
+from autologic.care.models import Appointment, Course
+from autologic.clinical.models import AffectedRegion
+from autologic.common.domain.identifiers import Identifier
+from autologic.injections.domain import bedside
+from autologic.injections.domain.coverage import Allocation, Need, Stock, allocate
+from autologic.injections.models import Administration, Reservation
+from autologic.lab.domain.states import State
+from autologic.lab.models import QCResult, Release, Unit
+from autologic.protocols.models import ProtocolVersion
+
+OPEN_SESSION = ("unscheduled", "planned", "due")
+OPEN_COURSE = ("scheduled", "attention", "waiting")
+
+
+@lru_cache(maxsize=256)
+def thaw_window(protocol_version_id: int) -> int | None:
+    """The protocol's thaw-to-injection window in minutes (protocol versions never change)."""
+    row = ProtocolVersion.objects.get(pk=protocol_version_id)
+    return row.protocol.product.thaw_to_injection_max_min
+
+
+def session_of(appointment: Appointment) -> bedside.Session:
+    """The bedside check's view of a session."""
+    course = appointment.course
+    return bedside.Session(
+        appointment_id=appointment.pk, patient_id=course.patient_id, mrn=course.patient.mrn
+    )
+
+
+def scanned(site_id: int, identifier: str) -> bedside.ScannedUnit | None:
+    """Everything the bedside check needs about a unit, in one indexed query."""
+    row = (
+        Unit.objects.filter(site_id=site_id, identifier=identifier)
+        .annotate(
+            res=FilteredRelation("reservations", condition=Q(reservations__ended_at__isnull=True))
+        )
+        .values(
+            "patient_id",
+            "patient__mrn",
+            "status",
+            "frozen",
+            "expires_at",
+            "thawed_at",
+            "collection__protocol_id",
+            "res__appointment_id",
+            "res__region_id",
+            "res__region__region",
+            "res__region__side",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    planned = (
+        bedside.Site(row["res__region_id"], row["res__region__region"], row["res__region__side"])
+        if row["res__region_id"] is not None
+        else None
+    )
+    return bedside.ScannedUnit(
+        identifier=identifier,
+        patient_id=row["patient_id"],
+        mrn=row["patient__mrn"],
+        state=row["status"],
+        frozen=row["frozen"],
+        expires_at=row["expires_at"],
+        thawed_at=row["thawed_at"],
+        thaw_window_min=thaw_window(row["collection__protocol_id"]),
+        appointment_id=row["res__appointment_id"],
+        planned=planned,
+    )
+
+
+def verify(
+    site_id: int,
+    session: bedside.Session,
+    *,
+    wristband: str,
+    unit_scan: str,
+    region: str,
+    side: str,
+    now: datetime,
+) -> bedside.Verdict:
+    """Run the bedside check against the database (reads only)."""
+    identifier = bedside.read_unit(unit_scan)
+    unit = None
+    if isinstance(identifier, Identifier) and identifier.kind == "din":
+        unit = scanned(site_id, identifier.data)
+    return bedside.check(
+        session,
+        wristband=wristband,
+        identifier=identifier,
+        unit=unit,
+        region=region,
+        side=side,
+        now=now,
+    )
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+def _needs(appointments: list[Appointment], regions: list[int]) -> list[Need]:
+    """One need per region of each open session, numbered as the sessions (1 = first)."""
+    injections = sorted(
+        (a for a in appointments if a.kind == "injection"), key=lambda a: a.sequence
+    )
+    return [
+        Need(a.pk, number, region_id, a.starts_at)
+        for number, a in enumerate(injections, start=1)
+        if a.status in OPEN_SESSION
+        for region_id in regions
+    ]
+
+
+def failed_lots(collection_ids: list[int]) -> set[int]:
+    """Lots that failed a QC result or were rejected at release."""
+    failed = set(
+        QCResult.objects.filter(collection_id__in=collection_ids, verdict="fail").values_list(
+            "collection_id", flat=True
+        )
+    )
+    failed |= set(
+        Release.objects.filter(collection_id__in=collection_ids, decision="rejected").values_list(
+            "collection_id", flat=True
+        )
+    )
+    return failed
+
+
+def stock_of(units: list[dict[str, Any]], held: dict[int, tuple[int, int]], failed: set[int]):
+    """The allocator's view of a course's units."""
+    return [
+        Stock(
+            unit_id=u["pk"],
+            state=u["status"],
+            expires_at=u["expires_at"],
+            held=held.get(u["pk"]),
+            failed_qc=u["collection_id"] in failed,
+        )
+        for u in units
+    ]
+
+
+UNIT_FIELDS = ("pk", "status", "expires_at", "collection_id", "chain__course_id")
+
+
+def plan_for(course: Course, now: datetime) -> Allocation:
+    """What reserving now would do for a course (no writes)."""
+    return coverage_for([course], now)[course.pk]
+
+
+def coverage_for(courses: list[Course], now: datetime) -> dict[int, Allocation]:
+    """Allocations for many courses in a fixed number of queries."""
+    ids = [c.pk for c in courses]
+    units = list(
+        Unit.objects.filter(chain__course_id__in=ids, parent__isnull=False).values(*UNIT_FIELDS)
+    )
+    held = {
+        r["unit_id"]: (r["appointment_id"], r["region_id"])
+        for r in Reservation.objects.filter(
+            unit__chain__course_id__in=ids, ended_at__isnull=True
+        ).values("unit_id", "appointment_id", "region_id")
+    }
+    failed = failed_lots(sorted({u["collection_id"] for u in units}))
+    appointments: dict[int, list[Appointment]] = defaultdict(list)
+    for a in Appointment.objects.filter(course_id__in=ids, kind="injection"):
+        appointments[a.course_id].append(a)
+    regions: dict[int, list[int]] = defaultdict(list)
+    for course_id, region_id in Course.regions.through.objects.filter(
+        course_id__in=ids
+    ).values_list("course_id", "affectedregion_id"):
+        regions[course_id].append(region_id)
+    by_course: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for u in units:
+        by_course[u["chain__course_id"]].append(u)
+    return {
+        c.pk: allocate(
+            _needs(appointments[c.pk], sorted(regions[c.pk])),
+            stock_of(by_course[c.pk], held, failed),
+            now,
+        )
+        for c in courses
+    }
+
+
+@dataclass
+class CourseCoverage:
+    course: Course
+    allocation: Allocation
+    remaining: int
+    usable: int
+
+
+def coverage_alerts(site: Clinic, now: datetime) -> list[CourseCoverage]:
+    """Open courses whose units (made or not) cannot cover their remaining sessions."""
+    courses = list(
+        Course.objects.filter(site=site, status__in=OPEN_COURSE, chain__isnull=False)
+        .select_related("patient", "protocol")
+        .order_by("pk")
+    )
+    plans = coverage_for(courses, now)
+    out = []
+    for course in courses:
+        plan = plans[course.pk]
+        if plan.warnings:
+            out.append(
+                CourseCoverage(
+                    course,
+                    plan,
+                    remaining=len(plan.covered) + len(plan.uncovered),
+                    usable=len(plan.covered),
+                )
+            )
+    return out
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+@dataclass
+class Slot:
+    """One planned injection site of a session, with its unit and what happened to it."""
+
+    region: AffectedRegion
+    unit: Unit | None = None
+    administration: Administration | None = None
+    deadline: datetime | None = None
+
+
+@dataclass
+class SessionView:
+    appointment: Appointment
+    course: Course
+    slots: list[Slot] = field(default_factory=list)
+    thaw_window: int | None = None
+    allocation: Allocation | None = None
+
+    @property
+    def done(self) -> bool:
+        return bool(self.slots) and all(s.administration for s in self.slots)
+
+    @property
+    def ready(self) -> list[Slot]:
+        return [s for s in self.slots if s.unit is not None and s.administration is None]
+
+
+def session(appointment_id: int, site: Clinic, now: datetime) -> SessionView | None:
+    """One injection session with its planned sites, reserved units and records."""
+    appointment = (
+        Appointment.objects.filter(pk=appointment_id, course__site=site, kind="injection")
+        .select_related("course__patient", "course__protocol")
+        .first()
+    )
+    if appointment is None:
+        return None
+    course = appointment.course
+    view = SessionView(appointment, course, thaw_window=thaw_window(course.protocol_id))
+    reservations = {
+        r.region_id: r.unit
+        for r in Reservation.objects.filter(
+            appointment=appointment, ended_at__isnull=True
+        ).select_related("unit__box__rack__freezer")
+    }
+    given = {
+        a.planned_region_id: a
+        for a in Administration.objects.filter(appointment=appointment).select_related(
+            "unit", "operator", "second_verifier"
+        )
+    }
+    for region in course.regions.all().order_by("pk"):
+        record = given.get(region.pk)
+        unit = record.unit if record else reservations.get(region.pk)
+        slot = Slot(region, unit, record)
+        if unit is not None and unit.thawed_at and view.thaw_window:
+            slot.deadline = unit.thawed_at + timedelta(minutes=view.thaw_window)
+        view.slots.append(slot)
+    if not view.done:
+        view.allocation = plan_for(course, now)
+    return view
+
+
+@dataclass
+class DayRow:
+    appointment: Appointment
+    regions: int
+    given: int
+    reserved: int
+    issued: int
+
+
+def day(site: Clinic, on: date) -> list[DayRow]:
+    """The injection sessions of one day at a site, with how far each has got."""
+    zone = ZoneInfo(site.time_zone)
+    start = datetime.combine(on, datetime.min.time(), tzinfo=zone)
+    appointments = list(
+        Appointment.objects.filter(
+            course__site=site,
+            kind="injection",
+            starts_at__gte=start,
+            starts_at__lt=start + timedelta(days=1),
+        )
+        .exclude(status__in=("cancelled", "missed"))
+        .select_related("course__patient", "course__protocol")
+        .order_by("starts_at")
+    )
+    ids = [a.pk for a in appointments]
+    regions: dict[int, int] = defaultdict(int)
+    for course_id in Course.regions.through.objects.filter(
+        course_id__in={a.course_id for a in appointments}
+    ).values_list("course_id", flat=True):
+        regions[course_id] += 1
+    given: dict[int, int] = defaultdict(int)
+    for appointment_id in Administration.objects.filter(appointment_id__in=ids).values_list(
+        "appointment_id", flat=True
+    ):
+        given[appointment_id] += 1
+    reserved: dict[int, int] = defaultdict(int)
+    issued: dict[int, int] = defaultdict(int)
+    for appointment_id, status in Reservation.objects.filter(
+        appointment_id__in=ids, ended_at__isnull=True
+    ).values_list("appointment_id", "unit__status"):
+        reserved[appointment_id] += 1
+        if status in (State.ISSUED, State.THAWED):
+            issued[appointment_id] += 1
+    return [
+        DayRow(a, regions[a.course_id], given[a.pk], reserved[a.pk], issued[a.pk])
+        for a in appointments
+    ]

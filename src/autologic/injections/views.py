@@ -1,0 +1,305 @@
+"""Bedside pages: the day's sessions, one session (issue, thaw, scan, administer), wristbands."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from autologic.accounts.models import User
+from autologic.accounts.roles import CLINICIANS
+from autologic.audit.actions import record_read, verify_signer
+from autologic.care.models import Appointment, Course
+from autologic.common import clock
+from autologic.common.domain.errors import DomainError, ValidationFailed
+from autologic.common.forms import add_domain_error
+from autologic.common.messages import message_for
+from autologic.injections import actions, queries
+from autologic.injections.domain import bedside
+from autologic.injections.forms import AdministerForm, ScanForm
+from autologic.injections.printing import wristband_pdf
+from autologic.lab.models import Unit
+from autologic.patients.models import Patient
+
+
+def today(request: HttpRequest) -> HttpResponse:
+    """The injection sessions of a day, and courses whose units cannot cover what is left."""
+    site = request.user.site
+    now = clock.now()
+    on = clock.local_today(site.time_zone)
+    if request.GET.get("date"):
+        try:
+            on = date.fromisoformat(request.GET["date"])
+        except ValueError:
+            messages.error(request, _("The date must look like 2026-11-23."))
+    return render(
+        request,
+        "injections/today.html",
+        {
+            "on": on,
+            "rows": queries.day(site, on),
+            "alerts": queries.coverage_alerts(site, now),
+            "now": now,
+        },
+    )
+
+
+def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+    appointment = (
+        Appointment.objects.filter(
+            pk=appointment_id, course__site=request.user.site, kind="injection"
+        )
+        .select_related("course__patient", "course__protocol")
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _verifiers(request: HttpRequest) -> Any:
+    return (
+        User.objects.filter(site=request.user.site, is_active=True, role__in=CLINICIANS)
+        .exclude(pk=request.user.pk)
+        .order_by("last_name", "first_name")
+    )
+
+
+def _page(
+    request: HttpRequest,
+    appointment_id: int,
+    *,
+    scan_form: ScanForm | None = None,
+    verdict: bedside.Verdict | None = None,
+    administer_form: AdministerForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = clock.now()
+    view = queries.session(appointment_id, request.user.site, now)
+    if view is None:
+        raise Http404
+    record_read(request.user, "patient", view.course.patient_id, what="injection session")
+    context = {
+        "view": view,
+        "patient": view.course.patient,
+        "now": now,
+        "scan_form": scan_form or ScanForm(),
+        "verdict": verdict,
+        "administer_form": administer_form,
+    }
+    template = "injections/_verdict.html" if request.htmx and verdict else "injections/session.html"
+    return render(request, template, context, status=status)
+
+
+def session(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """One injection session: its planned sites and units, the bedside scan, the record."""
+    return _page(request, appointment_id)
+
+
+@require_POST
+def reserve(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Reserve released units for the course's remaining sessions now."""
+    course = Course.objects.filter(pk=course_id, site=request.user.site).first()
+    if course is None:
+        raise Http404
+    plan = actions.reserve_for_course(course, by=request.user, now=clock.now())
+    if plan.warnings:
+        messages.warning(request, _("Reserved what there is; some sessions are not covered."))
+    else:
+        messages.success(request, _("Every remaining session has its units reserved."))
+    back = request.POST.get("next", "")
+    if back.isdigit():
+        return redirect("injections:session", appointment_id=int(back))
+    return redirect("injections:today")
+
+
+def _unit_move(request: HttpRequest, appointment_id: int, unit_id: int, move: Any) -> HttpResponse:
+    appointment = _appointment(request, appointment_id)
+    if not Unit.objects.filter(pk=unit_id, site=request.user.site).exists():
+        raise Http404
+    version = request.POST.get("version", "")
+    try:
+        unit = move(
+            appointment,
+            unit_id,
+            by=request.user,
+            now=clock.now(),
+            expected_version=int(version) if version.isdigit() else None,
+        )
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(
+            request,
+            _("%(unit)s: %(status)s.")
+            % {"unit": unit.identifier, "status": unit.get_status_display()},
+        )
+    return redirect("injections:session", appointment_id=appointment.pk)
+
+
+@require_POST
+def issue(request: HttpRequest, appointment_id: int, unit_id: int) -> HttpResponse:
+    """Take a reserved unit out of storage for this session."""
+    return _unit_move(request, appointment_id, unit_id, actions.issue)
+
+
+@require_POST
+def thaw(request: HttpRequest, appointment_id: int, unit_id: int) -> HttpResponse:
+    """Start thawing an issued unit; the thaw-to-injection timer starts."""
+    return _unit_move(request, appointment_id, unit_id, actions.thaw)
+
+
+def _administer_form(
+    request: HttpRequest, verdict: bedside.Verdict, data: Any = None
+) -> AdministerForm:
+    return AdministerForm(
+        data,
+        initial={"reactions": [], **data_from_scan(request)},
+        verifiers=_verifiers(request),
+        override=verdict.outcome == bedside.OVERRIDE,
+    )
+
+
+def data_from_scan(request: HttpRequest) -> dict[str, str]:
+    """Carry what was scanned and confirmed into the administration form."""
+    return {
+        "wristband": request.POST.get("wristband", ""),
+        "unit": request.POST.get("unit", ""),
+        "region": request.POST.get("region", ""),
+        "side": request.POST.get("side", ""),
+    }
+
+
+@require_POST
+def verify(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The bedside scan: wristband, unit and confirmed site against the plan."""
+    appointment = _appointment(request, appointment_id)
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        return _page(request, appointment.pk, scan_form=form, status=400)
+    data = form.cleaned_data
+    now = clock.now()
+    verdict = queries.verify(
+        request.user.site_id,
+        queries.session_of(appointment),
+        wristband=data["wristband"],
+        unit_scan=data["unit"],
+        region=data["region"],
+        side=data["side"],
+        now=now,
+    )
+    if verdict.outcome == bedside.STOP:
+        actions.record_refusal(
+            appointment,
+            verdict,
+            wristband=data["wristband"],
+            unit_scan=data["unit"],
+            by=request.user,
+            now=now,
+        )
+    administer_form = _administer_form(request, verdict) if verdict.may_proceed else None
+    if administer_form is not None:
+        administer_form.initial["guidance"] = appointment.course.guidance
+        dose = appointment.course.protocol.protocol.product.dose
+        if dose and dose.volume_ml:
+            administer_form.initial["volume_ml"] = dose.volume_ml
+    return _page(
+        request,
+        appointment.pk,
+        scan_form=ScanForm(initial=data) if verdict.may_proceed else form,
+        verdict=verdict,
+        administer_form=administer_form,
+        status=200 if verdict.may_proceed else 409 if verdict.outcome == bedside.STOP else 400,
+    )
+
+
+@require_POST
+def administer(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Record the injection, signed by the operator and the second verifier."""
+    appointment = _appointment(request, appointment_id)
+    now = clock.now()
+    posted = data_from_scan(request)
+    verdict = queries.verify(
+        request.user.site_id,
+        queries.session_of(appointment),
+        wristband=posted["wristband"],
+        unit_scan=posted["unit"],
+        region=posted["region"],
+        side=posted["side"],
+        now=now,
+    )
+    form = _administer_form(request, verdict, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            operator = verify_signer(
+                request.user, password=data["password"], otp_token=data["otp_token"]
+            )
+            verifier = data["verifier"]
+            if verifier is None:
+                raise ValidationFailed("verifier", "Choose the second verifier.", "verifier")
+            second = verify_signer(
+                verifier,
+                password=data["verifier_password"],
+                otp_token=data["verifier_otp_token"],
+            )
+            record = actions.administer(
+                appointment,
+                actions.Given(
+                    wristband=data["wristband"],
+                    unit_scan=data["unit"],
+                    region=data["region"],
+                    side=data["side"],
+                    guidance=data["guidance"],
+                    volume_ml=data["volume_ml"],
+                    reactions=tuple(data["reactions"]),
+                    reaction_notes=data["reaction_notes"],
+                    override_reason=data.get("override_reason", ""),
+                ),
+                operator=operator,
+                verifier=second,
+                now=now,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Injection recorded: %(unit)s, signed by %(a)s and %(b)s.")
+                % {
+                    "unit": record.unit.identifier,
+                    "a": record.operator.printed_name,
+                    "b": record.second_verifier.printed_name,
+                },
+            )
+            return redirect("injections:session", appointment_id=appointment.pk)
+    return _page(
+        request,
+        appointment.pk,
+        scan_form=ScanForm(initial=posted),
+        verdict=verdict,
+        administer_form=form if verdict.may_proceed else None,
+        status=400,
+    )
+
+
+def wristband(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's wristband insert (PDF) with the MRN barcode the bedside scan reads."""
+    patient = Patient.objects.filter(pk=patient_id, site=request.user.site).first()
+    if patient is None:
+        raise Http404
+    record_read(request.user, "patient", patient.pk, what="wristband")
+    body = wristband_pdf(
+        name=f"{patient.family_name}, {patient.given_name}",
+        date_of_birth=patient.date_of_birth,
+        mrn=patient.mrn,
+        clinic=request.user.site.name,
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="wristband-{patient.mrn}.pdf"'
+    return response
