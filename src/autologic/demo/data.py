@@ -228,6 +228,41 @@ ASSESSMENTS: list[dict[str, Any]] = [
     },
 ]
 
+ASSESSMENTS.append(
+    {
+        "assessment": _header(
+            "2026-11-03", complaint="Knee OA after meniscectomy; wants a cell therapy."
+        ),
+        "regions": [_knee("right", 3, "2026-10-29")],
+        "records": {
+            "study": [
+                {
+                    "kind": kind,
+                    "performed_on": _day("2026-11-04"),
+                    "result": "normal",
+                    "result_text": text,
+                }
+                for kind, text in (
+                    ("serology", "HIV, HBV, HCV, syphilis negative"),
+                    ("chest_xray", "No findings"),
+                    ("ecg", "Sinus rhythm"),
+                    ("blood_tests", "CBC, coagulation normal"),
+                )
+            ],
+            "authorisation": [
+                {
+                    "agency": "AEMPS",
+                    "reference": "AEMPS-UA-2026-0417",
+                    "scope": "bm-msc-knee",
+                    "requested_on": _day("2026-10-20"),
+                    "granted_on": _day("2026-11-06"),
+                    "expires_on": _day("2027-11-06"),
+                }
+            ],
+        },
+    }
+)
+
 _WEEKDAYS = {"mon-fri": "08:00-18:00"}
 _LAB = {"mon-fri": "07:30-18:30"}
 _IRAN_WEEK = {"sat-wed": "08:00-16:00", "thu": "08:00-12:00"}
@@ -320,6 +355,6 @@ CLOSED_DAYS: dict[str, list[tuple[str, str]]] = {
 }
 # Demo patients (by position) whose assessment is signed for a protocol and started as a course.
 COURSES: dict[str, list[tuple[int, str]]] = {
-    "dus": [(0, "acs-large-joint"), (1, "acs-large-joint"), (3, "acs-spine")],
+    "dus": [(0, "acs-large-joint"), (1, "acs-large-joint"), (3, "acs-spine"), (4, "bm-msc-knee")],
     "thr": [(0, "acs-large-joint")],
 }

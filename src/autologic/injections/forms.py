@@ -80,6 +80,19 @@ class AdministerForm(SignatureFields):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
 
+    field_order = [
+        "guidance",
+        "volume_ml",
+        "reactions",
+        "reaction_notes",
+        "override_reason",
+        "password",
+        "otp_token",
+        "verifier",
+        "verifier_password",
+        "verifier_otp_token",
+    ]
+
     def __init__(self, *args: Any, verifiers: Any, override: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["verifier"].queryset = verifiers

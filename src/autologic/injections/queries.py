@@ -19,6 +19,7 @@ from autologic.injections.domain import bedside
 from autologic.injections.domain.coverage import Allocation, Need, Stock, allocate
 from autologic.injections.models import Administration, Reservation
 from autologic.lab.domain.states import State
+from autologic.lab.domain.storage import position_name
 from autologic.lab.models import QCResult, Release, Unit
 from autologic.protocols.models import ProtocolVersion
 
@@ -239,6 +240,7 @@ class Slot:
     unit: Unit | None = None
     administration: Administration | None = None
     deadline: datetime | None = None
+    where: str = ""  # freezer box and position while stored
 
 
 @dataclass
@@ -248,6 +250,8 @@ class SessionView:
     slots: list[Slot] = field(default_factory=list)
     thaw_window: int | None = None
     allocation: Allocation | None = None
+    number: int = 0  # which injection of the course this is (1 = first)
+    sessions: int = 0
 
     @property
     def done(self) -> bool:
@@ -269,6 +273,12 @@ def session(appointment_id: int, site: Clinic, now: datetime) -> SessionView | N
         return None
     course = appointment.course
     view = SessionView(appointment, course, thaw_window=thaw_window(course.protocol_id))
+    keys = list(
+        Appointment.objects.filter(course=course, kind="injection")
+        .order_by("sequence")
+        .values_list("pk", flat=True)
+    )
+    view.number, view.sessions = keys.index(appointment.pk) + 1, len(keys)
     reservations = {
         r.region_id: r.unit
         for r in Reservation.objects.filter(
@@ -285,6 +295,8 @@ def session(appointment_id: int, site: Clinic, now: datetime) -> SessionView | N
         record = given.get(region.pk)
         unit = record.unit if record else reservations.get(region.pk)
         slot = Slot(region, unit, record)
+        if unit is not None and unit.box is not None and unit.row is not None:
+            slot.where = f"{unit.box} · {position_name(unit.row, unit.col or 0)}"
         if unit is not None and unit.thawed_at and view.thaw_window:
             slot.deadline = unit.thawed_at + timedelta(minutes=view.thaw_window)
         view.slots.append(slot)
