@@ -126,6 +126,12 @@ def test_no_unit_ever_reaches_another_patient(
             assert not cross, "a unit was given across patients"
             assert record.patient_id == product.patient_id == people[at].pk
 
+        @rule(who=st.integers(0, 2), which=st.integers(0, 1))
+        def the_usual_session(self, who, which):
+            """Issue, thaw and give the session's own unit: what happens most days."""
+            self.issue(who, which, True)
+            self.administer(who, which, None, 0, None, "left")
+
         @rule(minutes=st.integers(1, 45))
         def time_passes(self, minutes):
             fixed_clock.current = fixed_clock.now() + timedelta(minutes=minutes)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import FilteredRelation, Q
+from django.db import connection
 
 from autologic.accounts.models import Site as Clinic
 from autologic.care.models import Appointment, Course
@@ -42,46 +42,43 @@ def session_of(appointment: Appointment) -> bedside.Session:
     )
 
 
+# The bedside hot path skips the ORM (docs/architecture.md): one indexed lookup by identifier.
+SCANNED_SQL = (
+    "SELECT u.patient_id, p.mrn, u.status, u.frozen, u.expires_at, u.thawed_at, "
+    "c.protocol_id, r.appointment_id, r.region_id, ar.region, ar.side "
+    "FROM lab_unit u JOIN patients_patient p ON p.id = u.patient_id "
+    "JOIN lab_collection c ON c.id = u.collection_id "
+    "LEFT JOIN injections_reservation r ON r.unit_id = u.id AND r.ended_at IS NULL "
+    "LEFT JOIN clinical_affectedregion ar ON ar.id = r.region_id "
+    "WHERE u.site_id = %s AND u.identifier = %s"
+)
+
+
 def scanned(site_id: int, identifier: str) -> bedside.ScannedUnit | None:
     """Everything the bedside check needs about a unit, in one indexed query."""
-    row = (
-        Unit.objects.filter(site_id=site_id, identifier=identifier)
-        .annotate(
-            res=FilteredRelation("reservations", condition=Q(reservations__ended_at__isnull=True))
-        )
-        .values(
-            "patient_id",
-            "patient__mrn",
-            "status",
-            "frozen",
-            "expires_at",
-            "thawed_at",
-            "collection__protocol_id",
-            "res__appointment_id",
-            "res__region_id",
-            "res__region__region",
-            "res__region__side",
-        )
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(SCANNED_SQL, [site_id, identifier])
+        row = cursor.fetchone()
     if row is None:
         return None
-    planned = (
-        bedside.Site(row["res__region_id"], row["res__region__region"], row["res__region__side"])
-        if row["res__region_id"] is not None
-        else None
-    )
+    (patient_id, mrn, status, frozen, expires_at, thawed_at, protocol_id) = row[:7]
+    (appointment_id, region_id, region, side) = row[7:]
+    convert = connection.ops.convert_datetimefield_value if connection.vendor == "sqlite" else None
+    if convert is not None:  # SQLite hands back text; make it the aware datetime Django would
+        field = Unit._meta.get_field("expires_at")
+        expires_at = convert(expires_at, field, connection) if expires_at else None
+        thawed_at = convert(thawed_at, field, connection) if thawed_at else None
     return bedside.ScannedUnit(
         identifier=identifier,
-        patient_id=row["patient_id"],
-        mrn=row["patient__mrn"],
-        state=row["status"],
-        frozen=row["frozen"],
-        expires_at=row["expires_at"],
-        thawed_at=row["thawed_at"],
-        thaw_window_min=thaw_window(row["collection__protocol_id"]),
-        appointment_id=row["res__appointment_id"],
-        planned=planned,
+        patient_id=patient_id,
+        mrn=mrn,
+        state=status,
+        frozen=bool(frozen),
+        expires_at=expires_at,
+        thawed_at=thawed_at,
+        thaw_window_min=thaw_window(protocol_id),
+        appointment_id=appointment_id,
+        planned=bedside.Site(region_id, region, side) if region_id is not None else None,
     )
 
 
