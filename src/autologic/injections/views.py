@@ -92,8 +92,10 @@ def _page(
         "verdict": verdict,
         "administer_form": administer_form,
     }
-    template = "injections/_verdict.html" if request.htmx and verdict else "injections/session.html"
-    return render(request, template, context, status=status)
+    if request.htmx and verdict:
+        # htmx swaps only 2xx answers; the panel itself says pass, override, fail or stop.
+        return render(request, "injections/_verdict.html", context)
+    return render(request, "injections/session.html", context, status=status)
 
 
 def session(request: HttpRequest, appointment_id: int) -> HttpResponse:

@@ -1,0 +1,233 @@
+"""The whole chain in the browser: an ACS course and an MSC course from the draw to the injection
+(collect, process, divide, label, store, QC, signed release, issue, thaw, bedside check, signed
+record), with another patient's unit refused at the bedside."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
+
+from autologic.care.models import Appointment
+from autologic.injections.models import Administration
+from autologic.lab.models import Collection, Unit
+from tests.browser.conftest import shot
+from tests.browser.test_clinic_shell import code_for, sign_in
+from tests.conftest import PASSWORD
+from tests.injections.conftest import (  # noqa: F401
+    LATER,
+    fixed_clock,
+    freezer,
+    make_lot,
+    manager,
+    nurse,
+    other_patient,
+    ready,
+    released,
+    resources,
+    start_course,
+    tech,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def fresh_code(user) -> str:
+    """The signer's authenticator code; as if they waited for the next 30-second code."""
+    TOTPDevice.objects.filter(user=user).update(last_t=-1)
+    return code_for(user)
+
+
+def local(moment: datetime, site) -> str:
+    return moment.astimezone(ZoneInfo(site.time_zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def record_step(page: Page, site, start: datetime, end: datetime, **values: str) -> None:
+    page.fill("#id_started_at", local(start, site))
+    page.fill("#id_ended_at", local(end, site))
+    for name, value in values.items():
+        page.fill(f"#id_{name}", value)
+    page.get_by_role("button", name="Save step").click()
+    expect(page.locator(".has-error")).to_have_count(0)
+
+
+def lab_walk(page: Page, base: str, course, clock, second_signer=None) -> Collection:
+    """Collect, process, divide, label, store (when frozen), enter QC, sign the release."""
+    site = course.site
+    protocol = course.protocol.protocol
+    page.goto(f"{base}/lab/courses/{course.pk}/collect/")
+    page.get_by_role("button", name="Save collection").click()
+    expect(page.locator("h2").first).to_contain_text(protocol.product.name.en)
+    page.get_by_role("button", name="Start processing").click()
+    t = clock.now()
+    if protocol.therapy == "acs":
+        plan = [
+            (8, {"temperature_c": "37"}),
+            (0.25, {"g_force": "2000", "spin_min": "10"}),
+            (0.5, {}),
+        ]
+    else:
+        plan = [
+            (
+                s.hours.target or s.hours.min,
+                {"temperature_c": "37", "cell_count_million": "40", "viability_pct": "92"}
+                if s.kind == "culture"
+                else {},
+            )
+            for s in protocol.processing
+        ]
+    for hours, values in plan:
+        end = t + timedelta(hours=hours)
+        clock.current = end + timedelta(minutes=1)
+        record_step(page, site, t, end, **values)
+        t = end
+    page.get_by_role("button", name="Create units").click()
+    expect(page.get_by_role("heading", name="Units")).to_be_visible()
+    if protocol.therapy == "acs":
+        end = t + timedelta(hours=1)
+        clock.current = end + timedelta(minutes=1)
+        record_step(page, site, t, end, temperature_c="-20")
+    if page.get_by_role("button", name="Print missing labels").count():
+        page.get_by_role("button", name="Print missing labels").click()
+    while page.get_by_role("button", name="Applied").count():
+        page.get_by_role("button", name="Applied").first.click()
+    if protocol.product.storage.condition == "frozen":
+        page.get_by_role("button", name="Store unstored units").click()
+    shot(page, f"30-lot-{protocol.therapy}-labelled")
+    for row in protocol.release.specification:
+        value = {
+            ">=": str(row.limit),
+            "<=": str(row.limit),
+            ">": str((row.limit or 0) + 1),
+            "<": str((row.limit or 0) / 2),
+            "=": str(row.limit),
+            "between": str(row.limit),
+            "not_detected": "not detected",
+            "conforms": "conforms",
+            "report": "100",
+        }[row.operator]
+        page.fill(f"#v-{row.attribute}", value)
+        page.locator(f"#v-{row.attribute}").press("Enter")
+    lot = Collection.objects.get(course=course)
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_otp_token", fresh_code(lot.recorded_by))
+    if second_signer is not None:
+        page.fill("#id_second_username", second_signer.username)
+        page.fill("#id_second_password", PASSWORD)
+        page.fill("#id_second_otp_token", fresh_code(second_signer))
+    page.locator("#release").get_by_role("button", name="Sign").click()
+    expect(page.locator(".flash-success")).to_contain_text("Decision signed")
+    shot(page, f"31-lot-{protocol.therapy}-released")
+    return lot
+
+
+def bedside_walk(page: Page, base: str, course, clock, verifier, foreign: Unit | None) -> None:
+    """Issue, thaw, scan (another patient's unit first, when given), record the injection."""
+    session = Appointment.objects.filter(course=course, kind="injection").order_by("sequence")[0]
+    clock.current = session.starts_at - timedelta(minutes=20)
+    page.goto(f"{base}/injections/sessions/{session.pk}/")
+    page.get_by_role("button", name="Issue").click()
+    expect(page.locator(".flash-success")).to_contain_text("Issued")
+    unit = Unit.objects.get(reservations__appointment=session, reservations__ended_at__isnull=True)
+    if unit.frozen:
+        page.get_by_role("button", name="Start thawing").click()
+        expect(page.locator(".timer")).to_be_visible()
+    clock.current = session.starts_at
+    patient = course.patient
+    if foreign is not None:
+        page.fill("#id_wristband", patient.mrn)
+        page.press("#id_wristband", "Enter")
+        page.keyboard.type(foreign.identifier + foreign.flags)
+        page.press("#id_unit", "Enter")
+        page.select_option("#id_region", "knee")
+        page.select_option("#id_side", course.regions.get().side)
+        page.get_by_role("button", name="Check").click()
+        verdict = page.locator("#verdict[data-scan-result=stop]")
+        expect(verdict).to_contain_text("STOP: wrong patient")
+        expect(verdict).to_contain_text(f"MRN {foreign.patient.mrn}")
+        expect(page.locator("form.administer")).to_have_count(0)
+        shot(page, "32-bedside-wrong-patient")
+    page.fill("#id_wristband", patient.mrn)
+    page.press("#id_wristband", "Enter")
+    page.fill("#id_unit", unit.identifier + unit.flags)
+    page.press("#id_unit", "Enter")
+    page.select_option("#id_region", "knee")
+    page.select_option("#id_side", course.regions.get().side)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("#verdict[data-scan-result=pass]")).to_contain_text("Match")
+    page.locator("form.administer").get_by_label("None").check()
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_otp_token", fresh_code(course.patient and page_user(page)))
+    page.select_option("#id_verifier", str(verifier.pk))
+    page.fill("#id_verifier_password", PASSWORD)
+    page.fill("#id_verifier_otp_token", fresh_code(verifier))
+    shot(page, f"33-bedside-{course.protocol.protocol.therapy}-record")
+    page.get_by_role("button", name="Sign and record injection").click()
+    expect(page.locator(".flash-success")).to_contain_text("Injection recorded")
+    record = Administration.objects.get(unit=unit)
+    assert record.patient_id == patient.pk and record.second_verifier == verifier
+    session.refresh_from_db()
+    assert session.status == "done"
+
+
+_USERS: dict[int, object] = {}
+
+
+def page_user(page: Page):
+    return _USERS[id(page)]
+
+
+def test_acs_from_the_draw_to_the_injection_with_a_wrong_patient_refused(
+    page: Page,
+    live_server,
+    start_course,
+    physician,
+    nurse,
+    tech,
+    released,
+    other_patient,
+    fixed_clock,
+):
+    base = live_server.url
+    # Another patient's product, already thawed at the bedside: the unit a tired nurse grabs.
+    theirs = released(who=other_patient)
+    foreign = ready(
+        Appointment.objects.filter(course=theirs.course, kind="injection").order_by("sequence")[0],
+        nurse,
+        fixed_clock,
+    )
+    course = start_course(earliest=fixed_clock.now().date() + timedelta(days=1))
+    from autologic.care import actions as care
+
+    assert care.schedule_course(course=course, by=physician, expected_version=course.version).ok
+    collection = Appointment.objects.get(course=course, kind="collection")
+    fixed_clock.current = collection.starts_at + timedelta(minutes=30)
+    sign_in(page, base, tech)
+    course.refresh_from_db()
+    lab_walk(page, base, course, fixed_clock)
+    page.context.clear_cookies()
+    sign_in(page, base, physician)
+    _USERS[id(page)] = physician
+    bedside_walk(page, base, course, fixed_clock, nurse, foreign)
+
+
+def test_msc_from_the_harvest_to_the_injection(
+    page: Page, live_server, start_course, resources, physician, nurse, tech, manager, fixed_clock
+):
+    base = live_server.url
+    from autologic.care import actions as care
+
+    course = start_course("bm-msc-knee")
+    assert care.schedule_course(course=course, by=physician, expected_version=course.version).ok
+    collection = Appointment.objects.get(course=course, kind="collection")
+    fixed_clock.current = collection.starts_at + timedelta(minutes=30)
+    sign_in(page, base, tech)
+    course.refresh_from_db()
+    lab_walk(page, base, course, fixed_clock, second_signer=manager)
+    page.context.clear_cookies()
+    sign_in(page, base, physician)
+    _USERS[id(page)] = physician
+    bedside_walk(page, base, course, fixed_clock, nurse, None)
