@@ -54,3 +54,4 @@ messages: tools  ## refresh the translation catalogues and compile them
 bench: tools postgres
 	$(UV) run python bench/patient_search.py
 	$(UV) run python bench/scheduling.py
+	$(UV) run python bench/bedside.py
