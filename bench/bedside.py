@@ -206,7 +206,6 @@ def real_course(site, staff):
         labels.set_label_state(unit.labels.get(), state="applied", by=tech, now=t)
     for attribute, value in (("appearance", "conforms"), ("volume", "2.0"), ("il1ra", "2000")):
         qa.record_result(lot, attribute=attribute, value=value, by=tech, now=t)
-    box = None
     storage.add_freezer(
         site=site,
         code="fz-bench",
