@@ -8,6 +8,7 @@ autologic createstaff ...      add a staff member (and the clinic, with --site-n
 autologic protocols check      validate protocol files; `protocols sync` loads new versions
 autologic ids check-char S    print the ISO/IEC 7064 MOD 37-2 check character of S
 autologic ids validate ID      exit 0 for a valid DIN or chain-of-identity identifier, else 1
+autologic score INSTRUMENT [FILE]  score a PROM response (JSON item -> value) and print JSON
 autologic audit verify         recompute the audit hash chain; exit 1 at the first break
 autologic otp-code USER        current authenticator code of a demo user (demo mode only)
 autologic manage ARGS...       any other Django management command
@@ -33,6 +34,10 @@ def main(argv: list[str] | None = None) -> None:
         from autologic.common.ids_command import main as ids_main
 
         sys.exit(ids_main(rest))
+    if command == "score":
+        from autologic.outcomes.score_command import main as score_main
+
+        sys.exit(score_main(rest))
     if command == "demo":
         # Only `demo` implies demo mode; seed-demo and otp-code must be asked for explicitly,
         # so they can never run against a production database by accident.

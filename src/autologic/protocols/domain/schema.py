@@ -22,6 +22,7 @@ from autologic.clinical.domain.vocabulary import (
     Region,
     StudyKind,
 )
+from autologic.outcomes.domain import registry as instruments
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 Outcome = Literal["eligible", "conditional", "not_eligible"]
@@ -298,6 +299,10 @@ class Timepoint(Model):
             raise ValueError("give exactly one of weeks and months")
         if self.kind == "imaging" and self.modality is None:
             raise ValueError("an imaging timepoint needs a modality")
+        unknown = [i for i in self.instruments if not instruments.known(i)]
+        if unknown:
+            known = ", ".join(instruments.INSTRUMENTS)
+            raise ValueError(f"unknown instrument {', '.join(unknown)}; known: {known}")
         return self
 
     @property
