@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "autologic.care",
     "autologic.lab",
     "autologic.injections",
+    "autologic.outcomes",
     "autologic.dashboard",
     "autologic.demo",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("care/", include("autologic.care.urls")),
     path("lab/", include("autologic.lab.urls")),
     path("injections/", include("autologic.injections.urls")),
+    path("outcomes/", include("autologic.outcomes.urls")),
     path("protocols/", include("autologic.protocols.urls")),
     path("api/v1/", api.urls),
     path("", include("autologic.dashboard.urls")),

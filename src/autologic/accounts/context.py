@@ -17,6 +17,7 @@ NAVIGATION = [
     ("care:calendar", _("Calendar"), "care:calendar"),
     ("lab:queue", _("Lab"), "lab:"),
     ("injections:today", _("Bedside"), "injections:"),
+    ("outcomes:follow_ups", _("Follow-ups"), "outcomes:"),
     ("protocols:list", _("Protocols"), "protocols:"),
     ("care:resources", _("Resources"), "care:resource"),
     ("audit:log", _("Audit trail"), "audit:"),

@@ -51,6 +51,8 @@ QA = LAB | PHYSICIANS
 # The bedside: clinicians give; the lab and coordinators follow the day and hand units out.
 BEDSIDE_READERS = CLINICAL | LAB
 ISSUERS = CLINICIANS | LAB
+# Follow-ups: coordinators chase them, clinicians see them, the manager watches the numbers.
+FOLLOW_UP_READERS = CLINICAL | {Role.MANAGER}
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
@@ -116,6 +118,9 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "injections:verify": {"POST": CLINICIANS},
     "injections:administer": {"POST": CLINICIANS},
     "injections:wristband": CLINICAL,
+    "outcomes:follow_ups": FOLLOW_UP_READERS,
+    "outcomes:patient": CHART_READERS,
+    "outcomes:enter": CLINICAL,
     "protocols:list": ALL_STAFF,
     "protocols:detail": ALL_STAFF,
     "api:api-root": ALL_STAFF,

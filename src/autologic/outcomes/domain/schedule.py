@@ -1,10 +1,9 @@
-"""A course's follow-up schedule from its protocol version, and the state of each timepoint.
+"""The state of a follow-up timepoint, and what each treated region answers at it.
 
-The protocol names an anchor (first or last injection) and timepoints in weeks or months (a month
-is 30 days, the protocol schema's convention) with a tolerance window.  Decisions:
+The dates come from the course: ``care`` turns the protocol's follow-up block into appointments
+with a due date and a tolerance window (baseline counts from the collection, later timepoints
+from the protocol's anchor injection).  Decisions here:
 
-- a PROM timepoint at offset 0 is the baseline: it must describe the joint *before* treatment, so
-  it is anchored on the first injection whatever the schedule's anchor, and due that day;
 - instruments are chosen per treated region: KOOS for a knee, HOOS for a hip, ODI for the lumbar
   spine, and generic scales (NRS, VAS, PGA) everywhere;
 - a timepoint is ``upcoming`` before its window opens, ``due`` from then to its due date,
@@ -14,12 +13,10 @@ is 30 days, the protocol schema's convention) with a tolerance window.  Decision
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from autologic.outcomes.domain.registry import for_region
-from autologic.protocols.domain.schema import FollowUp, Timepoint
 
 
 class State(StrEnum):
@@ -30,53 +27,6 @@ class State(StrEnum):
     OVERDUE = "overdue"
     MISSED = "missed"
     DONE = "done"
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One timepoint of one treated region, with its dates and the instruments due."""
-
-    key: str
-    kind: str
-    due: date
-    opens: date
-    closes: date
-    instruments: tuple[str, ...]
-    modality: str | None = None
-
-
-def is_baseline(timepoint: Timepoint) -> bool:
-    """True for a PROM timepoint at offset 0."""
-    return timepoint.kind == "prom" and timepoint.offset_days == 0
-
-
-def plan(
-    follow_up: FollowUp, *, first_injection: date, last_injection: date, region: str
-) -> list[Planned]:
-    """Every timepoint of the schedule for one treated region, in due-date order."""
-    planned = []
-    for tp in follow_up.timepoints:
-        anchor = (
-            first_injection
-            if is_baseline(tp) or follow_up.anchor == "first_injection"
-            else last_injection
-        )
-        due = anchor + timedelta(days=tp.offset_days)
-        instruments = tuple(for_region(tp.instruments, region))
-        if tp.kind == "prom" and not instruments:
-            continue  # nothing this region can answer at this timepoint
-        planned.append(
-            Planned(
-                key=tp.key,
-                kind=tp.kind,
-                due=due,
-                opens=due - timedelta(days=tp.window_days_before),
-                closes=due + timedelta(days=tp.window_days_after),
-                instruments=instruments,
-                modality=tp.modality,
-            )
-        )
-    return sorted(planned, key=lambda p: (p.due, p.key))
 
 
 def state(*, opens: date, due: date, closes: date, today: date, done: bool) -> State:
@@ -90,3 +40,8 @@ def state(*, opens: date, due: date, closes: date, today: date, done: bool) -> S
     if today <= closes:
         return State.OVERDUE
     return State.MISSED
+
+
+def instruments_for(instrument_ids: list[str] | tuple[str, ...], region: str) -> list[str]:
+    """The timepoint's instruments that fit this region, as canonical ids, in protocol order."""
+    return for_region(list(instrument_ids), region)

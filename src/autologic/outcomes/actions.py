@@ -1,0 +1,292 @@
+"""Outcome state changes: submit a questionnaire (scored and audited), choose a clinic threshold.
+
+Each runs in one transaction and writes its audit event there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+
+from autologic.accounts.models import Site, User
+from autologic.audit.actions import record_event
+from autologic.care.models import Appointment
+from autologic.clinical.models import AffectedRegion
+from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.outcomes import queries
+from autologic.outcomes.domain import registry, thresholds, womac
+from autologic.outcomes.domain.types import Scored
+from autologic.outcomes.models import Response, Score, ThresholdChoice
+from autologic.patients.models import Patient
+
+MODES = {"web", "paper", "tablet", "interview"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One questionnaire to submit: what was answered, where, when and how."""
+
+    instrument: str
+    answers: dict[str, int | None]
+    completed_on: date
+    language: str
+    mode: str
+    region: AffectedRegion | None = None
+    appointment: Appointment | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def submit_response(
+    patient: Patient,
+    entry: Entry,
+    *,
+    by: User | None,
+    staff_entered: bool,
+    now: datetime,
+) -> Response:
+    """Score and store one questionnaire; close the timepoint once everything due is in."""
+    instrument = registry.get(entry.instrument)
+    scored = instrument.score(entry.answers)  # refuses unknown items and bad values first
+    _check_entry(patient, entry, instrument.id, by=by, staff_entered=staff_entered, now=now)
+    with transaction.atomic():
+        appointment = entry.appointment
+        if appointment is not None:
+            # One submitter at a time per timepoint: the second waits, then sees the first.
+            appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            if Response.objects.filter(
+                appointment=appointment, region=entry.region, instrument=instrument.id
+            ).exists():
+                raise ConflictError(
+                    "already_submitted",
+                    f"{instrument.id} for this timepoint and region has already been submitted.",
+                    field="instrument",
+                )
+        try:
+            with transaction.atomic():
+                response = Response.objects.create(
+                    site=patient.site,
+                    patient=patient,
+                    course=appointment.course if appointment else None,
+                    appointment=appointment,
+                    timepoint=queries.timepoint_key(appointment),
+                    region=entry.region,
+                    instrument=instrument.id,
+                    instrument_version=instrument.version,
+                    recall=instrument.recall,
+                    language=entry.language,
+                    mode=entry.mode,
+                    answers={k: v for k, v in instrument.clean(entry.answers).items()},
+                    missing=scored.missing,
+                    status="submitted",
+                    staff_entered=staff_entered,
+                    entered_by=by if staff_entered else None,
+                    completed_on=entry.completed_on,
+                    started_at=now,
+                    updated_at=now,
+                    submitted_at=now,
+                )
+        except IntegrityError as exc:
+            raise ConflictError(
+                "already_submitted",
+                f"{instrument.id} for this timepoint and region has already been submitted.",
+                field="instrument",
+            ) from exc
+        results = [scored]
+        if instrument.id in ("KOOS", "HOOS"):
+            results.append(womac.derive(instrument, entry.answers))
+        _store_scores(response, results)
+        record_event(
+            actor=by,
+            site=patient.site,
+            action="prom.submitted",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={
+                "response_id": response.pk,
+                "instrument": instrument.id,
+                "timepoint": response.timepoint,
+                "region_id": entry.region.pk if entry.region else None,
+                "mode": entry.mode,
+                "staff_entered": staff_entered,
+                "missing": scored.missing,
+            },
+            now=now,
+        )
+        if appointment is not None:
+            _close_timepoint(appointment, by=by, now=now)
+    return response
+
+
+def _check_entry(
+    patient: Patient,
+    entry: Entry,
+    instrument_id: str,
+    *,
+    by: User | None,
+    staff_entered: bool,
+    now: datetime,
+) -> None:
+    """Refuse an entry that does not belong to this patient or is not due where it claims."""
+    if entry.mode not in MODES:
+        raise ValidationFailed("bad_mode", f"unknown mode {entry.mode!r}.", field="mode")
+    if staff_entered and by is None:
+        raise ValidationFailed(
+            "staff_unknown", "a staff entry must name who entered it.", field="entered_by"
+        )
+    if entry.completed_on > now.astimezone(ZoneInfo(patient.site.time_zone)).date():
+        raise ValidationFailed(
+            "future_date", "the form cannot be completed in the future.", field="completed_on"
+        )
+    region = entry.region
+    if region is not None and region.assessment.patient_id != patient.pk:
+        raise ValidationFailed(
+            "wrong_patient", "that region belongs to another patient.", field="region"
+        )
+    appointment = entry.appointment
+    if appointment is None:
+        return
+    if appointment.course.patient_id != patient.pk:
+        raise ValidationFailed(
+            "wrong_patient", "that timepoint belongs to another patient.", field="appointment"
+        )
+    due = queries.due_at(appointment)
+    if not due:
+        raise ValidationFailed(
+            "not_a_follow_up", "that appointment is not a follow-up timepoint.", field="appointment"
+        )
+    if region is None or region.pk not in due:
+        raise ValidationFailed(
+            "region_not_treated", "choose a region treated in this course.", field="region"
+        )
+    if instrument_id not in due[region.pk]:
+        raise ValidationFailed(
+            "not_due",
+            f"{instrument_id} is not due for this region at this timepoint "
+            f"(due: {', '.join(due[region.pk]) or 'nothing'}).",
+            field="instrument",
+        )
+
+
+def _store_scores(response: Response, results: list[Scored]) -> None:
+    """One Score row per subscale of each result (the instrument's own and any derived)."""
+    rows = []
+    for scored in results:
+        instrument = registry.get(scored.instrument)
+        for name, score in scored.scores.items():
+            rows.append(
+                Score(
+                    response=response,
+                    patient_id=response.patient_id,
+                    region=response.region,
+                    timepoint=response.timepoint,
+                    measured_on=response.completed_on,
+                    instrument=scored.instrument,
+                    instrument_version=scored.instrument_version,
+                    algorithm=scored.algorithm,
+                    derived_from=scored.derived_from or "",
+                    name=name,
+                    value=score.value,
+                    reason=score.reason or "",
+                    answered=score.answered,
+                    missing=score.missing,
+                    higher_is_better=instrument.subscale(name).higher_is_better,
+                )
+            )
+    Score.objects.bulk_create(rows)
+
+
+def _close_timepoint(appointment: Appointment, *, by: User | None, now: datetime) -> None:
+    """A questionnaire timepoint is done once every region has answered everything due."""
+    if appointment.kind != "prom" or appointment.status == "done":
+        return
+    if queries.outstanding(appointment):
+        return
+    appointment.status = "done"
+    appointment.save(update_fields=["status"])
+    record_event(
+        actor=by,
+        site=appointment.course.site,
+        action="appointment.done",
+        object_type="patient",
+        object_id=appointment.course.patient_id,
+        changes={"course_id": appointment.course_id, "appointment": appointment.key},
+        now=now,
+    )
+
+
+def choose_threshold(
+    *,
+    site: Site,
+    instrument: str,
+    score: str,
+    use: str,
+    reference: str = "",
+    value: float | None = None,
+    relative: bool = False,
+    source: str = "",
+    by: User,
+    now: datetime,
+) -> ThresholdChoice:
+    """Set the clinic's MCID or PASS for one score: a cited reference id, or its own value."""
+    found = registry.get(instrument)
+    if score not in {s.name for s in found.subscales}:
+        raise ValidationFailed(
+            "unknown_score", f"{found.id} has no score {score!r}.", field="score"
+        )
+    if use not in ("change", "pass"):
+        raise ValidationFailed("bad_use", "use must be 'change' or 'pass'.", field="use")
+    if reference:
+        ref = thresholds.BY_ID.get(reference)
+        if ref is None or (ref.instrument, ref.score) != (found.id, score):
+            raise ValidationFailed(
+                "unknown_reference",
+                f"{reference!r} is not a reference value for {found.id} {score}.",
+                field="reference",
+            )
+        if ref.kind.is_change != (use == "change"):
+            raise ValidationFailed(
+                "wrong_kind", f"{reference} is a {ref.kind} value.", field="reference"
+            )
+    elif value is None or value < 0:
+        raise ValidationFailed(
+            "value_required", "give a reference or a non-negative value.", field="value"
+        )
+    elif not source.strip():
+        raise ValidationFailed(
+            "source_required", "a clinic's own value needs its source.", field="source"
+        )
+    with transaction.atomic():
+        row, _created = ThresholdChoice.objects.update_or_create(
+            site=site,
+            instrument=found.id,
+            score=score,
+            use=use,
+            defaults={
+                "reference": reference,
+                "value": None if reference else value,
+                "relative": False if reference else relative,
+                "source": "" if reference else source.strip(),
+                "chosen_by": by,
+                "chosen_at": now,
+            },
+        )
+        record_event(
+            actor=by,
+            site=site,
+            action="outcomes.threshold_chosen",
+            object_type="site",
+            object_id=site.pk,
+            changes={
+                "instrument": found.id,
+                "score": score,
+                "use": use,
+                "reference": reference,
+                "value": value,
+                "relative": relative,
+            },
+            now=now,
+        )
+    return row

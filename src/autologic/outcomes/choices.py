@@ -1,0 +1,15 @@
+"""Choices of the outcomes app."""
+
+from django.utils.translation import gettext_lazy as _
+
+MODES = [
+    ("web", _("Patient, online")),
+    ("paper", _("Paper form, entered by staff")),
+    ("tablet", _("Tablet in clinic")),
+    ("interview", _("Interview")),
+]
+RESPONSE_STATES = [
+    ("in_progress", _("In progress")),
+    ("submitted", _("Submitted")),
+]
+THRESHOLD_USES = [("change", _("Important change")), ("pass", _("Acceptable state"))]

@@ -1,0 +1,61 @@
+"""Forms of the outcomes pages: a questionnaire built from an instrument's items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from autologic.common.domain.calendars import Calendar
+from autologic.common.forms import ClinicDateField
+from autologic.outcomes.domain.types import Instrument, Item
+
+RADIO_MAX = 10  # items with up to 11 answers are radio rows; longer scales are number inputs
+
+
+def item_label(instrument: Instrument, item: Item) -> str:
+    """The label shown for an item: its gist, or only its id when the wording is licensed."""
+    if not instrument.licence.ships_item_texts:
+        return f"{item.id}"
+    return f"{item.id} · {item.gist}" if item.gist else item.id
+
+
+class ItemsForm(forms.Form):
+    """Every item of one instrument; an unanswered item is allowed (the rules decide)."""
+
+    def __init__(self, *args: Any, instrument: Instrument, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        for item in instrument.items:
+            if item.high - item.low <= RADIO_MAX:
+                field: forms.Field = forms.TypedChoiceField(
+                    label=item_label(instrument, item),
+                    choices=[(v, str(v)) for v in range(item.low, item.high + 1)],
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    widget=forms.RadioSelect(attrs={"class": "scale"}),
+                )
+            else:
+                field = forms.IntegerField(
+                    label=item_label(instrument, item),
+                    min_value=item.low,
+                    max_value=item.high,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                )
+            self.fields[item.id] = field
+
+    def answers(self) -> dict[str, int | None]:
+        """Item id -> answer (None when left blank)."""
+        return {item.id: self.cleaned_data.get(item.id) for item in self.instrument.items}
+
+
+class PaperEntryForm(ItemsForm):
+    """A paper form typed in by staff: the date on the form, then every item."""
+
+    def __init__(self, *args: Any, calendar: Calendar, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        completed = ClinicDateField(label=_("Date on the form"), calendar=calendar)
+        self.fields = {"completed_on": completed, **self.fields}

@@ -1,0 +1,337 @@
+"""Read side of outcomes: what is due at a timepoint, the coordinators' follow-up lists, and the
+score series of one patient with their thresholds and responder status."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from autologic.accounts.models import Site
+from autologic.care.models import Appointment
+from autologic.clinical.models import AffectedRegion
+from autologic.outcomes.domain import registry, thresholds
+from autologic.outcomes.domain.responders import (
+    SOURCES,
+    Change,
+    Result,
+    omeract_oarsi,
+    worse_0_100,
+)
+from autologic.outcomes.domain.schedule import State, instruments_for, state
+from autologic.outcomes.models import Response, Score, ThresholdChoice
+from autologic.patients.models import Patient
+from autologic.protocols.domain.schema import Timepoint
+
+FOLLOW_UP = "fu-"
+MISSED_LOOKBACK_DAYS = 180
+KINDS = ("prom", "visit", "imaging")
+
+
+def timepoint_key(appointment: Appointment | None) -> str:
+    """The protocol's key of a follow-up appointment ("w6"), or "" for none."""
+    if appointment is None:
+        return ""
+    return appointment.key.removeprefix(FOLLOW_UP)
+
+
+def timepoint_of(appointment: Appointment) -> Timepoint | None:
+    """The protocol timepoint behind a follow-up appointment."""
+    if not appointment.key.startswith(FOLLOW_UP):
+        return None
+    key = timepoint_key(appointment)
+    points = appointment.course.protocol.protocol.follow_up.timepoints
+    return next((p for p in points if p.key == key), None)
+
+
+def due_at(
+    appointment: Appointment, regions: list[AffectedRegion] | None = None
+) -> dict[int, list[str]]:
+    """Region id -> the instruments due for it at this follow-up ({} if not a follow-up)."""
+    point = timepoint_of(appointment)
+    if point is None:
+        return {}
+    regions = regions if regions is not None else list(appointment.course.regions.all())
+    return {r.pk: instruments_for(point.instruments, r.region) for r in regions}
+
+
+def outstanding(appointment: Appointment) -> list[tuple[int, str]]:
+    """(region id, instrument) pairs due at this follow-up and not yet submitted."""
+    done = set(
+        Response.objects.filter(appointment=appointment, status="submitted").values_list(
+            "region_id", "instrument"
+        )
+    )
+    return [
+        (region_id, instrument)
+        for region_id, instruments in due_at(appointment).items()
+        for instrument in instruments
+        if (region_id, instrument) not in done
+    ]
+
+
+@dataclass
+class FollowUpRow:
+    """One follow-up timepoint of one course on the coordinators' list."""
+
+    appointment: Appointment
+    state: State
+    answered: int
+    total: int
+    missing: list[str]
+    owed: list[tuple[AffectedRegion, str]] = field(default_factory=list)
+
+    @property
+    def patient(self) -> Patient:
+        """The course's patient."""
+        return self.appointment.course.patient
+
+
+def follow_ups(
+    site: Site, today: date, *, patient: Patient | None = None
+) -> dict[State, list[FollowUpRow]]:
+    """Due, overdue and recently missed follow-ups of the site (or one patient), oldest first."""
+    only = {"course__patient": patient} if patient is not None else {}
+    rows = list(
+        Appointment.objects.filter(
+            **only,
+            course__site=site,
+            key__startswith=FOLLOW_UP,
+            kind__in=KINDS,
+            due_from__lte=today,
+            due_to__gte=today - timedelta(days=MISSED_LOOKBACK_DAYS),
+        )
+        .exclude(status__in=("cancelled", "done"))
+        .select_related("course__patient", "course__protocol")
+        .prefetch_related("course__regions")
+        .order_by("due_on", "pk")
+    )
+    answered: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    for appointment_id, region_id, instrument in Response.objects.filter(
+        appointment_id__in=[a.pk for a in rows], status="submitted"
+    ).values_list("appointment_id", "region_id", "instrument"):
+        answered[appointment_id].add((region_id, instrument))
+    lists: dict[State, list[FollowUpRow]] = {State.DUE: [], State.OVERDUE: [], State.MISSED: []}
+    for a in rows:
+        due = due_at(a, list(a.course.regions.all()))
+        wanted: list[tuple[int, str]] = [(r, i) for r, ins in due.items() for i in ins]
+        got = [pair for pair in wanted if pair in answered[a.pk]]
+        complete = a.kind == "prom" and len(got) == len(wanted)
+        assert a.due_from is not None and a.due_on is not None and a.due_to is not None
+        at = state(opens=a.due_from, due=a.due_on, closes=a.due_to, today=today, done=complete)
+        if a.status == "missed":
+            at = State.MISSED
+        if at in lists:
+            regions = {r.pk: r for r in a.course.regions.all()}
+            owed = [(regions[r], i) for r, i in wanted if (r, i) not in got]
+            missing = sorted({i for _region, i in owed})
+            lists[at].append(FollowUpRow(a, at, len(got), len(wanted), missing, owed))
+    return lists
+
+
+# Patient outcome series ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """One score at one date."""
+
+    measured_on: date
+    timepoint: str
+    value: float | None
+    reason: str
+    staff_entered: bool = False
+
+
+@dataclass
+class Series:
+    """One score of one instrument for one region over time, with its thresholds."""
+
+    instrument: str
+    score: str
+    higher_is_better: bool
+    low: float
+    high: float
+    derived_from: str
+    points: list[Point] = field(default_factory=list)
+    change: thresholds.Threshold | None = None
+    acceptable: thresholds.Threshold | None = None
+
+    @property
+    def baseline(self) -> Point | None:
+        """The baseline timepoint's score, else the first calculable one."""
+        scored = [p for p in self.points if p.value is not None]
+        return next((p for p in scored if p.timepoint == "baseline"), scored[0] if scored else None)
+
+    def flags(self, point: Point) -> list[thresholds.Flag]:
+        """The change and state thresholds judged at this point."""
+        base = self.baseline
+        out = []
+        for threshold in (self.change, self.acceptable):
+            if threshold is None:
+                continue
+            out.append(
+                thresholds.judge(
+                    threshold,
+                    baseline=base.value if base and base is not point else None,
+                    follow_up=point.value,
+                    higher_is_better=self.higher_is_better,
+                    scale_max=self.high,
+                )
+            )
+        return out
+
+
+@dataclass
+class RegionOutcomes:
+    """Everything measured for one treated region (or none, for generic questionnaires)."""
+
+    region: AffectedRegion | None
+    series: list[Series]
+    responders: dict[str, Result]
+    missing: list[FollowUpRow]
+
+
+def site_thresholds(site: Site) -> dict[tuple[str, str, str], thresholds.Threshold]:
+    """(instrument, score, use) -> the threshold this clinic applies (its choice or the default)."""
+    chosen: dict[tuple[str, str, str], thresholds.Threshold] = {
+        key: thresholds.BY_ID[ref] for key, ref in thresholds.DEFAULTS.items()
+    }
+    for row in ThresholdChoice.objects.filter(site=site):
+        key = (row.instrument, row.score, row.use)
+        if row.reference:
+            chosen[key] = thresholds.BY_ID[row.reference]
+        elif row.value is not None:
+            chosen[key] = thresholds.Threshold(
+                id=f"site-{row.pk}",
+                instrument=row.instrument,
+                score=row.score,
+                kind=thresholds.Kind.MCID if row.use == "change" else thresholds.Kind.PASS,
+                value=row.value,
+                relative=row.relative,
+                normalised=False,
+                population="clinic's own choice",
+                source=row.source,
+            )
+    return chosen
+
+
+def patient_outcomes(patient: Patient, today: date) -> list[RegionOutcomes]:
+    """The patient's score series per treated region, with thresholds, responders and gaps."""
+    chosen = site_thresholds(patient.site)
+    scores = (
+        Score.objects.filter(patient=patient)
+        .select_related("response")
+        .order_by("measured_on", "id")
+    )
+    by_region: dict[int | None, dict[tuple[str, str, str], Series]] = defaultdict(dict)
+    for s in scores:
+        key = (s.instrument, s.derived_from, s.name)
+        series = by_region[s.region_id].get(key)
+        if series is None:
+            subscale = registry.get(s.instrument).subscale(s.name)
+            series = Series(
+                instrument=s.instrument,
+                score=s.name,
+                higher_is_better=s.higher_is_better,
+                low=subscale.low,
+                high=subscale.high,
+                derived_from=s.derived_from,
+                change=chosen.get((s.instrument, s.name, "change")),
+                acceptable=chosen.get((s.instrument, s.name, "pass")),
+            )
+            by_region[s.region_id][key] = series
+        series.points.append(
+            Point(s.measured_on, s.timepoint, s.value, s.reason, s.response.staff_entered)
+        )
+    regions = {r.pk: r for r in AffectedRegion.objects.filter(pk__in=[k for k in by_region if k])}
+    gaps = _gaps(patient, today)
+    out = []
+    for region_id, series in by_region.items():
+        ordered = sorted(series.values(), key=_series_order)
+        out.append(
+            RegionOutcomes(
+                region=regions.get(region_id) if region_id else None,
+                series=ordered,
+                responders=responders(ordered),
+                missing=gaps.get(region_id, []),
+            )
+        )
+    for region_id, rows in gaps.items():
+        if region_id not in by_region:
+            out.append(RegionOutcomes(regions.get(region_id) or _region(region_id), [], {}, rows))
+    return out
+
+
+def _region(region_id: int | None) -> AffectedRegion | None:
+    return AffectedRegion.objects.filter(pk=region_id).first() if region_id else None
+
+
+def _series_order(series: Series) -> tuple[int, str, str]:
+    order = list(registry.INSTRUMENTS)
+    return (order.index(series.instrument), series.derived_from, series.score)
+
+
+def _gaps(patient: Patient, today: date) -> dict[int | None, list[FollowUpRow]]:
+    """Overdue and missed follow-ups of the patient that still owe answers, by region."""
+    out: dict[int | None, list[FollowUpRow]] = defaultdict(list)
+    lists = follow_ups(patient.site, today, patient=patient)
+    for row in lists[State.OVERDUE] + lists[State.MISSED]:
+        if not row.missing:
+            continue
+        for region_id in row_regions(row):
+            out[region_id].append(row)
+    return out
+
+
+def row_regions(row: FollowUpRow) -> list[int]:
+    """The regions of a follow-up that still owe at least one questionnaire."""
+    done = set(
+        Response.objects.filter(appointment=row.appointment).values_list("region_id", "instrument")
+    )
+    return [
+        region_id
+        for region_id, instruments in due_at(row.appointment).items()
+        if any((region_id, i) not in done for i in instruments)
+    ]
+
+
+def responders(series: list[Series]) -> dict[str, Result]:
+    """OMERACT-OARSI status at each follow-up timepoint of one region."""
+    by_key: dict[tuple[str, str], Series] = {}
+    # A directly administered score wins over the same score derived from another form.
+    for s in sorted(series, key=lambda s: bool(s.derived_from)):
+        by_key.setdefault((s.instrument, s.score), s)
+    timepoints = sorted(
+        {
+            p.timepoint
+            for s in series
+            for p in s.points
+            if p.timepoint and p.timepoint != "baseline"
+        },
+        key=lambda key: min(p.measured_on for s in series for p in s.points if p.timepoint == key),
+    )
+    out = {}
+    for key in timepoints:
+        changes = {domain: _change(domain, by_key, key) for domain in SOURCES}
+        if all(c.baseline is None and c.follow_up is None for c in changes.values()):
+            continue
+        out[key] = omeract_oarsi(changes["pain"], changes["function"], changes["global"])
+    return out
+
+
+def _change(domain: str, by_key: dict[tuple[str, str], Series], timepoint: str) -> Change:
+    """The first source of this domain that has a baseline, with its value at the timepoint."""
+    for instrument, score in SOURCES[domain]:
+        series = by_key.get((instrument, score))
+        base = series.baseline if series else None
+        if series is None or base is None:
+            continue
+        at = next((p for p in series.points if p.timepoint == timepoint), None)
+        return Change(
+            domain,
+            worse_0_100(instrument, score, base.value),
+            worse_0_100(instrument, score, at.value if at else None),
+            source=f"{instrument} {score}",
+        )
+    return Change(domain, None, None)

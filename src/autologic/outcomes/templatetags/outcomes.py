@@ -1,0 +1,58 @@
+"""Template helpers of the outcome pages: timepoint names and score formatting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+
+from autologic.care.models import Appointment
+from autologic.outcomes.queries import timepoint_of
+
+register = template.Library()
+
+SCORE_NAMES = {
+    "pain": _lazy("Pain"),
+    "symptoms": _lazy("Symptoms"),
+    "adl": _lazy("Daily living"),
+    "sport_rec": _lazy("Sport and recreation"),
+    "qol": _lazy("Quality of life"),
+    "stiffness": _lazy("Stiffness"),
+    "function": _lazy("Function"),
+    "total": _lazy("Total"),
+    "interval": _lazy("Interval score"),
+    "score": _lazy("Score"),
+    "percent": _lazy("Disability"),
+    "global": _lazy("Global assessment"),
+}
+
+
+@register.filter
+def when(appointment: Appointment) -> str:
+    """A follow-up's name: "baseline", "6 weeks", "3 months"."""
+    point = timepoint_of(appointment)
+    if point is None:
+        return appointment.key
+    if point.offset_days == 0:
+        return _("baseline")
+    if point.weeks is not None:
+        return ngettext("%(n)s week", "%(n)s weeks", point.weeks) % {"n": point.weeks}
+    months = point.months or 0
+    return ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
+
+
+@register.filter
+def score_name(name: str) -> str:
+    """A subscale's display name in the user's language."""
+    return str(SCORE_NAMES.get(name, name))
+
+
+@register.filter
+def one_decimal(value: Any) -> str:
+    """A stored full-precision score shown to one decimal (storage is never rounded)."""
+    if value is None:
+        return "—"
+    return f"{float(value):.1f}"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from autologic.outcomes import views
+
+app_name = "outcomes"
+urlpatterns = [
+    path("follow-ups/", views.follow_ups, name="follow_ups"),
+    path("patients/<int:patient_id>/", views.patient, name="patient"),
+    path("patients/<int:patient_id>/enter/", views.enter, name="enter"),
+]

@@ -1,0 +1,149 @@
+"""Outcome pages: the coordinators' follow-up lists, a patient's outcome charts, paper entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from autologic.audit.actions import record_read
+from autologic.care.models import Appointment
+from autologic.clinical.models import AffectedRegion
+from autologic.common import clock
+from autologic.common.domain.calendars import Calendar
+from autologic.common.domain.errors import DomainError
+from autologic.common.forms import add_domain_error
+from autologic.outcomes import actions, charts, queries
+from autologic.outcomes.domain import registry
+from autologic.outcomes.domain.schedule import State
+from autologic.outcomes.forms import PaperEntryForm
+from autologic.patients.models import Patient
+
+TABS = (State.DUE, State.OVERDUE, State.MISSED)
+
+
+def follow_ups(request: HttpRequest) -> HttpResponse:
+    """Follow-ups that are due, overdue or missed at this site."""
+    site = request.user.site
+    today = clock.local_today(site.time_zone)
+    lists = queries.follow_ups(site, today)
+    tab = request.GET.get("state", State.DUE)
+    chosen = State(tab) if tab in {t.value for t in TABS} else State.DUE
+    return render(
+        request,
+        "outcomes/follow_ups.html",
+        {
+            "today": today,
+            "tabs": [(t, len(lists[t])) for t in TABS],
+            "chosen": chosen,
+            "rows": lists[chosen],
+        },
+    )
+
+
+def _patient(request: HttpRequest, patient_id: int) -> Patient:
+    patient = Patient.objects.filter(pk=patient_id, site=request.user.site).first()
+    if patient is None:
+        raise Http404
+    return patient
+
+
+def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """One patient's outcomes: each score over time per region, baseline, MCID band, gaps."""
+    found = _patient(request, patient_id)
+    record_read(request.user, "patient", found.pk, what="outcomes")
+    today = clock.local_today(found.site.time_zone)
+    regions = queries.patient_outcomes(found, today)
+    panels = [
+        {
+            "region": r.region,
+            "series": [(s, charts.chart(s)) for s in r.series],
+            "responders": r.responders,
+            "missing": r.missing,
+        }
+        for r in regions
+    ]
+    lists = queries.follow_ups(found.site, today, patient=found)
+    open_rows = [row for t in TABS for row in lists[t] if row.missing]
+    return render(
+        request,
+        "outcomes/patient.html",
+        {"patient": found, "panels": panels, "open_rows": open_rows, "today": today},
+    )
+
+
+def _target(request: HttpRequest, found: Patient) -> tuple[Appointment, AffectedRegion, str]:
+    """The follow-up, region and instrument named in the query string, checked."""
+    params = request.GET if request.method == "GET" else request.POST
+    appointment = (
+        Appointment.objects.filter(
+            pk=_int(params.get("appointment")), course__patient=found, key__startswith="fu-"
+        )
+        .select_related("course__protocol", "course__patient")
+        .first()
+    )
+    region = AffectedRegion.objects.filter(
+        pk=_int(params.get("region")), assessment__patient=found
+    ).first()
+    instrument = params.get("instrument", "")
+    if appointment is None or region is None or not registry.known(instrument):
+        raise Http404
+    return appointment, region, registry.get(instrument).id
+
+
+def _int(value: Any) -> int:
+    return int(value) if str(value or "").isdigit() else 0
+
+
+def enter(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Type in a paper questionnaire on the patient's behalf; it is marked staff-entered."""
+    found = _patient(request, patient_id)
+    appointment, region, instrument_id = _target(request, found)
+    instrument = registry.get(instrument_id)
+    calendar = Calendar(found.site.calendar)
+    form = PaperEntryForm(
+        request.POST or None,
+        instrument=instrument,
+        calendar=calendar,
+        initial={"completed_on": clock.local_today(found.site.time_zone)},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            entry = actions.Entry(
+                instrument=instrument.id,
+                answers=form.answers(),
+                completed_on=form.cleaned_data["completed_on"],
+                language=request.LANGUAGE_CODE,
+                mode="paper",
+                region=region,
+                appointment=appointment,
+            )
+            try:
+                actions.submit_response(
+                    found, entry, by=request.user, staff_entered=True, now=clock.now()
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("%(instrument)s saved and scored.") % {"instrument": instrument.id}
+                )
+                return redirect("outcomes:patient", patient_id=found.pk)
+        status = 400
+    record_read(request.user, "patient", found.pk, what="questionnaire entry")
+    return render(
+        request,
+        "outcomes/enter.html",
+        {
+            "patient": found,
+            "appointment": appointment,
+            "region": region,
+            "instrument": instrument,
+            "form": form,
+        },
+        status=status,
+    )
