@@ -267,9 +267,15 @@ def _region(region_id: int | None) -> AffectedRegion | None:
     return AffectedRegion.objects.filter(pk=region_id).first() if region_id else None
 
 
-def _series_order(series: Series) -> tuple[int, str, str]:
-    order = list(registry.INSTRUMENTS)
-    return (order.index(series.instrument), series.derived_from, series.score)
+def _series_order(series: Series) -> tuple[int, str, int]:
+    """Instruments in registry order, each with its subscales in the form's order."""
+    instrument = registry.get(series.instrument)
+    names = [s.name for s in instrument.subscales]
+    return (
+        list(registry.INSTRUMENTS).index(instrument.id),
+        series.derived_from,
+        names.index(series.score),
+    )
 
 
 def _gaps(patient: Patient, today: date) -> dict[int | None, list[FollowUpRow]]:

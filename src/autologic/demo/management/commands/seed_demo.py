@@ -47,6 +47,7 @@ class Command(BaseCommand):
             self._resources(site, staff)
             self._courses(site, staff)
             self._lab(site, staff)
+            self._outcomes(site, staff)
         self._print_logins()
 
     def _site(self, spec: dict[str, Any]) -> Site:
@@ -206,6 +207,12 @@ class Command(BaseCommand):
         from autologic.lab.demo import seed_lab
 
         seed_lab(site, staff)
+
+    def _outcomes(self, site: Site, staff: dict[str, User]) -> None:
+        """Baseline questionnaires of the first patients, filled in on the clinic tablet."""
+        from autologic.outcomes.demo import seed_outcomes
+
+        seed_outcomes(site, staff)
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})\n")
