@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from autologic.outcomes.domain.schedule import State, instruments_for, state
+from autologic.outcomes.domain.registry import for_region as instruments_for
+from autologic.outcomes.domain.schedule import State, state
 
 PROTOCOL_INSTRUMENTS = ["NRS_PAIN", "KOOS", "HOOS"]
 

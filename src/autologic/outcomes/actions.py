@@ -78,7 +78,7 @@ def submit_response(
                     recall=instrument.recall,
                     language=entry.language,
                     mode=entry.mode,
-                    answers={k: v for k, v in instrument.clean(entry.answers).items()},
+                    answers=instrument.clean(entry.answers),
                     missing=scored.missing,
                     status="submitted",
                     staff_entered=staff_entered,

@@ -18,7 +18,7 @@ from autologic.outcomes.domain.responders import (
     omeract_oarsi,
     worse_0_100,
 )
-from autologic.outcomes.domain.schedule import State, instruments_for, state
+from autologic.outcomes.domain.schedule import State, state
 from autologic.outcomes.models import Response, Score, ThresholdChoice
 from autologic.patients.models import Patient
 from autologic.protocols.domain.schema import Timepoint
@@ -52,7 +52,7 @@ def due_at(
     if point is None:
         return {}
     regions = regions if regions is not None else list(appointment.course.regions.all())
-    return {r.pk: instruments_for(point.instruments, r.region) for r in regions}
+    return {r.pk: registry.for_region(point.instruments, r.region) for r in regions}
 
 
 def outstanding(appointment: Appointment) -> list[tuple[int, str]]:
@@ -216,8 +216,11 @@ def site_thresholds(site: Site) -> dict[tuple[str, str, str], thresholds.Thresho
     return chosen
 
 
-def patient_outcomes(patient: Patient, today: date) -> list[RegionOutcomes]:
-    """The patient's score series per treated region, with thresholds, responders and gaps."""
+def patient_outcomes(
+    patient: Patient, lists: dict[State, list[FollowUpRow]]
+) -> list[RegionOutcomes]:
+    """The patient's score series per region, with thresholds, responders and the gaps among
+    ``lists`` (the patient's ``follow_ups``)."""
     chosen = site_thresholds(patient.site)
     scores = (
         Score.objects.filter(patient=patient)
@@ -245,7 +248,7 @@ def patient_outcomes(patient: Patient, today: date) -> list[RegionOutcomes]:
             Point(s.measured_on, s.timepoint, s.value, s.reason, s.response.staff_entered)
         )
     regions = {r.pk: r for r in AffectedRegion.objects.filter(pk__in=[k for k in by_region if k])}
-    gaps = _gaps(patient, today)
+    gaps = _gaps(lists)
     out = []
     for region_id, series in by_region.items():
         ordered = sorted(series.values(), key=_series_order)
@@ -259,12 +262,9 @@ def patient_outcomes(patient: Patient, today: date) -> list[RegionOutcomes]:
         )
     for region_id, rows in gaps.items():
         if region_id not in by_region:
-            out.append(RegionOutcomes(regions.get(region_id) or _region(region_id), [], {}, rows))
+            owing = next(r for row in rows for r, _i in row.owed if r.pk == region_id)
+            out.append(RegionOutcomes(owing, [], {}, rows))
     return out
-
-
-def _region(region_id: int | None) -> AffectedRegion | None:
-    return AffectedRegion.objects.filter(pk=region_id).first() if region_id else None
 
 
 def _series_order(series: Series) -> tuple[int, str, int]:
@@ -278,28 +278,13 @@ def _series_order(series: Series) -> tuple[int, str, int]:
     )
 
 
-def _gaps(patient: Patient, today: date) -> dict[int | None, list[FollowUpRow]]:
-    """Overdue and missed follow-ups of the patient that still owe answers, by region."""
+def _gaps(lists: dict[State, list[FollowUpRow]]) -> dict[int | None, list[FollowUpRow]]:
+    """Overdue and missed follow-ups that still owe answers, by the region that owes them."""
     out: dict[int | None, list[FollowUpRow]] = defaultdict(list)
-    lists = follow_ups(patient.site, today, patient=patient)
     for row in lists[State.OVERDUE] + lists[State.MISSED]:
-        if not row.missing:
-            continue
-        for region_id in row_regions(row):
+        for region_id in dict.fromkeys(region.pk for region, _instrument in row.owed):
             out[region_id].append(row)
     return out
-
-
-def row_regions(row: FollowUpRow) -> list[int]:
-    """The regions of a follow-up that still owe at least one questionnaire."""
-    done = set(
-        Response.objects.filter(appointment=row.appointment).values_list("region_id", "instrument")
-    )
-    return [
-        region_id
-        for region_id, instruments in due_at(row.appointment).items()
-        if any((region_id, i) not in done for i in instruments)
-    ]
 
 
 def responders(series: list[Series]) -> dict[str, Result]:

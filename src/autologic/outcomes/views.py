@@ -56,7 +56,8 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     found = _patient(request, patient_id)
     record_read(request.user, "patient", found.pk, what="outcomes")
     today = clock.local_today(found.site.time_zone)
-    regions = queries.patient_outcomes(found, today)
+    lists = queries.follow_ups(found.site, today, patient=found)
+    regions = queries.patient_outcomes(found, lists)
     panels = [
         {
             "region": r.region,
@@ -66,7 +67,6 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
         }
         for r in regions
     ]
-    lists = queries.follow_ups(found.site, today, patient=found)
     open_rows = [row for t in TABS for row in lists[t] if row.missing]
     return render(
         request,

@@ -1,4 +1,4 @@
-"""The state of a follow-up timepoint, and what each treated region answers at it.
+"""The state of a follow-up timepoint; what each treated region answers is ``registry.for_region``.
 
 The dates come from the course: ``care`` turns the protocol's follow-up block into appointments
 with a due date and a tolerance window (baseline counts from the collection, later timepoints
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-
-from autologic.outcomes.domain.registry import for_region
 
 
 class State(StrEnum):
@@ -40,8 +38,3 @@ def state(*, opens: date, due: date, closes: date, today: date, done: bool) -> S
     if today <= closes:
         return State.OVERDUE
     return State.MISSED
-
-
-def instruments_for(instrument_ids: list[str] | tuple[str, ...], region: str) -> list[str]:
-    """The timepoint's instruments that fit this region, as canonical ids, in protocol order."""
-    return for_region(list(instrument_ids), region)

@@ -70,115 +70,100 @@ KOOS_FAMILY = Licence(
     terms="Free to use, as the parent instrument; confirm with the original publication.",
 )
 
-KOOS_JR = Instrument(
-    id="KOOS_JR",
+
+def short_form(
+    instrument_id: str,
+    *,
+    version: str,
+    title: str,
+    joint: str,
+    gists: tuple[str, ...],
+    score: str,
+    table: tuple[float, ...],
+    licence: Licence,
+) -> Instrument:
+    """A short form: items I1..In coded 0-4, one score read off its conversion table."""
+    assert len(table) == 4 * len(gists) + 1, f"{instrument_id}: table does not fit the items"
+    return Instrument(
+        id=instrument_id,
+        version=version,
+        algorithm=ALGORITHM,
+        title=title,
+        joints=frozenset({joint}),
+        items=tuple(items("I", len(gists), 0, 4, gists)),
+        subscales=(Subscale(score, 0, 100, higher_is_better=True),),
+        licence=licence,
+        recall="last week",
+        scorer=table_scorer(score, table),
+    )
+
+
+KOOS_JR = short_form(
+    "KOOS_JR",
     version="2016",
-    algorithm=ALGORITHM,
     title="KOOS JR (Joint Replacement)",
-    joints=frozenset({"knee"}),
-    items=tuple(
-        items(
-            "I",
-            7,
-            0,
-            4,
-            (
-                "morning stiffness",
-                "pain twisting/pivoting",
-                "pain straightening knee fully",
-                "pain going up or down stairs",
-                "pain standing upright",
-                "difficulty rising from sitting",
-                "difficulty bending to floor",
-            ),
-        )
+    joint="knee",
+    gists=(
+        "morning stiffness",
+        "pain twisting/pivoting",
+        "pain straightening knee fully",
+        "pain going up or down stairs",
+        "pain standing upright",
+        "difficulty rising from sitting",
+        "difficulty bending to floor",
     ),
-    subscales=(Subscale("interval", 0, 100, higher_is_better=True),),
+    score="interval",
+    table=KOOS_JR_TABLE,
     licence=HSS,
-    recall="last week",
-    scorer=table_scorer("interval", KOOS_JR_TABLE),
 )
-
-HOOS_JR = Instrument(
-    id="HOOS_JR",
+HOOS_JR = short_form(
+    "HOOS_JR",
     version="2016",
-    algorithm=ALGORITHM,
     title="HOOS JR (Joint Replacement)",
-    joints=frozenset({"hip"}),
-    items=tuple(
-        items(
-            "I",
-            6,
-            0,
-            4,
-            (
-                "pain going up or down stairs",
-                "pain walking on an uneven surface",
-                "difficulty rising from sitting",
-                "difficulty bending to floor",
-                "difficulty lying in bed",
-                "difficulty sitting",
-            ),
-        )
+    joint="hip",
+    gists=(
+        "pain going up or down stairs",
+        "pain walking on an uneven surface",
+        "difficulty rising from sitting",
+        "difficulty bending to floor",
+        "difficulty lying in bed",
+        "difficulty sitting",
     ),
-    subscales=(Subscale("interval", 0, 100, higher_is_better=True),),
+    score="interval",
+    table=HOOS_JR_TABLE,
     licence=HSS,
-    recall="last week",
-    scorer=table_scorer("interval", HOOS_JR_TABLE),
 )
-
-KOOS_PS = Instrument(
-    id="KOOS_PS",
+KOOS_PS = short_form(
+    "KOOS_PS",
     version="2008",
-    algorithm=ALGORITHM,
     title="KOOS Physical function Short form",
-    joints=frozenset({"knee"}),
-    items=tuple(
-        items(
-            "I",
-            7,
-            0,
-            4,
-            (
-                "rising from bed",
-                "putting on socks/stockings",
-                "rising from sitting",
-                "bending to floor",
-                "twisting/pivoting on injured knee",
-                "kneeling",
-                "squatting",
-            ),
-        )
+    joint="knee",
+    gists=(
+        "rising from bed",
+        "putting on socks/stockings",
+        "rising from sitting",
+        "bending to floor",
+        "twisting/pivoting on injured knee",
+        "kneeling",
+        "squatting",
     ),
-    subscales=(Subscale("score", 0, 100, higher_is_better=True),),
+    score="score",
+    table=KOOS_PS_TABLE,
     licence=KOOS_FAMILY,
-    recall="last week",
-    scorer=table_scorer("score", KOOS_PS_TABLE),
 )
-
-HOOS_PS = Instrument(
-    id="HOOS_PS",
+HOOS_PS = short_form(
+    "HOOS_PS",
     version="2008",
-    algorithm=ALGORITHM,
     title="HOOS Physical function Short form",
-    joints=frozenset({"hip"}),
-    items=tuple(
-        items(
-            "I",
-            5,
-            0,
-            4,
-            (
-                "descending stairs",
-                "getting in/out of bath or shower",
-                "sitting",
-                "running",
-                "twisting/pivoting on loaded leg",
-            ),
-        )
+    joint="hip",
+    gists=(
+        "descending stairs",
+        "getting in/out of bath or shower",
+        "sitting",
+        "running",
+        "twisting/pivoting on loaded leg",
     ),
-    subscales=(Subscale("score", 0, 100, higher_is_better=True),),
+    score="score",
+    table=HOOS_PS_TABLE,
     licence=KOOS_FAMILY,
-    recall="last week",
-    scorer=table_scorer("score", HOOS_PS_TABLE),
 )

@@ -47,45 +47,47 @@ def single(name: str, item_id: str) -> Scorer:
     return score
 
 
-NRS = Instrument(
-    id="NRS",
-    version="1",
-    algorithm="single-item/1",
-    title="Pain numeric rating scale (0-10)",
-    joints=ANY_JOINT,
-    items=(Item("PAIN", 0, 10, "pain, 0 no pain - 10 worst pain imaginable"),),
-    subscales=(Subscale("pain", 0, 10, higher_is_better=False),),
-    licence=GENERIC,
-    recall="average over the last week",
-    scorer=single("pain", "PAIN"),
-    aliases=("NRS_PAIN",),
-)
+def scale(
+    instrument_id: str, title: str, item: Item, score: str, recall: str, *aliases: str
+) -> Instrument:
+    """A generic one-item scale (higher = worse) for any joint."""
+    return Instrument(
+        id=instrument_id,
+        version="1",
+        algorithm="single-item/1",
+        title=title,
+        joints=ANY_JOINT,
+        items=(item,),
+        subscales=(Subscale(score, item.low, item.high, higher_is_better=False),),
+        licence=GENERIC,
+        recall=recall,
+        scorer=single(score, item.id),
+        aliases=aliases,
+    )
 
-VAS = Instrument(
-    id="VAS",
-    version="1",
-    algorithm="single-item/1",
-    title="Pain visual analogue scale (0-100 mm)",
-    joints=ANY_JOINT,
-    items=(Item("PAIN", 0, 100, "pain in mm, 0 no pain - 100 worst imaginable pain"),),
-    subscales=(Subscale("pain", 0, 100, higher_is_better=False),),
-    licence=GENERIC,
-    recall="average over the last week",
-    scorer=single("pain", "PAIN"),
-    aliases=("VAS_PAIN",),
-)
 
-PGA = Instrument(
-    id="PGA",
-    version="1",
-    algorithm="single-item/1",
-    title="Patient global assessment (0-100 mm)",
-    joints=ANY_JOINT,
-    items=(Item("GLOBAL", 0, 100, "how is your joint overall, 0 very well - 100 very poor"),),
-    subscales=(Subscale("global", 0, 100, higher_is_better=False),),
-    licence=GENERIC,
-    recall="last week",
-    scorer=single("global", "GLOBAL"),
+NRS = scale(
+    "NRS",
+    "Pain numeric rating scale (0-10)",
+    Item("PAIN", 0, 10, "pain, 0 no pain - 10 worst pain imaginable"),
+    "pain",
+    "average over the last week",
+    "NRS_PAIN",
+)
+VAS = scale(
+    "VAS",
+    "Pain visual analogue scale (0-100 mm)",
+    Item("PAIN", 0, 100, "pain in mm, 0 no pain - 100 worst imaginable pain"),
+    "pain",
+    "average over the last week",
+    "VAS_PAIN",
+)
+PGA = scale(
+    "PGA",
+    "Patient global assessment (0-100 mm)",
+    Item("GLOBAL", 0, 100, "how is your joint overall, 0 very well - 100 very poor"),
+    "global",
+    "last week",
 )
 
 
