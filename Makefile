@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/autologic
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: help demo test tools chromium labeltools lint test-sqlite test-postgres postgres bench messages
+.PHONY: help demo test tools chromium labeltools axe lint test-sqlite test-postgres postgres bench messages
 
 help:
 	@echo "make demo   start the demo clinic (SQLite) at http://127.0.0.1:8000"
@@ -23,6 +23,9 @@ chromium:  ## Debian's Chromium for the browser tests (Playwright never download
 
 labeltools:  ## PDF rasteriser and barcode readers that check printed labels decode back
 	@command -v zbarimg >/dev/null 2>&1 && command -v dmtxread >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zbar-tools dmtx-utils poppler-utils >/dev/null; }
+
+axe:  ## axe-core from npm (locked), for the portal's accessibility tests
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --silent --no-audit --no-fund
 
 postgres:  ## start the local PostgreSQL cluster when it is down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { command -v pg_ctlcluster >/dev/null && $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
@@ -39,10 +42,10 @@ lint: tools
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemigrations --check --dry-run
 	@for po in src/autologic/locale/*/LC_MESSAGES/django.po; do msgfmt --check -o /dev/null $$po || exit 1; done
 
-test-sqlite: tools chromium labeltools
+test-sqlite: tools chromium labeltools axe
 	env -u DATABASE_URL $(UV) run pytest -q $(PYTEST_ARGS)
 
-test-postgres: tools chromium labeltools postgres
+test-postgres: tools chromium labeltools axe postgres
 	DATABASE_URL=$(PG_URL) $(UV) run pytest -q --create-db $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres

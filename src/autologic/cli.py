@@ -9,6 +9,8 @@ autologic protocols check      validate protocol files; `protocols sync` loads n
 autologic ids check-char S    print the ISO/IEC 7064 MOD 37-2 check character of S
 autologic ids validate ID      exit 0 for a valid DIN or chain-of-identity identifier, else 1
 autologic score INSTRUMENT [FILE]  score a PROM response (JSON item -> value) and print JSON
+autologic worker [--once]      send due reminders and deliver the outbox (embedded task queue)
+autologic instrument-texts load FILE --site CODE  load a licensed wording or official translation
 autologic audit verify         recompute the audit hash chain; exit 1 at the first break
 autologic otp-code USER        current authenticator code of a demo user (demo mode only)
 autologic manage ARGS...       any other Django management command
@@ -19,7 +21,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"seed-demo": "seed_demo", "otp-code": "otp_code"}
+ALIASES = {"seed-demo": "seed_demo", "otp-code": "otp_code", "instrument-texts": "instrument_texts"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -71,6 +71,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     "autologic.common",
     "autologic.accounts",
     "autologic.audit",
@@ -81,6 +85,9 @@ INSTALLED_APPS = [
     "autologic.lab",
     "autologic.injections",
     "autologic.outcomes",
+    "autologic.adverse_events",
+    "autologic.outbox",
+    "autologic.portal",
     "autologic.dashboard",
     "autologic.demo",
 ]
@@ -234,6 +241,53 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = MODE == "test"
+
+# Background work: the embedded database queue by default; RQ on Redis when AUTOLOGIC_REDIS_URL
+# is set (run `autologic rqworker --job-class django_tasks_rq.Job --with-scheduler` then).
+REDIS_URL = os.environ.get("AUTOLOGIC_REDIS_URL", "")
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_rq.RQBackend" if REDIS_URL else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# The cache holds rate-limit counters, so every web process must share it.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if MODE == "test"
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    )
+}
+
+# Outgoing mail: SMTP in production; the demo writes each e-mail to a file instead.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if MODE == "production"
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Autologic <noreply@localhost>")
+# SMS: "log" writes texts to the log; "http" posts them to a JSON gateway.
+AUTOLOGIC_SMS_GATEWAY = os.environ.get("AUTOLOGIC_SMS_GATEWAY", "log")
+AUTOLOGIC_SMS_URL = os.environ.get("AUTOLOGIC_SMS_URL", "")
+AUTOLOGIC_SMS_TOKEN = os.environ.get("AUTOLOGIC_SMS_TOKEN", "")
+AUTOLOGIC_SMS_FROM = os.environ.get("AUTOLOGIC_SMS_FROM", "Autologic")
+# Links in e-mails and SMS point here (the portal is reached from outside the clinic).
+AUTOLOGIC_PUBLIC_URL = os.environ.get("AUTOLOGIC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

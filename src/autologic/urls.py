@@ -17,8 +17,10 @@ urlpatterns = [
     path("lab/", include("autologic.lab.urls")),
     path("injections/", include("autologic.injections.urls")),
     path("outcomes/", include("autologic.outcomes.urls")),
+    path("adverse-events/", include("autologic.adverse_events.urls")),
     path("protocols/", include("autologic.protocols.urls")),
     path("api/v1/", api.urls),
+    path("", include("autologic.portal.urls")),
     path("", include("autologic.dashboard.urls")),
 ]
 

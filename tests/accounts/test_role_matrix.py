@@ -45,6 +45,21 @@ def test_only_health_login_and_language_choice_are_public():
     assert public == {"health", "accounts:login", "set_language"}
 
 
+def test_only_the_patient_portal_is_reached_by_token_without_login():
+    by_token = {
+        name
+        for name, rule in ACCESS.items()
+        if rule == Gate.PORTAL_TOKEN
+        or (isinstance(rule, dict) and Gate.PORTAL_TOKEN in rule.values())
+    }
+    assert by_token == {"portal:home", "portal:form", "portal:answer"}
+    for name in by_token:  # a token page is never also open to a role
+        rule = ACCESS[name]
+        assert all(
+            r == Gate.PORTAL_TOKEN for r in (rule.values() if isinstance(rule, dict) else [rule])
+        )
+
+
 @pytest.fixture
 def world(site, make_staff, physician, patient, protocols):
     """One staff member per role at the site, and ids for URL parameters."""
@@ -55,7 +70,25 @@ def world(site, make_staff, physician, patient, protocols):
         **_clinical(physician, patient, protocols),
     }
     ids.update(_lab(staff[Role.LAB_TECHNICIAN], physician, ids["course_id"]))
+    ids.update(_portal(physician, ids["course_id"]))
     return staff, ids
+
+
+def _portal(physician, course_id) -> dict[str, object]:
+    """A link to the course's baseline questionnaires; the token in URLs is a wrong one."""
+    from autologic.care.models import Appointment
+    from autologic.common import clock
+    from autologic.portal import actions
+
+    baseline = Appointment.objects.get(course_id=course_id, key="fu-baseline")
+    issued = actions.issue_link(baseline, language="en", by=physician, now=clock.now())
+    region_id, instrument = issued.link.forms[0]
+    return {
+        "token": "not-a-real-token",
+        "region_id": region_id,
+        "instrument": instrument,
+        "link_id": issued.link.pk,
+    }
 
 
 def _lab(tech, physician, course_id) -> dict[str, object]:
@@ -213,6 +246,8 @@ def test_anonymous_users_are_refused_everywhere_but_public_pages(world, client):
             rule = rule_for(name, method)
             if rule == Gate.PUBLIC:
                 assert response.status_code < 500, (name, method)
+            elif rule == Gate.PORTAL_TOKEN:  # no login asked; a wrong token opens nothing
+                assert response.status_code in {404, 422}, (name, method, response.status_code)
             elif path.startswith("/api/"):
                 assert response.status_code == 401, (name, method, response.status_code)
             else:

@@ -100,11 +100,11 @@ def test_create_schedule_reschedule_and_view_a_course(
     shot(page, "20-course-new")
     page.get_by_role("button", name="Create course").click()
     expect(page.locator(".flash-success")).to_contain_text("Course created")
-    expect(page.locator(".section-head h2")).to_contain_text("Waiting to be scheduled")
+    expect(page.locator(".section-head h2").first).to_contain_text("Waiting to be scheduled")
 
     page.get_by_role("button", name="Schedule the course").click()
     expect(page.locator(".flash-success")).to_contain_text("Course scheduled")
-    expect(page.locator(".section-head h2")).to_contain_text("Scheduled")
+    expect(page.locator(".section-head h2").first).to_contain_text("Scheduled")
     first = page.locator("[data-event=inj1]")
     expect(first).to_contain_text("Room 1")
     expect(first).to_contain_text("2026-11-24 08:00")

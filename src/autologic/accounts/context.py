@@ -18,6 +18,7 @@ NAVIGATION = [
     ("lab:queue", _("Lab"), "lab:"),
     ("injections:today", _("Bedside"), "injections:"),
     ("outcomes:follow_ups", _("Follow-ups"), "outcomes:"),
+    ("adverse_events:list", _("Adverse events"), "adverse_events:"),
     ("protocols:list", _("Protocols"), "protocols:"),
     ("care:resources", _("Resources"), "care:resource"),
     ("audit:log", _("Audit trail"), "audit:"),

@@ -26,6 +26,7 @@ class Gate(StrEnum):
 
     PUBLIC = "public"  # no login at all: health, login, language choice
     PASSWORD_ONLY = "password_only"  # password given, second factor still pending
+    PORTAL_TOKEN = "portal_token"  # no login: the patient's tokenised link is checked by the view
 
 
 Rule = frozenset[Role] | Gate
@@ -121,6 +122,20 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "outcomes:follow_ups": FOLLOW_UP_READERS,
     "outcomes:patient": CHART_READERS,
     "outcomes:enter": CLINICAL,
+    "outcomes:thresholds": {"GET": FOLLOW_UP_READERS, "POST": frozenset({Role.MANAGER})},
+    "adverse_events:list": CLINICAL | {Role.MANAGER},
+    "adverse_events:detail": CLINICAL | {Role.MANAGER},
+    "adverse_events:record": {"GET": CLINICIANS, "POST": CLINICIANS},
+    "adverse_events:update": {"GET": CLINICIANS, "POST": CLINICIANS},
+    "adverse_events:acknowledge": {"POST": PHYSICIANS | {Role.MANAGER}},
+    "adverse_events:term_grades": CLINICIANS,
+    "portal:home": Gate.PORTAL_TOKEN,
+    "portal:form": {"GET": Gate.PORTAL_TOKEN, "POST": Gate.PORTAL_TOKEN},
+    "portal:answer": {"POST": Gate.PORTAL_TOKEN},
+    "portal:patient": FOLLOW_UP_READERS,
+    "portal:send": {"POST": CLINICAL},
+    "portal:revoke": {"POST": CLINICAL},
+    "portal:licences": {"GET": FOLLOW_UP_READERS | RESOURCE_KEEPERS, "POST": RESOURCE_KEEPERS},
     "protocols:list": ALL_STAFF,
     "protocols:detail": ALL_STAFF,
     "api:api-root": ALL_STAFF,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-# The audit trail, and the lab's custody records: unit state changes, storage moves, readings.
+# The audit trail, the lab's custody records (unit state changes, storage moves, readings) and
+# the follow-up history of adverse events.
 APPEND_ONLY_TABLES = (
     "audit_event",
     "audit_signature",
     "lab_unitevent",
     "lab_storageevent",
     "lab_reading",
+    "adverse_events_adverseeventupdate",
 )
 
 

@@ -489,10 +489,14 @@ def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
     if row is None:
         raise Http404
     record_read(request.user, "patient", row.patient_id, what="unit record")
+    events = list(row.events.select_related("by"))
+    # Adverse events after use arrive as custody notes (lab.actions.notes); the latest per event.
+    adverse = {e.detail.get("adverse_event"): e for e in events if e.move.startswith("adverse_")}
     context = {
         "unit": row,
         "patient": row.patient,
-        "events": list(row.events.select_related("by")),
+        "events": events,
+        "adverse": list(adverse.values()),
         "moves": list(row.storage_events.select_related("box__rack", "by")),
         "labels": list(row.labels.select_related("printed_by", "changed_by")),
         "children": list(row.children.all()),

@@ -57,43 +57,49 @@ def submit_response(
             # One submitter at a time per timepoint: the second waits, then sees the first.
             appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if Response.objects.filter(
-                appointment=appointment, region=entry.region, instrument=instrument.id
+                appointment=appointment,
+                region=entry.region,
+                instrument=instrument.id,
+                status="submitted",
             ).exists():
                 raise ConflictError(
                     "already_submitted",
                     f"{instrument.id} for this timepoint and region has already been submitted.",
                     field="instrument",
                 )
-        try:
-            with transaction.atomic():
-                response = Response.objects.create(
-                    site=patient.site,
-                    patient=patient,
-                    course=appointment.course if appointment else None,
-                    appointment=appointment,
-                    timepoint=queries.timepoint_key(appointment),
-                    region=entry.region,
-                    instrument=instrument.id,
-                    instrument_version=instrument.version,
-                    recall=instrument.recall,
-                    language=entry.language,
-                    mode=entry.mode,
-                    answers=instrument.clean(entry.answers),
-                    missing=scored.missing,
-                    status="submitted",
-                    staff_entered=staff_entered,
-                    entered_by=by if staff_entered else None,
-                    completed_on=entry.completed_on,
-                    started_at=now,
-                    updated_at=now,
-                    submitted_at=now,
-                )
-        except IntegrityError as exc:
-            raise ConflictError(
-                "already_submitted",
-                f"{instrument.id} for this timepoint and region has already been submitted.",
-                field="instrument",
-            ) from exc
+        fields = {
+            "site": patient.site,
+            "patient": patient,
+            "course": appointment.course if appointment else None,
+            "timepoint": queries.timepoint_key(appointment),
+            "instrument_version": instrument.version,
+            "recall": instrument.recall,
+            "language": entry.language,
+            "mode": entry.mode,
+            "answers": instrument.clean(entry.answers),
+            "missing": scored.missing,
+            "status": "submitted",
+            "staff_entered": staff_entered,
+            "entered_by": by if staff_entered else None,
+            "completed_on": entry.completed_on,
+            "updated_at": now,
+            "submitted_at": now,
+        }
+        draft = (
+            Response.objects.filter(
+                appointment=appointment,
+                region=entry.region,
+                instrument=instrument.id,
+                status="in_progress",
+            ).first()
+            if appointment is not None
+            else None
+        )
+        if draft is not None:  # the patient's saved progress becomes the submitted response
+            Response.objects.filter(pk=draft.pk).update(**fields, version=draft.version + 1)
+            response = Response.objects.get(pk=draft.pk)
+        else:
+            response = _create(appointment, entry.region, instrument.id, fields, now)
         results = [scored]
         if instrument.id in ("KOOS", "HOOS"):
             results.append(womac.derive(instrument, entry.answers))
@@ -118,6 +124,31 @@ def submit_response(
         if appointment is not None:
             _close_timepoint(appointment, by=by, now=now)
     return response
+
+
+def _create(
+    appointment: Appointment | None,
+    region: AffectedRegion | None,
+    instrument_id: str,
+    fields: dict[str, object],
+    now: datetime,
+) -> Response:
+    """A new submitted response; the unique constraint turns a lost race into a conflict."""
+    try:
+        with transaction.atomic():
+            return Response.objects.create(
+                appointment=appointment,
+                region=region,
+                instrument=instrument_id,
+                started_at=now,
+                **fields,
+            )
+    except IntegrityError as exc:
+        raise ConflictError(
+            "already_submitted",
+            f"{instrument_id} for this timepoint and region has already been submitted.",
+            field="instrument",
+        ) from exc
 
 
 def _check_entry(
@@ -290,3 +321,50 @@ def choose_threshold(
             now=now,
         )
     return row
+
+
+def save_progress(
+    patient: Patient,
+    entry: Entry,
+    *,
+    now: datetime,
+) -> Response:
+    """Keep the answers given so far (each one checked) without scoring; submit scores later."""
+    instrument = registry.get(entry.instrument)
+    given = {k: v for k, v in instrument.clean(entry.answers).items() if k in entry.answers}
+    _check_entry(patient, entry, instrument.id, by=None, staff_entered=False, now=now)
+    if entry.appointment is None:
+        raise ValidationFailed("no_timepoint", "progress is kept per timepoint.", "appointment")
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=entry.appointment.pk)
+        row = Response.objects.filter(
+            appointment=appointment, region=entry.region, instrument=instrument.id
+        ).first()
+        if row is not None and row.status == "submitted":
+            raise ConflictError(
+                "already_submitted",
+                f"{instrument.id} for this timepoint has already been sent; it cannot change.",
+                field="instrument",
+            )
+        if row is None:
+            return Response.objects.create(
+                site=patient.site,
+                patient=patient,
+                course=appointment.course,
+                appointment=appointment,
+                timepoint=queries.timepoint_key(appointment),
+                region=entry.region,
+                instrument=instrument.id,
+                instrument_version=instrument.version,
+                recall=instrument.recall,
+                language=entry.language,
+                mode=entry.mode,
+                answers=given,
+                status="in_progress",
+                started_at=now,
+                updated_at=now,
+            )
+        row.answers = {**row.answers, **given}
+        row.language, row.updated_at, row.version = entry.language, now, row.version + 1
+        row.save(update_fields=["answers", "language", "updated_at", "version"])
+        return row

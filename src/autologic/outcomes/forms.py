@@ -59,3 +59,19 @@ class PaperEntryForm(ItemsForm):
         super().__init__(*args, **kwargs)
         completed = ClinicDateField(label=_("Date on the form"), calendar=calendar)
         self.fields = {"completed_on": completed, **self.fields}
+
+
+class ThresholdForm(forms.Form):
+    """A clinic's choice for one score: a cited reference, or its own value with its source."""
+
+    instrument = forms.CharField(widget=forms.HiddenInput)
+    score = forms.CharField(widget=forms.HiddenInput)
+    use = forms.ChoiceField(
+        choices=[("change", "change"), ("pass", "pass")], widget=forms.HiddenInput
+    )
+    reference = forms.CharField(label=_("Reference value"), required=False)
+    value = forms.FloatField(label=_("or the clinic's own value"), required=False, min_value=0)
+    relative = forms.BooleanField(label=_("a share of the baseline (0.2 = 20 %)"), required=False)
+    source = forms.CharField(
+        label=_("Source of the clinic's value"), required=False, max_length=300
+    )

@@ -7,4 +7,5 @@ urlpatterns = [
     path("follow-ups/", views.follow_ups, name="follow_ups"),
     path("patients/<int:patient_id>/", views.patient, name="patient"),
     path("patients/<int:patient_id>/enter/", views.enter, name="enter"),
+    path("thresholds/", views.thresholds_page, name="thresholds"),
 ]

@@ -17,9 +17,9 @@ from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
 from autologic.common.forms import add_domain_error
 from autologic.outcomes import actions, charts, queries
-from autologic.outcomes.domain import registry
+from autologic.outcomes.domain import registry, thresholds
 from autologic.outcomes.domain.schedule import State
-from autologic.outcomes.forms import PaperEntryForm
+from autologic.outcomes.forms import PaperEntryForm, ThresholdForm
 from autologic.patients.models import Patient
 
 TABS = (State.DUE, State.OVERDUE, State.MISSED)
@@ -147,3 +147,55 @@ def enter(request: HttpRequest, patient_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def thresholds_page(request: HttpRequest) -> HttpResponse:
+    """The important-change and acceptable-state thresholds the clinic applies, and choosing."""
+    site = request.user.site
+    status = 200
+    if request.method == "POST":
+        form = ThresholdForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.choose_threshold(
+                    site=site,
+                    instrument=data["instrument"],
+                    score=data["score"],
+                    use=data["use"],
+                    reference=data["reference"],
+                    value=data["value"],
+                    relative=data["relative"],
+                    source=data["source"],
+                    by=request.user,
+                    now=clock.now(),
+                )
+            except DomainError as refused:
+                messages.error(request, f"{refused.field or ''}: {refused.message}")
+                status = 400
+            else:
+                messages.success(request, _("Threshold saved."))
+                return redirect("outcomes:thresholds")
+        else:
+            for field, errors in form.errors.items():
+                messages.error(request, f"{field}: {' '.join(errors)}")
+            status = 400
+    applied = queries.site_thresholds(site)
+    rows = []
+    for (instrument, score, use), threshold in sorted(applied.items()):
+        options = [
+            t
+            for t in thresholds.REFERENCE
+            if (t.instrument, t.score) == (instrument, score)
+            and t.kind.is_change == (use == "change")
+        ]
+        rows.append(
+            {
+                "instrument": instrument,
+                "score": score,
+                "use": use,
+                "applied": threshold,
+                "options": options,
+            }
+        )
+    return render(request, "outcomes/thresholds.html", {"rows": rows}, status=status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +25,9 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("seed_demo")
         if not options["no_serve"]:
+            # The embedded background worker: reminders and the outbox (e-mails land in
+            # var/mail, SMS in the log). It stops with the server (same process group).
+            subprocess.Popen([sys.executable, "-m", "autologic.cli", "worker"])  # noqa: S603
             self.stdout.write(
                 f"\nServing the demo at http://{options['bind']}  (Ctrl-C stops it)\n"
             )

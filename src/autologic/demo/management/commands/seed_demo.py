@@ -49,6 +49,7 @@ class Command(BaseCommand):
             self._lab(site, staff)
             self._outcomes(site, staff)
         self._print_logins()
+        self._print_portal_links(list(sites.values()))
 
     def _site(self, spec: dict[str, Any]) -> Site:
         site = Site.objects.filter(code=spec["code"]).first()
@@ -213,6 +214,17 @@ class Command(BaseCommand):
         from autologic.outcomes.demo import seed_outcomes
 
         seed_outcomes(site, staff)
+
+    def _print_portal_links(self, sites: list[Site]) -> None:
+        """A fresh patient link per clinic with questionnaires owed (the patient's side)."""
+        from autologic.portal.demo import demo_link
+
+        links = [(site, demo_link(site)) for site in sites]
+        if any(found for _site, found in links):
+            self.stdout.write("\nPatient portal (no login; each link is personal):\n")
+        for site, found in links:
+            if found:
+                self.stdout.write(f"  {site.code:<5} {found[0]}: {found[1]}\n")
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})\n")

@@ -1,0 +1,95 @@
+"""The two ways a message leaves: e-mail over SMTP (Django's mail backend) and an SMS gateway.
+
+A channel either returns the provider's id, raises ``Refused`` when retrying cannot help (the
+address or number is rejected), or raises anything else for a failure worth retrying.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import smtplib
+import urllib.error
+import urllib.request
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """The far end refused the message for good (bad address, rejected number)."""
+
+
+class SmsGateway(Protocol):
+    """What an SMS provider adapter offers: send one text, return the provider's id."""
+
+    def send(self, to: str, text: str) -> str:
+        """Send one SMS; raise ``Refused`` for a permanent rejection."""
+        ...
+
+
+class LogSmsGateway:
+    """Writes each SMS to the log instead of sending it (demo and development)."""
+
+    _ids = itertools.count(1)
+
+    def send(self, to: str, text: str) -> str:
+        """Log the message and return a local id."""
+        log.warning("SMS to %s: %s", to, text)
+        return f"log-{next(self._ids)}"
+
+
+class HttpSmsGateway:
+    """A JSON-over-HTTPS gateway: POST {to, from, text} with a bearer token, answer {id}."""
+
+    def __init__(self, url: str, token: str, sender: str, timeout: float = 10.0) -> None:
+        self.url, self.token, self.sender, self.timeout = url, token, sender, timeout
+
+    def send(self, to: str, text: str) -> str:
+        """POST one message; 4xx is a refusal, 5xx and network errors are retried."""
+        body = json.dumps({"to": to, "from": self.sender, "text": text}).encode()
+        request = urllib.request.Request(  # noqa: S310 - the URL is the operator's setting
+            self.url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+                return str(json.loads(answer.read() or b"{}").get("id", ""))
+        except urllib.error.HTTPError as error:
+            if 400 <= error.code < 500 and error.code != 429:
+                raise Refused(f"gateway refused the message: HTTP {error.code}") from error
+            raise
+
+
+def sms_gateway() -> SmsGateway:
+    """The configured gateway: ``log`` (default), ``http``, or a dotted path to a class."""
+    kind = settings.AUTOLOGIC_SMS_GATEWAY
+    if kind == "log":
+        return LogSmsGateway()
+    if kind == "http":
+        return HttpSmsGateway(
+            settings.AUTOLOGIC_SMS_URL, settings.AUTOLOGIC_SMS_TOKEN, settings.AUTOLOGIC_SMS_FROM
+        )
+    gateway: SmsGateway = import_string(kind)()
+    return gateway
+
+
+def send_email(to: str, subject: str, body: str) -> str:
+    """Send one e-mail through the configured backend; 5xx refusals are permanent."""
+    message = EmailMessage(subject=subject, body=body, to=[to])
+    try:
+        message.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as error:
+        raise Refused(f"recipient refused: {to}") from error
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+        if 500 <= error.smtp_code < 600:
+            raise Refused(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+        raise
+    return message.extra_headers.get("Message-ID", "")

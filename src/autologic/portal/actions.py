@@ -1,0 +1,352 @@
+"""Portal state changes: issue, send and revoke links; send due reminders; record licences and
+clinic wordings. Each runs in one transaction with its audit event; messages go through the
+outbox in that same transaction, so a reminder exists exactly when its link does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from autologic.accounts.models import Site, User
+from autologic.audit.actions import record_event
+from autologic.care.models import Appointment
+from autologic.clinical.models import AffectedRegion
+from autologic.common import clock
+from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.outbox.actions import queue_message
+from autologic.outcomes import queries as outcomes
+from autologic.outcomes.domain import registry
+from autologic.portal import domain, texts
+from autologic.portal.domain import Refusal
+from autologic.portal.models import InstrumentText, LicenceClearance, Link, Reminder
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new link with its one-time token, the forms it opens and those the gate held back."""
+
+    link: Link
+    token: str
+    blocked: list[tuple[int, str, Refusal]]
+
+    @property
+    def url(self) -> str:
+        """The full address to send to the patient."""
+        return settings.AUTOLOGIC_PUBLIC_URL + reverse("portal:home", args=[self.token])
+
+
+def publishable(
+    appointment: Appointment, language: str, today: date
+) -> tuple[list[tuple[int, str]], list[tuple[int, str, Refusal]]]:
+    """Split the questionnaires still owed into those the gate lets out and those it holds."""
+    site = appointment.course.site
+    available = texts.languages(site)
+    licensed = texts.cleared(site, today)
+    ok: list[tuple[int, str]] = []
+    held: list[tuple[int, str, Refusal]] = []
+    for region_id, instrument_id in outcomes.outstanding(appointment):
+        refusal = domain.gate(
+            registry.get(instrument_id),
+            language,
+            cleared=instrument_id in licensed,
+            has_text=language in available.get(instrument_id, set()),
+        )
+        if refusal is None:
+            ok.append((region_id, instrument_id))
+        else:
+            held.append((region_id, instrument_id, refusal))
+    return ok, held
+
+
+def issue_link(
+    appointment: Appointment, *, language: str, by: User | None, now: datetime
+) -> Issued:
+    """A new link for the questionnaires owed at one follow-up, in one language."""
+    if language not in domain.LANGUAGES:
+        raise ValidationFailed(
+            "bad_language", f"language must be one of {', '.join(domain.LANGUAGES)}.", "language"
+        )
+    if appointment.status in ("done", "cancelled", "missed"):
+        raise ValidationFailed(
+            "closed", "this follow-up is closed; nothing can be sent for it.", "appointment"
+        )
+    site = appointment.course.site
+    today = clock.local_today(site.time_zone)
+    forms, held = publishable(appointment, language, today)
+    if not forms:
+        reasons = "; ".join(r.message for _r, _i, r in held) or "nothing is owed"
+        raise ValidationFailed(
+            "nothing_to_send", f"no questionnaire can be sent: {reasons}.", "language"
+        )
+    token = domain.new_token()
+    with transaction.atomic():
+        link = Link.objects.create(
+            site=site,
+            patient=appointment.course.patient,
+            appointment=appointment,
+            token_hash=domain.token_hash(token),
+            language=language,
+            forms=[list(f) for f in forms],
+            created_by=by,
+            created_at=now,
+            expires_at=domain.expires_at(now, appointment.due_to, site.time_zone),
+        )
+        record_event(
+            actor=by,
+            site=site,
+            action="portal.link_issued",
+            object_type="patient",
+            object_id=link.patient_id,
+            changes={
+                "link_id": link.pk,
+                "appointment_id": appointment.pk,
+                "language": language,
+                "forms": link.forms,
+                "held_back": [[r, i, refusal.code] for r, i, refusal in held],
+                "expires_at": link.expires_at,
+            },
+            now=now,
+        )
+    return Issued(link, token, held)
+
+
+def contact(patient: Any, channel: str) -> str:
+    """The patient's address for a channel ('' when there is none)."""
+    return str(patient.email if channel == "email" else patient.phone).strip()
+
+
+def send_link(
+    appointment: Appointment,
+    *,
+    channel: str,
+    language: str,
+    by: User | None,
+    now: datetime,
+    step: str = "",
+) -> Issued:
+    """Issue a link and queue it to the patient by e-mail or SMS, in one transaction."""
+    patient = appointment.course.patient
+    if channel not in ("email", "sms"):
+        raise ValidationFailed("bad_channel", "choose e-mail or SMS.", "channel")
+    to = contact(patient, channel)
+    if not to:
+        what = _("e-mail address") if channel == "email" else _("mobile number")
+        raise ValidationFailed("no_contact", f"the patient has no {what} on file.", "channel")
+    with transaction.atomic():
+        issued = issue_link(appointment, language=language, by=by, now=now)
+        subject, body = _invitation(appointment, issued, language)
+        message = queue_message(
+            site=issued.link.site,
+            channel=channel,
+            to=to,
+            subject=subject,
+            body=body,
+            purpose="questionnaire",
+            ref=f"portal-link:{issued.link.pk}",
+            now=now,
+        )
+        if step:
+            Reminder.objects.create(
+                appointment=appointment,
+                step=step,
+                link=issued.link,
+                message=message,
+                outcome="queued",
+                at=now,
+            )
+    return issued
+
+
+def _invitation(appointment: Appointment, issued: Issued, language: str) -> tuple[str, str]:
+    """Subject and text of the invitation; the patient's first name only, no clinical detail."""
+    site = appointment.course.site
+    with translation.override(language):
+        subject = _("Your questionnaire from %(clinic)s") % {"clinic": site.name}
+        body = _(
+            "Hello %(name)s,\n\nplease tell us how you are doing. The questionnaire takes about "
+            "ten minutes and you can stop and continue later:\n\n%(url)s\n\nThe link is personal "
+            "and works until %(until)s.\n\n%(clinic)s"
+        ) % {
+            "name": appointment.course.patient.given_name,
+            "url": issued.url,
+            "until": issued.link.expires_at.astimezone().date().isoformat(),
+            "clinic": site.name,
+        }
+    return subject, body
+
+
+def revoke_link(link: Link, *, by: User, reason: str, now: datetime) -> Link:
+    """Withdraw a link at once; it stops working on the next request."""
+    if not reason.strip():
+        raise ValidationFailed("reason_required", "say why the link is withdrawn.", "reason")
+    with transaction.atomic():
+        changed = Link.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=by, revoke_reason=reason.strip()[:200]
+        )
+        if not changed:
+            raise ConflictError("already_revoked", "this link was already withdrawn.")
+        record_event(
+            actor=by,
+            site=link.site,
+            action="portal.link_revoked",
+            object_type="patient",
+            object_id=link.patient_id,
+            changes={"link_id": link.pk, "reason": reason.strip()},
+            now=now,
+        )
+    link.refresh_from_db()
+    return link
+
+
+def open_link(token: str, *, now: datetime) -> Link | None:
+    """The live link behind a token, counted as used; None when unknown, expired or withdrawn."""
+    link = (
+        Link.objects.select_related("site", "patient", "appointment__course__protocol")
+        .filter(token_hash=domain.token_hash(token), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if link is None:
+        return None
+    with transaction.atomic():
+        first = link.last_used_at is None
+        Link.objects.filter(pk=link.pk).update(last_used_at=now, uses=link.uses + 1)
+        if first:
+            record_event(
+                actor=None,
+                site=link.site,
+                action="portal.link_opened",
+                object_type="patient",
+                object_id=link.patient_id,
+                changes={"link_id": link.pk},
+                now=now,
+            )
+    return link
+
+
+def send_due_reminders(site: Site, *, now: datetime) -> dict[str, int]:
+    """Send each follow-up's reminder whose day has come, once per step (safe to run often)."""
+    today = clock.local_today(site.time_zone)
+    counts: dict[str, int] = {}
+    rows = outcomes.follow_ups(site, today)
+    for state_rows in rows.values():
+        for row in state_rows:
+            outcome = _remind(row.appointment, today, now)
+            if outcome:
+                counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def _remind(appointment: Appointment, today: date, now: datetime) -> str:
+    if appointment.kind != "prom" or not (appointment.due_from and appointment.due_to):
+        return ""
+    opens, closes = appointment.due_from, appointment.due_to
+    due = appointment.due_on or opens
+    step = domain.step_due(domain.reminder_steps(opens, due, closes), today, closes)
+    if step is None or Reminder.objects.filter(appointment=appointment, step=step.name).exists():
+        return ""
+    patient = appointment.course.patient
+    channel = "email" if patient.email else "sms" if patient.phone else ""
+    language = patient.preferred_language or "en"
+    try:
+        if not channel:
+            raise ValidationFailed("no_contact", "no e-mail or mobile number", "channel")
+        send_link(appointment, channel=channel, language=language, by=None, now=now, step=step.name)
+        return "queued"
+    except IntegrityError:
+        return ""  # another worker sent this step first
+    except ValidationFailed as refused:
+        outcome = "no_contact" if refused.code == "no_contact" else "nothing_publishable"
+        try:
+            with transaction.atomic():
+                Reminder.objects.create(
+                    appointment=appointment, step=step.name, outcome=outcome, at=now
+                )
+        except IntegrityError:
+            return ""
+        return outcome
+
+
+def record_clearance(
+    site: Site,
+    instrument_id: str,
+    *,
+    reference: str,
+    valid_until: date | None,
+    by: User,
+    now: datetime,
+) -> LicenceClearance:
+    """Record that the clinic holds an instrument's licence (audited)."""
+    instrument = registry.get(instrument_id)
+    if not reference.strip():
+        raise ValidationFailed("reference_required", "give the licence reference.", "reference")
+    with transaction.atomic():
+        row = LicenceClearance.objects.create(
+            site=site,
+            instrument=instrument.id,
+            reference=reference.strip(),
+            valid_until=valid_until,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        record_event(
+            actor=by,
+            site=site,
+            action="portal.licence_recorded",
+            object_type="instrument",
+            object_id=instrument.id,
+            changes={"reference": reference.strip(), "valid_until": valid_until},
+            now=now,
+        )
+    return row
+
+
+def supply_text(site: Site, data: Any, *, by: User | None, now: datetime) -> InstrumentText:
+    """Store a clinic's wording after checking it item by item (replaces that language's)."""
+    if not isinstance(data, dict) or "instrument" not in data:
+        raise ValidationFailed("missing", "the file must name its instrument.", "instrument")
+    instrument = registry.get(str(data["instrument"]))
+    checked = domain.parse_texts(data, instrument)
+    with transaction.atomic():
+        row, _created = InstrumentText.objects.update_or_create(
+            site=site,
+            instrument=instrument.id,
+            language=checked.language,
+            defaults={
+                "version": instrument.version,
+                "source": checked.source[:300],
+                "content": data,
+                "supplied_by": by,
+                "supplied_at": now,
+            },
+        )
+        record_event(
+            actor=by,
+            site=site,
+            action="portal.text_supplied",
+            object_type="instrument",
+            object_id=instrument.id,
+            changes={"language": checked.language, "source": checked.source},
+            now=now,
+        )
+    return row
+
+
+def region_label(region: AffectedRegion, language: str) -> str:
+    """'left knee' in the patient's language (word order and case from the catalogue)."""
+    with translation.override(language):
+        name = str(region.get_region_display())
+        if not region.side:
+            label = name
+        else:
+            # Translators: a treated region with its side; German "Knie (links)", Persian
+            # "زانو (چپ)". Keep both placeholders.
+            label = _("%(side)s %(region)s") % {"side": region.get_side_display(), "region": name}
+    return label.lower() if language in ("en", "es") else label
