@@ -136,3 +136,29 @@ def test_persian_links_render_right_to_left_in_persian(
     page = client.get(_form_url(issued, knee_id, "NRS")).content.decode()
     assert 'dir="rtl"' in page and 'lang="fa"' in page
     assert "زانو" in page  # the knee, in Persian, filled into the question
+
+
+def test_staff_send_a_link_by_sms_or_hand_it_over_and_withdraw_it(
+    baseline, make_staff, patient, django_assert_max_num_queries
+):
+    from autologic.outbox.models import Message
+    from autologic.portal.models import Link
+    from tests.conftest import signed_in
+
+    coordinator = signed_in(make_staff("coordinator"))
+    with django_assert_max_num_queries(40):
+        page = coordinator.get(reverse("portal:patient", args=[patient.pk]))
+    assert page.status_code == 200 and "Send link" in page.content.decode()
+    send = reverse("portal:send", args=[baseline.pk])
+    sent = coordinator.post(send, {"channel": "sms", "language": "en"})
+    assert sent.status_code == 302 and Message.objects.get().to == patient.phone
+    handed = coordinator.post(send, {"channel": "hand", "language": "en"})
+    body = handed.content.decode()
+    assert handed.status_code == 200 and "<svg" in body and "/p/" in body
+    assert Link.objects.count() == 2
+    link = Link.objects.first()
+    coordinator.post(reverse("portal:revoke", args=[link.pk]), {"reason": "wrong phone"})
+    link.refresh_from_db()
+    assert link.revoked_at is not None and link.revoke_reason == "wrong phone"
+    refused = coordinator.post(send, {"channel": "email", "language": "en"})  # no e-mail on file
+    assert refused.status_code == 302 and Message.objects.count() == 1

@@ -6,8 +6,9 @@ outbox in that same transaction, so a reminder exists exactly when its link does
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -44,12 +45,20 @@ class Issued:
 
 
 def publishable(
-    appointment: Appointment, language: str, today: date
+    appointment: Appointment,
+    language: str,
+    today: date,
+    *,
+    available: dict[str, set[str]] | None = None,
+    licensed: set[str] | None = None,
 ) -> tuple[list[tuple[int, str]], list[tuple[int, str, Refusal]]]:
-    """Split the questionnaires still owed into those the gate lets out and those it holds."""
+    """Split the questionnaires still owed into those the gate lets out and those it holds.
+
+    ``available`` and ``licensed`` are the site's wordings and licences, when already loaded.
+    """
     site = appointment.course.site
-    available = texts.languages(site)
-    licensed = texts.cleared(site, today)
+    available = texts.languages(site) if available is None else available
+    licensed = texts.cleared(site, today) if licensed is None else licensed
     ok: list[tuple[int, str]] = []
     held: list[tuple[int, str, Refusal]] = []
     for region_id, instrument_id in outcomes.outstanding(appointment):
@@ -177,7 +186,11 @@ def _invitation(appointment: Appointment, issued: Issued, language: str) -> tupl
         ) % {
             "name": appointment.course.patient.given_name,
             "url": issued.url,
-            "until": issued.link.expires_at.astimezone().date().isoformat(),
+            # The last day the link works, in the clinic's zone (it expires at the next midnight).
+            "until": (issued.link.expires_at - timedelta(seconds=1))
+            .astimezone(ZoneInfo(site.time_zone))
+            .date()
+            .isoformat(),
             "clinic": site.name,
         }
     return subject, body

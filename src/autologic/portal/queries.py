@@ -37,9 +37,13 @@ def owed(patient: Patient, today: date, language: str) -> list[OwedTimepoint]:
     for reminder in Reminder.objects.filter(appointment_id__in=ids).select_related("message"):
         reminders.setdefault(reminder.appointment_id, []).append(reminder)
     regions = {r.pk: r for r in AffectedRegion.objects.filter(assessment__patient=patient)}
+    available = texts.languages(patient.site)
+    licensed = texts.cleared(patient.site, today)
     out = []
     for row in rows:
-        ok, held = actions.publishable(row.appointment, language, today)
+        ok, held = actions.publishable(
+            row.appointment, language, today, available=available, licensed=licensed
+        )
         out.append(
             OwedTimepoint(
                 row,
@@ -50,11 +54,3 @@ def owed(patient: Patient, today: date, language: str) -> list[OwedTimepoint]:
             )
         )
     return out
-
-
-def wordings(site_languages: dict[str, set[str]]) -> list[tuple[str, list[str]]]:
-    """Instrument id and its languages, sorted, for the licences page."""
-    return sorted((i, sorted(langs)) for i, langs in site_languages.items())
-
-
-__all__ = ["OwedTimepoint", "owed", "texts", "wordings"]

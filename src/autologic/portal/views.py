@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import get_usage, is_ratelimited
 
@@ -216,8 +217,6 @@ def _save_each(link: Link, found: dict[str, Any], posted: dict[str, int | None])
 
 
 def _range_message(low: int, high: int) -> str:
-    from django.utils.translation import gettext as _
-
     return _("Choose one answer between %(low)s and %(high)s.") % {"low": low, "high": high}
 
 
