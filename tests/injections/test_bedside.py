@@ -57,8 +57,12 @@ def test_an_acs_session_from_issue_to_signed_record(
     assert unit.status == "administered"
     assert first.status == "done"
     assert record.patient_id == patient.pk and record.second_verifier == nurse
-    meanings = Signature.objects.filter(pk__in=record.signatures).values_list("meaning", flat=True)
-    assert sorted(meanings) == ["administered", "verified"]
+    signed = Signature.objects.filter(object_type="unit", object_id=unit.identifier)
+    assert sorted(signed.values_list("meaning", "signer_id")) == [
+        ("administered", physician.pk),
+        ("verified", nurse.pk),
+    ]
+    assert {s.record_hash for s in signed} == {ref["record_hash"] for ref in record.signatures}
     assert not Reservation.objects.filter(unit=unit, ended_at__isnull=True).exists()
     moves = list(UnitEvent.objects.filter(unit=unit).values_list("move", flat=True))
     assert moves == ["create", "release", "reserve", "issue", "thaw", "administer"]

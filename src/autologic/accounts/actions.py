@@ -6,14 +6,16 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from autologic.accounts.models import Site, User
 from autologic.accounts.roles import Role
 from autologic.audit.actions import record_event
 from autologic.audit.domain import diff
+from autologic.audit.journal import audited_transaction
 from autologic.common.domain.errors import ValidationFailed
+from autologic.common.locks import for_update
 
 SITE_FIELDS = (
     "name",
@@ -30,7 +32,7 @@ STAFF_FIELDS = ("username", "first_name", "last_name", "email", "role")
 
 def create_site(*, code: str, data: dict[str, Any], by: User | None = None) -> Site:
     """Open a new clinic."""
-    with transaction.atomic():
+    with audited_transaction():
         site = Site.objects.create(code=code, **data)
         record_event(
             actor=by,
@@ -45,8 +47,8 @@ def create_site(*, code: str, data: dict[str, Any], by: User | None = None) -> S
 
 def update_site(*, site: Site, data: dict[str, Any], by: User) -> Site:
     """Change a clinic's settings (time zone, calendar, currency, languages...)."""
-    with transaction.atomic():
-        site = Site.objects.select_for_update().get(pk=site.pk)
+    with audited_transaction():
+        site = for_update(Site.objects).get(pk=site.pk)
         before = {name: getattr(site, name) for name in SITE_FIELDS}
         changes = diff(before, {name: data.get(name, before[name]) for name in SITE_FIELDS})
         for name in changes:
@@ -79,7 +81,7 @@ def create_staff(
     except ValidationError as exc:
         raise ValidationFailed("weak_password", " ".join(exc.messages), "password") from exc
     try:
-        with transaction.atomic():
+        with audited_transaction():
             user = User.objects.create_user(site=site, password=password, **values)
             record_event(
                 actor=by,
@@ -111,7 +113,7 @@ def confirm_otp_device(user: User, device: TOTPDevice, token: str) -> bool:
     """Confirm an authenticator once the user types a code it made; audited."""
     if not device.verify_token(token.strip()):
         return False
-    with transaction.atomic():
+    with audited_transaction():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         record_event(
@@ -126,7 +128,7 @@ def confirm_otp_device(user: User, device: TOTPDevice, token: str) -> bool:
 
 def reset_otp(*, user: User, by: User) -> int:
     """Remove a staff member's authenticators so they enrol again at next sign-in."""
-    with transaction.atomic():
+    with audited_transaction():
         count, _ = TOTPDevice.objects.filter(user=user).delete()
         record_event(
             actor=by,
@@ -141,13 +143,13 @@ def reset_otp(*, user: User, by: User) -> int:
 
 def record_session(user: User, action: str) -> None:
     """Audit a sign-in (after the second factor) or a sign-out."""
-    with transaction.atomic():
+    with audited_transaction():
         record_event(actor=user, action=action, object_type="user", object_id=user.pk)
 
 
 def record_failed_sign_in(*, username: str, user: User | None, step: str) -> None:
     """Audit a refused sign-in step (wrong password or wrong authenticator code)."""
-    with transaction.atomic():
+    with audited_transaction():
         record_event(
             actor=user,
             site=user.site if user else None,

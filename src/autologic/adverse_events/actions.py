@@ -13,15 +13,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-
 from autologic.accounts.models import User
 from autologic.adverse_events import alerts
 from autologic.adverse_events.domain import ctcae, rules
 from autologic.adverse_events.models import AdverseEvent, AdverseEventUpdate, Notification
 from autologic.audit.actions import record_event
 from autologic.audit.domain import diff
+from autologic.audit.journal import audited_transaction
 from autologic.common.domain.errors import ConflictError, PermissionRefused, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.injections.models import Administration
 from autologic.lab.actions.notes import note_on_unit
 from autologic.lab.models import Unit
@@ -126,7 +126,7 @@ def _links(patient: Patient, report: Report) -> tuple[Administration | None, Uni
         unit_id = administration.unit_id
     unit = None
     if unit_id is not None:
-        unit = Unit.objects.select_for_update().filter(pk=unit_id).first()
+        unit = for_update(Unit.objects).filter(pk=unit_id).first()
         if unit is None:
             raise ValidationFailed("unknown_unit", "No such unit.", "unit")
         if unit.patient_id != patient.pk or unit.site_id != patient.site_id:
@@ -192,7 +192,7 @@ def record_adverse_event(
     action_taken = _text(report.judged.action_taken, "action_taken", "action taken")
     judged = report.judged.assessment()
     site = patient.site
-    with transaction.atomic():
+    with audited_transaction():
         administration, unit = _links(patient, report)
         rules.check_onset(
             report.onset_at,
@@ -243,9 +243,9 @@ def update_adverse_event(
     action_taken = _text(follow_up.action_taken, "action_taken", "action taken")
     note = follow_up.note.strip()[:TEXT_MAX]
     judged = follow_up.assessment()
-    with transaction.atomic():
+    with audited_transaction():
         event = (
-            AdverseEvent.objects.select_for_update(of=("self",))
+            for_update(AdverseEvent.objects)
             .select_related("site", "unit", "patient")
             .filter(pk=event_id, site_id=by.site_id)
             .first()
@@ -283,7 +283,7 @@ def update_adverse_event(
         event.version += 1
         event.updated_at = now
         event.save()
-        audit = record_event(
+        record_event(
             actor=by,
             site=event.site,
             action="adverse_event.update",
@@ -296,15 +296,15 @@ def update_adverse_event(
                 **({"note": note} if note else {}),
             },
             now=now,
-        )
-        AdverseEventUpdate.objects.create(
-            event=event,
-            version=event.version,
-            at=now,
-            by=by,
-            changes=changes,
-            note=note,
-            audit_seq=audit.seq,
+            then=lambda audit: AdverseEventUpdate.objects.create(
+                event=event,
+                version=event.version,
+                at=now,
+                by=by,
+                changes=changes,
+                note=note,
+                audit_seq=audit.seq,
+            ),
         )
         if {"grade", "serious", "outcome"} & changes.keys():
             _unit_note(event, "adverse_event_update", by, now)
@@ -315,8 +315,8 @@ def update_adverse_event(
 
 def acknowledge_alert(event: AdverseEvent, *, by: User, now: datetime) -> Notification:
     """Mark the user's alert about an event as seen, recording who and when."""
-    with transaction.atomic():
-        alert = Notification.objects.select_for_update().filter(event=event, user=by).first()
+    with audited_transaction():
+        alert = for_update(Notification.objects).filter(event=event, user=by).first()
         if alert is None:
             raise ValidationFailed("no_alert", "You have no alert for this event.")
         if alert.acknowledged_at is not None:

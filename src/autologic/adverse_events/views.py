@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from autologic.adverse_events.forms import RecordForm, UpdateForm
 from autologic.adverse_events.messages import add_error, message_for
 from autologic.adverse_events.models import AdverseEvent
 from autologic.audit.actions import record_event, record_read
+from autologic.audit.journal import audited_transaction
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import ConflictError, DomainError
@@ -31,7 +31,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     rows = queries.site_events(site, serious_only=serious, open_only=open_only)
     if rows:
         # One read entry for the whole list: who saw which patients' events, not one per row.
-        with transaction.atomic():
+        with audited_transaction():
             record_event(
                 actor=request.user,
                 action="adverse_events.read",

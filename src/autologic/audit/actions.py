@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
 from django_otp import devices_for_user, match_token
 
 from autologic.accounts.models import Site, User
-from autologic.audit.domain import EventFields, SignatureMeaning, event_hash, jsonable
+from autologic.audit.domain import SignatureMeaning, jsonable, stored_form
+from autologic.audit.journal import Noted, audited_transaction, note
 from autologic.audit.models import AuditEvent, Signature
 from autologic.common import clock
 from autologic.common.domain.errors import ValidationFailed
@@ -20,16 +21,6 @@ from autologic.common.domain.errors import ValidationFailed
 # Repeated wrong passwords or codes at signing lock signing for a while (21 CFR 11.300(d)).
 SIGNING_ATTEMPTS = 5
 SIGNING_LOCKOUT = timedelta(minutes=15)
-
-# Any constant works; it names the one lock that serialises appends to the chain on PostgreSQL.
-_CHAIN_LOCK_KEY = 7_270_011
-
-
-def _lock_chain() -> None:
-    """Serialise chain appends (SQLite already does: its transactions start IMMEDIATE)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
 def record_event(
@@ -41,43 +32,33 @@ def record_event(
     changes: dict[str, Any] | None = None,
     site: Site | None = None,
     now: datetime | None = None,
-) -> AuditEvent:
-    """Append one event to the hash chain; must run inside the action's own transaction."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("record_event must run inside the transaction of the action it audits")
-    _lock_chain()
-    last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
+    then: Callable[[AuditEvent], object] | None = None,
+) -> None:
+    """Note one event for the hash chain; it is appended when the action's audited transaction
+    commits, and ``then`` runs with the stored event (for rows that cite its sequence number)."""
     site = site if site is not None else getattr(actor, "site", None)
-    fields = EventFields(
-        seq=(last["seq"] + 1) if last else 1,
-        occurred_at=now or clock.now(),
-        actor_id=actor.pk if actor else None,
-        actor_name=actor.printed_name if actor else "system",
-        site_id=site.pk if site else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        changes=jsonable(changes or {}),
-        prev_hash=last["hash"] if last else "0" * 64,
-    )
-    return AuditEvent.objects.create(
-        seq=fields.seq,
-        occurred_at=fields.occurred_at,
-        actor=actor,
-        actor_name=fields.actor_name,
-        site=site,
-        action=fields.action,
-        object_type=fields.object_type,
-        object_id=fields.object_id,
-        changes=fields.changes,
-        prev_hash=fields.prev_hash,
-        hash=event_hash(fields),
+    note(
+        Noted(
+            values={
+                "occurred_at": now or clock.now(),
+                "actor_id": actor.pk if actor else None,
+                "actor_name": actor.printed_name if actor else "system",
+                "site_id": site.pk if site else None,
+                "action": action,
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "changes": stored_form(jsonable(changes or {})),
+            },
+            actor=actor,
+            site=site,
+            then=then,
+        )
     )
 
 
 def record_read(actor: User, object_type: str, object_id: object, *, what: str = "chart") -> None:
     """Log that a user read protected health information (who saw whose record, when)."""
-    with transaction.atomic():
+    with audited_transaction():
         record_event(
             actor=actor,
             action=f"{object_type}.read",
@@ -120,7 +101,7 @@ def verify_signer(user: User, *, password: str, otp_token: str = "") -> SignerPr
 
 def _record_refusal(user: User, field: str) -> None:
     """Keep a refused signing attempt on the record even when the surrounding work rolls back."""
-    with transaction.atomic():
+    with audited_transaction():
         record_event(
             actor=user,
             action="signature.refused",
@@ -144,28 +125,36 @@ def apply_signature(
     object_id: object,
     content: dict[str, Any],
     now: datetime | None = None,
-) -> Signature:
-    """Bind a signature to a record inside the signing action's transaction, and audit it."""
+) -> dict[str, Any]:
+    """Bind a signature to a record inside the signing action's transaction, and audit it.
+
+    The signature row is written with the event that seals it; the returned reference (signer,
+    meaning, hash of the signed content) is what the signed record keeps."""
     now = now or clock.now()
     user = proof.user
     record_hash = content_hash(content)
-    event = record_event(
+
+    def seal(event: AuditEvent) -> None:
+        Signature.objects.create(
+            signer=user,
+            printed_name=user.printed_name,
+            meaning=meaning.value,
+            signed_at=now,
+            site=user.site,
+            object_type=object_type,
+            object_id=str(object_id),
+            record_hash=record_hash,
+            second_factor=proof.second_factor,
+            audit_seq=event.seq,
+        )
+
+    record_event(
         actor=user,
         action="signature.apply",
         object_type=object_type,
         object_id=object_id,
         changes={"meaning": meaning.value, "record_hash": record_hash},
         now=now,
+        then=seal,
     )
-    return Signature.objects.create(
-        signer=user,
-        printed_name=user.printed_name,
-        meaning=meaning.value,
-        signed_at=now,
-        site=user.site,
-        object_type=object_type,
-        object_id=str(object_id),
-        record_hash=record_hash,
-        second_factor=proof.second_factor,
-        audit_seq=event.seq,
-    )
+    return {"signer": user.pk, "meaning": meaning.value, "record_hash": record_hash}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -72,6 +73,43 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(v) for v in value]
     return value
+
+
+def stored_form(value: Any) -> Any:
+    """Return a JSON value exactly as SQLite and PostgreSQL both give it back, so what is hashed
+    is what is stored.
+
+    PostgreSQL keeps JSON numbers as exact decimals: a float with an integral value (1e16) comes
+    back as the integer 10000000000000000, and ``-0.0`` as ``0``.  Neither database stores NaN or
+    infinities (kept as text), the NUL character or a lone surrogate (each becomes U+FFFD).
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return int(Decimal(repr(value))) if value.is_integer() else value
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, dict):
+        return {_storable_text(str(k)): stored_form(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [stored_form(v) for v in value]
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def _storable_text(text: str) -> str:
+    if not _encodable(text):
+        text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text.replace("\x00", "\ufffd")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def canonical_time(moment: datetime) -> str:

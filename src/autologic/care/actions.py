@@ -12,11 +12,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
 from autologic.audit.domain import diff
+from autologic.audit.journal import audited_transaction
 from autologic.care import queries
 from autologic.care.domain import scheduling as engine
 from autologic.care.domain.pathway import (
@@ -32,6 +31,7 @@ from autologic.clinical.models import AffectedRegion, EligibilityDecision
 from autologic.common import clock
 from autologic.common.clock import local_today
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.locks import for_update
 
 SOLVE_SECONDS = 5.0
 MISS_REASONS = ("missed", "cancelled")
@@ -97,7 +97,7 @@ def create_course(
         )
     except PathwayError as exc:
         raise ValidationFailed("protocol_mismatch", str(exc), "injections") from exc
-    with transaction.atomic():
+    with audited_transaction():
         course = Course.objects.create(
             site=site,
             patient_id=decision.patient_id,
@@ -155,8 +155,8 @@ def schedule_course(
 ) -> Outcome:
     """Book the whole course at its earliest feasible place, or say why it does not fit."""
     now = now or clock.now()
-    with transaction.atomic():
-        site = Site.objects.select_for_update().get(pk=course.site_id)
+    with audited_transaction():
+        site = for_update(Site.objects).get(pk=course.site_id)
         course = _locked(course, expected_version)
         if course.status not in {"waiting", "attention"} or course.bookings.exists():
             raise ConflictError("course_already_scheduled", "This course is already scheduled.")
@@ -222,10 +222,10 @@ def report_missed(
     now = now or clock.now()
     if reason not in MISS_REASONS:
         raise ValidationFailed("bad_reason", "Say whether it was missed or cancelled.", "reason")
-    with transaction.atomic():
-        site = Site.objects.select_for_update().get(pk=appointment.course.site_id)
+    with audited_transaction():
+        site = for_update(Site.objects).get(pk=appointment.course.site_id)
         course = _locked(appointment.course, expected_version)
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        appointment = for_update(Appointment.objects).get(pk=appointment.pk)
         if appointment.status != "planned" or appointment.starts_at is None:
             raise ConflictError(
                 "appointment_not_planned", "Only a planned appointment can be missed or cancelled."
@@ -323,7 +323,7 @@ def _align(minute: int) -> int:
 
 
 def _locked(course: Course, expected_version: int) -> Course:
-    locked = Course.objects.select_for_update().get(pk=course.pk)
+    locked = for_update(Course.objects).get(pk=course.pk)
     if locked.version != expected_version:
         raise ConflictError(
             "course_changed", "Someone else changed this course meanwhile; reload and try again."
@@ -388,7 +388,7 @@ def _book(
     now: datetime,
 ) -> None:
     """Replace the course's bookings with ``cplan`` and update its events' times and windows."""
-    appointments = {a.key: a for a in course.appointments.select_for_update()}
+    appointments = {a.key: a for a in for_update(course.appointments)}
     Booking.objects.filter(course=course).delete()
     steps = {s.key: s for s in pathway.steps}
     rows: list[Booking] = []
@@ -478,7 +478,7 @@ def add_resource(
             "duplicate_resource", "This code is already used at this site.", "code"
         )
     engine.weekly_hours(values["hours"] or {})  # the form checked it; refuse bad data anyway
-    with transaction.atomic():
+    with audited_transaction():
         resource = Resource.objects.create(site=site, **values)
         record_event(
             actor=by,
@@ -497,8 +497,8 @@ def set_resource_active(
 ) -> Resource:
     """Take a resource out of use (bookings stay) or back into use."""
     now = now or clock.now()
-    with transaction.atomic():
-        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    with audited_transaction():
+        resource = for_update(Resource.objects).get(pk=resource.pk)
         if resource.active == active:
             return resource
         resource.active = active
@@ -522,7 +522,7 @@ def add_closed_day(
     now = now or clock.now()
     if ClosedDay.objects.filter(site=site, day=day).exists():
         raise ValidationFailed("duplicate_closed_day", "This day is already closed.", "day")
-    with transaction.atomic():
+    with audited_transaction():
         row = ClosedDay.objects.create(site=site, day=day, reason=reason.strip())
         record_event(
             actor=by,

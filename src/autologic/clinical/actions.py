@@ -6,12 +6,13 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 
 from autologic.accounts.models import User
 from autologic.accounts.roles import Role
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning, diff, jsonable
+from autologic.audit.journal import audited_transaction
 from autologic.clinical.domain.eligibility import Report
 from autologic.clinical.models import (
     AffectedRegion,
@@ -24,6 +25,7 @@ from autologic.clinical.models import (
 )
 from autologic.common import clock
 from autologic.common.domain.errors import ConflictError, PermissionRefused, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.patients.models import Patient
 from autologic.protocols.models import ProtocolVersion
 
@@ -78,7 +80,7 @@ def create_assessment(
     now = now or clock.now()
     values = _values(Assessment, ASSESSMENT_FIELDS, data)
     values["comorbidities"] = sorted(values["comorbidities"] or [])
-    with transaction.atomic():
+    with audited_transaction():
         assessment = Assessment.objects.create(
             site=patient.site, patient=patient, assessed_by=by, created_at=now, **values
         )
@@ -104,7 +106,7 @@ def add_region(
         raise ValidationFailed(
             "grade_without_system", "A grade needs its classification system.", "grade_system"
         )
-    with transaction.atomic():
+    with audited_transaction():
         region = AffectedRegion.objects.create(assessment=assessment, **values)
         record_event(
             actor=by,
@@ -125,7 +127,7 @@ def add_record(
     now = now or clock.now()
     model, fields = RECORDS[kind]
     values = _values(model, fields, data)
-    with transaction.atomic():
+    with audited_transaction():
         row = model.objects.create(
             site=patient.site, patient=patient, recorded_by=by, recorded_at=now, **values
         )
@@ -153,8 +155,8 @@ def update_record(
     """Change a recorded fact (e.g. confirm a medication hold, record a grant); audited."""
     now = now or clock.now()
     model, fields = RECORDS[kind]
-    with transaction.atomic():
-        row = model.objects.select_for_update().get(pk=record_id, patient=patient)
+    with audited_transaction():
+        row = for_update(model.objects).get(pk=record_id, patient=patient)
         before = {name: getattr(row, name) for name in fields}
         after = {**before, **_values(model, tuple(n for n in fields if n in data), data)}
         changes = diff(before, after)
@@ -212,7 +214,7 @@ def decide_eligibility(
             "physician_only", "Only a physician may sign an eligibility decision."
         )
     report_data = jsonable({**asdict(report), "flags": list(report.flags)})
-    with transaction.atomic():
+    with audited_transaction():
         decision = EligibilityDecision.objects.create(
             site=assessment.site,
             patient_id=assessment.patient_id,

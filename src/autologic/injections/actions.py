@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
-
 from autologic.accounts.models import User
 from autologic.accounts.roles import CLINICIANS
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning
+from autologic.audit.journal import audited_transaction
 from autologic.care.models import Appointment, Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.domain.identifiers import Identifier
+from autologic.common.locks import for_update
 from autologic.injections import queries
 from autologic.injections.choices import REACTIONS
 from autologic.injections.domain import bedside
@@ -39,21 +39,21 @@ class BedsideStop(ValidationFailed):
 def reserve_for_course(course: Course, *, by: User, now: datetime) -> Allocation:
     """Reserve released units for the course's remaining sessions (FEFO), one per region each;
     end reservations that no longer fit.  Returns what changed and what stays uncovered."""
-    with transaction.atomic():
-        course = Course.objects.select_for_update().get(pk=course.pk)
+    with audited_transaction():
+        course = for_update(Course.objects).get(pk=course.pk)
         if not Chain.objects.filter(course=course).exists():
             return Allocation()
         # Lock the course's units in a fixed order so two reservers never deadlock.
         units = {
             u.pk: u
-            for u in Unit.objects.select_for_update()
+            for u in for_update(Unit.objects)
             .filter(chain__course=course, parent__isnull=False)
             .order_by("pk")
         }
         plan = queries.plan_for(course, now)
         active = {
             r.unit_id: r
-            for r in Reservation.objects.select_for_update().filter(
+            for r in for_update(Reservation.objects).filter(
                 unit_id__in=list(units), ended_at__isnull=True
             )
         }
@@ -140,7 +140,7 @@ def issue(
     expected_version: int | None = None,
 ) -> Unit:
     """Hand a reserved unit out for its session: out of its freezer position, state issued."""
-    with transaction.atomic():
+    with audited_transaction():
         unit = _session_unit(unit_id, appointment, expected_version)
         change_state(unit, Move.ISSUE, by=by, now=now, detail={"session": appointment.key})
         check_out(unit, by=by, now=now)
@@ -157,7 +157,7 @@ def thaw(
 ) -> Unit:
     """Start thawing an issued frozen unit; the protocol's thaw-to-injection timer starts."""
     window = queries.thaw_window(appointment.course.protocol_id)
-    with transaction.atomic():
+    with audited_transaction():
         unit = _session_unit(unit_id, appointment, expected_version)
         change_state(
             unit,
@@ -180,7 +180,7 @@ def record_refusal(
     now: datetime,
 ) -> None:
     """Put a hard stop on the record, in its own transaction: it must outlive any rollback."""
-    with transaction.atomic():
+    with audited_transaction():
         record_event(
             actor=by,
             site=by.site,
@@ -228,7 +228,7 @@ def administer(
     _reactions(given)
     stop: bedside.Verdict | None = None
     try:
-        with transaction.atomic():
+        with audited_transaction():
             record = _administer(appointment, given, operator, verifier, now)
     except BedsideStop as refused:
         stop = refused.data["verdict"]
@@ -282,7 +282,7 @@ def _administer(
     now: datetime,
 ) -> Administration:
     appointment = (
-        Appointment.objects.select_for_update()
+        for_update(Appointment.objects)
         .select_related("course__patient", "course__site")
         .get(pk=appointment.pk)
     )
@@ -295,7 +295,7 @@ def _administer(
     unit = None
     if isinstance(identifier, Identifier):
         row = (
-            Unit.objects.select_for_update()
+            for_update(Unit.objects)
             .filter(site_id=course.site_id, identifier=identifier.data)
             .first()
         )
@@ -345,7 +345,7 @@ def _administer(
             object_id=unit.identifier,
             content=content,
             now=now,
-        ).pk,
+        ),
         apply_signature(
             verifier,
             meaning=SignatureMeaning.VERIFIED,
@@ -353,7 +353,7 @@ def _administer(
             object_id=unit.identifier,
             content=content,
             now=now,
-        ).pk,
+        ),
     ]
     change_state(
         unit,

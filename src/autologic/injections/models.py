@@ -72,7 +72,8 @@ class Administration(models.Model):
     )
     operator = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     second_verifier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    signatures = models.JSONField(default=list)  # audit Signature ids: operator, verifier
+    # operator, verifier: {signer, meaning, record_hash} each (rows before 2026-12: Signature ids)
+    signatures = models.JSONField(default=list)
     reactions = models.JSONField(_("immediate reactions"), default=list)
     reaction_notes = models.TextField(_("notes on reactions"), blank=True)
     wristband_scan = models.CharField(max_length=40)

@@ -256,7 +256,8 @@ class Release(models.Model):
     collection = models.OneToOneField(Collection, on_delete=models.PROTECT, related_name="release")
     decision = models.CharField(max_length=10, choices=choices.RELEASE_DECISIONS)
     decided_at = models.DateTimeField()
-    signatures = models.JSONField(default=list)  # audit Signature ids, in signing order
+    # {signer, meaning, record_hash} per signature (rows before 2026-12: Signature ids)
+    signatures = models.JSONField(default=list)
     first_signer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     second_signer = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

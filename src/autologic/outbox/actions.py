@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
+from autologic.audit.journal import audited_transaction
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.outbox import channels
 from autologic.outbox.domain import STALE_CLAIM, Channel, Status, after_failure
@@ -141,7 +142,7 @@ def deliver_due(*, now: datetime, limit: int = 200) -> dict[str, int]:
 
 def retry_now(message: Message, *, by: User, now: datetime) -> Message:
     """A person sends a message that needed attention once more (audited)."""
-    with transaction.atomic():
+    with audited_transaction():
         changed = Message.objects.filter(pk=message.pk, status=Status.FAILED).update(
             status=Status.PENDING, next_attempt_at=now, attempts=0
         )

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
+from autologic.audit.journal import audited_transaction
 from autologic.care.models import Appointment
 from autologic.clinical.models import AffectedRegion
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.outcomes import queries
 from autologic.outcomes.domain import registry, thresholds, womac
 from autologic.outcomes.domain.types import Scored
@@ -51,11 +53,11 @@ def submit_response(
     instrument = registry.get(entry.instrument)
     scored = instrument.score(entry.answers)  # refuses unknown items and bad values first
     _check_entry(patient, entry, instrument.id, by=by, staff_entered=staff_entered, now=now)
-    with transaction.atomic():
+    with audited_transaction():
         appointment = entry.appointment
         if appointment is not None:
             # One submitter at a time per timepoint: the second waits, then sees the first.
-            appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            appointment = for_update(Appointment.objects).get(pk=appointment.pk)
             if Response.objects.filter(
                 appointment=appointment,
                 region=entry.region,
@@ -135,7 +137,7 @@ def _create(
 ) -> Response:
     """A new submitted response; the unique constraint turns a lost race into a conflict."""
     try:
-        with transaction.atomic():
+        with audited_transaction():
             return Response.objects.create(
                 appointment=appointment,
                 region=region,
@@ -289,7 +291,7 @@ def choose_threshold(
         raise ValidationFailed(
             "source_required", "a clinic's own value needs its source.", field="source"
         )
-    with transaction.atomic():
+    with audited_transaction():
         row, _created = ThresholdChoice.objects.update_or_create(
             site=site,
             instrument=found.id,
@@ -335,8 +337,8 @@ def save_progress(
     _check_entry(patient, entry, instrument.id, by=None, staff_entered=False, now=now)
     if entry.appointment is None:
         raise ValidationFailed("no_timepoint", "progress is kept per timepoint.", "appointment")
-    with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().get(pk=entry.appointment.pk)
+    with audited_transaction():
+        appointment = for_update(Appointment.objects).get(pk=entry.appointment.pk)
         row = Response.objects.filter(
             appointment=appointment, region=entry.region, instrument=instrument.id
         ).first()

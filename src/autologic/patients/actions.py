@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning, diff
+from autologic.audit.journal import audited_transaction
 from autologic.common import clock
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.patients.domain import name_key
 from autologic.patients.models import Consent, Patient
 
@@ -51,7 +53,7 @@ def create_patient(
     now = now or clock.now()
     values = {name: data.get(name, "") for name in PATIENT_FIELDS}
     try:
-        with transaction.atomic():
+        with audited_transaction():
             if not values["mrn"]:
                 values["mrn"] = _next_mrn(site)
             patient = Patient.objects.create(
@@ -92,8 +94,8 @@ def update_patient(
     """Change a patient's details unless someone else saved a newer version first."""
     now = now or clock.now()
     try:
-        with transaction.atomic():
-            patient = Patient.objects.select_for_update().get(pk=patient_id, site=site)
+        with audited_transaction():
+            patient = for_update(Patient.objects).get(pk=patient_id, site=site)
             if patient.version != expected_version:
                 raise ConflictError(
                     "stale_patient",
@@ -140,7 +142,7 @@ def add_consent(
     """Record a signed consent form; the recording staff member e-signs it as author."""
     now = now or clock.now()
     values = {name: data[name] for name in CONSENT_FIELDS}
-    with transaction.atomic():
+    with audited_transaction():
         consent = Consent.objects.create(
             site=patient.site,
             patient=patient,

@@ -11,13 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
+from autologic.audit.journal import audited_transaction
 from autologic.care.models import Appointment
 from autologic.clinical.models import AffectedRegion
 from autologic.common import clock
@@ -96,7 +97,7 @@ def issue_link(
             "nothing_to_send", f"no questionnaire can be sent: {reasons}.", "language"
         )
     token = domain.new_token()
-    with transaction.atomic():
+    with audited_transaction():
         link = Link.objects.create(
             site=site,
             patient=appointment.course.patient,
@@ -149,7 +150,7 @@ def send_link(
     if not to:
         what = _("e-mail address") if channel == "email" else _("mobile number")
         raise ValidationFailed("no_contact", f"the patient has no {what} on file.", "channel")
-    with transaction.atomic():
+    with audited_transaction():
         issued = issue_link(appointment, language=language, by=by, now=now)
         subject, body = _invitation(appointment, issued, language)
         message = queue_message(
@@ -200,7 +201,7 @@ def revoke_link(link: Link, *, by: User, reason: str, now: datetime) -> Link:
     """Withdraw a link at once; it stops working on the next request."""
     if not reason.strip():
         raise ValidationFailed("reason_required", "say why the link is withdrawn.", "reason")
-    with transaction.atomic():
+    with audited_transaction():
         changed = Link.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=by, revoke_reason=reason.strip()[:200]
         )
@@ -228,7 +229,7 @@ def open_link(token: str, *, now: datetime) -> Link | None:
     )
     if link is None:
         return None
-    with transaction.atomic():
+    with audited_transaction():
         first = link.last_used_at is None
         Link.objects.filter(pk=link.pk).update(last_used_at=now, uses=link.uses + 1)
         if first:
@@ -278,7 +279,7 @@ def _remind(appointment: Appointment, today: date, now: datetime) -> str:
     except ValidationFailed as refused:
         outcome = "no_contact" if refused.code == "no_contact" else "nothing_publishable"
         try:
-            with transaction.atomic():
+            with audited_transaction():
                 Reminder.objects.create(
                     appointment=appointment, step=step.name, outcome=outcome, at=now
                 )
@@ -300,7 +301,7 @@ def record_clearance(
     instrument = registry.get(instrument_id)
     if not reference.strip():
         raise ValidationFailed("reference_required", "give the licence reference.", "reference")
-    with transaction.atomic():
+    with audited_transaction():
         row = LicenceClearance.objects.create(
             site=site,
             instrument=instrument.id,
@@ -327,7 +328,7 @@ def supply_text(site: Site, data: Any, *, by: User | None, now: datetime) -> Ins
         raise ValidationFailed("missing", "the file must name its instrument.", "instrument")
     instrument = registry.get(str(data["instrument"]))
     checked = domain.parse_texts(data, instrument)
-    with transaction.atomic():
+    with audited_transaction():
         row, _created = InstrumentText.objects.update_or_create(
             site=site,
             instrument=instrument.id,

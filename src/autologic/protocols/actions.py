@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from django.db import transaction
-
 from autologic.accounts.models import User
 from autologic.audit.actions import record_event
+from autologic.audit.journal import audited_transaction
 from autologic.common import clock
 from autologic.common.domain.errors import DomainError
+from autologic.common.locks import for_update
 from autologic.protocols.domain.parse import canonical, fingerprint
 from autologic.protocols.files import protocol_files, read_protocol
 from autologic.protocols.models import ProtocolVersion
@@ -45,9 +45,9 @@ def sync_protocols(
             report.refused.append(str(exc))
             continue
         name = f"{protocol.code} v{protocol.version}"
-        with transaction.atomic():
+        with audited_transaction():
             row = (
-                ProtocolVersion.objects.select_for_update()
+                for_update(ProtocolVersion.objects)
                 .filter(code=protocol.code, version=protocol.version)
                 .first()
             )

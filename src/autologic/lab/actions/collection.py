@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-
 from autologic.accounts.models import User
 from autologic.audit.actions import record_event
+from autologic.audit.journal import audited_transaction
 from autologic.care.models import Appointment, Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, create_unit, locked, open_chain
 from autologic.lab.domain.processing import Finding, StepValues, check_step, missing_values
 from autologic.lab.domain.states import Move, State
@@ -49,8 +49,8 @@ def record_collection(
         raise ValidationFailed("volume", "The volume must be more than 0 mL.", "volume_ml")
     if containers < 1:
         raise ValidationFailed("containers", "At least one container.", "containers")
-    with transaction.atomic():
-        course = Course.objects.select_for_update().select_related("site").get(pk=course.pk)
+    with audited_transaction():
+        course = for_update(Course.objects).select_related("site").get(pk=course.pk)
         if course.status not in OPEN_COURSE:
             raise ConflictError(
                 "course_closed", f"This course is {course.status}; nothing can be collected."
@@ -106,7 +106,7 @@ def record_collection(
 
 def _mark_collection_done(course: Course, *, by: User, now: datetime) -> None:
     appointment = (
-        Appointment.objects.select_for_update()
+        for_update(Appointment.objects)
         .filter(course=course, kind="collection", status__in=("planned", "due"))
         .first()
     )
@@ -132,7 +132,7 @@ def specimen(collection: Collection) -> Unit:
 
 def start_run(collection: Collection, *, by: User, now: datetime) -> Run:
     """Start processing a collection's specimen."""
-    with transaction.atomic():
+    with audited_transaction():
         root = locked(specimen(collection).pk)
         if Run.objects.filter(collection=collection).exists():
             raise ConflictError("run_started", "Processing of this collection has started.")
@@ -188,8 +188,8 @@ def record_step(
     _check_values(step, values, now)
     if step.kind != "culture" and passage:
         raise ValidationFailed("passage", "Only culture steps have passages.", "passage")
-    with transaction.atomic():
-        run = Run.objects.select_for_update().select_related("collection").get(pk=run.pk)
+    with audited_transaction():
+        run = for_update(Run.objects).select_related("collection").get(pk=run.pk)
         _earlier_steps_done(run, protocol, key)
         if run.steps.filter(key=key, passage=passage).exists():
             raise ConflictError("step_recorded", f"Step {key} is already recorded.")
@@ -211,12 +211,8 @@ def finish_step(record: StepRecord, *, values: StepValues, by: User, now: dateti
     """Finish a running step with its end time and readings; deviations are raised."""
     if values.ended_at is None:
         raise ValidationFailed("step_incomplete", "Enter the end time.", "ended_at")
-    with transaction.atomic():
-        record = (
-            StepRecord.objects.select_for_update()
-            .select_related("run__collection")
-            .get(pk=record.pk)
-        )
+    with audited_transaction():
+        record = for_update(StepRecord.objects).select_related("run__collection").get(pk=record.pk)
         if record.ended_at is not None:
             raise ConflictError("step_recorded", f"Step {record.key} is already finished.")
         run = record.run
@@ -329,8 +325,8 @@ def divide(
         raise ValidationFailed("count", "Between 1 and 48 units.", "count")
     if volume_ml is not None and volume_ml <= 0:
         raise ValidationFailed("volume", "The volume must be more than 0 mL.", "volume_ml")
-    with transaction.atomic():
-        run = Run.objects.select_for_update().get(pk=run.pk)
+    with audited_transaction():
+        run = for_update(Run.objects).get(pk=run.pk)
         split_at = _division_step(protocol)
         _earlier_steps_done(run, protocol, split_at)
         if not run.steps.filter(key=split_at, passage=0, ended_at__isnull=False).exists():

@@ -9,7 +9,9 @@ from django.db import transaction
 
 from autologic.accounts.models import User
 from autologic.audit.actions import record_event
+from autologic.audit.journal import audited_transaction
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.lab.domain.labels import TEMPLATE, TEMPLATE_VERSION
 from autologic.lab.models import Label, Unit
 from autologic.lab.printing import content_for, drop_zpl
@@ -32,9 +34,9 @@ def print_labels(units: list[Unit], *, by: User, now: datetime, reprint: bool = 
     if not units:
         raise ValidationFailed("units", "Choose at least one unit.", "units")
     job = f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
-    with transaction.atomic():
+    with audited_transaction():
         rows = list(
-            Unit.objects.select_for_update()
+            for_update(Unit.objects)
             .select_related("chain__patient", "collection__protocol", "site")
             .filter(pk__in=[unit.pk for unit in units])
             .order_by("index", "pk")
@@ -82,8 +84,8 @@ def print_labels(units: list[Unit], *, by: User, now: datetime, reprint: bool = 
 
 def set_label_state(label: Label, *, state: str, by: User, now: datetime) -> Label:
     """Record that a label was applied to its unit, voided or destroyed."""
-    with transaction.atomic():
-        row = Label.objects.select_for_update().select_related("unit__site").get(pk=label.pk)
+    with audited_transaction():
+        row = for_update(Label.objects).select_related("unit__site").get(pk=label.pk)
         allowed = LABEL_MOVES.get(row.state, ())
         if state not in allowed:
             raise ValidationFailed(

@@ -16,9 +16,12 @@ from autologic.lab.models import Unit, UnitEvent
 
 def note_on_unit(
     unit: Unit, *, move: str, detail: dict[str, Any], by: User | None, now: datetime
-) -> UnitEvent:
-    """Append a custody row that keeps the unit's status; run inside the caller's transaction."""
-    event = record_event(
+) -> None:
+    """Append a custody row that keeps the unit's status; run inside the caller's transaction.
+
+    The row is written with its audit event, when the transaction's events join the chain."""
+    status = unit.status
+    record_event(
         actor=by,
         site=unit.site,
         action=f"unit.{move}",
@@ -26,14 +29,14 @@ def note_on_unit(
         object_id=unit.identifier,
         changes=detail,
         now=now,
-    )
-    return UnitEvent.objects.create(
-        unit=unit,
-        at=now,
-        by=by,
-        move=move[:24],
-        from_status=unit.status,
-        to_status=unit.status,
-        detail=detail,
-        audit_seq=event.seq,
+        then=lambda event: UnitEvent.objects.create(
+            unit=unit,
+            at=now,
+            by=by,
+            move=move[:24],
+            from_status=status,
+            to_status=status,
+            detail=detail,
+            audit_seq=event.seq,
+        ),
     )

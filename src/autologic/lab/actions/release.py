@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-
 from autologic.accounts.models import User
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning
+from autologic.audit.journal import audited_transaction
+from autologic.care.models import Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, locked
 from autologic.lab.domain.labels import reconcile
 from autologic.lab.domain.release import LotFacts, ResultError, Verdict, describe, judge
@@ -35,12 +36,8 @@ def disposition_deviation(
         raise ValidationFailed(
             "justification", "Give the reason for the decision.", "justification"
         )
-    with transaction.atomic():
-        row = (
-            Deviation.objects.select_for_update()
-            .select_related("run__collection")
-            .get(pk=deviation.pk)
-        )
+    with audited_transaction():
+        row = for_update(Deviation.objects).select_related("run__collection").get(pk=deviation.pk)
         if row.disposition != "open":
             raise ConflictError("decided", f"This deviation was already {row.disposition}.")
         row.disposition, row.justification = decision, justification.strip()
@@ -86,8 +83,8 @@ def record_result(
         verdict, number = judge(row, value)
     except ResultError as exc:
         raise ValidationFailed("result", str(exc), "value") from None
-    with transaction.atomic():
-        lot = Collection.objects.select_for_update().get(pk=collection.pk)
+    with audited_transaction():
+        lot = for_update(Collection.objects).get(pk=collection.pk)
         if Release.objects.filter(collection=lot).exists():
             raise ConflictError("lot_decided", "The lot is already decided; results are closed.")
         result = QCResult.objects.create(
@@ -171,8 +168,10 @@ def release_lot(
         )
     if decision == "rejected" and not notes.strip():
         raise ValidationFailed("notes", "Say why the lot is rejected.", "notes")
-    with transaction.atomic():
-        lot = Collection.objects.select_for_update().select_related("site").get(pk=collection.pk)
+    with audited_transaction():
+        # Lock order (docs/architecture.md): the course, then its lot, then the units.
+        for_update(Course.objects).get(pk=collection.course_id)
+        lot = for_update(Collection.objects).select_related("site").get(pk=collection.pk)
         if Release.objects.filter(collection=lot).exists():
             raise ConflictError("lot_decided", "This lot was already decided.")
         if decision == "released":
@@ -187,7 +186,9 @@ def release_lot(
         waiting = list(
             Unit.objects.filter(
                 collection=lot, parent__isnull=False, status=State.QUARANTINED.value
-            ).values_list("pk", flat=True)
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         content = {
             "lot": lot.pk,
@@ -208,7 +209,7 @@ def release_lot(
                 object_id=lot.pk,
                 content=content,
                 now=now,
-            ).pk
+            )
             for proof in proofs
         ]
         for unit_id in waiting:
@@ -253,7 +254,9 @@ def requalify(unit: Unit, *, justification: str, proof: SignerProof, now: dateti
         raise ValidationFailed(
             "justification", "Say why the unit is still usable.", "justification"
         )
-    with transaction.atomic():
+    with audited_transaction():
+        # The course first: re-reserving after the release locks it (docs/architecture.md).
+        for_update(Course.objects).get(chain__units__pk=unit.pk)
         row = locked(unit.pk)
         released = Release.objects.filter(collection_id=row.collection_id, decision="released")
         if not released.exists():
@@ -273,7 +276,7 @@ def requalify(unit: Unit, *, justification: str, proof: SignerProof, now: dateti
             Move.RELEASE,
             by=proof.user,
             now=now,
-            detail={"requalified": justification.strip(), "signature": signature.pk},
+            detail={"requalified": justification.strip(), "signature": signature},
             fields={"reserved_for": None},
         )
         units_released.send(sender=Unit, course=row.chain.course, by=proof.user, now=now)
@@ -284,7 +287,7 @@ def discard(unit: Unit, *, reason: str, by: User, now: datetime) -> Unit:
     """Discard a unit with a reason (damaged, expired thaw window, failed QC...)."""
     from autologic.lab.actions.storage import check_out
 
-    with transaction.atomic():
+    with audited_transaction():
         row = locked(unit.pk)
         change_state(
             row, Move.DISCARD, by=by, now=now, reason=reason, fields={"reserved_for": None}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
-
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
+from autologic.audit.journal import audited_transaction
 from autologic.care.models import Resource
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, locked
 from autologic.lab.domain.states import Move, State
 from autologic.lab.domain.storage import excursions, free_positions, position_name
@@ -23,9 +23,11 @@ AT_RISK = (State.RELEASED.value, State.RESERVED.value, State.QUARANTINED.value)
 
 def check_in(units: list[Unit], box: Box, *, by: User, now: datetime) -> list[Unit]:
     """Put units into the next free positions of a box (reading order), all or nothing."""
-    with transaction.atomic():
-        box = Box.objects.select_for_update().select_related("rack__freezer").get(pk=box.pk)
-        rows = [locked(unit.pk) for unit in sorted(units, key=lambda u: (u.index, u.pk))]
+    with audited_transaction():
+        box = for_update(Box.objects).select_related("rack__freezer").get(pk=box.pk)
+        # Units are locked in id order (docs/architecture.md), then placed in label order.
+        held = {unit.pk: locked(unit.pk) for unit in sorted(units, key=lambda u: u.pk)}
+        rows = sorted(held.values(), key=lambda u: (u.index, u.pk))
         for unit in rows:
             if unit.box_id is not None:
                 raise ConflictError(
@@ -82,27 +84,28 @@ def check_out(unit: Unit, *, by: User | None, now: datetime) -> Unit:
         return unit
     box = Box.objects.select_related("rack__freezer").get(pk=unit.box_id)
     assert unit.row is not None and unit.col is not None
-    StorageEvent.objects.create(
-        unit=unit,
-        box=box,
-        freezer=box.rack.freezer,
-        row=unit.row,
-        col=unit.col,
-        direction="out",
-        at=now,
-        by=by,
-    )
-    record_event(
-        actor=by,
-        site=unit.site,
-        action="storage.check_out",
-        object_type="unit",
-        object_id=unit.identifier,
-        changes={"from": f"{box} {position_name(unit.row, unit.col)}"},
-        now=now,
-    )
-    unit.box, unit.row, unit.col = None, None, None
-    unit.save(update_fields=["box", "row", "col"])
+    with audited_transaction():
+        StorageEvent.objects.create(
+            unit=unit,
+            box=box,
+            freezer=box.rack.freezer,
+            row=unit.row,
+            col=unit.col,
+            direction="out",
+            at=now,
+            by=by,
+        )
+        record_event(
+            actor=by,
+            site=unit.site,
+            action="storage.check_out",
+            object_type="unit",
+            object_id=unit.identifier,
+            changes={"from": f"{box} {position_name(unit.row, unit.col)}"},
+            now=now,
+        )
+        unit.box, unit.row, unit.col = None, None, None
+        unit.save(update_fields=["box", "row", "col"])
     return unit
 
 
@@ -121,8 +124,8 @@ def record_readings(
     """
     if any(at > now for at, _value in readings):
         raise ValidationFailed("reading_in_future", "A reading is in the future.", "at")
-    with transaction.atomic():
-        freezer = Freezer.objects.select_for_update().get(pk=freezer.pk)
+    with audited_transaction():
+        freezer = for_update(Freezer.objects).get(pk=freezer.pk)
         known = {
             row.at: row.celsius
             for row in Reading.objects.filter(freezer=freezer, at__in=[at for at, _ in readings])
@@ -251,8 +254,8 @@ def _quarantine_stored(
 
 def acknowledge_excursion(excursion: Excursion, *, by: User, now: datetime) -> Excursion:
     """A lab member confirms they have seen an excursion and its quarantined units."""
-    with transaction.atomic():
-        row = Excursion.objects.select_for_update().select_related("freezer").get(pk=excursion.pk)
+    with audited_transaction():
+        row = for_update(Excursion.objects).select_related("freezer").get(pk=excursion.pk)
         if row.acknowledged_at is not None:
             return row
         row.acknowledged_by, row.acknowledged_at = by, now
@@ -289,7 +292,7 @@ def add_freezer(
         raise ValidationFailed("limits", "The lowest allowed must be below the highest.", "low_c")
     if not 1 <= rows <= 26 or not 1 <= cols <= 26:
         raise ValidationFailed("box_size", "Boxes have 1 to 26 rows and columns.", "rows")
-    with transaction.atomic():
+    with audited_transaction():
         if Freezer.objects.filter(site=site, code=code).exists():
             raise ValidationFailed("duplicate", f"A freezer {code!r} exists already.", "code")
         freezer = Freezer.objects.create(

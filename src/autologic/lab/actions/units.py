@@ -7,13 +7,15 @@ import string
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
+from autologic.audit.journal import audited_transaction
 from autologic.care.models import Course
 from autologic.common.domain.errors import ConflictError, DomainError
 from autologic.common.domain.identifiers import Identifier, make_coi, make_din
+from autologic.common.locks import for_update
 from autologic.lab.domain.states import Move, Refused, State, UnitFacts, move
 from autologic.lab.models import Chain, Counter, Unit, UnitEvent
 
@@ -27,9 +29,7 @@ class UnitRefused(DomainError):
 def next_din(site: Site, now: datetime) -> Identifier:
     """Take the next donation-style identifier of the site's facility for this year."""
     facility = site.facility_code
-    counter, _created = Counter.objects.select_for_update().get_or_create(
-        facility=facility, year=now.year
-    )
+    counter, _created = for_update(Counter.objects).get_or_create(facility=facility, year=now.year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return make_din(facility, now.year, counter.last)
@@ -46,7 +46,7 @@ def open_chain(course: Course, *, by: User, now: datetime) -> Chain:
         serial = "".join(secrets.choice(_SERIAL) for _ in range(6))
         identifier = make_coi(course.site.facility_code, now.year, serial)
         try:
-            with transaction.atomic():
+            with audited_transaction():
                 chain = Chain.objects.create(
                     site=course.site,
                     course=course,
@@ -83,7 +83,7 @@ def facts(unit: Unit, *, thaw_window_min: int | None = None) -> UnitFacts:
 
 def locked(unit_id: int, expected_version: int | None = None) -> Unit:
     """Lock a unit row for a state change; refuse when a page was out of date."""
-    unit = Unit.objects.select_for_update().select_related("chain").get(pk=unit_id)
+    unit = for_update(Unit.objects).select_related("chain").get(pk=unit_id)
     if expected_version is not None and unit.version != expected_version:
         raise ConflictError(
             "unit_changed",
@@ -126,7 +126,7 @@ def change_state(
         setattr(unit, name, value)
     unit.save()
     extra = {**(detail or {}), **({"reason": reason} if reason else {})}
-    event = record_event(
+    record_event(
         actor=by,
         site=unit.site,
         action=f"unit.{step.value}",
@@ -134,16 +134,16 @@ def change_state(
         object_id=unit.identifier,
         changes={"status": [before, target.value], **extra},
         now=now,
-    )
-    UnitEvent.objects.create(
-        unit=unit,
-        at=now,
-        by=by,
-        move=step.value,
-        from_status=before,
-        to_status=target.value,
-        detail=extra,
-        audit_seq=event.seq,
+        then=lambda event: UnitEvent.objects.create(
+            unit=unit,
+            at=now,
+            by=by,
+            move=step.value,
+            from_status=before,
+            to_status=target.value,
+            detail=extra,
+            audit_seq=event.seq,
+        ),
     )
     return unit
 
@@ -177,7 +177,7 @@ def create_unit(
         **fields,
     )
     detail = {"parent": parent.identifier if parent else None, "chain": chain.identifier}
-    event = record_event(
+    record_event(
         actor=by,
         site=chain.site,
         action="unit.create",
@@ -185,15 +185,15 @@ def create_unit(
         object_id=unit.identifier,
         changes={"status": [None, status.value], "kind": kind, **detail},
         now=made_at,
-    )
-    UnitEvent.objects.create(
-        unit=unit,
-        at=made_at,
-        by=by,
-        move="create",
-        from_status="",
-        to_status=status.value,
-        detail=detail,
-        audit_seq=event.seq,
+        then=lambda event: UnitEvent.objects.create(
+            unit=unit,
+            at=made_at,
+            by=by,
+            move="create",
+            from_status="",
+            to_status=status.value,
+            detail=detail,
+            audit_seq=event.seq,
+        ),
     )
     return unit
