@@ -140,6 +140,22 @@ def test_malformed_scans_say_what_is_wrong(text, code):
     assert refused.value.message
 
 
+@pytest.mark.parametrize("text", ["G12341765432100", "0AB012600012400", "0AB0126000124 13"])
+def test_typed_identifier_always_needs_its_check_character(text):
+    # Issue 14: any 15 characters were read as identifier + flags, so flags 00 (or any Type 1/2
+    # value) let a typed identifier through unchecked.  Only Type 3 flags carry a check.
+    with pytest.raises(IdentifierError) as refused:
+        parse(text)
+    assert refused.value.code == "missing_check"
+    assert "check character" in refused.value.message
+
+
+def test_an_isbt_barcode_may_still_carry_type_1_flags():
+    # With the data identifier "=" the scan comes from a real ISBT 128 barcode, which checks
+    # itself; Type 1 flags (00) are what a blood-bank label may print.
+    assert parse("=G12341765432100").flags == "00"
+
+
 def test_coi_check_character_covers_the_ch_prefix():
     coi = make_coi("0AB01", 2026, "K7P2Q9")
     assert coi.kind is Kind.COI

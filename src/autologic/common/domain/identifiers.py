@@ -200,6 +200,17 @@ def _check_flags(identifier: Identifier) -> Identifier:
     return identifier
 
 
+def _checked_flags(identifier: Identifier) -> Identifier:
+    """Without the ISBT data identifier the flags are all that checks the entry: Type 3 only."""
+    if not 60 <= int(identifier.flags) <= 96:
+        raise IdentifierError(
+            "missing_check",
+            f"flags {identifier.flags} carry no check character; type the identifier with its "
+            "check character K, or scan its barcode",
+        )
+    return identifier
+
+
 def _check_k(identifier: Identifier, typed: str) -> Identifier:
     if typed != identifier.check:
         raise IdentifierError(
@@ -241,7 +252,7 @@ def parse(text: str) -> Identifier:
             "missing_check", "type the check character K after a chain-of-identity identifier"
         )
     if len(compact) == 15:
-        return _check_flags(_din(compact[:13], compact[13:]))
+        return _checked_flags(_check_flags(_din(compact[:13], compact[13:])))
     if len(compact) == 14:
         return _check_k(_din(compact[:13]), compact[13])
     if len(compact) == 13:
