@@ -14,10 +14,12 @@ from autologic.common.domain.errors import DomainError, ValidationFailed
 from autologic.common.domain.identifiers import check_character
 from autologic.injections import actions
 from autologic.injections.models import Administration, Reservation
+from autologic.lab.actions import release as qa
+from autologic.lab.actions import storage
 from autologic.lab.actions.units import UnitRefused
 from autologic.lab.models import Unit, UnitEvent
 
-from .conftest import check, given, proof, ready, reserved_unit, sessions
+from .conftest import check, given, knee, proof, ready, reserved_unit, sessions
 
 pytestmark = pytest.mark.django_db
 
@@ -349,3 +351,76 @@ def test_a_missed_session_re_plans_and_reservations_follow(released, physician, 
     assert outcome.ok
     assert reserved_unit(first).pk == unit.pk  # the same unit still serves the moved session
     assert audit.verify().ok
+
+
+def _two_knee_session_with_the_right_given(released, physician, nurse, patient, fixed_clock):
+    """Session 1 of a bilateral course: the right knee given, the left unit still in the freezer."""
+    lot = released(regions=[knee("right"), knee("left")], injections=4)
+    first = sessions(lot)[0]
+    right = Reservation.objects.get(
+        appointment=first, ended_at__isnull=True, region__side="right"
+    ).unit
+    fixed_clock.current = first.starts_at - timedelta(minutes=30)
+    actions.issue(first, right.pk, by=nurse, now=fixed_clock.now())
+    actions.thaw(first, right.pk, by=nurse, now=fixed_clock.now() + timedelta(minutes=5))
+    fixed_clock.current = first.starts_at
+    right.refresh_from_db()
+    actions.administer(
+        first,
+        given(right, patient.mrn, side="right"),
+        operator=proof(physician),
+        verifier=proof(nurse),
+        now=fixed_clock.now(),
+    )
+    return lot, first
+
+
+def test_replanning_never_plans_a_site_already_given(
+    released, physician, nurse, tech, manager, patient, freezer, fixed_clock
+):
+    # Issue 14: a quarantine then a requalification re-reserved a unit for the right knee,
+    # already given in this session, and left the left knee without one.
+    lot, first = _two_knee_session_with_the_right_given(
+        released, physician, nurse, patient, fixed_clock
+    )
+    t = fixed_clock.now() + timedelta(minutes=10)
+    readings = [(t, -20.0), (t + timedelta(hours=1), -12.5), (t + timedelta(hours=2), -21.0)]
+    storage.record_readings(freezer, readings, source="logger", by=tech, now=t + timedelta(hours=3))
+    quarantined = Unit.objects.filter(collection=lot, status="quarantined").order_by("pk")
+    assert quarantined.exists()
+    for unit in quarantined:
+        qa.requalify(
+            unit,
+            justification="Core stayed frozen; 1 h at -12.5 °C.",
+            proof=proof(manager),
+            now=t + timedelta(hours=4),
+        )
+    held = Reservation.objects.filter(appointment=first, ended_at__isnull=True)
+    assert [r.region.side for r in held] == ["left"]
+
+
+def test_bedside_refuses_a_second_administration_to_a_site_in_one_session(
+    released, physician, nurse, patient, fixed_clock
+):
+    lot, first = _two_knee_session_with_the_right_given(
+        released, physician, nurse, patient, fixed_clock
+    )
+    left = reserved_unit(first)
+    fixed_clock.current = first.starts_at - timedelta(minutes=5)
+    actions.issue(first, left.pk, by=nurse, now=fixed_clock.now())
+    actions.thaw(first, left.pk, by=nurse, now=fixed_clock.now())
+    left.refresh_from_db()
+    scan = left.identifier + left.flags
+    verdict = check(first, patient.mrn, scan, fixed_clock.now(), "knee", "right")
+    assert verdict.outcome == "fail"
+    assert verdict.findings[0].code == "site_already_given"
+    with pytest.raises(ValidationFailed) as refused:
+        actions.administer(
+            first,
+            given(left, patient.mrn, side="right", reason="Patient asked for the right again."),
+            operator=proof(physician),
+            verifier=proof(nurse),
+            now=fixed_clock.now(),
+        )
+    assert refused.value.code == "site_already_given"
+    assert check(first, patient.mrn, scan, fixed_clock.now(), "knee", "left").outcome == "pass"

@@ -87,7 +87,11 @@ class Administration(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(operator=models.F("second_verifier")),
                 name="administration_two_people",
-            )
+            ),
+            # One injection per planned site per session, whatever a re-plan reserved.
+            models.UniqueConstraint(
+                fields=["appointment", "planned_region"], name="administration_once_per_site"
+            ),
         ]
 
     def __str__(self) -> str:

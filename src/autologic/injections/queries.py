@@ -35,10 +35,20 @@ def thaw_window(protocol_version_id: int) -> int | None:
 
 
 def session_of(appointment: Appointment) -> bedside.Session:
-    """The bedside check's view of a session."""
+    """The bedside check's view of a session, with the sites it plans and has given."""
     course = appointment.course
+    given = list(
+        Administration.objects.filter(appointment=appointment).values_list(
+            "region", "side", "planned_region_id"
+        )
+    )
     return bedside.Session(
-        appointment_id=appointment.pk, patient_id=course.patient_id, mrn=course.patient.mrn
+        appointment_id=appointment.pk,
+        patient_id=course.patient_id,
+        mrn=course.patient.mrn,
+        planned=tuple(course.regions.order_by("pk").values_list("region", "side")),
+        given=tuple((region, side) for region, side, _planned in given),
+        given_region_ids=frozenset(planned for _region, _side, planned in given),
     )
 
 
@@ -111,8 +121,10 @@ def verify(
 # ----------------------------------------------------------------------------- coverage
 
 
-def _needs(appointments: list[Appointment], regions: list[int]) -> list[Need]:
-    """One need per region of each open session, numbered as the sessions (1 = first)."""
+def _needs(
+    appointments: list[Appointment], regions: list[int], given: set[tuple[int, int]]
+) -> list[Need]:
+    """One need per region of each open session not given yet, numbered as the sessions."""
     injections = sorted(
         (a for a in appointments if a.kind == "injection"), key=lambda a: a.sequence
     )
@@ -121,6 +133,7 @@ def _needs(appointments: list[Appointment], regions: list[int]) -> list[Need]:
         for number, a in enumerate(injections, start=1)
         if a.status in OPEN_SESSION
         for region_id in regions
+        if (a.pk, region_id) not in given
     ]
 
 
@@ -185,9 +198,14 @@ def coverage_for(courses: list[Course], now: datetime) -> dict[int, Allocation]:
     by_course: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for u in units:
         by_course[u["chain__course_id"]].append(u)
+    given = set(
+        Administration.objects.filter(appointment__course_id__in=ids).values_list(
+            "appointment_id", "planned_region_id"
+        )
+    )
     return {
         c.pk: allocate(
-            _needs(appointments[c.pk], sorted(regions[c.pk])),
+            _needs(appointments[c.pk], sorted(regions[c.pk]), given),
             stock_of(by_course[c.pk], held, failed),
             now,
         )

@@ -33,11 +33,19 @@ class Site:
 
 @dataclass(frozen=True)
 class Session:
-    """The session being given: whose it is and where each unit goes."""
+    """The session being given: whose it is, what it plans and what it has given already."""
 
     appointment_id: int
     patient_id: int
     mrn: str
+    planned: tuple[tuple[str, str], ...] = ()  # (region, side) of each of the course's sites
+    given: tuple[tuple[str, str], ...] = ()  # (region, side) of each injection given so far
+    given_region_ids: frozenset[int] = frozenset()  # planned sites those injections served
+
+    def already_given(self, region: str, side: str) -> bool:
+        """True when every planned site at this region and side has had its injection."""
+        site = (region, side)
+        return self.given.count(site) >= max(1, self.planned.count(site)) and site in self.given
 
 
 @dataclass(frozen=True)
@@ -183,6 +191,9 @@ def check(
     missing = _unconfirmed(unit.planned, region, side)
     if missing:
         return Verdict(FAIL, tuple(missing), unit)
+    twice = _given_twice(session, unit.planned, region, side)
+    if twice is not None:
+        return Verdict(FAIL, (twice,), unit)
     findings = _site(unit.planned, region, side)
     if findings:
         return Verdict(OVERRIDE, tuple(findings), unit)
@@ -217,6 +228,25 @@ def _unconfirmed(planned: Site, region: str, side: str) -> list[Finding]:
     if planned.side and not side:
         found.append(Finding("no_side", "side", "Confirm the side you are injecting."))
     return found
+
+
+def _given_twice(session: Session, planned: Site, region: str, side: str) -> Finding | None:
+    """One injection per site per session: a re-plan or an override never gives a site twice."""
+    if planned.region_id in session.given_region_ids:
+        where = " ".join(p for p in (planned.side, planned.region) if p)
+        return Finding(
+            "site_already_given",
+            "unit",
+            f"The {where} was already injected in this session; this unit cannot be given.",
+        )
+    if session.already_given(region, side):
+        where = " ".join(p for p in (side, region) if p)
+        return Finding(
+            "site_already_given",
+            "region",
+            f"The {where} was already injected in this session; one injection per site.",
+        )
+    return None
 
 
 def _site(planned: Site, region: str, side: str) -> list[Finding]:
