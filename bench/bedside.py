@@ -263,6 +263,11 @@ def load_inventory(site, course, size: int) -> None:
     facility = site.facility_code
     with connection.cursor() as cur:
         cur.execute("DELETE FROM lab_unit WHERE site_id = %s AND product_code = 'BULK'", [site.pk])
+        cur.execute(
+            "DELETE FROM patients_wristband WHERE patient_id IN (SELECT id FROM patients_patient "
+            "WHERE site_id = %s AND mrn LIKE 'X%%')",
+            [site.pk],
+        )
         cur.execute("DELETE FROM patients_patient WHERE site_id = %s AND mrn LIKE 'X%%'", [site.pk])
         cur.execute(
             "INSERT INTO patients_patient (site_id, mrn, family_name, given_name, name_key, "
@@ -314,8 +319,8 @@ def fill_box(site) -> int:
     return box.pk
 
 
-def samples(site, course, count: int, seed: int) -> list[tuple[int, str, int, str]]:
-    """(appointment id, session patient MRN... ) scans: bulk units at their own patient's
+def samples(site, course, count: int, seed: int) -> list[tuple[int, int, str, str, str]]:
+    """(appointment, patient id, MRN, wristband code, unit scan): bulk units at their own patient's
     session, and the real thawed unit, which passes."""
     from django.db import connection
 
@@ -342,7 +347,28 @@ def samples(site, course, count: int, seed: int) -> list[tuple[int, str, int, st
     first = Appointment.objects.filter(course=course, kind="injection").order_by("sequence").first()
     real = Unit.objects.get(reservations__appointment=first, reservations__ended_at__isnull=True)
     passing = (course.patient_id, course.patient.mrn, real.identifier + real.flags)
-    return [(first.pk, *(passing if i % 10 == 0 else picks[i])) for i in range(count)]
+    chosen = [passing if i % 10 == 0 else picks[i] for i in range(count)]
+    bands = _wristbands({patient_id for patient_id, _mrn, _scan in chosen})
+    return [(first.pk, pid, mrn, bands[pid], scan) for pid, mrn, scan in chosen]
+
+
+def _wristbands(patient_ids: set[int]) -> dict[int, str]:
+    """The wristband code of each scanned patient; bulk patients get one on first use."""
+    from autologic.common import clock
+    from autologic.patients.domain import wristband_code
+    from autologic.patients.models import Wristband
+
+    codes = dict(
+        Wristband.objects.filter(patient_id__in=patient_ids, voided_at__isnull=True).values_list(
+            "patient_id", "code"
+        )
+    )
+    missing = [
+        Wristband(patient_id=pid, code=wristband_code(f"B{pid:08d}"), issued_at=clock.now())
+        for pid in sorted(patient_ids - codes.keys())
+    ]
+    Wristband.objects.bulk_create(missing)
+    return {**codes, **{band.patient_id: band.code for band in missing}}
 
 
 # ----------------------------------------------------------------------------- workers
@@ -353,12 +379,12 @@ def _verify_loop(site_id: int, scans, out=None) -> tuple[list[int], dict[str, in
     from autologic.injections.domain.bedside import Session
 
     times, outcomes = [], {}
-    for appointment_id, patient_id, mrn, scan in scans:
+    for appointment_id, patient_id, mrn, wristband, scan in scans:
         t = time.perf_counter_ns()
         verdict = queries.verify(
             site_id,
             Session(appointment_id, patient_id, mrn),
-            wristband=mrn,
+            wristband=wristband,
             unit_scan=scan,
             region="knee",
             side="left",
@@ -377,7 +403,7 @@ def _floor_loop(site_id: int, scans) -> list[int]:
     with connection.cursor() as cur:
         raw = cur.connection
         with raw.cursor() as c:
-            for _appointment, _patient, _mrn, scan in scans:
+            for _appointment, _patient, _mrn, _wristband, scan in scans:
                 t = time.perf_counter_ns()
                 c.execute(FLOOR_SQL, (site_id, scan[:13]))
                 c.fetchone()

@@ -164,3 +164,12 @@ def totp_now(user: User) -> str:
 
     device = TOTPDevice.objects.get(user=user)
     return f"{TOTP(device.bin_key).token():06d}"
+
+
+def band(patient: Patient) -> str:
+    """The code of the patient's current wristband (what the bedside scanner reads)."""
+    from autologic.patients.queries import current_wristband
+
+    wristband = current_wristband(patient)
+    assert wristband is not None
+    return wristband.code

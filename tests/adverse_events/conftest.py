@@ -11,6 +11,7 @@ import pytest
 from autologic.adverse_events import actions as ae
 from autologic.injections import actions as bedside
 from autologic.injections.models import Administration
+from tests.conftest import band
 from tests.injections.conftest import (  # noqa: F401
     NOW,
     fixed_clock,
@@ -45,7 +46,7 @@ def inject(released, physician, nurse, fixed_clock) -> Callable[..., Administrat
         verifier = verifier or (nurse if operator != nurse else physician)
         return bedside.administer(
             first,
-            given(unit, lot.patient.mrn),
+            given(unit, band(lot.patient)),
             operator=proof(operator),
             verifier=proof(verifier),
             now=fixed_clock.now(),

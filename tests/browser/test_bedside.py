@@ -16,7 +16,7 @@ from autologic.injections.models import Administration
 from autologic.lab.models import Collection, Unit
 from tests.browser.conftest import shot
 from tests.browser.test_clinic_shell import code_for, sign_in
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, band
 from tests.injections.conftest import (  # noqa: F401
     LATER,
     fixed_clock,
@@ -138,7 +138,7 @@ def bedside_walk(page: Page, base: str, course, clock, verifier, foreign: Unit |
     clock.current = session.starts_at
     patient = course.patient
     if foreign is not None:
-        page.fill("#id_wristband", patient.mrn)
+        page.fill("#id_wristband", band(patient))
         page.press("#id_wristband", "Enter")
         page.keyboard.type(foreign.identifier + foreign.flags)
         page.press("#id_unit", "Enter")
@@ -153,7 +153,7 @@ def bedside_walk(page: Page, base: str, course, clock, verifier, foreign: Unit |
     # The site is confirmed first this time, so the scanner's Enter after the unit checks.
     page.select_option("#id_region", "knee")
     page.select_option("#id_side", course.regions.get().side)
-    page.fill("#id_wristband", patient.mrn)
+    page.fill("#id_wristband", band(patient))
     page.press("#id_wristband", "Enter")
     page.fill("#id_unit", unit.identifier + unit.flags)
     page.press("#id_unit", "Enter")

@@ -18,6 +18,7 @@ from autologic.lab.actions import release as qa
 from autologic.lab.actions import storage
 from autologic.lab.actions.units import UnitRefused
 from autologic.lab.models import Unit, UnitEvent
+from tests.conftest import band
 
 from .conftest import check, given, knee, proof, ready, reserved_unit, sessions
 
@@ -44,12 +45,12 @@ def test_an_acs_session_from_issue_to_signed_record(
     unit = ready(first, nurse, fixed_clock)
     assert unit.status == "thawed" and unit.box_id is None and unit.thawed_at is not None
     scan = unit.identifier + unit.flags  # what the label's barcode carries
-    verdict = check(first, patient.mrn, scan, fixed_clock.now())
+    verdict = check(first, band(patient), scan, fixed_clock.now())
     assert verdict.outcome == "pass", verdict.message
 
     record = actions.administer(
         first,
-        given(unit, patient.mrn),
+        given(unit, band(patient)),
         operator=proof(physician),
         verifier=proof(nurse),
         now=fixed_clock.now(),
@@ -82,7 +83,7 @@ def test_a_unit_of_another_patient_is_a_hard_stop_that_is_audited(
     fixed_clock.current = session.starts_at
     scan = foreign.identifier + check_character(foreign.identifier)
 
-    verdict = check(session, patient.mrn, scan, fixed_clock.now())
+    verdict = check(session, band(patient), scan, fixed_clock.now())
     assert verdict.outcome == "stop"
     assert verdict.findings[0].code == "wrong_patient"
     assert f"MRN {other_patient.mrn}" in verdict.message
@@ -92,7 +93,7 @@ def test_a_unit_of_another_patient_is_a_hard_stop_that_is_audited(
     with pytest.raises(actions.BedsideStop):
         actions.administer(
             session,
-            given(foreign, patient.mrn),
+            given(foreign, band(patient)),
             operator=proof(physician),
             verifier=proof(nurse),
             now=fixed_clock.now(),
@@ -112,7 +113,7 @@ def test_a_wristband_of_another_patient_is_a_hard_stop(
     lot = released()
     session = sessions(lot)[0]
     unit = ready(session, nurse, fixed_clock)
-    verdict = check(session, other_patient.mrn, unit.identifier + unit.flags, fixed_clock.now())
+    verdict = check(session, band(other_patient), unit.identifier + unit.flags, fixed_clock.now())
     assert verdict.outcome == "stop"
     assert verdict.findings[0].field == "wristband"
     assert other_patient.mrn in verdict.message and patient.mrn in verdict.message
@@ -134,14 +135,14 @@ def test_unreadable_scans_say_why_and_change_nothing(
     session = sessions(lot)[0]
     unit = ready(session, nurse, fixed_clock)
     counts = (AuditEvent.objects.count(), UnitEvent.objects.count(), unit.version)
-    verdict = check(session, patient.mrn, scan, fixed_clock.now())
+    verdict = check(session, band(patient), scan, fixed_clock.now())
     assert verdict.outcome == "fail"
     assert verdict.findings[0].field == "unit"
     assert verdict.findings[0].code.startswith("scan_")
     with pytest.raises(ValidationFailed) as refused:
         actions.administer(
             session,
-            actions.Given(patient.mrn, scan, "knee", "left", "ultrasound", None, ("none",)),
+            actions.Given(band(patient), scan, "knee", "left", "ultrasound", None, ("none",)),
             operator=proof(physician),
             verifier=proof(nurse),
             now=fixed_clock.now(),
@@ -159,7 +160,7 @@ def test_an_unknown_unit_says_so_and_changes_nothing(
     unit = ready(session, nurse, fixed_clock)
     stranger = unit.identifier[:7] + "999999"
     counts = (AuditEvent.objects.count(), UnitEvent.objects.count())
-    verdict = check(session, patient.mrn, stranger + check_character(stranger), fixed_clock.now())
+    verdict = check(session, band(patient), stranger + check_character(stranger), fixed_clock.now())
     assert verdict.outcome == "fail" and verdict.findings[0].code == "unknown_unit"
     assert "No unit" in verdict.message
     assert (AuditEvent.objects.count(), UnitEvent.objects.count()) == counts
@@ -172,7 +173,7 @@ def test_a_wrong_side_needs_a_signed_override_with_a_reason(
     session = sessions(lot)[0]
     unit = ready(session, nurse, fixed_clock)
     verdict = check(
-        session, patient.mrn, unit.identifier + unit.flags, fixed_clock.now(), "knee", "right"
+        session, band(patient), unit.identifier + unit.flags, fixed_clock.now(), "knee", "right"
     )
     assert verdict.outcome == "override"
     assert verdict.findings[0].code == "wrong_side"
@@ -180,7 +181,7 @@ def test_a_wrong_side_needs_a_signed_override_with_a_reason(
     with pytest.raises(ValidationFailed) as refused:
         actions.administer(
             session,
-            given(unit, patient.mrn, side="right"),
+            given(unit, band(patient), side="right"),
             operator=proof(physician),
             verifier=proof(nurse),
             now=fixed_clock.now(),
@@ -189,7 +190,9 @@ def test_a_wrong_side_needs_a_signed_override_with_a_reason(
     assert Unit.objects.get(pk=unit.pk).status == "thawed"
     record = actions.administer(
         session,
-        given(unit, patient.mrn, side="right", reason="Left knee replaced last week; plan agreed."),
+        given(
+            unit, band(patient), side="right", reason="Left knee replaced last week; plan agreed."
+        ),
         operator=proof(physician),
         verifier=proof(nurse),
         now=fixed_clock.now(),
@@ -205,12 +208,12 @@ def test_past_the_thaw_window_the_unit_is_unusable(
     session = sessions(lot)[0]
     unit = ready(session, nurse, fixed_clock)
     late = unit.thawed_at + timedelta(minutes=61)
-    verdict = check(session, patient.mrn, unit.identifier + unit.flags, late)
+    verdict = check(session, band(patient), unit.identifier + unit.flags, late)
     assert verdict.outcome == "fail" and verdict.findings[0].code == "thaw_window"
     with pytest.raises(ValidationFailed):
         actions.administer(
             session,
-            given(unit, patient.mrn),
+            given(unit, band(patient)),
             operator=proof(physician),
             verifier=proof(nurse),
             now=late,
@@ -223,10 +226,10 @@ def test_a_unit_must_be_issued_and_thawed_before_it_is_given(
     lot = released()
     session = sessions(lot)[0]
     unit = reserved_unit(session)
-    verdict = check(session, patient.mrn, unit.identifier + unit.flags, fixed_clock.now())
+    verdict = check(session, band(patient), unit.identifier + unit.flags, fixed_clock.now())
     assert verdict.outcome == "fail" and verdict.findings[0].code == "not_issued"
     actions.issue(session, unit.pk, by=nurse, now=fixed_clock.now())
-    verdict = check(session, patient.mrn, unit.identifier + unit.flags, fixed_clock.now())
+    verdict = check(session, band(patient), unit.identifier + unit.flags, fixed_clock.now())
     assert verdict.findings[0].code == "not_thawed"
 
 
@@ -251,7 +254,7 @@ def test_two_different_clinicians_must_sign(released, physician, nurse, tech, pa
         with pytest.raises(ValidationFailed) as refused:
             actions.administer(
                 session,
-                given(unit, patient.mrn),
+                given(unit, band(patient)),
                 operator=proof(operator),
                 verifier=proof(verifier),
                 now=fixed_clock.now(),
@@ -290,7 +293,7 @@ def test_given_units_cannot_be_given_again(released, physician, nurse, patient, 
     unit = ready(session, nurse, fixed_clock)
     actions.administer(
         session,
-        given(unit, patient.mrn),
+        given(unit, band(patient)),
         operator=proof(physician),
         verifier=proof(nurse),
         now=fixed_clock.now(),
@@ -298,7 +301,7 @@ def test_given_units_cannot_be_given_again(released, physician, nurse, patient, 
     with pytest.raises(DomainError):
         actions.administer(
             session,
-            given(unit, patient.mrn),
+            given(unit, band(patient)),
             operator=proof(physician),
             verifier=proof(nurse),
             now=fixed_clock.now(),
@@ -367,7 +370,7 @@ def _two_knee_session_with_the_right_given(released, physician, nurse, patient, 
     right.refresh_from_db()
     actions.administer(
         first,
-        given(right, patient.mrn, side="right"),
+        given(right, band(patient), side="right"),
         operator=proof(physician),
         verifier=proof(nurse),
         now=fixed_clock.now(),
@@ -411,16 +414,53 @@ def test_bedside_refuses_a_second_administration_to_a_site_in_one_session(
     actions.thaw(first, left.pk, by=nurse, now=fixed_clock.now())
     left.refresh_from_db()
     scan = left.identifier + left.flags
-    verdict = check(first, patient.mrn, scan, fixed_clock.now(), "knee", "right")
+    verdict = check(first, band(patient), scan, fixed_clock.now(), "knee", "right")
     assert verdict.outcome == "fail"
     assert verdict.findings[0].code == "site_already_given"
     with pytest.raises(ValidationFailed) as refused:
         actions.administer(
             first,
-            given(left, patient.mrn, side="right", reason="Patient asked for the right again."),
+            given(left, band(patient), side="right", reason="Patient asked for the right again."),
             operator=proof(physician),
             verifier=proof(nurse),
             now=fixed_clock.now(),
         )
     assert refused.value.code == "site_already_given"
-    assert check(first, patient.mrn, scan, fixed_clock.now(), "knee", "left").outcome == "pass"
+    assert check(first, band(patient), scan, fixed_clock.now(), "knee", "left").outcome == "pass"
+
+
+def test_mrn_reassignment_cannot_fool_the_wristband(
+    released, physician, nurse, patient, other_patient, fixed_clock
+):
+    # Issue 14: patient 1 renumbered, patient 2 given patient 1's old MRN; patient 1's old
+    # wristband then scanned as a match at patient 2's session.
+    from autologic.patients import actions as patients
+
+    old_mrn, old_band = patient.mrn, band(patient)
+    lot = released(who=other_patient)
+    session = sessions(lot)[0]
+    unit = ready(session, nurse, fixed_clock)
+    for who, new_mrn in ((patient, "R-0001"), (other_patient, old_mrn)):
+        who.refresh_from_db()
+        patients.renumber_patient(
+            patient_id=who.pk,
+            site=who.site,
+            new_mrn=new_mrn,
+            reason="Duplicate registration merged.",
+            proof=proof(physician),
+            expected_version=who.version,
+        )
+    other_patient.refresh_from_db()
+    assert other_patient.mrn == old_mrn
+    verdict = check(session, old_band, unit.identifier + unit.flags, fixed_clock.now())
+    assert verdict.outcome == "stop" and verdict.findings[0].code == "wrong_patient"
+    with pytest.raises(actions.BedsideStop):
+        actions.administer(
+            session,
+            given(unit, old_band),
+            operator=proof(physician),
+            verifier=proof(nurse),
+            now=fixed_clock.now(),
+        )
+    assert AuditEvent.objects.filter(action="bedside.refused").count() == 1
+    assert check(session, band(other_patient), unit.identifier + unit.flags, fixed_clock.now()).ok

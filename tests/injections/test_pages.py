@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from autologic.audit.models import AuditEvent
 from autologic.injections.models import Administration
-from tests.conftest import PASSWORD, signed_in, totp_now
+from tests.conftest import PASSWORD, band, signed_in, totp_now
 
 from .conftest import ready, reserved_unit, sessions
 
@@ -49,7 +49,7 @@ def test_a_wrong_patient_scan_is_refused_on_screen_and_audited(
     client = signed_in(nurse)
     response = client.post(
         f"/injections/sessions/{first.pk}/verify/",
-        {"wristband": patient.mrn, "unit": scan(foreign), "region": "knee", "side": "left"},
+        {"wristband": band(patient), "unit": scan(foreign), "region": "knee", "side": "left"},
     )
     assert response.status_code == 409
     body = response.content.decode()
@@ -67,7 +67,7 @@ def test_htmx_scan_returns_the_verdict_panel_with_the_record_form(
     client = signed_in(nurse)
     response = client.post(
         f"/injections/sessions/{first.pk}/verify/",
-        {"wristband": patient.mrn, "unit": scan(unit), "region": "knee", "side": "left"},
+        {"wristband": band(patient), "unit": scan(unit), "region": "knee", "side": "left"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -86,7 +86,7 @@ def test_bad_scans_name_the_field_and_nothing_changes(released, nurse, patient, 
     assert empty.status_code == 400 and "has-error" in empty.content.decode()
     garbled = client.post(
         f"/injections/sessions/{first.pk}/verify/",
-        {"wristband": patient.mrn, "unit": "0A00126000001X", "region": "knee", "side": "left"},
+        {"wristband": band(patient), "unit": "0A00126000001X", "region": "knee", "side": "left"},
     )
     assert garbled.status_code == 400
     assert 'data-focus="unit"' in garbled.content.decode()
@@ -105,7 +105,7 @@ def test_the_record_is_signed_by_two_people_through_the_form(
     unit = ready(first, nurse, fixed_clock)
     client = signed_in(physician)
     form = {
-        "wristband": patient.mrn,
+        "wristband": band(patient),
         "unit": scan(unit),
         "region": "knee",
         "side": "left",
@@ -139,7 +139,7 @@ def test_the_record_is_signed_by_two_people_through_the_form(
     assert reserved_unit(sessions(lot)[1]).status == "reserved"
 
 
-def test_the_wristband_barcode_reads_back_as_the_mrn(released, nurse, patient, tmp_path):
+def test_the_wristband_barcode_reads_back_as_its_code(released, nurse, patient, tmp_path):
     assert shutil.which("zbarimg") and shutil.which("pdftoppm"), "run `make labeltools`"
     client = signed_in(nurse)
     response = client.get(f"/injections/patients/{patient.pk}/wristband.pdf")
@@ -153,4 +153,4 @@ def test_the_wristband_barcode_reads_back_as_the_mrn(released, nurse, patient, t
     read = subprocess.run(
         ["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert read == [patient.mrn]
+    assert read == [band(patient)]

@@ -11,6 +11,7 @@ from autologic.injections import actions
 from autologic.injections.models import Administration
 from autologic.lab.models import StorageEvent, UnitEvent
 from tests.audit.test_concurrency import run_in_threads
+from tests.conftest import band
 
 from .conftest import given, proof, ready, reserved_unit, sessions
 
@@ -48,7 +49,7 @@ def test_two_teams_administering_one_unit_only_one_records_it(
         operator, verifier = teams[index]
         actions.administer(
             session,
-            given(unit, patient.mrn),
+            given(unit, band(patient)),
             operator=proof(operator),
             verifier=proof(verifier),
             now=fixed_clock.now(),

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from autologic.common.domain.identifiers import check_character, make_din, parse
 from autologic.injections.domain import bedside
 from autologic.injections.domain.coverage import Need, Stock, allocate
+from autologic.patients.domain import wristband_code
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -95,6 +96,16 @@ def test_allocation_is_a_matching_that_respects_expiry(sessions, regions, lives)
 
 
 SESSION = bedside.Session(appointment_id=7, patient_id=1, mrn="A0000001")
+BAND = wristband_code("K7P2Q9X4M")  # the session patient's wristband
+BANDS = {
+    BAND: bedside.Band(BAND, patient_id=1, mrn="A0000001", voided=False),
+    wristband_code("000000009"): bedside.Band(
+        wristband_code("000000009"), patient_id=2, mrn="A0000009", voided=False
+    ),
+    wristband_code("OLD000001"): bedside.Band(
+        wristband_code("OLD000001"), patient_id=1, mrn="A0000001", voided=True
+    ),
+}
 DIN = make_din("0A001", 2026, 42)
 
 
@@ -115,10 +126,12 @@ def unit(**kw) -> bedside.ScannedUnit:
     return bedside.ScannedUnit(**base)
 
 
-def run(wristband="A0000001", scan=None, found=None, region="knee", side="left", now=T0):
+def run(wristband=BAND, scan=None, found=None, region="knee", side="left", now=T0):
+    code = bedside.read_band(wristband)
     return bedside.check(
         SESSION,
         wristband=wristband,
+        band=BANDS.get(code) if isinstance(code, str) else None,
         identifier=bedside.read_unit(scan if scan is not None else DIN.barcode),
         unit=found if found is not None else unit(),
         region=region,
@@ -129,13 +142,23 @@ def run(wristband="A0000001", scan=None, found=None, region="knee", side="left",
 
 def test_everything_matching_passes():
     assert run().outcome == "pass"
-    assert run(wristband=" a0000001\n").outcome == "pass"  # scanner noise
+    assert run(wristband=f" {BAND.lower()[:5]} {BAND.lower()[5:]}\n").outcome == "pass"  # noise
 
 
 def test_another_patients_unit_or_wristband_stops():
     verdict = run(found=unit(patient_id=2, mrn="A0000009"))
     assert verdict.outcome == "stop" and "MRN A0000009" in verdict.message
-    assert run(wristband="A0000009").outcome == "stop"
+    assert run(wristband=wristband_code("000000009")).outcome == "stop"
+
+
+def test_the_wristband_is_compared_by_its_code_never_by_the_mrn():
+    # Issue 14: an MRN can be renumbered and handed to another patient; a wristband code cannot.
+    assert run(wristband="A0000001").findings[0].code == "not_a_wristband"
+    assert run(wristband=BAND[:-1] + ("0" if BAND[-1] != "0" else "1")).outcome == "fail"
+    unknown = run(wristband=wristband_code("ZZZZZZZZZ"))
+    assert unknown.outcome == "stop" and unknown.findings[0].code == "unknown_wristband"
+    void = run(wristband=wristband_code("OLD000001"))
+    assert void.outcome == "fail" and void.findings[0].code == "void_wristband"
 
 
 def test_a_chain_label_is_not_a_unit_label():

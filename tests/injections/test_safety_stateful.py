@@ -23,6 +23,7 @@ from autologic.injections import actions
 from autologic.injections.models import Administration
 from autologic.lab.actions import release as qa
 from autologic.lab.models import Unit, UnitEvent
+from tests.conftest import band
 
 from .conftest import given, proof, sessions
 
@@ -92,23 +93,23 @@ def test_no_unit_ever_reaches_another_patient(
             which=st.integers(0, 1),
             whose=st.one_of(st.none(), st.integers(0, 2)),
             unit=st.integers(0, 5),
-            band=st.one_of(st.none(), st.integers(0, 2)),
+            wearer=st.one_of(st.none(), st.integers(0, 2)),
             side=st.sampled_from(["left", "right"]),
         )
-        def administer(self, at, which, whose, unit, band, side):
+        def administer(self, at, which, whose, unit, wearer, side):
             # None: the session's own patient and unit; a number: possibly someone else's.
             session = self._session(at, which)
             whose = at if whose is None else whose
-            band = at if band is None else band
+            wearer = at if wearer is None else wearer
             product = self._unit(whose, which if whose == at else unit)
-            cross = whose != at or band != at
+            cross = whose != at or wearer != at
             self.cross_attempts += cross
             try:
                 record = actions.administer(
                     session,
                     given(
                         product,
-                        people[band].mrn,
+                        band(people[wearer]),
                         side=side,
                         reason="" if side == "left" else "Agreed with the patient.",
                     ),

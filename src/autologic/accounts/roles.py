@@ -75,6 +75,8 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "patients:detail": CHART_READERS,
     "patients:edit": CLINICAL,
     "patients:consent_add": CLINICAL,
+    # A new MRN voids the patient's wristbands: registration staff and the manager, signed.
+    "patients:renumber": CLINICAL | {Role.MANAGER},
     "clinical:record": CHART_READERS,
     "clinical:assessment_create": CLINICIANS,
     "clinical:region_add": CLINICIANS,

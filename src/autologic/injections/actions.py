@@ -305,6 +305,7 @@ def _administer(
     verdict = bedside.check(
         session,
         wristband=given.wristband,
+        band=queries.band(course.site_id, given.wristband),
         identifier=identifier,
         unit=facts,
         region=given.region,

@@ -92,6 +92,25 @@ def scanned(site_id: int, identifier: str) -> bedside.ScannedUnit | None:
     )
 
 
+BAND_SQL = (
+    "SELECT w.code, w.patient_id, p.mrn, w.voided_at FROM patients_wristband w "
+    "JOIN patients_patient p ON p.id = w.patient_id WHERE w.code = %s AND p.site_id = %s"
+)
+
+
+def band(site_id: int, wristband: str) -> bedside.Band | None:
+    """What the clinic knows about a scanned wristband code, in one indexed query."""
+    code = bedside.read_band(wristband)
+    if not isinstance(code, str):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(BAND_SQL, [code, site_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return bedside.Band(code=row[0], patient_id=row[1], mrn=row[2], voided=row[3] is not None)
+
+
 def verify(
     site_id: int,
     session: bedside.Session,
@@ -110,6 +129,7 @@ def verify(
     return bedside.check(
         session,
         wristband=wristband,
+        band=band(site_id, wristband),
         identifier=identifier,
         unit=unit,
         region=region,

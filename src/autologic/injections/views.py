@@ -25,6 +25,7 @@ from autologic.injections.forms import AdministerForm, ScanForm
 from autologic.injections.printing import wristband_pdf
 from autologic.lab.models import Unit
 from autologic.patients.models import Patient
+from autologic.patients.queries import current_wristband
 
 
 def today(request: HttpRequest) -> HttpResponse:
@@ -291,15 +292,17 @@ def administer(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 def wristband(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """The patient's wristband insert (PDF) with the MRN barcode the bedside scan reads."""
+    """The patient's wristband insert (PDF) with the wristband code the bedside scan reads."""
     patient = Patient.objects.filter(pk=patient_id, site=request.user.site).first()
-    if patient is None:
+    band = current_wristband(patient) if patient is not None else None
+    if patient is None or band is None:
         raise Http404
     record_read(request.user, "patient", patient.pk, what="wristband")
     body = wristband_pdf(
         name=f"{patient.family_name}, {patient.given_name}",
         date_of_birth=patient.date_of_birth,
         mrn=patient.mrn,
+        code=band.code,
         clinic=request.user.site.name,
     )
     response = HttpResponse(body, content_type="application/pdf")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,13 @@ from autologic.audit.journal import audited_transaction
 from autologic.common import clock
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
-from autologic.patients.domain import name_key
-from autologic.patients.models import Consent, Patient
+from autologic.patients.domain import (
+    WRISTBAND_ALPHABET,
+    name_key,
+    normalise_mrn,
+    wristband_code,
+)
+from autologic.patients.models import Consent, Patient, Wristband
 
 PATIENT_FIELDS = (
     "mrn",
@@ -72,6 +78,7 @@ def create_patient(
                 changes=diff({}, values),
                 now=now,
             )
+            issue_wristband(patient, by=by, now=now)
     except IntegrityError as exc:
         raise ValidationFailed(
             "duplicate_mrn",
@@ -104,6 +111,13 @@ def update_patient(
                 )
             before = _snapshot(patient, PATIENT_FIELDS)
             after = {name: data.get(name, before[name]) for name in PATIENT_FIELDS}
+            if after["mrn"] != before["mrn"]:
+                raise ValidationFailed(
+                    "mrn_needs_renumbering",
+                    "The MRN cannot be edited: renumber the patient (signed), which voids the "
+                    "old wristbands.",
+                    "mrn",
+                )
             changes = diff(before, after)
             if not changes:
                 return patient
@@ -168,3 +182,86 @@ def add_consent(
             now=now,
         )
     return consent
+
+
+def issue_wristband(patient: Patient, *, by: User | None, now: datetime) -> Wristband:
+    """Give the patient a new wristband code (a random serial that is never reused)."""
+    with audited_transaction():
+        for _attempt in range(8):
+            code = wristband_code("".join(secrets.choice(WRISTBAND_ALPHABET) for _ in range(9)))
+            if not Wristband.objects.filter(code=code).exists():
+                break
+        else:  # pragma: no cover - 36^9 codes
+            raise ConflictError("wristband_code", "Could not draw an unused wristband code.")
+        band = Wristband.objects.create(patient=patient, code=code, issued_at=now, issued_by=by)
+        record_event(
+            actor=by,
+            site=patient.site,
+            action="wristband.issue",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={"wristband": code},
+            now=now,
+        )
+    return band
+
+
+def renumber_patient(
+    *,
+    patient_id: int,
+    site: Site,
+    new_mrn: str,
+    reason: str,
+    proof: SignerProof,
+    expected_version: int,
+    now: datetime | None = None,
+) -> Patient:
+    """Change a patient's MRN under signature: the old wristbands are voided, a new one issued."""
+    now = now or clock.now()
+    new_mrn = normalise_mrn(new_mrn)
+    if not reason.strip():
+        raise ValidationFailed("reason", "Say why the patient is renumbered.", "reason")
+    try:
+        with audited_transaction():
+            patient = for_update(Patient.objects).get(pk=patient_id, site=site)
+            if patient.version != expected_version:
+                raise ConflictError(
+                    "stale_patient",
+                    "Someone else saved this patient meanwhile; reload and renumber again.",
+                )
+            old = patient.mrn
+            if new_mrn == old:
+                raise ValidationFailed("same_mrn", "That is the patient's MRN already.", "mrn")
+            patient.mrn, patient.version, patient.updated_at = new_mrn, patient.version + 1, now
+            patient.save(update_fields=["mrn", "version", "updated_at"])
+            voided = list(
+                Wristband.objects.filter(patient=patient, voided_at__isnull=True).values_list(
+                    "code", flat=True
+                )
+            )
+            Wristband.objects.filter(patient=patient, voided_at__isnull=True).update(
+                voided_at=now, void_reason=f"renumbered {old} -> {new_mrn}"[:300]
+            )
+            apply_signature(
+                proof,
+                meaning=SignatureMeaning.APPROVED,
+                object_type="patient",
+                object_id=patient.pk,
+                content={"mrn": [old, new_mrn], "reason": reason.strip(), "voided": voided},
+                now=now,
+            )
+            record_event(
+                actor=proof.user,
+                site=site,
+                action="patient.renumber",
+                object_type="patient",
+                object_id=patient.pk,
+                changes={"mrn": [old, new_mrn], "reason": reason.strip(), "voided": voided},
+                now=now,
+            )
+            issue_wristband(patient, by=proof.user, now=now)
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            "duplicate_mrn", f"MRN {new_mrn} is already used at this site.", "mrn"
+        ) from exc
+    return patient

@@ -9,6 +9,7 @@ from datetime import date
 
 from autologic.common.domain.calendars import Calendar, parse_date
 from autologic.common.domain.errors import ValidationFailed
+from autologic.common.domain.identifiers import check_character
 
 MRN_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
 MAX_AGE_YEARS = 130
@@ -94,3 +95,38 @@ def parse_search(text: str, calendar: Calendar) -> SearchQuery:
         return SearchQuery("mrn", mrn=raw.upper())
     tokens = tuple(t for t in normalise_name(raw).split() if t)
     return SearchQuery("name", tokens=tokens) if tokens else SearchQuery("empty")
+
+
+# A wristband carries its own code, never the MRN: an MRN can be changed and given to someone
+# else, a wristband code never is (issue 14).  W + 9 random characters + the MOD 37-2 check
+# character, so a mistyped code is refused rather than read as another patient's.
+WRISTBAND_SHAPE = re.compile(r"^W[0-9A-Z]{9}[0-9A-Z*]$")
+WRISTBAND_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def wristband_code(serial: str) -> str:
+    """The wristband code for a 9-character random serial (0-9, A-Z)."""
+    data = f"W{serial}"
+    if not re.fullmatch(r"W[0-9A-Z]{9}", data):
+        raise ValueError("a wristband serial is 9 characters 0-9 or A-Z")
+    return data + check_character(data)
+
+
+def read_wristband(text: str) -> str:
+    """Normalise a scanned or typed wristband code and check its check character."""
+    code = "".join(text.split()).upper()
+    if not WRISTBAND_SHAPE.match(code):
+        raise ValidationFailed(
+            "not_a_wristband",
+            "This is not a patient wristband code (W and 10 letters or digits); wristbands "
+            "printed before December 2026 carried the MRN and must be printed again.",
+            "wristband",
+        )
+    if check_character(code[:-1]) != code[-1]:
+        raise ValidationFailed(
+            "wristband_check",
+            "The wristband code's check character does not match: scan it again or type it "
+            "carefully.",
+            "wristband",
+        )
+    return code

@@ -105,3 +105,25 @@ class ConsentForm(SignatureFields):
         if self.born and value < self.born:
             raise forms.ValidationError(_("The signing date is before the patient's birth."))
         return value
+
+
+class RenumberForm(SignatureFields):
+    """A new MRN for a patient, with the reason, signed; the old wristbands become void."""
+
+    new_mrn = forms.CharField(label=_("New MRN"), max_length=20)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: duplicate record merged, or the number was mistyped."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    field_order = ["new_mrn", "reason"]
+
+    def clean_new_mrn(self) -> str:
+        """Upper-case and validate the new MRN."""
+        try:
+            return normalise_mrn(self.cleaned_data["new_mrn"])
+        except DomainError as exc:
+            raise forms.ValidationError(message_for(exc)) from exc

@@ -80,3 +80,29 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.form_version} ({self.given_on})"
+
+
+class Wristband(models.Model):
+    """A patient's wristband code: never reused, voided when the patient is renumbered."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="wristbands")
+    code = models.CharField(max_length=11, unique=True)
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(voided_at__isnull=True),
+                name="wristband_one_current_per_patient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -13,7 +13,7 @@ from autologic.accounts.models import Site
 from autologic.audit.models import AuditEvent, Signature
 from autologic.common.domain.calendars import Calendar
 from autologic.patients.domain import SearchQuery, parse_search
-from autologic.patients.models import SEX_CHOICES, Consent, Patient
+from autologic.patients.models import SEX_CHOICES, Consent, Patient, Wristband
 
 LIST_FIELDS = ("id", "mrn", "family_name", "given_name", "date_of_birth", "sex")
 
@@ -66,6 +66,7 @@ class Chart:
     consents: list[Consent]
     signatures: dict[str, list[Signature]]
     history: list[AuditEvent]
+    wristband: Wristband | None = None
 
 
 def chart(site: Site, patient_id: int) -> Chart:
@@ -82,4 +83,10 @@ def chart(site: Site, patient_id: int) -> Chart:
         .exclude(action="patient.read")
         .order_by("-seq")[:50]
     )
-    return Chart(patient, consents, by_record, history)
+    wristband = current_wristband(patient)
+    return Chart(patient, consents, by_record, history, wristband)
+
+
+def current_wristband(patient: Patient) -> Wristband | None:
+    """The patient's wristband in force (None only for a patient being registered)."""
+    return Wristband.objects.filter(patient=patient, voided_at__isnull=True).first()

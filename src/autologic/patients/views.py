@@ -13,7 +13,7 @@ from autologic.common.clock import local_today
 from autologic.common.domain.errors import DomainError
 from autologic.common.forms import add_domain_error
 from autologic.patients import actions, queries
-from autologic.patients.forms import ConsentForm, PatientForm
+from autologic.patients.forms import ConsentForm, PatientForm, RenumberForm
 from autologic.patients.models import Patient
 
 
@@ -69,12 +69,15 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         site=site,
         today=local_today(site.time_zone),
     )
+    # The MRN changes only by a signed renumbering, which voids the old wristbands.
+    form.fields["mrn"].disabled = True
+    form.fields["mrn"].help_text = _("Change it with “Renumber”, which is signed.")
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_patient(
                 patient_id=patient.pk,
                 site=site,
-                data={**form.cleaned_data, "mrn": form.cleaned_data["mrn"] or patient.mrn},
+                data={**form.cleaned_data, "mrn": patient.mrn},
                 # A form without its version cannot prove it saw the latest data: stale.
                 expected_version=form.cleaned_data.get("version") or 0,
                 by=request.user,
@@ -115,6 +118,38 @@ def consent_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "patients/consent_form.html", context, status=_status(form))
 
 
+def patient_renumber(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Give a patient a new MRN under signature; the old wristbands are voided."""
+    site = request.user.site
+    patient = _patient_or_404(request, patient_id)
+    form = RenumberForm(request.POST or None, initial={"version": patient.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            proof = verify_signer(
+                request.user,
+                password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data["otp_token"],
+            )
+            actions.renumber_patient(
+                patient_id=patient.pk,
+                site=site,
+                new_mrn=form.cleaned_data["new_mrn"],
+                reason=form.cleaned_data["reason"],
+                proof=proof,
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Renumbered. The old wristbands are void: print the new wristband now."),
+            )
+            return redirect("patients:detail", patient_id=patient.pk)
+    context = {"form": form, "patient": patient}
+    return render(request, "patients/renumber_form.html", context, status=_status(form))
+
+
 def _patient_or_404(request: HttpRequest, patient_id: int) -> Patient:
     try:
         return Patient.objects.get(pk=patient_id, site=request.user.site)
@@ -122,6 +157,6 @@ def _patient_or_404(request: HttpRequest, patient_id: int) -> Patient:
         raise Http404 from exc
 
 
-def _status(form: PatientForm | ConsentForm) -> int:
+def _status(form: PatientForm | ConsentForm | RenumberForm) -> int:
     """Answer 400 to a submitted form with errors, so clients and tests can tell."""
     return 400 if form.is_bound and form.errors else 200

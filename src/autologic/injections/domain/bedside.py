@@ -2,8 +2,9 @@
 
 Outcomes, from worst to best:
 
-- ``stop``: the wristband or the unit belongs to another patient.  A hard stop: nothing may be
-  given, and the refusal is audited.
+- ``stop``: the wristband or the unit belongs to another patient, or the wristband is unknown.
+  A hard stop: nothing may be given, and the refusal is audited.  The wristband is compared by
+  its own code, never by the MRN (an MRN can be renumbered and given to someone else).
 - ``fail``: the scan cannot be read, the unit is unknown, not ready (not issued or thawed,
   expired, past its thaw window) or reserved for another session.  Fix it and scan again.
 - ``override``: the right patient and unit, but the region or side differs from the plan.  Only a
@@ -16,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from autologic.common.domain.errors import ValidationFailed
 from autologic.common.domain.identifiers import Identifier, IdentifierError, parse
 from autologic.lab.domain.states import Move, Refused, State, UnitFacts, move
+from autologic.patients.domain import read_wristband
 
 STOP, FAIL, OVERRIDE, PASS = "stop", "fail", "override", "pass"
 
@@ -46,6 +49,16 @@ class Session:
         """True when every planned site at this region and side has had its injection."""
         site = (region, side)
         return self.given.count(site) >= max(1, self.planned.count(site)) and site in self.given
+
+
+@dataclass(frozen=True)
+class Band:
+    """What the database knows about a scanned wristband code."""
+
+    code: str
+    patient_id: int
+    mrn: str  # the wearer's current MRN
+    voided: bool
 
 
 @dataclass(frozen=True)
@@ -95,9 +108,12 @@ class Verdict:
         return " ".join(f.message for f in self.findings)
 
 
-def normalise_wristband(text: str) -> str:
-    """A wristband scan is the MRN; scanners may add spaces or a trailing newline."""
-    return "".join(text.split()).upper()
+def read_band(text: str) -> str | Finding:
+    """A wristband scan's code (scanners may add spaces or a newline), or why it is unreadable."""
+    try:
+        return read_wristband(text)
+    except ValidationFailed as error:
+        return Finding(error.code, "wristband", error.message)
 
 
 def read_unit(text: str) -> Identifier | Finding:
@@ -112,28 +128,19 @@ def check(
     session: Session,
     *,
     wristband: str,
+    band: Band | None,
     identifier: Identifier | Finding,
     unit: ScannedUnit | None,
     region: str,
     side: str,
     now: datetime,
 ) -> Verdict:
-    """Compare the scans and the confirmed site with the plan; say exactly what differs."""
-    band = normalise_wristband(wristband)
-    if not band:
-        return Verdict(FAIL, (Finding("no_wristband", "wristband", "Scan the wristband."),))
-    if band != session.mrn.upper():
-        return Verdict(
-            STOP,
-            (
-                Finding(
-                    "wrong_patient",
-                    "wristband",
-                    f"Wrong patient: the wristband reads MRN {band}, but this session is for "
-                    f"MRN {session.mrn}. Stop: do not inject.",
-                ),
-            ),
-        )
+    """Compare the scans and the confirmed site with the plan; say exactly what differs.
+
+    ``band`` is what the database holds for the scanned wristband code (None when unknown)."""
+    wrong = _wristband(session, wristband, band)
+    if wrong is not None:
+        return wrong
     if isinstance(identifier, Finding):
         return Verdict(FAIL, (identifier,))
     if identifier.kind != "din":
@@ -198,6 +205,33 @@ def check(
     if findings:
         return Verdict(OVERRIDE, tuple(findings), unit)
     return Verdict(PASS, (), unit)
+
+
+def _wristband(session: Session, text: str, band: Band | None) -> Verdict | None:
+    if not text.strip():
+        return Verdict(FAIL, (Finding("no_wristband", "wristband", "Scan the wristband."),))
+    code = read_band(text)
+    if isinstance(code, Finding):
+        return Verdict(FAIL, (code,))
+    if band is None or band.code != code:
+        message = (
+            f"Unknown wristband {code}: no patient of this clinic wears it. Stop: confirm the "
+            "patient's identity and print their wristband."
+        )
+        return Verdict(STOP, (Finding("unknown_wristband", "wristband", message),))
+    if band.patient_id != session.patient_id:
+        message = (
+            f"Wrong patient: the wristband belongs to MRN {band.mrn}, but this session is for "
+            f"MRN {session.mrn}. Stop: do not inject."
+        )
+        return Verdict(STOP, (Finding("wrong_patient", "wristband", message),))
+    if band.voided:
+        message = (
+            "This wristband was voided when the patient was renumbered; print the current "
+            "wristband and scan it."
+        )
+        return Verdict(FAIL, (Finding("void_wristband", "wristband", message),))
+    return None
 
 
 def _ready(unit: ScannedUnit, session: Session, now: datetime) -> Finding | None:
