@@ -334,3 +334,15 @@ def acknowledge_alert(event: AdverseEvent, *, by: User, now: datetime) -> Notifi
             now=now,
         )
     return alert
+
+
+def record_list_read(*, by: User, patient_ids: set[int]) -> None:
+    """One read entry for a list of events: who saw which patients' events, not one per row."""
+    with audited_transaction():
+        record_event(
+            actor=by,
+            action="adverse_events.read",
+            object_type="site",
+            object_id=by.site_id,
+            changes={"viewed": "adverse event list", "patients": sorted(patient_ids)},
+        )

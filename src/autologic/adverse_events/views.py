@@ -15,8 +15,7 @@ from autologic.adverse_events.domain import ctcae, rules
 from autologic.adverse_events.forms import RecordForm, UpdateForm
 from autologic.adverse_events.messages import add_error, message_for
 from autologic.adverse_events.models import AdverseEvent
-from autologic.audit.actions import record_event, record_read
-from autologic.audit.journal import audited_transaction
+from autologic.audit.actions import record_read
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import ConflictError, DomainError
@@ -30,18 +29,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     open_only = request.GET.get("open") == "1"
     rows = queries.site_events(site, serious_only=serious, open_only=open_only)
     if rows:
-        # One read entry for the whole list: who saw which patients' events, not one per row.
-        with audited_transaction():
-            record_event(
-                actor=request.user,
-                action="adverse_events.read",
-                object_type="site",
-                object_id=site.pk,
-                changes={
-                    "viewed": "adverse event list",
-                    "patients": sorted({r.patient_id for r in rows}),
-                },
-            )
+        actions.record_list_read(by=request.user, patient_ids={r.patient_id for r in rows})
     return render(
         request,
         "adverse_events/list.html",
