@@ -464,3 +464,31 @@ def test_mrn_reassignment_cannot_fool_the_wristband(
         )
     assert AuditEvent.objects.filter(action="bedside.refused").count() == 1
     assert check(session, band(other_patient), unit.identifier + unit.flags, fixed_clock.now()).ok
+
+
+def test_a_wrong_patient_attempt_on_a_finished_session_is_still_audited(
+    released, physician, nurse, patient, other_patient, fixed_clock
+):
+    # Found by the stress test: a closed session answered "session closed" before the
+    # wrong-patient check, so the hard stop never reached the audit trail.
+    lot = released()
+    foreign = released(who=other_patient)
+    session = sessions(lot)[0]
+    unit = ready(session, nurse, fixed_clock)
+    actions.administer(
+        session,
+        given(unit, band(patient)),
+        operator=proof(physician),
+        verifier=proof(nurse),
+        now=fixed_clock.now(),
+    )
+    stranger = reserved_unit(sessions(foreign)[0])
+    with pytest.raises(actions.BedsideStop):
+        actions.administer(
+            session,
+            given(stranger, band(patient)),
+            operator=proof(physician),
+            verifier=proof(nurse),
+            now=fixed_clock.now(),
+        )
+    assert AuditEvent.objects.filter(action="bedside.refused").count() == 1

@@ -287,10 +287,6 @@ def _administer(
         .get(pk=appointment.pk)
     )
     course = appointment.course
-    if appointment.kind != "injection" or appointment.status not in queries.OPEN_SESSION:
-        raise ConflictError(
-            "session_closed", f"This session is {appointment.status}; nothing can be given."
-        )
     identifier = bedside.read_unit(given.unit_scan)
     unit = None
     if isinstance(identifier, Identifier):
@@ -313,9 +309,13 @@ def _administer(
         now=now,
     )
     first = verdict.findings[0] if verdict.findings else None
-    if verdict.outcome == bedside.STOP:
+    if verdict.outcome == bedside.STOP:  # first: a wrong-patient attempt is always on record
         assert first is not None
         raise BedsideStop(first.code, verdict.message, first.field, {"verdict": verdict})
+    if appointment.kind != "injection" or appointment.status not in queries.OPEN_SESSION:
+        raise ConflictError(
+            "session_closed", f"This session is {appointment.status}; nothing can be given."
+        )
     if verdict.outcome == bedside.FAIL:
         assert first is not None
         raise ValidationFailed(first.code, verdict.message, first.field)
