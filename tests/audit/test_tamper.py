@@ -117,8 +117,8 @@ def test_verify_fails_when_the_append_only_triggers_are_gone(history, capsys):
 
 def test_a_forged_signature_row_is_reported(site, physician, capsys):
     from autologic.audit.actions import SignerProof, apply_signature
-    from autologic.audit.journal import audited_transaction
     from autologic.audit.domain import SignatureMeaning
+    from autologic.audit.journal import audited_transaction
     from autologic.audit.models import Signature
 
     with audited_transaction():
