@@ -286,6 +286,30 @@ AUTOLOGIC_SMS_GATEWAY = os.environ.get("AUTOLOGIC_SMS_GATEWAY", "log")
 AUTOLOGIC_SMS_URL = os.environ.get("AUTOLOGIC_SMS_URL", "")
 AUTOLOGIC_SMS_TOKEN = os.environ.get("AUTOLOGIC_SMS_TOKEN", "")
 AUTOLOGIC_SMS_FROM = os.environ.get("AUTOLOGIC_SMS_FROM", "Autologic")
+# Audit anchoring: the chain's head is published outside the database (a file on another volume,
+# mailto: through the SMTP settings above, or an https:// endpoint with a bearer token), by
+# `autologic audit anchor` and by the worker every AUTOLOGIC_AUDIT_ANCHOR_MINUTES when it moved.
+AUTOLOGIC_AUDIT_ANCHOR = os.environ.get("AUTOLOGIC_AUDIT_ANCHOR", "").strip()
+AUTOLOGIC_AUDIT_ANCHOR_TOKEN = os.environ.get("AUTOLOGIC_AUDIT_ANCHOR_TOKEN", "")
+
+
+def _audit_anchor_minutes() -> int:
+    from autologic.audit.anchoring.domain import parse_destination, parse_minutes
+
+    try:
+        if AUTOLOGIC_AUDIT_ANCHOR:
+            kind = parse_destination(AUTOLOGIC_AUDIT_ANCHOR).kind
+            if kind == "http" and not AUTOLOGIC_AUDIT_ANCHOR_TOKEN:
+                raise ValueError("an HTTP sink needs AUTOLOGIC_AUDIT_ANCHOR_TOKEN")
+    except ValueError as error:
+        raise ImproperlyConfigured(f"AUTOLOGIC_AUDIT_ANCHOR: {error}") from error
+    try:
+        return parse_minutes(os.environ.get("AUTOLOGIC_AUDIT_ANCHOR_MINUTES", "15"))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"AUTOLOGIC_AUDIT_ANCHOR_MINUTES: {error}") from error
+
+
+AUTOLOGIC_AUDIT_ANCHOR_MINUTES = _audit_anchor_minutes()
 # Links in e-mails and SMS point here (the portal is reached from outside the clinic).
 AUTOLOGIC_PUBLIC_URL = os.environ.get("AUTOLOGIC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 

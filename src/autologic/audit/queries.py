@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from django.db.models import QuerySet
 
+from autologic.audit.anchoring.domain import AnchorCheck, Anchored, check_anchors
 from autologic.audit.domain import ChainReport, EventFields, verify_chain
 from autologic.audit.models import AuditEvent, Signature
 
@@ -84,3 +85,19 @@ def verify() -> ChainReport:
                 reason=f"signature {sig.pk} does not match the event that sealed it",
             )
     return report
+
+
+def chain_head() -> tuple[int, str] | None:
+    """Return the last event's (seq, hash), or None while the chain is empty."""
+    head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    return (head[0], head[1]) if head else None
+
+
+def verify_anchors(anchored: Sequence[Anchored], chunk: int = 500) -> AnchorCheck:
+    """Check that every anchored head is still in the chain with the hash it had."""
+    seqs = sorted({item.anchor.seq for item in anchored})
+    stored: dict[int, str] = {}
+    for start in range(0, len(seqs), chunk):
+        rows = AuditEvent.objects.filter(seq__in=seqs[start : start + chunk])
+        stored.update(rows.values_list("seq", "hash"))
+    return check_anchors(anchored, stored)

@@ -5,10 +5,14 @@ tasks waiting on the database queue (deliveries, retries), and sweeps the outbox
 lost task left behind. With ``AUTOLOGIC_REDIS_URL`` set, tasks run on RQ workers instead
 (``autologic rqworker --job-class django_tasks_rq.Job --with-scheduler``) and this loop only
 sends reminders and sweeps. ``--once`` does a single round (for cron or tests).
+
+With ``AUTOLOGIC_AUDIT_ANCHOR`` set, each round also publishes the audit chain's head when
+``AUTOLOGIC_AUDIT_ANCHOR_MINUTES`` have passed since the last anchor and the head has moved.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -17,13 +21,20 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from autologic.accounts.models import Site
+from autologic.audit.anchoring.publish import AnchorSchedule
 from autologic.common import clock
 from autologic.outbox.actions import deliver_due
 from autologic.portal.actions import send_due_reminders
 
+log = logging.getLogger(__name__)
+
 
 class Command(BaseCommand):
-    help = "Send due reminders and deliver queued messages, in a loop (or once)."
+    help = (
+        "Send due reminders, deliver queued messages and anchor the audit chain, in a loop "
+        "(or once)."
+    )
+    anchoring: AnchorSchedule | None = None
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true")
@@ -37,7 +48,7 @@ class Command(BaseCommand):
             time.sleep(options["interval"])
 
     def round(self) -> None:
-        """One pass: reminders, queued tasks, outbox sweep."""
+        """One pass: reminders, queued tasks, outbox sweep, audit anchor when due."""
         for site in Site.objects.all():
             counts = send_due_reminders(site, now=clock.now())
             if counts:
@@ -47,3 +58,19 @@ class Command(BaseCommand):
         swept = deliver_due(now=clock.now())
         if swept:
             self.stdout.write(f"outbox: {swept}")
+        self.anchor()
+
+    def anchor(self) -> None:
+        """Publish the audit chain's head when due; a sink that is down is tried next round
+        and never stops reminders and deliveries."""
+        if self.anchoring is None:
+            self.anchoring = AnchorSchedule.configured()
+            if self.anchoring is None:
+                return
+        try:
+            anchor = self.anchoring.run(now=clock.now())
+        except OSError as error:
+            log.error("audit anchor to %s failed: %s", self.anchoring.sink.describe(), error)
+            return
+        if anchor is not None:
+            self.stdout.write(f"audit anchor: seq {anchor.seq} to {self.anchoring.sink.describe()}")
