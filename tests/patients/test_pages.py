@@ -205,7 +205,7 @@ def test_list_and_chart_use_a_bounded_number_of_queries(
     target = Patient.objects.first()
     with django_assert_max_num_queries(12):
         doctor.get("/patients/", {"q": "name"})
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         doctor.get(f"/patients/{target.pk}/")
 
 
