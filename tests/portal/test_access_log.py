@@ -63,6 +63,7 @@ def test_access_log_never_holds_portal_tokens(baseline, nurse_user, fixed_clock,
             "AUTOLOGIC_MODE": "test",
             "DATABASE_URL": _database_url(),
             "AUTOLOGIC_DATA_DIR": str(tmp_path),
+            "XDG_RUNTIME_DIR": str(tmp_path),  # gunicorn's control socket: not a shared one
         }
     )
     out, err = (tmp_path / "access.log").open("wb"), (tmp_path / "error.log").open("wb")
