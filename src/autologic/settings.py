@@ -281,8 +281,17 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Autologic <noreply@localhost>")
-# SMS: "log" writes texts to the log; "http" posts them to a JSON gateway.
+# SMS: "http" posts texts to a JSON gateway; "log" has no provider and sends nothing (each SMS
+# waits for a person), which production refuses unless AUTOLOGIC_SMS_ALLOW_LOG=1 says so.
 AUTOLOGIC_SMS_GATEWAY = os.environ.get("AUTOLOGIC_SMS_GATEWAY", "log")
+AUTOLOGIC_SMS_ALLOW_LOG = os.environ.get("AUTOLOGIC_SMS_ALLOW_LOG", "0") == "1"
+if AUTOLOGIC_SMS_GATEWAY == "log" and MODE == "production" and not AUTOLOGIC_SMS_ALLOW_LOG:
+    raise ImproperlyConfigured(
+        "AUTOLOGIC_SMS_GATEWAY is 'log' (the default), which sends no SMS: reminders by SMS would "
+        "never reach a patient. Set AUTOLOGIC_SMS_GATEWAY=http with AUTOLOGIC_SMS_URL and "
+        "AUTOLOGIC_SMS_TOKEN (or the dotted path of a gateway class), or AUTOLOGIC_SMS_ALLOW_LOG=1 "
+        "to run without SMS."
+    )
 AUTOLOGIC_SMS_URL = os.environ.get("AUTOLOGIC_SMS_URL", "")
 AUTOLOGIC_SMS_TOKEN = os.environ.get("AUTOLOGIC_SMS_TOKEN", "")
 AUTOLOGIC_SMS_FROM = os.environ.get("AUTOLOGIC_SMS_FROM", "Autologic")
@@ -313,10 +322,32 @@ AUTOLOGIC_AUDIT_ANCHOR_MINUTES = _audit_anchor_minutes()
 # Links in e-mails and SMS point here (the portal is reached from outside the clinic).
 AUTOLOGIC_PUBLIC_URL = os.environ.get("AUTOLOGIC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Logs never hold a portal token: a refused request's path (CSRF, 404, 500) holds one, so every
+# handler cuts them out. Django's own handlers are replaced by these (its records propagate to
+# the root's); gunicorn's logs get the same filter (autologic.portal.gunicorn_logger).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_portal_tokens": {"()": "autologic.portal.logs.RedactPortalTokens"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_portal_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_portal_tokens"],
+        },
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 

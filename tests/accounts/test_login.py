@@ -128,6 +128,7 @@ def _settings_in(mode: str, secret: str | None) -> subprocess.CompletedProcess[s
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "AUTOLOGIC_MODE"}}
     env["AUTOLOGIC_MODE"] = mode
     env["DATABASE_URL"] = "sqlite:///:memory:"
+    env["AUTOLOGIC_SMS_GATEWAY"] = "http"  # production refuses the log gateway by default
     if secret is not None:
         env["SECRET_KEY"] = secret
     code = (

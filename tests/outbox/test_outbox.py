@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -208,3 +212,46 @@ def test_on_redis_the_rq_worker_delivers(site, smtp, settings):
     assert message.status == Status.SENT
     assert len(smtp.inbox.received) == 1
     queue.connection.flushdb()
+
+
+def _settings_in(tmp_path, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AUTOLOGIC_") and k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        {
+            "SECRET_KEY": "k" * 20 + "random-enough-for-this-check-123",
+            "DATABASE_URL": "sqlite:///:memory:",
+            "AUTOLOGIC_DATA_DIR": str(tmp_path),
+            **env_vars,
+        }
+    )
+    code = "import autologic.settings as s; print(s.AUTOLOGIC_SMS_GATEWAY)"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
+def test_log_gateway_refused_in_production_unless_allowed(tmp_path):
+    refused = _settings_in(tmp_path, AUTOLOGIC_MODE="production")  # the default gateway is log
+    assert refused.returncode != 0
+    assert "AUTOLOGIC_SMS_GATEWAY" in refused.stderr and "AUTOLOGIC_SMS_ALLOW_LOG" in refused.stderr
+    named = _settings_in(tmp_path, AUTOLOGIC_MODE="production", AUTOLOGIC_SMS_GATEWAY="log")
+    assert named.returncode != 0
+    allowed = _settings_in(tmp_path, AUTOLOGIC_MODE="production", AUTOLOGIC_SMS_ALLOW_LOG="1")
+    assert allowed.returncode == 0, allowed.stderr
+    provider = _settings_in(
+        tmp_path,
+        AUTOLOGIC_MODE="production",
+        AUTOLOGIC_SMS_GATEWAY="http",
+        AUTOLOGIC_SMS_URL="https://sms.example/send",
+    )
+    assert provider.returncode == 0, provider.stderr
+    assert _settings_in(tmp_path, AUTOLOGIC_MODE="demo").returncode == 0
+
+
+def test_the_log_gateway_sends_nothing_and_writes_no_text(caplog):
+    with caplog.at_level(logging.DEBUG), pytest.raises(channels.Refused) as refused:
+        channels.LogSmsGateway().send("+49 30 1234567", "Hello Jürgen: https://x/p/abcdef/")
+    assert "AUTOLOGIC_SMS_GATEWAY" in str(refused.value)
+    assert "1234567" not in caplog.text and "Jürgen" not in caplog.text and "/p/" not in caplog.text

@@ -129,6 +129,16 @@ def test_guessing_tokens_is_slowed_down_per_address(client):
     assert statuses[10:] == [429, 429]
 
 
+def test_valid_token_is_served_despite_other_failures_from_the_address(client, issued, knee_id):
+    """Patients behind one address (a clinic's Wi-Fi, a carrier's NAT) share its failure count."""
+    guesses = [client.get(reverse("portal:home", args=[f"guess{n}"])) for n in range(12)]
+    assert guesses[-1].status_code == 429  # the guesser is slowed down
+    assert client.get(reverse("portal:home", args=[issued.token])).status_code == 200
+    saved = client.post(_answer_url(issued, knee_id, "NRS"), {"item": "PAIN", "PAIN": "4"})
+    assert saved.status_code == 200
+    assert client.get(reverse("portal:home", args=["guess-again"])).status_code == 429
+
+
 def test_persian_links_render_right_to_left_in_persian(
     client, baseline, nurse_user, fixed_clock, knee_id
 ):

@@ -88,3 +88,24 @@ class User(AbstractUser):
     def role_label(self) -> str:
         """The role's display name."""
         return str(dict(self._meta.get_field("role").flatchoices).get(self.role, self.role))
+
+
+class ThrottledBurst(models.Model):
+    """Sign-in attempts refused without being checked (a throttled code, a locked account),
+    counted until one audit event records the whole burst with its count."""
+
+    step = models.CharField(max_length=8)  # "login" or "otp", as in the audit action's name
+    username = models.CharField(max_length=150)  # as typed: locked names need not exist
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["step", "username"], name="one_burst_per_step_and_name")
+        ]
+        indexes = [models.Index(fields=["last_at"], name="burst_last_at")]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.username}: {self.count}"

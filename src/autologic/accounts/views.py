@@ -5,10 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_credentials
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from autologic.accounts import actions
 from autologic.accounts.forms import LoginForm, SiteForm, StaffForm, TokenForm
 from autologic.accounts.models import User
+from autologic.common import clock
 from autologic.common.domain.errors import DomainError
 from autologic.common.forms import add_domain_error
 
@@ -44,23 +48,37 @@ def _with_language(response: HttpResponse, user: User) -> HttpResponse:
     return response
 
 
+def _rotate_session(request: HttpRequest) -> None:
+    """A new session key and CSRF token each time the session gains a factor, so a key known
+    before (planted, or seen on a shared screen) opens nothing after."""
+    request.session.cycle_key()
+    rotate_token(request)
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     """First factor: username and password (locked after repeated failures)."""
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
-        )
+        now = clock.now()
+        username = form.cleaned_data["username"]
+        actions.close_quiet_bursts(now=now)
+        # A locked name is refused before its password is looked at: that is a burst, not a
+        # failure of its own.
+        locked = not AxesProxyHandler.is_allowed(request, get_credentials(username))
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if user is None or getattr(user, "site_id", None) is None:
-            known = User.objects.filter(username=form.cleaned_data["username"]).first()
-            actions.record_failed_sign_in(
-                username=form.cleaned_data["username"], user=known, step="login"
-            )
+            known = User.objects.filter(username=username).first()
+            if locked:
+                actions.record_throttled_attempt(
+                    step="login", username=username, user=known, now=now
+                )
+            else:
+                actions.record_failed_sign_in(username=username, user=known, step="login", now=now)
             form.add_error(None, _("The username or password is not correct."))
         else:
+            actions.close_throttled_burst(step="login", username=username, now=now)
             login(request, user)
+            _rotate_session(request)
             enrolled = any(True for _ in devices_for_user(user, confirmed=True))
             target = "accounts:otp_verify" if enrolled else "accounts:otp_setup"
             response = redirect(f"{reverse(target)}?{urlencode({'next': _next_url(request)})}")
@@ -74,21 +92,34 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """Second factor: a code from the enrolled authenticator."""
     user = request.user
-    if not any(True for _ in devices_for_user(user, confirmed=True)):
+    devices = list(devices_for_user(user, confirmed=True))
+    if not devices:
         return redirect("accounts:otp_setup")
     form = TokenForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["token"].strip())
-        if device is None:
-            actions.record_failed_sign_in(username=user.username, user=user, step="otp")
+        now = clock.now()
+        actions.close_quiet_bursts(now=now)
+        if not any(device.verify_is_allowed()[0] for device in devices):
+            # Throttled: the code is not even looked at, so it is counted in the burst.
+            actions.record_throttled_attempt(step="otp", username=user.username, user=user, now=now)
+            form.add_error(
+                "token", _("Too many wrong codes. Wait a little, then enter the newest code.")
+            )
+            status = 429
+        elif (device := match_token(user, form.cleaned_data["token"].strip())) is None:
+            actions.record_failed_sign_in(username=user.username, user=user, step="otp", now=now)
             form.add_error(
                 "token", _("That code is not valid. Wait for the next one and try again.")
             )
         else:
             otp_login(request, device)
+            _rotate_session(request)
+            actions.close_throttled_burst(step="otp", username=user.username, now=now)
             actions.record_session(user, "session.start")
             return HttpResponseRedirect(_next_url(request))
-    status = 400 if form.errors else 200
+    if form.errors and status == 200:
+        status = 400
     return render(
         request,
         "accounts/otp_verify.html",
@@ -107,6 +138,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if actions.confirm_otp_device(user, device, form.cleaned_data["token"]):
             otp_login(request, device)
+            _rotate_session(request)
             actions.record_session(user, "session.start")
             messages.success(request, _("Authenticator enrolled. You are signed in."))
             return HttpResponseRedirect(_next_url(request))

@@ -4,11 +4,15 @@
 thing it reports was committed. Delivery happens after commit, on the task queue; a failure
 reschedules the message with backoff instead of losing it, and a sweep (``deliver_due``) picks
 up anything whose task was lost (a broker restart, a worker killed mid-send).
+
+What must never be stored (a portal token) is not in the stored text: the app that queued the
+message registers a renderer for its ``ref`` and completes the text as it is sent.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -23,6 +27,16 @@ from autologic.outbox.domain import STALE_CLAIM, Channel, Status, after_failure
 from autologic.outbox.models import Message
 
 log = logging.getLogger(__name__)
+
+# (message, now) -> (subject, text) as they are sent; raises channels.Refused when the message
+# must not go any more.
+Renderer = Callable[[Message, datetime], tuple[str, str]]
+_renderers: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    """Complete the text of messages whose ref starts with ``kind:`` as they are sent."""
+    _renderers[kind] = renderer
 
 
 def queue_message(
@@ -84,10 +98,12 @@ def _claim(message_id: int, now: datetime) -> Message | None:
     return Message.objects.get(pk=message_id) if taken else None
 
 
-def _send(message: Message) -> str:
+def _send(message: Message, now: datetime) -> str:
+    renderer = _renderers.get(message.ref.split(":")[0]) if message.ref else None
+    subject, body = renderer(message, now) if renderer else (message.subject, message.body)
     if message.channel == Channel.SMS:
-        return channels.sms_gateway().send(message.to, message.body)
-    return channels.send_email(message.to, message.subject, message.body)
+        return channels.sms_gateway().send(message.to, body)
+    return channels.send_email(message.to, subject, body)
 
 
 def deliver(message_id: int, *, now: datetime) -> str:
@@ -97,7 +113,7 @@ def deliver(message_id: int, *, now: datetime) -> str:
         return ""
     attempts = message.attempts + 1
     try:
-        provider_id = _send(message)
+        provider_id = _send(message, now)
     except channels.Refused as error:
         outcome = after_failure(attempts, now, str(error), permanent=True)
     except Exception as error:  # network, timeouts, 4xx SMTP: all worth another try

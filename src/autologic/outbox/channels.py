@@ -6,7 +6,6 @@ address or number is rejected), or raises anything else for a failure worth retr
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import smtplib
@@ -34,14 +33,15 @@ class SmsGateway(Protocol):
 
 
 class LogSmsGateway:
-    """Writes each SMS to the log instead of sending it (demo and development)."""
+    """No SMS provider (demo, development, or a clinic that allowed it): nothing is sent.
 
-    _ids = itertools.count(1)
+    The message is refused, so it waits for a person instead of claiming it was sent, and the
+    log says only that an SMS was due: never the number or the text (a name, a portal link)."""
 
     def send(self, to: str, text: str) -> str:
-        """Log the message and return a local id."""
-        log.warning("SMS to %s: %s", to, text)
-        return f"log-{next(self._ids)}"
+        """Refuse the message; log that it was not sent, and nothing of it."""
+        log.warning("An SMS was not sent: AUTOLOGIC_SMS_GATEWAY is 'log' (no SMS provider).")
+        raise Refused("not sent: no SMS provider is configured (AUTOLOGIC_SMS_GATEWAY is 'log').")
 
 
 class HttpSmsGateway:

@@ -331,7 +331,10 @@ def save_progress(
     *,
     now: datetime,
 ) -> Response:
-    """Keep the answers given so far (each one checked) without scoring; submit scores later."""
+    """Keep the answers given so far (each one checked) without scoring; submit scores later.
+
+    Audited once per change of the answers: an autosave that resends what is kept writes
+    nothing, so a burst of them cannot flood the chain."""
     instrument = registry.get(entry.instrument)
     given = {k: v for k, v in instrument.clean(entry.answers).items() if k in entry.answers}
     _check_entry(patient, entry, instrument.id, by=None, staff_entered=False, now=now)
@@ -348,8 +351,11 @@ def save_progress(
                 f"{instrument.id} for this timepoint has already been sent; it cannot change.",
                 field="instrument",
             )
+        kept = row.answers if row is not None else {}
+        # An item left unanswered is the same whether it is missing or None.
+        changed = sorted(k for k, v in given.items() if kept.get(k) != v)
         if row is None:
-            return Response.objects.create(
+            row = Response.objects.create(
                 site=patient.site,
                 patient=patient,
                 course=appointment.course,
@@ -366,7 +372,26 @@ def save_progress(
                 started_at=now,
                 updated_at=now,
             )
-        row.answers = {**row.answers, **given}
-        row.language, row.updated_at, row.version = entry.language, now, row.version + 1
-        row.save(update_fields=["answers", "language", "updated_at", "version"])
+        elif changed:
+            row.answers = {**row.answers, **{k: given[k] for k in changed}}
+            row.language, row.updated_at, row.version = entry.language, now, row.version + 1
+            row.save(update_fields=["answers", "language", "updated_at", "version"])
+        else:
+            return row
+        # Which items changed, never their values: the answers are the patient's health data.
+        record_event(
+            actor=None,
+            site=patient.site,
+            action="prom.progress_saved",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={
+                "response_id": row.pk,
+                "instrument": instrument.id,
+                "timepoint": row.timepoint,
+                "region_id": entry.region.pk if entry.region else None,
+                "items": changed,
+            },
+            now=now,
+        )
         return row

@@ -1,6 +1,10 @@
-"""Portal state changes: issue, send and revoke links; send due reminders; record licences and
-clinic wordings. Each runs in one transaction with its audit event; messages go through the
-outbox in that same transaction, so a reminder exists exactly when its link does.
+"""Portal state changes: issue, send and revoke links; mint their tokens; send due reminders;
+record licences and clinic wordings. Each runs in one transaction with its audit event; messages
+go through the outbox in that same transaction, so a reminder exists exactly when its link does.
+
+A stored message never holds a token: it holds the link's place (``domain.LINK_PLACEHOLDER``)
+and the outbox asks ``render_invitation`` for the text as it sends, which mints a fresh token
+for the link then (ADR 0005).
 """
 
 from __future__ import annotations
@@ -23,17 +27,28 @@ from autologic.care.models import Appointment
 from autologic.clinical.models import AffectedRegion
 from autologic.common import clock
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.locks import for_update
 from autologic.outbox.actions import queue_message
+from autologic.outbox.channels import Refused
+from autologic.outbox.models import Message
 from autologic.outcomes import queries as outcomes
 from autologic.outcomes.domain import registry
 from autologic.portal import domain, texts
 from autologic.portal.domain import Refusal
-from autologic.portal.models import InstrumentText, LicenceClearance, Link, Reminder
+from autologic.portal.models import InstrumentText, LicenceClearance, Link, LinkToken, Reminder
+
+# The ref of a message that carries a link: "portal-link:<link id>".
+MESSAGE_REF = "portal-link"
+
+
+def link_url(token: str) -> str:
+    """The full address of a token, as the patient gets it."""
+    return settings.AUTOLOGIC_PUBLIC_URL + reverse("portal:home", args=[token])
 
 
 @dataclass(frozen=True)
 class Issued:
-    """A new link with its one-time token, the forms it opens and those the gate held back."""
+    """A new link with its first token (shown once), the forms it opens and those held back."""
 
     link: Link
     token: str
@@ -41,8 +56,8 @@ class Issued:
 
     @property
     def url(self) -> str:
-        """The full address to send to the patient."""
-        return settings.AUTOLOGIC_PUBLIC_URL + reverse("portal:home", args=[self.token])
+        """The full address to hand to the patient."""
+        return link_url(self.token)
 
 
 def publishable(
@@ -79,7 +94,18 @@ def publishable(
 def issue_link(
     appointment: Appointment, *, language: str, by: User | None, now: datetime
 ) -> Issued:
-    """A new link for the questionnaires owed at one follow-up, in one language."""
+    """A new link for the questionnaires owed at one follow-up, in one language, with a token to
+    show once (hand-over as a QR code)."""
+    with audited_transaction():
+        link, held = _create_link(appointment, language=language, by=by, now=now)
+        token = mint_token(link, by=by, message=None, now=now)
+    return Issued(link, token, held)
+
+
+def _create_link(
+    appointment: Appointment, *, language: str, by: User | None, now: datetime
+) -> tuple[Link, list[tuple[int, str, Refusal]]]:
+    """The link row and its audit event, with no token yet; and what the gate held back."""
     if language not in domain.LANGUAGES:
         raise ValidationFailed(
             "bad_language", f"language must be one of {', '.join(domain.LANGUAGES)}.", "language"
@@ -96,13 +122,11 @@ def issue_link(
         raise ValidationFailed(
             "nothing_to_send", f"no questionnaire can be sent: {reasons}.", "language"
         )
-    token = domain.new_token()
     with audited_transaction():
         link = Link.objects.create(
             site=site,
             patient=appointment.course.patient,
             appointment=appointment,
-            token_hash=domain.token_hash(token),
             language=language,
             forms=[list(f) for f in forms],
             created_by=by,
@@ -125,7 +149,45 @@ def issue_link(
             },
             now=now,
         )
-    return Issued(link, token, held)
+    return link, held
+
+
+def mint_token(link: Link, *, by: User | None, message: Message | None, now: datetime) -> str:
+    """A new token for a live link, returned once and kept only as its hash (audited); a
+    withdrawn or expired link gets none."""
+    token = domain.new_token()
+    with audited_transaction():
+        live = for_update(Link.objects).get(pk=link.pk)  # waits for a withdrawal under way
+        if live.revoked_at is not None:
+            raise ConflictError("link_withdrawn", "the link was withdrawn; nothing was sent.")
+        if live.expires_at <= now:
+            raise ConflictError("link_expired", "the link has expired; nothing was sent.")
+        LinkToken.objects.create(
+            link=live, token_hash=domain.token_hash(token), message=message, created_at=now
+        )
+        record_event(
+            actor=by,
+            site=link.site,
+            action="portal.token_minted",
+            object_type="patient",
+            object_id=live.patient_id,
+            changes={"link_id": live.pk, "message_id": message.pk if message else None},
+            now=now,
+        )
+    return token
+
+
+def render_invitation(message: Message, now: datetime) -> tuple[str, str]:
+    """Subject and text of a stored invitation with a token minted now for its link: the outbox
+    calls this as it sends, so the token goes out in the message and is stored nowhere."""
+    link = Link.objects.select_related("site").filter(pk=int(message.ref.split(":")[1])).first()
+    if link is None:
+        raise Refused("the message's link no longer exists; nothing was sent.")
+    try:
+        token = mint_token(link, by=None, message=message, now=now)
+    except ConflictError as closed:
+        raise Refused(closed.message) from closed
+    return message.subject, domain.fill_link(message.body, link_url(token))
 
 
 def contact(patient: Any, channel: str) -> str:
@@ -141,8 +203,9 @@ def send_link(
     by: User | None,
     now: datetime,
     step: str = "",
-) -> Issued:
-    """Issue a link and queue it to the patient by e-mail or SMS, in one transaction."""
+) -> Link:
+    """Issue a link and queue it to the patient by e-mail or SMS, in one transaction; its token
+    is minted when the message is sent."""
     patient = appointment.course.patient
     if channel not in ("email", "sms"):
         raise ValidationFailed("bad_channel", "choose e-mail or SMS.", "channel")
@@ -151,48 +214,53 @@ def send_link(
         what = _("e-mail address") if channel == "email" else _("mobile number")
         raise ValidationFailed("no_contact", f"the patient has no {what} on file.", "channel")
     with audited_transaction():
-        issued = issue_link(appointment, language=language, by=by, now=now)
-        subject, body = _invitation(appointment, issued, language)
+        link, _held = _create_link(appointment, language=language, by=by, now=now)
+        subject, body = _invitation(appointment, link, language)
         message = queue_message(
-            site=issued.link.site,
+            site=link.site,
             channel=channel,
             to=to,
             subject=subject,
             body=body,
             purpose="questionnaire",
-            ref=f"portal-link:{issued.link.pk}",
+            ref=f"{MESSAGE_REF}:{link.pk}",
             now=now,
         )
         if step:
             Reminder.objects.create(
                 appointment=appointment,
                 step=step,
-                link=issued.link,
+                link=link,
                 message=message,
                 outcome="queued",
                 at=now,
             )
-    return issued
+    return link
 
 
-def _invitation(appointment: Appointment, issued: Issued, language: str) -> tuple[str, str]:
-    """Subject and text of the invitation; the patient's first name only, no clinical detail."""
+def _invitation(appointment: Appointment, link: Link, language: str) -> tuple[str, str]:
+    """Subject and text of the invitation, with the link's place held for the token; the
+    patient's first name only, no clinical detail."""
     site = appointment.course.site
+
+    def plain(text: str) -> str:  # a name can never smuggle in a second link
+        return text.replace(domain.LINK_PLACEHOLDER, "")
+
     with translation.override(language):
-        subject = _("Your questionnaire from %(clinic)s") % {"clinic": site.name}
+        subject = _("Your questionnaire from %(clinic)s") % {"clinic": plain(site.name)}
         body = _(
             "Hello %(name)s,\n\nplease tell us how you are doing. The questionnaire takes about "
             "ten minutes and you can stop and continue later:\n\n%(url)s\n\nThe link is personal "
             "and works until %(until)s.\n\n%(clinic)s"
         ) % {
-            "name": appointment.course.patient.given_name,
-            "url": issued.url,
+            "name": plain(appointment.course.patient.given_name),
+            "url": domain.LINK_PLACEHOLDER,
             # The last day the link works, in the clinic's zone (it expires at the next midnight).
-            "until": (issued.link.expires_at - timedelta(seconds=1))
+            "until": (link.expires_at - timedelta(seconds=1))
             .astimezone(ZoneInfo(site.time_zone))
             .date()
             .isoformat(),
-            "clinic": site.name,
+            "clinic": plain(site.name),
         }
     return subject, body
 
@@ -222,13 +290,20 @@ def revoke_link(link: Link, *, by: User, reason: str, now: datetime) -> Link:
 
 def open_link(token: str, *, now: datetime) -> Link | None:
     """The live link behind a token, counted as used; None when unknown, expired or withdrawn."""
-    link = (
-        Link.objects.select_related("site", "patient", "appointment__course__protocol")
-        .filter(token_hash=domain.token_hash(token), revoked_at__isnull=True, expires_at__gt=now)
+    found = (
+        LinkToken.objects.select_related(
+            "link__site", "link__patient", "link__appointment__course__protocol"
+        )
+        .filter(
+            token_hash=domain.token_hash(token),
+            link__revoked_at__isnull=True,
+            link__expires_at__gt=now,
+        )
         .first()
     )
-    if link is None:
+    if found is None:
         return None
+    link = found.link
     with audited_transaction():
         first = link.last_used_at is None
         Link.objects.filter(pk=link.pk).update(last_used_at=now, uses=link.uses + 1)

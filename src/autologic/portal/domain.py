@@ -1,11 +1,13 @@
 """Rules of the patient portal: link tokens, expiry, the licence gate, texts and reminder days.
 
-Pure Python: no Django. The token itself is never stored; only its SHA-256 is.
+Pure Python: no Django. The token itself is never stored; only its SHA-256 is. A stored message
+holds ``LINK_PLACEHOLDER`` where its link goes; the token is minted as the message is sent.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,6 +20,10 @@ from autologic.outcomes.domain.types import Instrument
 TOKEN_BYTES = 32  # 256 bits: guessing one is hopeless even without the rate limit
 LONGEST_LINK = timedelta(days=60)
 LANGUAGES = ("en", "de", "es", "fa")
+# Where a stored message's text takes its link (filled in at delivery, never stored).
+LINK_PLACEHOLDER = "[[portal-link]]"
+# A token in a path, a referrer or a full URL: /p/<token>/...
+_TOKEN_IN_PATH = re.compile(r"/p/[^/?#\s\"'<>]+")
 
 
 def new_token() -> str:
@@ -28,6 +34,16 @@ def new_token() -> str:
 def token_hash(token: str) -> str:
     """What the database keeps of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def fill_link(text: str, url: str) -> str:
+    """A stored message text with its link put in."""
+    return text.replace(LINK_PLACEHOLDER, url)
+
+
+def redact_tokens(text: str) -> str:
+    """The text with every portal token in a path cut out (what a log may keep)."""
+    return _TOKEN_IN_PATH.sub("/p/[token]", text)
 
 
 def expires_at(now: datetime, window_closes: date | None, time_zone: str) -> datetime:

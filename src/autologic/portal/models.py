@@ -1,4 +1,5 @@
-"""Portal links (stored as a hash), reminders sent, clinic-supplied wordings and licences."""
+"""Portal links and their tokens (stored as a hash), reminders sent, clinic-supplied wordings and
+licences."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ class Link(models.Model):
     appointment = models.ForeignKey(
         "care.Appointment", on_delete=models.PROTECT, related_name="portal_links"
     )
-    token_hash = models.CharField(max_length=64, unique=True)
     language = models.CharField(_("language"), max_length=8)
     forms = models.JSONField(default=list)  # [[region_id, instrument], ...] that passed the gate
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
@@ -37,6 +37,21 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.pk} for appointment {self.appointment_id}"
+
+
+class LinkToken(models.Model):
+    """One token that opens a link, kept only as its SHA-256: the one shown at hand-over, or one
+    minted for each delivery of a message. Every token ends with its link (expiry, withdrawal)."""
+
+    link = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    message = models.ForeignKey(
+        "outbox.Message", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of link {self.link_id}"
 
 
 class Reminder(models.Model):

@@ -1,8 +1,8 @@
 """The patient's side of the portal: reached by a tokenised link, with no login.
 
 Every view resolves the token first; an unknown, expired or withdrawn token gets the same page,
-so the answer never tells a guesser which of the three it was. Failed tokens are rate limited
-per address, and each live token per minute.
+so the answer never tells a guesser which of the three it was. Failed tokens are counted per
+address (a guesser is slowed down, a valid token is still served), and each token per minute.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import is_ratelimited
 
 from autologic.clinical.models import AffectedRegion
 from autologic.common import clock
@@ -34,19 +34,20 @@ def _link_key(_group: str, request: HttpRequest) -> str:
 
 
 def _resolve(request: HttpRequest, token: str) -> Link | HttpResponse:
-    """The live link, or the page that explains why there is none."""
-    misses = get_usage(request, group="portal-miss", key="ip", rate=MISSES_PER_ADDRESS)
-    if misses is not None and misses["count"] >= misses["limit"]:
-        return _page(request, "portal/slow_down.html", {}, status=429)
+    """The live link, or the page that explains why there is none.
+
+    Failures are counted per address, but a valid token is always served (within its own
+    per-link limit): patients behind one address must not pay for a guesser's misses."""
     if is_ratelimited(
         request, group="portal-link", key=_link_key, rate=REQUESTS_PER_LINK, increment=True
     ):
         return _page(request, "portal/slow_down.html", {}, status=429)
     link = actions.open_link(token, now=clock.now())
     if link is None:
-        is_ratelimited(
+        if is_ratelimited(
             request, group="portal-miss", key="ip", rate=MISSES_PER_ADDRESS, increment=True
-        )
+        ):
+            return _page(request, "portal/slow_down.html", {}, status=429)
         return _page(request, "portal/gone.html", {}, status=404)
     return link
 

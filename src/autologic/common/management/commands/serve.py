@@ -36,6 +36,9 @@ class Command(BaseCommand):
             # Path only: query strings carry patient names and birth dates (search).
             "--access-logformat",
             '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+            # The path of a portal page holds the patient's token: both logs cut it out.
+            "--logger-class",
+            "autologic.portal.gunicorn_logger.GunicornLogger",
         ]
         os.environ["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
