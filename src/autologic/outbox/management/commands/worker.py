@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from autologic.accounts.actions import close_quiet_bursts
 from autologic.accounts.models import Site
 from autologic.audit.anchoring.publish import AnchorSchedule
 from autologic.common import clock
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             time.sleep(options["interval"])
 
     def round(self) -> None:
-        """One pass: reminders, queued tasks, outbox sweep, audit anchor when due."""
+        """One pass: reminders, queued tasks, outbox sweep, quiet sign-in bursts, audit anchor."""
         for site in Site.objects.all():
             counts = send_due_reminders(site, now=clock.now())
             if counts:
@@ -58,6 +59,9 @@ class Command(BaseCommand):
         swept = deliver_due(now=clock.now())
         if swept:
             self.stdout.write(f"outbox: {swept}")
+        closed = close_quiet_bursts(now=clock.now())
+        if closed:
+            self.stdout.write(f"sign-in bursts audited: {closed}")
         self.anchor()
 
     def anchor(self) -> None:
