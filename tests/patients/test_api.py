@@ -66,6 +66,18 @@ def test_malformed_json_is_a_client_error_not_a_500(api, raw):
     assert 400 <= response.status_code < 500
 
 
+def test_a_body_that_is_not_json_is_a_400_listing_the_problem(api):
+    response = post(api, None, raw="{not json")
+    assert response.status_code == 400
+    assert [problem["loc"] for problem in response.json()["detail"]] == [["body"]]
+
+
+def test_a_missing_required_field_is_named_without_the_parameter_name(api):
+    response = post(api, {k: v for k, v in BODY.items() if k != "sex"})
+    assert response.status_code == 422
+    assert [problem["loc"] for problem in response.json()["detail"]] == [["body", "sex"]]
+
+
 def test_search_returns_rows(api):
     post(api, BODY)
     rows = api.get("/api/v1/patients", {"q": "garc"}).json()
@@ -89,8 +101,20 @@ def test_a_stale_patch_is_a_409_and_changes_nothing(api):
     assert Patient.objects.get().phone == "+34 1"
 
 
-def test_unknown_patient_is_404(api):
-    assert api.get("/api/v1/patients/999999").status_code == 404
+def test_unknown_patient_is_404_naming_the_path_parameter(api):
+    response = api.get("/api/v1/patients/999999")
+    assert response.status_code == 404
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["path", "patient_id"] and problem["type"] == "patient_not_found"
+
+
+def test_a_duplicate_mrn_is_a_409_conflict(api):
+    assert post(api, {**BODY, "mrn": "b-77"}).status_code == 201
+    taken = post(api, {**BODY, "given_name": "Ana", "mrn": "B-77"})
+    assert taken.status_code == 409, taken.content
+    [problem] = taken.json()["detail"]
+    assert problem["loc"] == ["body", "mrn"] and problem["type"] == "duplicate_mrn"
+    assert Patient.objects.count() == 1
 
 
 def test_openapi_schema_is_served_to_staff(api):

@@ -1,51 +1,151 @@
-"""JSON API for patients. Validation runs through the same form as the pages."""
+"""JSON API for patients. Validation runs through the same form as the pages.
+
+The request schemas state what the form accepts, so the OpenAPI document is true: required
+fields, lengths, choices, characters and the date format are checked here as well and refused
+with a 422 naming the field. What a schema cannot say is refused by the form (a birth date's
+range: 422) or the action (an MRN already taken: 409).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
-from ninja.errors import HttpError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from ninja import Query, Router, Schema, Status
+from pydantic import AfterValidator, Field
 
-from autologic.api_errors import FormErrors
+from autologic.api_errors import FormErrors, error_responses
 from autologic.audit.actions import record_read
 from autologic.common.clock import local_today
+from autologic.common.domain.errors import NotFound
 from autologic.patients import actions, queries
 from autologic.patients.forms import PatientForm
-from autologic.patients.models import Patient
+from autologic.patients.models import SEX_CHOICES, Patient
 
 router = Router(tags=["patients"])
 
+# Characters Python strips as white space, plus the byte-order mark (which JSON Schema's regular
+# expressions count as white space): a name needs at least one character outside this set.
+_SPACE = r"\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+# Django's text fields refuse NUL, and PostgreSQL cannot store it.
+TEXT = r"[^\x00]*"
+NAME = rf"[^\x00]*[^\x00{_SPACE}][^\x00]*"
+MRN = r"([A-Za-z0-9][A-Za-z0-9-]{0,19})?"
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+Sex = Literal[tuple(code for code, _label in SEX_CHOICES)]
+Language = Literal[tuple(code for code, _name in settings.LANGUAGES)]
+
+
+def _length(name: str) -> int:
+    """The form field's maximum length, so the schema and the form cannot drift apart."""
+    limit: int = PatientForm.base_fields[name].max_length
+    return limit
+
+
+def _matching(pattern: str, reason: str) -> AfterValidator:
+    """Check a whole value against ``pattern`` and refuse it with ``reason``."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            raise ValueError(_(reason))
+        return value
+
+    return AfterValidator(check)
+
+
+def _described(pattern: str, **schema: Any) -> Any:
+    """The schema side of ``_matching``: the same pattern, anchored as JSON Schema reads it."""
+    return Field(json_schema_extra={"pattern": f"^{pattern}$"}, **schema)
+
+
+def _real_date(text: str) -> str:
+    """Refuse a day that does not exist (2001-02-29), as ``format: date`` does."""
+    try:
+        date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(_("Use a real date written YYYY-MM-DD.")) from exc
+    return text
+
+
+NO_NUL = _matching(TEXT, gettext_noop("Null characters are not allowed."))
+Mrn = Annotated[
+    str,
+    _matching(
+        MRN,
+        gettext_noop(
+            "An MRN has 1 to 20 letters, digits or dashes and starts with a letter or digit."
+        ),
+    ),
+    _described(
+        MRN,
+        description="1 to 20 letters, digits or dashes, starting with a letter or digit; "
+        "stored upper-case. Empty: the clinic's next number.",
+    ),
+]
+_VISIBLE = gettext_noop("Needs at least one character that is not a space.")
+FamilyName = Annotated[
+    str, _matching(NAME, _VISIBLE), _described(NAME, max_length=_length("family_name"))
+]
+GivenName = Annotated[
+    str, _matching(NAME, _VISIBLE), _described(NAME, max_length=_length("given_name"))
+]
+BirthDate = Annotated[
+    str,
+    _matching(ISO_DATE, gettext_noop("Use a real date written YYYY-MM-DD.")),
+    AfterValidator(_real_date),
+    Field(
+        json_schema_extra={"format": "date"},
+        description="YYYY-MM-DD (ISO 8601, whatever the clinic's calendar); not in the future "
+        "and at most 130 years ago.",
+    ),
+]
+Phone = Annotated[str, NO_NUL, _described(TEXT, max_length=_length("phone"))]
+Email = (
+    Literal[""]
+    | Annotated[str, Field(max_length=_length("email"), json_schema_extra={"format": "email"})]
+)
+Address = Annotated[str, NO_NUL, _described(TEXT)]
+SearchText = Annotated[
+    str,
+    Query(description="Name fragments, an MRN or a birth date; the first 100 characters count."),
+]
+
 
 class PatientIn(Schema):
-    """Fields a client may send; text is parsed as the site's calendar (ISO always works)."""
+    """A new patient."""
 
-    mrn: str = ""
-    family_name: str = ""
-    given_name: str = ""
-    date_of_birth: str = ""
-    sex: str = ""
-    phone: str = ""
-    email: str = ""
-    address: str = ""
-    preferred_language: str = "en"
+    mrn: Mrn = ""
+    family_name: FamilyName
+    given_name: GivenName
+    date_of_birth: BirthDate
+    sex: Sex
+    phone: Phone = ""
+    email: Email = ""
+    address: Address = ""
+    preferred_language: Language = "en"
 
 
 class PatientPatch(Schema):
-    """A partial update; ``version`` must match the stored one."""
+    """A partial update; ``version`` must match the stored one. A field left out or null keeps
+    its value."""
 
     version: int
-    mrn: str | None = None
-    family_name: str | None = None
-    given_name: str | None = None
-    date_of_birth: str | None = None
-    sex: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    address: str | None = None
-    preferred_language: str | None = None
+    mrn: Mrn | None = None
+    family_name: FamilyName | None = None
+    given_name: GivenName | None = None
+    date_of_birth: BirthDate | None = None
+    sex: Sex | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    address: Address | None = None
+    preferred_language: Language | None = None
 
 
 class PatientRow(Schema):
@@ -90,35 +190,57 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-@router.get("/patients", response=list[PatientRow], url_name="patients")
-def search_patients(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+def _patient(request: HttpRequest, patient_id: int) -> Patient:
+    """The patient with this id at the caller's site, or a 404."""
+    patient = Patient.objects.filter(pk=patient_id, site=request.user.site).first()
+    if patient is None:
+        raise NotFound(
+            "patient_not_found", _("No patient with this id at your site."), "patient_id"
+        )
+    return patient
+
+
+@router.get(
+    "/patients",
+    response={200: list[PatientRow], **error_responses()},
+    url_name="patients",
+)
+def search_patients(request: HttpRequest, q: SearchText = "") -> list[dict[str, Any]]:
     """Search by name fragments, MRN or birth date (at most 50 rows)."""
     return queries.search(request.user.site, q[:100] if _is_utf8(q) else "")[1]
 
 
-@router.post("/patients", response={201: PatientOut}, url_name="patients")
+@router.post(
+    "/patients",
+    response={201: PatientOut, **error_responses(400, 409, 422)},
+    url_name="patients",
+)
 def create_patient(request: HttpRequest, body: PatientIn) -> Status:
     """Register a patient."""
     data = _validated(request, body.dict())
     return Status(201, actions.create_patient(site=request.user.site, data=data, by=request.user))
 
 
-@router.get("/patients/{patient_id}", response=PatientOut, url_name="patient")
+@router.get(
+    "/patients/{patient_id}",
+    response={200: PatientOut, **error_responses(404, 422)},
+    url_name="patient",
+)
 def get_patient(request: HttpRequest, patient_id: int) -> Patient:
     """Read one patient's demographics (logged as a PHI read)."""
-    patient = Patient.objects.filter(pk=patient_id, site=request.user.site).first()
-    if patient is None:
-        raise HttpError(404, "No patient with this id at your site.")
+    patient = _patient(request, patient_id)
     record_read(request.user, "patient", patient.pk, what="api")
     return patient
 
 
-@router.patch("/patients/{patient_id}", response=PatientOut, url_name="patient")
+@router.patch(
+    "/patients/{patient_id}",
+    response={200: PatientOut, **error_responses(400, 404, 409, 422)},
+    url_name="patient",
+)
 def patch_patient(request: HttpRequest, patient_id: int, body: PatientPatch) -> Patient:
     """Change some fields of a patient; a stale version answers 409."""
-    patient = Patient.objects.filter(pk=patient_id, site=request.user.site).first()
-    if patient is None:
-        raise HttpError(404, "No patient with this id at your site.")
+    patient = _patient(request, patient_id)
     current = {name: getattr(patient, name) for name in actions.PATIENT_FIELDS}
     current["date_of_birth"] = patient.date_of_birth.isoformat()
     sent = body.dict(exclude_unset=True)

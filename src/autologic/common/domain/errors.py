@@ -30,3 +30,7 @@ class ValidationFailed(DomainError):
 
 class ConflictError(DomainError):
     """Someone else changed the record first."""
+
+
+class NotFound(DomainError):
+    """No such record where the actor may see it; ``field`` names the identifier."""
