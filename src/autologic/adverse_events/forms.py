@@ -12,8 +12,7 @@ from autologic.adverse_events import choices, queries
 from autologic.adverse_events.actions import FollowUp, Report
 from autologic.adverse_events.domain import ctcae
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField
-from autologic.lab.forms import LocalDateTimeField
+from autologic.common.forms import ClinicDateField, LocalDateTimeField
 from autologic.patients.models import Patient
 
 TEXT = {"rows": 3}

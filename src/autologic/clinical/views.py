@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from autologic.common import clock
 from autologic.common.clock import local_today
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
-from autologic.common.forms import ClinicDateField, add_domain_error
+from autologic.common.forms import add_domain_error, date_from_query
 from autologic.patients.models import Patient
 from autologic.protocols import queries as protocol_queries
 from autologic.protocols.models import ProtocolVersion
@@ -141,12 +140,7 @@ def eligibility(request: HttpRequest, patient_id: int, assessment_id: int) -> Ht
     all_regions = list(assessment.regions.all())
     chosen_ids = {int(v) for v in params.getlist("regions") if v.isdigit()}
     regions = [r for r in all_regions if r.pk in chosen_ids] or all_regions
-    planned_field = ClinicDateField(required=False, calendar=Calendar(site.calendar))
-    planned, planned_error = None, ""
-    try:
-        planned = planned_field.clean(params.get("planned", ""))
-    except ValidationError as exc:
-        planned_error = " ".join(exc.messages)
+    planned, planned_error = date_from_query(params, "planned", Calendar(site.calendar))
     report: Report | None = None
     if protocol is not None:
         facts = queries.facts_for(assessment, regions, today=today, planned_collection=planned)

@@ -13,6 +13,8 @@ from autologic.common.domain.errors import DomainError
 MESSAGES = {
     "invalid_date": _("This is not a date; use %(hint)s."),
     "impossible_date": _("%(text)s is not a real date."),
+    "date_out_of_range": _("Enter a date from %(earliest)s to %(latest)s."),
+    "time_out_of_range": _("Enter a time from %(earliest)s to %(latest)s."),
     "invalid_mrn": _(
         "An MRN has 1 to 20 letters, digits or dashes and starts with a letter or digit."
     ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -16,8 +15,9 @@ from autologic.accounts.roles import CLINICIANS
 from autologic.audit.actions import record_read, verify_signer
 from autologic.care.models import Appointment, Course
 from autologic.common import clock
+from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError, ValidationFailed
-from autologic.common.forms import add_domain_error
+from autologic.common.forms import add_domain_error, date_from_query
 from autologic.common.messages import message_for
 from autologic.injections import actions, queries
 from autologic.injections.domain import bedside
@@ -31,12 +31,10 @@ def today(request: HttpRequest) -> HttpResponse:
     """The injection sessions of a day, and courses whose units cannot cover what is left."""
     site = request.user.site
     now = clock.now()
-    on = clock.local_today(site.time_zone)
-    if request.GET.get("date"):
-        try:
-            on = date.fromisoformat(request.GET["date"])
-        except ValueError:
-            messages.error(request, _("The date must look like 2026-11-23."))
+    typed, refused = date_from_query(request.GET, "date", Calendar(site.calendar))
+    if refused:
+        messages.error(request, refused)
+    on = typed or clock.local_today(site.time_zone)
     return render(
         request,
         "injections/today.html",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,33 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import User
-from autologic.common.forms import SignatureFields
+from autologic.common.forms import LocalDateTimeField, SignatureFields
 from autologic.lab.models import Box
-
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time as the browser's datetime-local sends it, read in the site's zone."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
-
-    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
-        self.zone = ZoneInfo(zone)
-        super().__init__(*args, input_formats=[LOCAL_FORMAT, "%Y-%m-%d %H:%M"], **kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        """Show a stored UTC time as local wall-clock time."""
-        if isinstance(value, datetime):
-            return value.astimezone(self.zone).strftime(LOCAL_FORMAT)
-        return value
-
-    def to_python(self, value: Any) -> datetime | None:
-        """Read local wall-clock time and return it in UTC."""
-        parsed = super().to_python(value)
-        if parsed is None:
-            return None
-        return parsed.replace(tzinfo=None).replace(tzinfo=self.zone).astimezone(UTC)
 
 
 class SiteForm(forms.Form):
