@@ -25,7 +25,7 @@ from autologic.common import clock
 from autologic.common.clock import local_today
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
-from autologic.common.forms import add_domain_error, date_from_query
+from autologic.common.forms import add_domain_error, date_from_query, int_or_none
 from autologic.patients.models import Patient
 from autologic.protocols import queries as protocol_queries
 from autologic.protocols.models import ProtocolVersion
@@ -138,7 +138,7 @@ def eligibility(request: HttpRequest, patient_id: int, assessment_id: int) -> Ht
     protocols = protocol_queries.latest_active()
     protocol = _chosen_protocol(params.get("protocol"), protocols)
     all_regions = list(assessment.regions.all())
-    chosen_ids = {int(v) for v in params.getlist("regions") if v.isdigit()}
+    chosen_ids = {int_or_none(v) for v in params.getlist("regions")} - {None}
     regions = [r for r in all_regions if r.pk in chosen_ids] or all_regions
     planned, planned_error = date_from_query(params, "planned", Calendar(site.calendar))
     report: Report | None = None
@@ -228,9 +228,9 @@ def _decide(
 
 
 def _chosen_protocol(value: str | None, protocols: list[ProtocolVersion]) -> ProtocolVersion | None:
-    if not value or not value.isdigit():
+    wanted = int_or_none(value)
+    if wanted is None:
         return None
-    wanted = int(value)
     found = next((p for p in protocols if p.pk == wanted), None)
     return found or ProtocolVersion.objects.filter(pk=wanted, status="active").first()
 

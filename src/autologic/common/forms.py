@@ -121,6 +121,16 @@ class LocalDateTimeField(forms.DateTimeField):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
+def int_or_none(value: object) -> int | None:
+    """A whole number sent in a query string or a hidden field, or None for anything else.
+
+    ``str.isdigit`` is not enough: it accepts "²", which ``int`` refuses. Decimal digits of any
+    script (Persian included) are read; at most 18 of them, so the number fits a database id.
+    """
+    text = str(value or "").strip()
+    return int(text) if text.isdecimal() and len(text) <= 18 else None
+
+
 def date_from_query(
     params: Mapping[str, Any], name: str, calendar: Calendar
 ) -> tuple[date | None, str]:

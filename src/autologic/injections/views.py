@@ -17,7 +17,7 @@ from autologic.care.models import Appointment, Course
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError, ValidationFailed
-from autologic.common.forms import add_domain_error, date_from_query
+from autologic.common.forms import add_domain_error, date_from_query, int_or_none
 from autologic.common.messages import message_for
 from autologic.injections import actions, queries
 from autologic.injections.domain import bedside
@@ -112,9 +112,9 @@ def reserve(request: HttpRequest, course_id: int) -> HttpResponse:
         messages.warning(request, _("Reserved what there is; some sessions are not covered."))
     else:
         messages.success(request, _("Every remaining session has its units reserved."))
-    back = request.POST.get("next", "")
-    if back.isdigit():
-        return redirect("injections:session", appointment_id=int(back))
+    back = int_or_none(request.POST.get("next"))
+    if back is not None:
+        return redirect("injections:session", appointment_id=back)
     return redirect("injections:today")
 
 
@@ -122,14 +122,13 @@ def _unit_move(request: HttpRequest, appointment_id: int, unit_id: int, move: An
     appointment = _appointment(request, appointment_id)
     if not Unit.objects.filter(pk=unit_id, site=request.user.site).exists():
         raise Http404
-    version = request.POST.get("version", "")
     try:
         unit = move(
             appointment,
             unit_id,
             by=request.user,
             now=clock.now(),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=int_or_none(request.POST.get("version")),
         )
     except DomainError as exc:
         messages.error(request, message_for(exc))
