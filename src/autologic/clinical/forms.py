@@ -12,7 +12,7 @@ from autologic.accounts.models import Site
 from autologic.clinical import choices
 from autologic.clinical.domain.vocabulary import GRADE_RANGE, NEEDS_DETAIL, NO_SIDE, GradeSystem
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField, SignatureFields
+from autologic.common.forms import ClinicDateField, PrintedNameField, SignatureFields
 
 BLANK = [("", "—")]
 MIN_JUSTIFICATION = 20  # characters; the action enforces the same minimum
@@ -97,7 +97,7 @@ class RegionForm(ClinicForm):
         label=_("Grading system"), required=False, choices=BLANK + choices.GRADE_SYSTEMS
     )
     grade = forms.IntegerField(label=_("Grade"), required=False, min_value=0, max_value=5)
-    grade_reader = forms.CharField(label=_("Read by"), required=False, max_length=120)
+    grade_reader = PrintedNameField(label=_("Read by"), required=False, max_length=120)
     grade_read_on = forms.DateField(label=_("Imaging date"), required=False)
     grade_notes = forms.CharField(label=_("Reader's wording"), required=False, max_length=255)
 

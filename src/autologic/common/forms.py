@@ -1,6 +1,9 @@
 """Form pieces shared by features: dates typed in the clinic's calendar, local date-times,
-signature fields. Every typed date and date-time is bounded here (``DATE_RANGE``,
-``EVENT_TIME_RANGE``), so an extreme value gets a message naming the range, never a 500."""
+printed names, phone numbers, signature fields, and the readers of query-string values.
+
+Every typed date and date-time is bounded here (``DATE_RANGE``, ``EVENT_TIME_RANGE``), so an
+extreme value gets a message naming the range, never a 500; every name that is printed refuses
+invisible characters (``common/domain/names.py``); every phone number is stored in E.164."""
 
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from autologic.common.domain.calendars import (
     parse_date,
 )
 from autologic.common.domain.errors import DomainError
+from autologic.common.domain.names import check_printed_name
+from autologic.common.domain.phones import to_e164
 from autologic.common.messages import message_for
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -141,6 +146,45 @@ def date_from_query(
         return field.clean(params.get(name, "")), ""
     except forms.ValidationError as exc:
         return None, " ".join(exc.messages)
+
+
+class PrintedNameField(forms.CharField):
+    """A name printed on wristbands, labels or signatures: spaces collapsed, and refused when an
+    invisible character (a bidi override, a zero-width space, a stray ZWNJ) could change how it
+    reads."""
+
+    def to_python(self, value: Any) -> str:
+        """The typed name with runs of spaces collapsed to one."""
+        return " ".join(str(super().to_python(value)).split())
+
+    def validate(self, value: Any) -> None:
+        """Required, then the printed-name rule, its message naming the field."""
+        super().validate(value)
+        try:
+            check_printed_name(value)
+        except DomainError as exc:
+            exc.data = {**exc.data, "label": str(self.label or "")}
+            raise forms.ValidationError(message_for(exc), code=exc.code) from exc
+
+
+class PhoneField(forms.CharField):
+    """A phone number as people type it, cleaned to E.164; numbers typed without + are read in
+    ``region`` (the clinic's country)."""
+
+    def __init__(self, *args: Any, region: str | None = None, **kwargs: Any) -> None:
+        self.region = region
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "tel")
+
+    def to_python(self, value: Any) -> str:
+        """The number in E.164, or "" when none was typed."""
+        text = str(super().to_python(value))
+        if not text:
+            return ""
+        try:
+            return to_e164(text, self.region)
+        except DomainError as exc:
+            raise forms.ValidationError(message_for(exc), code=exc.code) from exc
 
 
 class SignatureFields(forms.Form):
