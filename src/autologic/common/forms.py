@@ -3,7 +3,7 @@ printed names, phone numbers, signature fields, and the readers of query-string 
 
 Every typed date and date-time is bounded here (``DATE_RANGE``, ``EVENT_TIME_RANGE``), so an
 extreme value gets a message naming the range, never a 500; every name that is printed refuses
-invisible characters (``common/domain/names.py``); every phone number is stored in E.164."""
+invisible characters (``common/domain/text.py``); every phone number is stored in E.164."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from autologic.common.domain.calendars import (
     parse_date,
 )
 from autologic.common.domain.errors import DomainError
-from autologic.common.domain.names import check_printed_name
 from autologic.common.domain.phones import to_e164
+from autologic.common.domain.text import check_free_text, check_printed_name
 from autologic.common.messages import message_for
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -163,8 +163,26 @@ class PrintedNameField(forms.CharField):
         try:
             check_printed_name(value)
         except DomainError as exc:
-            exc.data = {**exc.data, "label": str(self.label or "")}
-            raise forms.ValidationError(message_for(exc), code=exc.code) from exc
+            raise _refused(exc, self.label) from exc
+
+
+class FreeTextField(forms.CharField):
+    """Free text of a record (notes, reasons, descriptions): refused when a bidi control could
+    show it in another order than it was typed; Persian ZWNJ and line breaks stay."""
+
+    def validate(self, value: Any) -> None:
+        """Required, then the free-text rule, its message naming the field."""
+        super().validate(value)
+        try:
+            check_free_text(value)
+        except DomainError as exc:
+            raise _refused(exc, self.label) from exc
+
+
+def _refused(error: DomainError, label: Any) -> forms.ValidationError:
+    """A text rule's refusal as a field error that names the field."""
+    error.data = {**error.data, "label": str(label or "")}
+    return forms.ValidationError(message_for(error), code=error.code)
 
 
 class PhoneField(forms.CharField):

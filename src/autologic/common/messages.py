@@ -23,6 +23,10 @@ MESSAGES = {
         "%(label)s contains an invisible character (%(character)s) that can change how it "
         "reads; remove it."
     ),
+    "bidi_control": _(
+        "%(label)s contains a direction control (%(character)s) that can show it in another "
+        "order than it was typed; remove it."
+    ),
     "stray_zwnj": _(
         "%(label)s has a zero-width non-joiner (U+200C) that joins nothing here; keep it only "
         "inside a word, between the two letters it separates."

@@ -13,7 +13,13 @@ from autologic.accounts.models import Site
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
 from autologic.common.domain.phones import region_for_zone
-from autologic.common.forms import ClinicDateField, PhoneField, PrintedNameField, SignatureFields
+from autologic.common.forms import (
+    ClinicDateField,
+    FreeTextField,
+    PhoneField,
+    PrintedNameField,
+    SignatureFields,
+)
 from autologic.common.messages import message_for
 from autologic.patients.domain import check_birth_date, normalise_mrn
 from autologic.patients.models import CONSENT_KINDS, SEX_CHOICES, SIGNER_RELATIONS
@@ -39,7 +45,7 @@ class PatientForm(forms.Form):
         help_text=_("A number from abroad needs its country code (+…)."),
     )
     email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
-    address = forms.CharField(
+    address = FreeTextField(
         label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     preferred_language = forms.ChoiceField(
@@ -79,7 +85,7 @@ class ConsentForm(SignatureFields):
     """A paper consent recorded by staff, who sign the entry electronically."""
 
     kind = forms.ChoiceField(label=_("Consent type"), choices=CONSENT_KINDS)
-    form_version = forms.CharField(label=_("Form version"), max_length=32)
+    form_version = FreeTextField(label=_("Form version"), max_length=32)
     given_on = ClinicDateField(label=_("Date signed"))
     signed_by = PrintedNameField(label=_("Signed by"), max_length=200)
     signer_relation = forms.ChoiceField(label=_("Signer is"), choices=SIGNER_RELATIONS)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autologic.common.domain.errors import ValidationFailed
-from autologic.common.domain.names import check_printed_name
+from autologic.common.domain.text import check_free_text, check_printed_name
 
 ZWNJ = "\u200c"
 
@@ -112,3 +112,28 @@ def test_names_pass_only_without_invisible_format_characters(text):
         for ch in text:
             assert ch == ZWNJ or ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
             assert ch not in "\u2069\u200b\u200d\u2060\ufeff"
+
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize("character", list(BIDI_CONTROLS))
+def test_free_text_refuses_bidi_overrides(character):
+    with pytest.raises(ValidationFailed) as refused:
+        check_free_text(f"Give 5 mL{character} of ACS", field="notes")
+    assert refused.value.code == "bidi_control"
+    assert refused.value.field == "notes"
+    assert refused.value.data["character"] == f"U+{ord(character):04X}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"بیمار می{ZWNJ}خواهد تزریق را به هفته{ZWNJ}ی بعد بیندازد.",  # ZWNJ inside words
+        "Knie links\u200e (MRT 2026)\u200f",  # direction marks in mixed text are harmless
+        "Zeile eins\nZeile zwei\ttabuliert",
+        "",
+    ],
+)
+def test_free_text_keeps_persian_zwnj_marks_and_line_breaks(text):
+    assert check_free_text(text) == text

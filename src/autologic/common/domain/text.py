@@ -1,5 +1,11 @@
-"""Names printed on wristbands, labels and signatures: no invisible character may change how
-they read.
+"""Typed text that could mislead: names printed on wristbands, labels and signatures, and the
+free text of clinical records.
+
+Free text (notes, descriptions, reasons) refuses only the bidi embedding, override and isolate
+controls: they can show "5 mL" as "Lm 5" or move words around, and no keyboard types them.
+Persian ZWNJ, direction marks (U+200E/U+200F) and line breaks stay.
+
+Names must print exactly as stored: no invisible character may change how they read.
 
 Bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069) can show a name's letters in another
 order than they are stored; zero-width characters (U+200B, U+200D, U+2060, U+FEFF) and the other
@@ -31,6 +37,22 @@ _RIGHT_JOINING = frozenset(
 _NON_JOINING = frozenset("\u0621\u0674")
 _TATWEEL = "\u0640"  # the joining stroke: joins both ways
 _ARABIC_BLOCKS = ((0x0620, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF))
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_free_text(text: str, field: str | None = None) -> str:
+    """Return free text unchanged, or refuse a bidi control that could reorder what it shows."""
+    for position, ch in enumerate(text):
+        if ch in BIDI_CONTROLS:
+            code = f"U+{ord(ch):04X}"
+            raise ValidationFailed(
+                "bidi_control",
+                f"The text contains a direction control ({code}) that can show it in another "
+                "order than it was typed; remove it.",
+                field,
+                {"character": code, "position": position},
+            )
+    return text
 
 
 def check_printed_name(text: str, field: str | None = None) -> str:
