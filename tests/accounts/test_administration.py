@@ -86,3 +86,20 @@ def test_clinic_settings_refuse_an_unknown_zone_and_a_default_language_not_offer
 def test_the_dashboard_uses_a_bounded_number_of_queries(admin, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         assert admin.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("last_name", "Rossi\u202e"), ("first_name", "Na\u200ddia"), ("first_name", "\u2066Nadia")],
+)
+def test_staff_names_refuse_bidi_overrides_and_zero_width(admin, field, value):
+    response = admin.post("/accounts/staff/new/", {**STAFF, field: value})
+    assert response.status_code == 400
+    assert "invisible character" in " ".join(response.context["form"].errors[field])
+    assert not User.objects.filter(username=STAFF["username"]).exists()
+
+
+def test_the_clinic_name_printed_on_wristbands_refuses_zero_width(admin, site):
+    response = admin.post("/accounts/clinic/", {**TEHRAN, "name": "Clinic\u200bBerlin"})
+    assert response.status_code == 400
+    assert "U+200B" in " ".join(response.context["form"].errors["name"])

@@ -246,3 +246,17 @@ def test_an_impossible_planned_date_is_named_not_a_500(physician, patient, asses
     assert response.status_code == 200
     assert "2026-02-30 is not a real date." in response.context["planned_error"]
     assert response.context["planned"] is None
+
+
+def test_free_text_refuses_bidi_overrides_through_the_form(physician, patient):
+    client = signed_in(physician)
+    url = f"/clinical/{patient.pk}/medication/new/"
+    data = {"name": "Ibuprofen", "drug_class": "nsaid", "dose": "400 mg\u202e3x daily"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    message = " ".join(response.context["form"].errors["dose"])
+    assert message.startswith("Dose") and "U+202E" in message
+    assert not Medication.objects.exists()
+    persian = {**data, "dose": "روزی سه\u200cبار"}  # a Persian ZWNJ in free text stays
+    assert client.post(url, persian).status_code == 302
+    assert Medication.objects.get().dose == "روزی سه\u200cبار"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -154,3 +155,12 @@ def test_the_wristband_barcode_reads_back_as_its_code(released, nurse, patient, 
         ["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True
     ).stdout.split()
     assert read == [band(patient)]
+
+
+def test_jalali_clinics_type_the_bedside_day_in_jalali(jalali_site, make_staff):
+    client = signed_in(make_staff("nurse", at=jalali_site, username="nurse-thr"))
+    response = client.get("/injections/", {"date": "1405/09/02"})
+    assert response.status_code == 200
+    assert response.context["on"] == date(2026, 11, 23)
+    assert client.get("/injections/", {"date": "۱۴۰۵/۰۹/۰۲"}).context["on"] == date(2026, 11, 23)
+    assert client.get("/injections/", {"date": "2026-11-23"}).context["on"] == date(2026, 11, 23)

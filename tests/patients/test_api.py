@@ -51,6 +51,8 @@ def test_create_then_read_a_patient(api):
         ({**BODY, "family_name": ""}, "family_name"),
         ({**BODY, "email": "@@"}, "email"),
         ({**BODY, "date_of_birth": 12}, "date_of_birth"),
+        ({**BODY, "phone": "+34 1"}, "phone"),
+        ({**BODY, "family_name": "Garc\u202eía"}, "family_name"),
     ],
 )
 def test_bad_fields_answer_422_naming_the_field(api, body, field):
@@ -88,17 +90,23 @@ def test_a_stale_patch_is_a_409_and_changes_nothing(api):
     patient_id = post(api, BODY).json()["id"]
     ok = api.patch(
         f"/api/v1/patients/{patient_id}",
-        json.dumps({"version": 1, "phone": "+34 1"}),
+        json.dumps({"version": 1, "phone": "+34 612 345 678"}),
         content_type="application/json",
     )
     assert ok.status_code == 200 and ok.json()["version"] == 2
     stale = api.patch(
         f"/api/v1/patients/{patient_id}",
-        json.dumps({"version": 1, "phone": "+34 2"}),
+        json.dumps({"version": 1, "phone": "+34 612 345 679"}),
         content_type="application/json",
     )
     assert stale.status_code == 409
-    assert Patient.objects.get().phone == "+34 1"
+    assert Patient.objects.get().phone == "+34612345678"
+
+
+def test_phone_numbers_are_stored_e164_through_the_api(api):
+    created = post(api, {**BODY, "phone": "030 1234567"})  # the clinic is in Berlin
+    assert created.status_code == 201, created.content
+    assert created.json()["phone"] == "+49301234567"
 
 
 def test_unknown_patient_is_404_naming_the_path_parameter(api):

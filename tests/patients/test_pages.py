@@ -225,3 +225,73 @@ def test_signing_locks_after_repeated_wrong_passwords(doctor, physician, patient
         response.context["form"].errors["password"]
     )
     assert not Consent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("030 1234567", "+49301234567"),  # a Berlin clinic reads numbers without + as German
+        ("0170 1234567", "+491701234567"),
+        ("+34 612 345 678", "+34612345678"),
+        ("0034 612-345-678", "+34612345678"),
+    ],
+)
+def test_phone_numbers_are_stored_e164_through_the_form(doctor, typed, stored):
+    assert doctor.post("/patients/new/", {**FORM, "phone": typed}).status_code == 302
+    assert Patient.objects.get().phone == stored
+
+
+@pytest.mark.parametrize("typed", ["+49 1", "12", "call the daughter", "0000 000000"])
+def test_phone_numbers_that_do_not_parse_are_refused_on_the_phone_field(doctor, typed):
+    response = doctor.post("/patients/new/", {**FORM, "phone": typed})
+    assert response.status_code == 400
+    assert "not a valid phone number" in " ".join(response.context["form"].errors["phone"])
+    assert not Patient.objects.exists()
+
+
+def test_a_tehran_clinic_reads_persian_digits_and_persian_names(jalali_site, make_staff):
+    client = signed_in(make_staff(Role.COORDINATOR, at=jalali_site))
+    form = {
+        **FORM,
+        "family_name": "حسین\u200cزاده",
+        "given_name": "علی\u200cاکبر",
+        "date_of_birth": "1341/04/10",
+        "phone": "۰۹۱۲ ۳۴۵ ۶۷۸۹",
+    }
+    assert client.post("/patients/new/", form).status_code == 302
+    patient = Patient.objects.get()
+    assert patient.phone == "+989123456789"
+    assert (patient.family_name, patient.given_name) == ("حسین\u200cزاده", "علی\u200cاکبر")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "label"),
+    [
+        ("family_name", "\u202eMüller", "Family name"),
+        ("given_name", "Jür\u200bgen", "Given name"),
+        ("given_name", "\ufeffJürgen", "Given name"),
+        ("family_name", "Schäfer\u2067", "Family name"),
+        ("family_name", "محمد\u200cرضا", "Family name"),  # a ZWNJ after د joins nothing
+    ],
+)
+def test_names_refuse_bidi_overrides_and_zero_width_through_the_form(doctor, field, value, label):
+    response = doctor.post("/patients/new/", {**FORM, field: value})
+    assert response.status_code == 400
+    message = " ".join(response.context["form"].errors[field])
+    assert message.startswith(label) and "U+" in message
+    assert not Patient.objects.exists()
+
+
+def test_the_consent_signer_name_refuses_bidi_overrides(doctor, patient):
+    data = {
+        "kind": "treatment",
+        "form_version": "v1",
+        "given_on": "2020-01-01",
+        "signed_by": "\u202bJürgen Müller",
+        "signer_relation": "self",
+        "password": PASSWORD,
+    }
+    response = doctor.post(f"/patients/{patient.pk}/consents/new/", data)
+    assert response.status_code == 400
+    assert "U+202B" in " ".join(response.context["form"].errors["signed_by"])
+    assert not Consent.objects.exists()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import CALENDAR_CHOICES, ROLE_CHOICES
+from autologic.common.forms import PrintedNameField
 
 
 class LoginForm(forms.Form):
@@ -47,8 +48,8 @@ class StaffForm(forms.Form):
         regex=r"^[\w.@+-]{3,150}$",
         error_messages={"invalid": _("3–150 letters, digits and . @ + - _ only.")},
     )
-    first_name = forms.CharField(label=_("Given name"), max_length=150)
-    last_name = forms.CharField(label=_("Family name"), max_length=150)
+    first_name = PrintedNameField(label=_("Given name"), max_length=150)
+    last_name = PrintedNameField(label=_("Family name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
     password = forms.CharField(
@@ -61,7 +62,7 @@ class StaffForm(forms.Form):
 class SiteForm(forms.Form):
     """Clinic settings."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = PrintedNameField(label=_("Name"), max_length=200)  # printed on wristbands
     time_zone = forms.ChoiceField(label=_("Time zone"))
     calendar = forms.ChoiceField(label=_("Calendar"), choices=CALENDAR_CHOICES)
     currency = forms.ChoiceField(label=_("Currency"))

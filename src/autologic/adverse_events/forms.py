@@ -12,8 +12,7 @@ from autologic.adverse_events import choices, queries
 from autologic.adverse_events.actions import FollowUp, Report
 from autologic.adverse_events.domain import ctcae
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField
-from autologic.lab.forms import LocalDateTimeField
+from autologic.common.forms import ClinicDateField, FreeTextField, LocalDateTimeField
 from autologic.patients.models import Patient
 
 TEXT = {"rows": 3}
@@ -45,7 +44,7 @@ class JudgementForm(forms.Form):
     )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *choices.OUTCOMES])
     resolved_on = ClinicDateField(label=_("Resolved on"), required=False)
-    action_taken = forms.CharField(
+    action_taken = FreeTextField(
         label=_("Action taken"),
         max_length=4000,
         widget=forms.Textarea(attrs=TEXT),
@@ -87,14 +86,14 @@ class RecordForm(JudgementForm):
         required=False,
         help_text=_("Only for 'Other, specify'."),
     )
-    term_other = forms.CharField(
+    term_other = FreeTextField(
         label=_("Other event, specified"),
         max_length=200,
         required=False,
         help_text=_("Only for 'Other, specify'."),
     )
     onset_at = LocalDateTimeField(label=_("Onset"))
-    description = forms.CharField(
+    description = FreeTextField(
         label=_("Description"), max_length=4000, widget=forms.Textarea(attrs=TEXT)
     )
     administration = forms.ModelChoiceField(
@@ -168,7 +167,7 @@ def _unit_label(row: Any) -> str:
 class UpdateForm(JudgementForm):
     """A follow-up: new outcome, resolution date, grade, seriousness or causality, and a note."""
 
-    note = forms.CharField(
+    note = FreeTextField(
         label=_("Follow-up note"),
         max_length=4000,
         required=False,

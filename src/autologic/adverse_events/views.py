@@ -19,6 +19,7 @@ from autologic.audit.actions import record_read
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import ConflictError, DomainError
+from autologic.common.forms import int_or_none
 from autologic.patients.models import Patient
 
 
@@ -46,16 +47,12 @@ def _patient(request: HttpRequest, patient_id: int) -> Patient:
     return patient
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
-
-
 def record(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Record a new adverse event of a patient (from the chart or an injection session)."""
     patient = _patient(request, patient_id)
     now = clock.now()
     initial: dict[str, Any] = {"onset_at": now}
-    administration = _int(request.GET.get("administration"))
+    administration = int_or_none(request.GET.get("administration"))
     if administration is not None:
         initial["administration"] = administration
     form = RecordForm(request.POST or None, patient=patient, initial=initial)

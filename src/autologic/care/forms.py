@@ -12,7 +12,7 @@ from autologic.accounts.models import Site
 from autologic.care import choices
 from autologic.care.domain.scheduling import weekly_hours
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField
+from autologic.common.forms import ClinicDateField, FreeTextField
 from autologic.protocols.domain.schema import Protocol
 
 
@@ -22,7 +22,7 @@ class CourseForm(forms.Form):
     injections = forms.IntegerField(label=_("Number of injections"), min_value=1, max_value=20)
     guidance = forms.ChoiceField(label=_("Guidance"), choices=choices.GUIDANCE)
     earliest_start = ClinicDateField(label=_("Earliest start"))
-    notes = forms.CharField(
+    notes = FreeTextField(
         label=_("Notes for the coordinator"),
         required=False,
         max_length=2000,
@@ -77,7 +77,7 @@ class ResourceForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=choices.RESOURCE_KINDS)
     code = forms.SlugField(label=_("Code"), max_length=32)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = FreeTextField(label=_("Name"), max_length=120)
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=10000, initial=1)
     capabilities = forms.MultipleChoiceField(
         label=_("Capabilities"),
@@ -124,7 +124,7 @@ class ClosedDayForm(forms.Form):
     """A day the site is closed."""
 
     day = ClinicDateField(label=_("Date"))
-    reason = forms.CharField(label=_("Reason"), max_length=120)
+    reason = FreeTextField(label=_("Reason"), max_length=120)
 
     def __init__(self, *args: Any, site: Site, **kwargs: Any):
         super().__init__(*args, **kwargs)

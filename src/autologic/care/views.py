@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, ngettext
@@ -25,7 +24,7 @@ from autologic.common import clock
 from autologic.common.clock import local_today
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
-from autologic.common.forms import ClinicDateField, add_domain_error
+from autologic.common.forms import add_domain_error, date_from_query
 from autologic.common.messages import message_for
 from autologic.patients.models import Patient
 from autologic.protocols.domain.schema import Protocol
@@ -177,12 +176,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in {k for k, _label in choices.RESOURCE_KINDS}:
         kind = ""
-    field = ClinicDateField(required=False, calendar=Calendar(site.calendar))
-    day_error = ""
-    try:
-        day = field.clean(request.GET.get("date", "")) or today
-    except ValidationError as exc:
-        day, day_error = today, " ".join(exc.messages)
+    typed, day_error = date_from_query(request.GET, "date", Calendar(site.calendar))
+    day = typed or today
     first = day - timedelta(days=day.weekday()) if mode == "week" else day
     days = 7 if mode == "week" else 1
     rows = queries.calendar(site, first, days, kind)

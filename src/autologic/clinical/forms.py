@@ -12,7 +12,7 @@ from autologic.accounts.models import Site
 from autologic.clinical import choices
 from autologic.clinical.domain.vocabulary import GRADE_RANGE, NEEDS_DETAIL, NO_SIDE, GradeSystem
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField, SignatureFields
+from autologic.common.forms import ClinicDateField, FreeTextField, PrintedNameField, SignatureFields
 
 BLANK = [("", "—")]
 MIN_JUSTIFICATION = 20  # characters; the action enforces the same minimum
@@ -52,7 +52,7 @@ class AssessmentForm(ClinicForm):
     past_only = ("assessed_on",)
 
     assessed_on = forms.DateField(label=_("Assessed on"))
-    complaint = forms.CharField(
+    complaint = FreeTextField(
         label=_("Presenting complaint"),
         required=False,
         max_length=2000,
@@ -64,16 +64,14 @@ class AssessmentForm(ClinicForm):
         choices=choices.COMORBIDITIES,
         widget=forms.CheckboxSelectMultiple,
     )
-    comorbidity_notes = forms.CharField(
-        label=_("Comorbidity notes"), required=False, max_length=500
-    )
+    comorbidity_notes = FreeTextField(label=_("Comorbidity notes"), required=False, max_length=500)
     anaesthesia_risk = forms.ChoiceField(
         label=_("Anaesthesia risk (ASA)"), required=False, choices=BLANK + choices.ANAESTHESIA_RISKS
     )
     avoids_surgery = forms.BooleanField(
         label=_("Wishes to avoid surgery (e.g. refuses joint replacement)"), required=False
     )
-    notes = forms.CharField(
+    notes = FreeTextField(
         label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
@@ -86,7 +84,7 @@ class RegionForm(ClinicForm):
 
     region = forms.ChoiceField(label=_("Region"), choices=BLANK + choices.REGIONS)
     side = forms.ChoiceField(label=_("Side"), required=False, choices=BLANK + choices.SIDES)
-    detail = forms.CharField(
+    detail = FreeTextField(
         label=_("Tendon, muscle or spinal level"),
         required=False,
         max_length=60,
@@ -97,9 +95,9 @@ class RegionForm(ClinicForm):
         label=_("Grading system"), required=False, choices=BLANK + choices.GRADE_SYSTEMS
     )
     grade = forms.IntegerField(label=_("Grade"), required=False, min_value=0, max_value=5)
-    grade_reader = forms.CharField(label=_("Read by"), required=False, max_length=120)
+    grade_reader = PrintedNameField(label=_("Read by"), required=False, max_length=120)
     grade_read_on = forms.DateField(label=_("Imaging date"), required=False)
-    grade_notes = forms.CharField(label=_("Reader's wording"), required=False, max_length=255)
+    grade_notes = FreeTextField(label=_("Reader's wording"), required=False, max_length=255)
 
     def clean(self) -> dict[str, Any]:
         """Check side, detail and grade against the region and the grading system."""
@@ -139,7 +137,7 @@ class ImagingForm(ClinicForm):
     region = forms.ChoiceField(label=_("Region"), choices=BLANK + choices.REGIONS)
     side = forms.ChoiceField(label=_("Side"), required=False, choices=BLANK + choices.SIDES)
     performed_on = forms.DateField(label=_("Date"))
-    findings = forms.CharField(
+    findings = FreeTextField(
         label=_("Findings"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
@@ -149,9 +147,9 @@ class MedicationForm(ClinicForm):
 
     date_fields = ("held_since", "stopped_on")
 
-    name = forms.CharField(label=_("Medication"), max_length=120)
+    name = FreeTextField(label=_("Medication"), max_length=120)
     drug_class = forms.ChoiceField(label=_("Class"), choices=BLANK + choices.DRUG_CLASSES)
-    dose = forms.CharField(label=_("Dose"), required=False, max_length=60)
+    dose = FreeTextField(label=_("Dose"), required=False, max_length=60)
     held_since = forms.DateField(
         label=_("On hold since"),
         required=False,
@@ -169,7 +167,7 @@ class StudyForm(ClinicForm):
     kind = forms.ChoiceField(label=_("Study"), choices=BLANK + choices.STUDY_KINDS)
     performed_on = forms.DateField(label=_("Date"))
     result = forms.ChoiceField(label=_("Result"), choices=choices.STUDY_RESULTS)
-    result_text = forms.CharField(
+    result_text = FreeTextField(
         label=_("Result details"),
         required=False,
         max_length=2000,
@@ -183,9 +181,9 @@ class AuthorisationForm(ClinicForm):
     date_fields = ("requested_on", "granted_on", "expires_on")
     past_only = ("requested_on", "granted_on")
 
-    agency = forms.CharField(label=_("Agency"), max_length=60, help_text=_("For example AEMPS."))
-    reference = forms.CharField(label=_("Reference"), max_length=60)
-    scope = forms.CharField(
+    agency = FreeTextField(label=_("Agency"), max_length=60, help_text=_("For example AEMPS."))
+    reference = FreeTextField(label=_("Reference"), max_length=60)
+    scope = FreeTextField(
         label=_("Scope (protocol code)"), max_length=64, help_text=_("For example bm-msc-knee.")
     )
     requested_on = forms.DateField(label=_("Requested on"))
@@ -225,7 +223,7 @@ class DecisionForm(SignatureFields):
     """The physician's signed decision on an eligibility report."""
 
     verdict = forms.ChoiceField(label=_("Decision"), choices=choices.VERDICTS)
-    justification = forms.CharField(
+    justification = FreeTextField(
         label=_("Justification"),
         required=False,
         max_length=4000,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from autologic.common import clock
 from autologic.common.clock import local_today
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
-from autologic.common.forms import ClinicDateField, add_domain_error
+from autologic.common.forms import add_domain_error, date_from_query, int_or_none
 from autologic.patients.models import Patient
 from autologic.protocols import queries as protocol_queries
 from autologic.protocols.models import ProtocolVersion
@@ -139,14 +138,9 @@ def eligibility(request: HttpRequest, patient_id: int, assessment_id: int) -> Ht
     protocols = protocol_queries.latest_active()
     protocol = _chosen_protocol(params.get("protocol"), protocols)
     all_regions = list(assessment.regions.all())
-    chosen_ids = {int(v) for v in params.getlist("regions") if v.isdigit()}
+    chosen_ids = {int_or_none(v) for v in params.getlist("regions")} - {None}
     regions = [r for r in all_regions if r.pk in chosen_ids] or all_regions
-    planned_field = ClinicDateField(required=False, calendar=Calendar(site.calendar))
-    planned, planned_error = None, ""
-    try:
-        planned = planned_field.clean(params.get("planned", ""))
-    except ValidationError as exc:
-        planned_error = " ".join(exc.messages)
+    planned, planned_error = date_from_query(params, "planned", Calendar(site.calendar))
     report: Report | None = None
     if protocol is not None:
         facts = queries.facts_for(assessment, regions, today=today, planned_collection=planned)
@@ -234,9 +228,9 @@ def _decide(
 
 
 def _chosen_protocol(value: str | None, protocols: list[ProtocolVersion]) -> ProtocolVersion | None:
-    if not value or not value.isdigit():
+    wanted = int_or_none(value)
+    if wanted is None:
         return None
-    wanted = int(value)
     found = next((p for p in protocols if p.pk == wanted), None)
     return found or ProtocolVersion.objects.filter(pk=wanted, status="active").first()
 

@@ -13,6 +13,24 @@ from autologic.common.domain.errors import DomainError
 MESSAGES = {
     "invalid_date": _("This is not a date; use %(hint)s."),
     "impossible_date": _("%(text)s is not a real date."),
+    "date_out_of_range": _("Enter a date from %(earliest)s to %(latest)s."),
+    "time_out_of_range": _("Enter a time from %(earliest)s to %(latest)s."),
+    "invalid_phone": _(
+        "%(text)s is not a valid phone number; a foreign number needs its country code (+…)."
+    ),
+    "phone_needs_country": _("Type the number with its country code, e.g. +49 30 1234567."),
+    "invisible_character": _(
+        "%(label)s contains an invisible character (%(character)s) that can change how it "
+        "reads; remove it."
+    ),
+    "bidi_control": _(
+        "%(label)s contains a direction control (%(character)s) that can show it in another "
+        "order than it was typed; remove it."
+    ),
+    "stray_zwnj": _(
+        "%(label)s has a zero-width non-joiner (U+200C) that joins nothing here; keep it only "
+        "inside a word, between the two letters it separates."
+    ),
     "invalid_mrn": _(
         "An MRN has 1 to 20 letters, digits or dashes and starts with a letter or digit."
     ),

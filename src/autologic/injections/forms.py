@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.care.choices import GUIDANCE
 from autologic.clinical.choices import REGIONS, SIDES
-from autologic.common.forms import SignatureFields
+from autologic.common.forms import FreeTextField, SignatureFields
 from autologic.injections.choices import REACTIONS
 
 SCAN = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
@@ -56,13 +56,13 @@ class AdministerForm(SignatureFields):
         choices=REACTIONS,
         widget=forms.CheckboxSelectMultiple,
     )
-    reaction_notes = forms.CharField(
+    reaction_notes = FreeTextField(
         label=_("Notes on reactions"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    override_reason = forms.CharField(
+    override_reason = FreeTextField(
         label=_("Reason for giving it at another region or side"),
         required=False,
         max_length=1000,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -16,8 +15,9 @@ from autologic.accounts.roles import CLINICIANS
 from autologic.audit.actions import record_read, verify_signer
 from autologic.care.models import Appointment, Course
 from autologic.common import clock
+from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError, ValidationFailed
-from autologic.common.forms import add_domain_error
+from autologic.common.forms import add_domain_error, date_from_query, int_or_none
 from autologic.common.messages import message_for
 from autologic.injections import actions, queries
 from autologic.injections.domain import bedside
@@ -32,12 +32,10 @@ def today(request: HttpRequest) -> HttpResponse:
     """The injection sessions of a day, and courses whose units cannot cover what is left."""
     site = request.user.site
     now = clock.now()
-    on = clock.local_today(site.time_zone)
-    if request.GET.get("date"):
-        try:
-            on = date.fromisoformat(request.GET["date"])
-        except ValueError:
-            messages.error(request, _("The date must look like 2026-11-23."))
+    typed, refused = date_from_query(request.GET, "date", Calendar(site.calendar))
+    if refused:
+        messages.error(request, refused)
+    on = typed or clock.local_today(site.time_zone)
     return render(
         request,
         "injections/today.html",
@@ -115,9 +113,9 @@ def reserve(request: HttpRequest, course_id: int) -> HttpResponse:
         messages.warning(request, _("Reserved what there is; some sessions are not covered."))
     else:
         messages.success(request, _("Every remaining session has its units reserved."))
-    back = request.POST.get("next", "")
-    if back.isdigit():
-        return redirect("injections:session", appointment_id=int(back))
+    back = int_or_none(request.POST.get("next"))
+    if back is not None:
+        return redirect("injections:session", appointment_id=back)
     return redirect("injections:today")
 
 
@@ -125,14 +123,13 @@ def _unit_move(request: HttpRequest, appointment_id: int, unit_id: int, move: An
     appointment = _appointment(request, appointment_id)
     if not Unit.objects.filter(pk=unit_id, site=request.user.site).exists():
         raise Http404
-    version = request.POST.get("version", "")
     try:
         unit = move(
             appointment,
             unit_id,
             by=request.user,
             now=clock.now(),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=int_or_none(request.POST.get("version")),
         )
     except DomainError as exc:
         messages.error(request, message_for(exc))

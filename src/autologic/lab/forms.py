@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,33 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import User
-from autologic.common.forms import SignatureFields
+from autologic.common.forms import FreeTextField, LocalDateTimeField, SignatureFields
 from autologic.lab.models import Box
-
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time as the browser's datetime-local sends it, read in the site's zone."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
-
-    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
-        self.zone = ZoneInfo(zone)
-        super().__init__(*args, input_formats=[LOCAL_FORMAT, "%Y-%m-%d %H:%M"], **kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        """Show a stored UTC time as local wall-clock time."""
-        if isinstance(value, datetime):
-            return value.astimezone(self.zone).strftime(LOCAL_FORMAT)
-        return value
-
-    def to_python(self, value: Any) -> datetime | None:
-        """Read local wall-clock time and return it in UTC."""
-        parsed = super().to_python(value)
-        if parsed is None:
-            return None
-        return parsed.replace(tzinfo=None).replace(tzinfo=self.zone).astimezone(UTC)
 
 
 class SiteForm(forms.Form):
@@ -59,8 +33,8 @@ class CollectionForm(SiteForm):
         label=_("Volume (mL)"), min_value=0.1, max_value=2000, decimal_places=1
     )
     containers = forms.IntegerField(label=_("Containers"), min_value=1, max_value=48)
-    container_type = forms.CharField(label=_("Container type"), max_length=80)
-    notes = forms.CharField(
+    container_type = FreeTextField(label=_("Container type"), max_length=80)
+    notes = FreeTextField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
@@ -88,7 +62,7 @@ class StepForm(SiteForm):
     viability_pct = forms.FloatField(
         label=_("Viability (%)"), required=False, min_value=0, max_value=100
     )
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+    notes = FreeTextField(label=_("Notes"), required=False, max_length=500)
 
     def __init__(self, *args: Any, step: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,7 +114,7 @@ class SignForm(SignatureFields):
         label=_("Decision"),
         choices=[("released", _("Release")), ("rejected", _("Reject"))],
     )
-    notes = forms.CharField(
+    notes = FreeTextField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     second_username = forms.CharField(label=_("Second signer: user name"), required=False)
@@ -160,19 +134,19 @@ class DeviationForm(SignatureFields):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("accepted", _("Accept")), ("rejected", _("Reject"))]
     )
-    justification = forms.CharField(label=_("Justification"), max_length=1000)
+    justification = FreeTextField(label=_("Justification"), max_length=1000)
 
 
 class RequalifyForm(SignatureFields):
     """QA returns a quarantined unit to use after an excursion, with the reason."""
 
-    justification = forms.CharField(label=_("Why the unit is still usable"), max_length=1000)
+    justification = FreeTextField(label=_("Why the unit is still usable"), max_length=1000)
 
 
 class DiscardForm(forms.Form):
     """Discard a unit with a reason."""
 
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = FreeTextField(label=_("Reason"), max_length=300)
 
 
 class CheckInForm(forms.Form):

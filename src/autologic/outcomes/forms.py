@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField
+from autologic.common.forms import ClinicDateField, FreeTextField
 from autologic.outcomes.domain.types import Instrument, Item
 
 RADIO_MAX = 10  # items with up to 11 answers are radio rows; longer scales are number inputs
@@ -72,6 +72,4 @@ class ThresholdForm(forms.Form):
     reference = forms.CharField(label=_("Reference value"), required=False)
     value = forms.FloatField(label=_("or the clinic's own value"), required=False, min_value=0)
     relative = forms.BooleanField(label=_("a share of the baseline (0.2 = 20 %)"), required=False)
-    source = forms.CharField(
-        label=_("Source of the clinic's value"), required=False, max_length=300
-    )
+    source = FreeTextField(label=_("Source of the clinic's value"), required=False, max_length=300)

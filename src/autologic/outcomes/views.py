@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +13,7 @@ from autologic.clinical.models import AffectedRegion
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
-from autologic.common.forms import add_domain_error
+from autologic.common.forms import add_domain_error, int_or_none
 from autologic.outcomes import actions, charts, queries
 from autologic.outcomes.domain import registry, thresholds
 from autologic.outcomes.domain.schedule import State
@@ -80,22 +78,18 @@ def _target(request: HttpRequest, found: Patient) -> tuple[Appointment, Affected
     params = request.GET if request.method == "GET" else request.POST
     appointment = (
         Appointment.objects.filter(
-            pk=_int(params.get("appointment")), course__patient=found, key__startswith="fu-"
+            pk=int_or_none(params.get("appointment")), course__patient=found, key__startswith="fu-"
         )
         .select_related("course__protocol", "course__patient")
         .first()
     )
     region = AffectedRegion.objects.filter(
-        pk=_int(params.get("region")), assessment__patient=found
+        pk=int_or_none(params.get("region")), assessment__patient=found
     ).first()
     instrument = params.get("instrument", "")
     if appointment is None or region is None or not registry.known(instrument):
         raise Http404
     return appointment, region, registry.get(instrument).id
-
-
-def _int(value: Any) -> int:
-    return int(value) if str(value or "").isdigit() else 0
 
 
 def enter(request: HttpRequest, patient_id: int) -> HttpResponse:

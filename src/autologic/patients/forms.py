@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from autologic.accounts.models import Site
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
-from autologic.common.forms import ClinicDateField, SignatureFields
+from autologic.common.domain.phones import region_for_zone
+from autologic.common.forms import (
+    ClinicDateField,
+    FreeTextField,
+    PhoneField,
+    PrintedNameField,
+    SignatureFields,
+)
 from autologic.common.messages import message_for
 from autologic.patients.domain import check_birth_date, normalise_mrn
 from autologic.patients.models import CONSENT_KINDS, SEX_CHOICES, SIGNER_RELATIONS
@@ -27,13 +34,18 @@ class PatientForm(forms.Form):
         required=False,
         help_text=_("Leave empty to assign the next number."),
     )
-    family_name = forms.CharField(label=_("Family name"), max_length=100)
-    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = PrintedNameField(label=_("Family name"), max_length=100)
+    given_name = PrintedNameField(label=_("Given name"), max_length=100)
     date_of_birth = ClinicDateField(label=_("Date of birth"))
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *SEX_CHOICES])
-    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    phone = PhoneField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        help_text=_("A number from abroad needs its country code (+…)."),
+    )
     email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
-    address = forms.CharField(
+    address = FreeTextField(
         label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     preferred_language = forms.ChoiceField(
@@ -47,6 +59,7 @@ class PatientForm(forms.Form):
         self.fields["date_of_birth"] = ClinicDateField(
             label=_("Date of birth"), calendar=Calendar(site.calendar)
         )
+        self.fields["phone"].region = region_for_zone(site.time_zone)
         self.fields["preferred_language"].initial = site.default_language
         self.order_fields(list(PatientForm.base_fields))
 
@@ -60,14 +73,6 @@ class PatientForm(forms.Form):
         except DomainError as exc:
             raise forms.ValidationError(message_for(exc)) from exc
 
-    def clean_family_name(self) -> str:
-        """Trim the family name."""
-        return " ".join(self.cleaned_data["family_name"].split())
-
-    def clean_given_name(self) -> str:
-        """Trim the given name."""
-        return " ".join(self.cleaned_data["given_name"].split())
-
     def clean_date_of_birth(self) -> date:
         """Refuse future and implausible birth dates."""
         try:
@@ -80,9 +85,9 @@ class ConsentForm(SignatureFields):
     """A paper consent recorded by staff, who sign the entry electronically."""
 
     kind = forms.ChoiceField(label=_("Consent type"), choices=CONSENT_KINDS)
-    form_version = forms.CharField(label=_("Form version"), max_length=32)
+    form_version = FreeTextField(label=_("Form version"), max_length=32)
     given_on = ClinicDateField(label=_("Date signed"))
-    signed_by = forms.CharField(label=_("Signed by"), max_length=200)
+    signed_by = PrintedNameField(label=_("Signed by"), max_length=200)
     signer_relation = forms.ChoiceField(label=_("Signer is"), choices=SIGNER_RELATIONS)
 
     field_order = ["kind", "form_version", "given_on", "signed_by", "signer_relation"]

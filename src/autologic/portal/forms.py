@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField
+from autologic.common.forms import ClinicDateField, FreeTextField
 from autologic.outcomes.domain import registry
 
 CHANNELS = [
@@ -31,14 +31,14 @@ class SendForm(forms.Form):
 class RevokeForm(forms.Form):
     """Why a link is withdrawn."""
 
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = FreeTextField(label=_("Reason"), max_length=200)
 
 
 class ClearanceForm(forms.Form):
     """A licence the clinic holds."""
 
     instrument = forms.ChoiceField(label=_("Instrument"))
-    reference = forms.CharField(label=_("Licence reference or agreement number"), max_length=200)
+    reference = FreeTextField(label=_("Licence reference or agreement number"), max_length=200)
     valid_until = ClinicDateField(label=_("Valid until (empty: no end)"), required=False)
 
     def __init__(self, *args: Any, calendar: Calendar, **kwargs: Any) -> None:

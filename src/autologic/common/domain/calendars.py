@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -17,6 +18,26 @@ class Calendar(StrEnum):
     GREGORIAN = "gregorian"
     JALALI = "jalali"
 
+
+@dataclass(frozen=True)
+class DateRange:
+    """The days a typed date may fall on; anything outside is a typing error, refused by name."""
+
+    earliest: date
+    latest: date
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, date) and self.earliest <= _day(value) <= self.latest
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+# Every typed date: births go back to 1900, and nothing a clinic plans lies beyond 2200.
+DATE_RANGE = DateRange(date(1900, 1, 1), date(2200, 12, 31))
+# The time of something that happens in the clinic (a collection, a reading, an adverse event).
+EVENT_TIME_RANGE = DateRange(date(2000, 1, 1), date(2200, 12, 31))
 
 MIN_JALALI_YEAR = 623  # 1 Farvardin 1 AP fell in March 622
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -42,26 +63,68 @@ def format_datetime(value: datetime, calendar: Calendar, language: str = "en") -
     return text.translate(PERSIAN_DIGITS) if language == "fa" else text
 
 
-def parse_date(text: str, calendar: Calendar) -> date:
-    """Read a typed date: ISO 8601 always, YYYY/MM/DD in the site's calendar, or DD.MM.YYYY."""
+def check_date_range(
+    value: date,
+    bounds: DateRange = DATE_RANGE,
+    calendar: Calendar = Calendar.GREGORIAN,
+    language: str = "en",
+    *,
+    code: str = "date_out_of_range",
+) -> date:
+    """Return the date (or date-time) if it lies in the range, else refuse naming the range."""
+    if value in bounds:
+        return value
+    raise _out_of_range(bounds, calendar, language, code)
+
+
+def _out_of_range(
+    bounds: DateRange, calendar: Calendar, language: str, code: str
+) -> ValidationFailed:
+    earliest = format_date(bounds.earliest, calendar, language)
+    latest = format_date(bounds.latest, calendar, language)
+    what = "a time" if code == "time_out_of_range" else "a date"
+    return ValidationFailed(
+        code,
+        f"Enter {what} from {earliest} to {latest}.",
+        data={"earliest": earliest, "latest": latest},
+    )
+
+
+def parse_date(
+    text: str, calendar: Calendar, bounds: DateRange = DATE_RANGE, language: str = "en"
+) -> date:
+    """Read a typed date in the range: ISO 8601 always, YYYY/MM/DD in the site's calendar, or
+    DD.MM.YYYY."""
     raw = text.strip().translate(ASCII_DIGITS)
+    jalali = False
+    if m := _ISO.match(raw):
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    elif m := _SLASHED.match(raw):
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+        jalali = calendar == Calendar.JALALI
+    elif m := _DOTTED.match(raw):
+        y, mo, d = int(m[3]), int(m[2]), int(m[1])
+    else:
+        hint = "YYYY/MM/DD (Jalali)" if calendar == Calendar.JALALI else "YYYY-MM-DD"
+        raise ValidationFailed(
+            "invalid_date", f"This is not a date; use {hint}.", data={"hint": hint}
+        )
+    # The year first: years the libraries cannot even represent are out of range, not unreal.
+    shown = Calendar.JALALI if jalali else Calendar.GREGORIAN
+    first, last = (_year(bounds.earliest, jalali), _year(bounds.latest, jalali))
+    if not first <= y <= last:
+        raise _out_of_range(bounds, shown, language, "date_out_of_range")
     try:
-        if m := _ISO.match(raw):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := _SLASHED.match(raw):
-            y, mo, d = int(m[1]), int(m[2]), int(m[3])
-            if calendar == Calendar.JALALI:
-                gregorian: date = jdatetime.date(y, mo, d).togregorian()
-                return gregorian
-            return date(y, mo, d)
-        if m := _DOTTED.match(raw):
-            return date(int(m[3]), int(m[2]), int(m[1]))
+        value: date = jdatetime.date(y, mo, d).togregorian() if jalali else date(y, mo, d)
     except ValueError as exc:
         raise ValidationFailed(
             "impossible_date", f"{text.strip()} is not a real date.", data={"text": text.strip()}
         ) from exc
-    hint = "YYYY/MM/DD (Jalali)" if calendar == Calendar.JALALI else "YYYY-MM-DD"
-    raise ValidationFailed("invalid_date", f"This is not a date; use {hint}.", data={"hint": hint})
+    return check_date_range(value, bounds, shown, language)
+
+
+def _year(value: date, jalali: bool) -> int:
+    return int(jdatetime.date.fromgregorian(date=value).year) if jalali else value.year
 
 
 def age_on(born: date, today: date) -> int:

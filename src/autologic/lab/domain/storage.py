@@ -7,6 +7,8 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from autologic.common.domain.calendars import EVENT_TIME_RANGE
+
 
 def position_name(row: int, col: int) -> str:
     """Name a box position the way labs do: row letter, column number (A1 is top left)."""
@@ -87,6 +89,9 @@ def parse_logger_csv(text: str) -> list[tuple[datetime, float]]:
             at = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
         except ValueError:
             raise LoggerFileError(f"line {number}: {stamp!r} is not an ISO 8601 time") from None
+        if at not in EVENT_TIME_RANGE:  # before any conversion: year 1 or 9999 would overflow
+            first, last = EVENT_TIME_RANGE.earliest, EVENT_TIME_RANGE.latest
+            raise LoggerFileError(f"line {number}: {stamp!r} is not from {first} to {last}")
         try:
             celsius = float(value.replace(",", "."))
         except ValueError:
