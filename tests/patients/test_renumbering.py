@@ -7,7 +7,7 @@ import pytest
 from autologic.audit import queries as audit
 from autologic.audit.actions import SignerProof
 from autologic.audit.models import AuditEvent, Signature
-from autologic.common.domain.errors import ValidationFailed
+from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.patients import actions
 from autologic.patients.models import Patient, Wristband
 from tests.conftest import PASSWORD, band, signed_in, totp_now
@@ -81,7 +81,7 @@ def test_renumbering_refuses_an_mrn_in_use_and_a_missing_reason(physician, patie
         "proof": SignerProof(physician, second_factor=True),
         "expected_version": patient.version,
     }
-    with pytest.raises(ValidationFailed) as taken:
+    with pytest.raises(ConflictError) as taken:
         actions.renumber_patient(new_mrn=other.mrn, reason="Merge.", **kwargs)
     assert taken.value.code == "duplicate_mrn"
     with pytest.raises(ValidationFailed) as why:

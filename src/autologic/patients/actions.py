@@ -14,7 +14,7 @@ from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning, diff
 from autologic.audit.journal import audited_transaction
 from autologic.common import clock
-from autologic.common.domain.errors import ConflictError
+from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
 from autologic.patients.domain import (
     WRISTBAND_ALPHABET,
@@ -261,7 +261,7 @@ def renumber_patient(
             )
             issue_wristband(patient, by=proof.user, now=now)
     except IntegrityError as exc:
-        raise ValidationFailed(
+        raise ConflictError(
             "duplicate_mrn", f"MRN {new_mrn} is already used at this site.", "mrn"
         ) from exc
     return patient
