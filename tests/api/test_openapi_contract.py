@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import hypothesis
+import phonenumbers
 import pytest
 import schemathesis
 from django.conf import settings
@@ -27,6 +28,7 @@ from schemathesis.config import SchemathesisConfig
 
 from autologic.api import api
 from autologic.common import clock
+from autologic.common.domain.calendars import DATE_RANGE
 from autologic.patients.domain import MAX_AGE_YEARS
 from autologic.patients.forms import PatientForm
 from tests.conftest import signed_in
@@ -38,13 +40,36 @@ CSRF_SECRET = "openapicontractcsrfsecret0000000"  # Django's cookie form: 32 let
 def birth_dates() -> st.SearchStrategy[str]:
     """ISO dates a patient can have been born on: before today, at most 130 years ago."""
     today = clock.now().date()
-    earliest = date(today.year - MAX_AGE_YEARS, 1, 1)
+    earliest = max(date(today.year - MAX_AGE_YEARS, 1, 1), DATE_RANGE.earliest)
     return st.dates(earliest, today - timedelta(days=1)).map(date.isoformat)
 
 
 # The API's one date is a birth date, whose range depends on today: JSON Schema cannot state it
 # (the schema's description does), so schema-valid data draws dates inside it.
 schemathesis.openapi.format("date", birth_dates())
+
+
+def phone_numbers() -> st.SearchStrategy[str]:
+    """Numbers that exist (libphonenumber's examples): international for the four countries,
+    or national for the test clinic's (Germany); ``format: phone`` cannot be a regular
+    expression, the schema's description states it."""
+    kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
+    numbers = [
+        phonenumbers.example_number_for_type(region, kind) for region in REGIONS for kind in kinds
+    ]
+    international = [
+        phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL) for n in numbers
+    ]
+    national = [
+        phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL)
+        for n in numbers
+        if phonenumbers.region_code_for_number(n) == "DE"
+    ]
+    return st.sampled_from(["", *international, *national])
+
+
+REGIONS = ("DE", "ES", "AE", "IR")
+schemathesis.openapi.format("phone", phone_numbers())
 
 
 def served_schema() -> dict:

@@ -17,12 +17,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema, Status
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from autologic.api_errors import FormErrors, error_responses
 from autologic.audit.actions import record_read
 from autologic.common.clock import local_today
+from autologic.common.domain.calendars import DATE_RANGE
 from autologic.common.domain.errors import NotFound
+from autologic.common.domain.text import printed_name_pattern
 from autologic.patients import actions, queries
 from autologic.patients.forms import PatientForm
 from autologic.patients.models import SEX_CHOICES, Patient
@@ -35,6 +37,9 @@ _SPACE = r"\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f
 # Django's text fields refuse NUL, and PostgreSQL cannot store it.
 TEXT = r"[^\x00]*"
 NAME = rf"[^\x00]*[^\x00{_SPACE}][^\x00]*"
+# What the form accepts as a printed name (common.domain.text): the schema states it in full; the
+# API's own check above keeps its message about blank names, the form names the invisible one.
+PRINTED_NAME = printed_name_pattern(_SPACE)
 MRN = r"([A-Za-z0-9][A-Za-z0-9-]{0,19})?"
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
@@ -66,11 +71,20 @@ def _described(pattern: str, **schema: Any) -> Any:
 
 
 def _real_date(text: str) -> str:
-    """Refuse a day that does not exist (2001-02-29), as ``format: date`` does."""
+    """Refuse a day that does not exist (2001-02-29), as ``format: date`` does, and a day
+    outside the range every typed date keeps to (DATE_RANGE), naming that range."""
     try:
-        date.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(_("Use a real date written YYYY-MM-DD.")) from exc
+        day = date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or day not in DATE_RANGE:
+        raise ValueError(
+            _("Use a real date written YYYY-MM-DD, from %(earliest)s to %(latest)s.")
+            % {
+                "earliest": DATE_RANGE.earliest.isoformat(),
+                "latest": DATE_RANGE.latest.isoformat(),
+            }
+        )
     return text
 
 
@@ -91,10 +105,10 @@ Mrn = Annotated[
 ]
 _VISIBLE = gettext_noop("Needs at least one character that is not a space.")
 FamilyName = Annotated[
-    str, _matching(NAME, _VISIBLE), _described(NAME, max_length=_length("family_name"))
+    str, _matching(NAME, _VISIBLE), _described(PRINTED_NAME, max_length=_length("family_name"))
 ]
 GivenName = Annotated[
-    str, _matching(NAME, _VISIBLE), _described(NAME, max_length=_length("given_name"))
+    str, _matching(NAME, _VISIBLE), _described(PRINTED_NAME, max_length=_length("given_name"))
 ]
 BirthDate = Annotated[
     str,
@@ -102,11 +116,20 @@ BirthDate = Annotated[
     AfterValidator(_real_date),
     Field(
         json_schema_extra={"format": "date"},
-        description="YYYY-MM-DD (ISO 8601, whatever the clinic's calendar); not in the future "
-        "and at most 130 years ago.",
+        description="YYYY-MM-DD (ISO 8601, whatever the clinic's calendar); not in the future, "
+        "at most 130 years ago and not before 1900-01-01.",
     ),
 ]
-Phone = Annotated[str, NO_NUL, _described(TEXT, max_length=_length("phone"))]
+Phone = Annotated[
+    str,
+    NO_NUL,
+    Field(
+        max_length=_length("phone"),
+        json_schema_extra={"format": "phone"},
+        description="A phone number that exists: international with + and the country code, or "
+        "as dialled in the clinic's country; stored in E.164 (+4930123456). Empty: none.",
+    ),
+]
 Email = (
     Literal[""]
     | Annotated[str, Field(max_length=_length("email"), json_schema_extra={"format": "email"})]
@@ -132,17 +155,39 @@ class PatientIn(Schema):
     preferred_language: Language = "en"
 
 
+def _no_renumbering(value: Any) -> None:
+    """An MRN is never changed by a plain update (issue 14: it fooled the wristband check)."""
+    if value is not None:
+        raise ValueError(
+            _(
+                "The MRN cannot be changed here: renumber the patient on their page (signed), "
+                "which voids the old wristbands."
+            )
+        )
+
+
+FixedMrn = Annotated[
+    None,
+    BeforeValidator(_no_renumbering),
+    Field(
+        description="Null or left out: an MRN changes only by a signed renumbering on the "
+        "patient's page, which voids the old wristbands."
+    ),
+]
+
+
 class PatientPatch(Schema):
     """A partial update; ``version`` must match the stored one. A field left out or null keeps
     its value."""
 
     version: int
-    mrn: Mrn | None = None
+    mrn: FixedMrn = None
     family_name: FamilyName | None = None
     given_name: GivenName | None = None
     date_of_birth: BirthDate | None = None
     sex: Sex | None = None
-    phone: Phone | None = None
+    # Not nullable: leave it out to keep the number, send "" to remove it.
+    phone: Phone = None  # type: ignore[assignment]
     email: Email | None = None
     address: Address | None = None
     preferred_language: Language | None = None
@@ -248,7 +293,7 @@ def patch_patient(request: HttpRequest, patient_id: int, body: PatientPatch) -> 
     return actions.update_patient(
         patient_id=patient.pk,
         site=request.user.site,
-        data={**data, "mrn": data["mrn"] or patient.mrn},
+        data={**data, "mrn": patient.mrn},
         expected_version=body.version,
         by=request.user,
     )

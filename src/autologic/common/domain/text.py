@@ -19,6 +19,7 @@ nothing on paper and is refused.
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 
 from autologic.common.domain.errors import ValidationFailed
@@ -110,3 +111,47 @@ def _joins_next(ch: str) -> bool:
 
 def _joins_previous(ch: str) -> bool:
     return _arabic(ch) and ch not in _NON_JOINING
+
+
+def _escape(code: int) -> str:
+    # BMP characters as \uXXXX, which every regular-expression dialect reads; others literally.
+    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+
+def _ranges(codes: list[int]) -> str:
+    out, start, previous = [], None, None
+    for code in codes:
+        if start is None:
+            start = previous = code
+        elif code == previous + 1:
+            previous = code
+        else:
+            out.append((start, previous))
+            start = previous = code
+    if start is not None:
+        out.append((start, previous))
+    return "".join(_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in out)
+
+
+def printed_name_pattern(spaces: str) -> str:
+    """The regular expression of the names ``check_printed_name`` accepts, for a schema: no
+    control or invisible format character, a ZWNJ only between a letter that joins forward and
+    one that joins back, and at least one character outside ``spaces`` (a class body).
+
+    It is a little stricter than the check, which also looks past vowel marks next to a ZWNJ.
+    """
+    invisible = [
+        c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cf", "Cc")
+    ]
+    letters = [
+        c
+        for low, high in _ARABIC_BLOCKS
+        for c in range(low, high + 1)
+        if unicodedata.category(chr(c)).startswith("L") or chr(c) == _TATWEEL
+    ]
+    forward = _ranges([c for c in letters if _joins_next(chr(c))])
+    back = _ranges([c for c in letters if _joins_previous(chr(c))])
+    hidden = _ranges(invisible)
+    joined = f"(?:[{forward}]\\u200c)+[{back}]"
+    unit = f"(?:[^{hidden}]|{joined})"
+    return f"{unit}*(?:[^{hidden}{spaces}]|{joined}){unit}*"
