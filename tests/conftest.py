@@ -138,7 +138,7 @@ def patient_data(**overrides: Any) -> dict[str, Any]:
         "given_name": "Jürgen",
         "date_of_birth": date(1958, 4, 12),
         "sex": "male",
-        "phone": "+49 30 1234567",
+        "phone": "+49301234567",  # as the form stores it (E.164)
         "email": "",
         "address": "",
         "preferred_language": "de",

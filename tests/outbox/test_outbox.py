@@ -157,8 +157,27 @@ def test_sms_goes_through_the_http_gateway_with_retries(site, settings):
     assert message.provider_id == "sms-42"
     assert Gateway.calls[-1] == (
         "Bearer secret",
-        {"to": "+49 30 1234567", "from": "Autologic", "text": "Hello"},
+        {"to": "+49301234567", "from": "Autologic", "text": "Hello"},  # sent in E.164
     )
+
+
+@pytest.mark.django_db
+def test_sms_to_a_number_that_does_not_parse_is_refused_not_sent(site, settings):
+    # Issue 14: numbers are validated and normalised before anything is sent.  A number stored
+    # before that rule waits for a person instead of reaching a stranger's phone.
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Gateway.calls = []
+    settings.AUTOLOGIC_SMS_GATEWAY = "http"
+    settings.AUTOLOGIC_SMS_URL = f"http://127.0.0.1:{server.server_port}/send"
+    settings.AUTOLOGIC_SMS_TOKEN = "secret"
+    try:
+        message = _queue(site, to="12", channel="sms")
+        assert actions.deliver(message.pk, now=NOW) == Status.FAILED
+    finally:
+        server.shutdown()
+    message.refresh_from_db()
+    assert Gateway.calls == [] and "not a valid phone number" in message.last_error
 
 
 def test_the_gateway_treats_a_client_error_as_a_refusal():

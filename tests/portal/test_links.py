@@ -115,6 +115,19 @@ def test_sending_by_email_needs_an_address_and_queues_one_message_in_the_same_tr
     assert message.ref == f"portal-link:{link.pk}"
 
 
+def test_a_link_is_never_sent_to_a_number_that_does_not_parse(
+    baseline, nurse_user, fixed_clock, patient
+):
+    # A number stored before numbers were checked (issue 14) is refused by name, not sent.
+    type(patient).objects.filter(pk=patient.pk).update(phone="0049-12")
+    with pytest.raises(ValidationFailed) as refused:
+        actions.send_link(
+            baseline, channel="sms", language="en", by=nurse_user, now=fixed_clock.now()
+        )
+    assert refused.value.code == "invalid_phone" and refused.value.field == "channel"
+    assert not Message.objects.exists() and not Link.objects.exists()
+
+
 def test_a_withdrawn_link_stops_working_and_cannot_be_withdrawn_twice(
     issued, nurse_user, fixed_clock
 ):

@@ -21,7 +21,8 @@ from django.db.models import Q
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
-from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.domain.errors import ConflictError, DomainError, ValidationFailed
+from autologic.common.domain.phones import region_for_zone, to_e164
 from autologic.outbox import channels
 from autologic.outbox.domain import STALE_CLAIM, Channel, Status, after_failure
 from autologic.outbox.models import Message
@@ -102,8 +103,17 @@ def _send(message: Message, now: datetime) -> str:
     renderer = _renderers.get(message.ref.split(":")[0]) if message.ref else None
     subject, body = renderer(message, now) if renderer else (message.subject, message.body)
     if message.channel == Channel.SMS:
-        return channels.sms_gateway().send(message.to, body)
+        return channels.sms_gateway().send(_sms_number(message), body)
     return channels.send_email(message.to, subject, body)
+
+
+def _sms_number(message: Message) -> str:
+    """The number in E.164, read in the clinic's country; one that does not parse is never
+    sent to (a person corrects the patient's record and retries)."""
+    try:
+        return to_e164(message.to, region_for_zone(message.site.time_zone))
+    except DomainError as error:
+        raise channels.Refused(error.message) from error
 
 
 def deliver(message_id: int, *, now: datetime) -> str:

@@ -27,6 +27,7 @@ from autologic.care.models import Appointment
 from autologic.clinical.models import AffectedRegion
 from autologic.common import clock
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.domain.phones import region_for_zone, to_e164
 from autologic.common.locks import for_update
 from autologic.outbox.actions import queue_message
 from autologic.outbox.channels import Refused
@@ -191,8 +192,21 @@ def render_invitation(message: Message, now: datetime) -> tuple[str, str]:
 
 
 def contact(patient: Any, channel: str) -> str:
-    """The patient's address for a channel ('' when there is none)."""
-    return str(patient.email if channel == "email" else patient.phone).strip()
+    """The patient's address for a channel ('' when there is none); a mobile number in E.164,
+    refused by name when it does not parse (numbers stored before they were checked)."""
+    if channel == "email":
+        return str(patient.email).strip()
+    if not str(patient.phone).strip():
+        return ""
+    try:
+        return to_e164(patient.phone, region_for_zone(patient.site.time_zone))
+    except ValidationFailed as error:
+        raise ValidationFailed(
+            "invalid_phone",
+            f"the patient's mobile number is not valid ({error.message}); correct it on the "
+            "patient's page.",
+            "channel",
+        ) from error
 
 
 def send_link(
@@ -352,7 +366,9 @@ def _remind(appointment: Appointment, today: date, now: datetime) -> str:
     except IntegrityError:
         return ""  # another worker sent this step first
     except ValidationFailed as refused:
-        outcome = "no_contact" if refused.code == "no_contact" else "nothing_publishable"
+        outcome = (
+            refused.code if refused.code in ("no_contact", "invalid_phone") else "nothing_publishable"
+        )
         try:
             with audited_transaction():
                 Reminder.objects.create(

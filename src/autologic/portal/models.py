@@ -65,7 +65,8 @@ class Reminder(models.Model):
     message = models.ForeignKey(
         "outbox.Message", on_delete=models.PROTECT, null=True, related_name="+"
     )
-    outcome = models.CharField(max_length=24)  # queued, no_contact, nothing_publishable
+    # queued, no_contact, invalid_phone, nothing_publishable
+    outcome = models.CharField(max_length=24)
     at = models.DateTimeField()
 
     class Meta:

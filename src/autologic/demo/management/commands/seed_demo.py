@@ -103,9 +103,9 @@ class Command(BaseCommand):
                     "given_name": given,
                     "date_of_birth": born,
                     "sex": sex,
-                    "phone": f"+49 211 {rng.randrange(1000000, 9999999)}"
+                    "phone": f"+49211{rng.randrange(1000000, 9999999)}"
                     if site.code == "dus"
-                    else f"+98 21 {rng.randrange(10000000, 99999999)}",
+                    else f"+9821{rng.randrange(10000000, 99999999)}",
                     "email": "",
                     "address": "",
                     "preferred_language": rng.choice(names["languages"]),
