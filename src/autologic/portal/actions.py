@@ -366,9 +366,8 @@ def _remind(appointment: Appointment, today: date, now: datetime) -> str:
     except IntegrityError:
         return ""  # another worker sent this step first
     except ValidationFailed as refused:
-        outcome = (
-            refused.code if refused.code in ("no_contact", "invalid_phone") else "nothing_publishable"
-        )
+        unreachable = refused.code in ("no_contact", "invalid_phone")
+        outcome = refused.code if unreachable else "nothing_publishable"
         try:
             with audited_transaction():
                 Reminder.objects.create(
