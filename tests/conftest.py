@@ -149,13 +149,16 @@ def patient_data(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def protocols(db: None) -> dict[str, Any]:
-    """The shipped protocol library, loaded; keyed by protocol code."""
+    """The shipped protocol library, loaded; the active version of each protocol by code."""
     from autologic.protocols.actions import sync_protocols
     from autologic.protocols.models import ProtocolVersion
 
     report = sync_protocols()
     assert report.ok, report.refused
-    return {row.code: row for row in ProtocolVersion.objects.all()}
+    return {
+        row.code: row
+        for row in ProtocolVersion.objects.filter(status="active").order_by("code", "version")
+    }
 
 
 def totp_now(user: User) -> str:

@@ -60,17 +60,18 @@ def test_a_course_pins_its_protocol_version_and_lists_its_events(
 
 def test_a_new_protocol_version_does_not_change_a_running_course(start_course, tmp_path):
     course = start_course()
-    newer = tmp_path / "acs-large-joint.v2.yaml"
+    pinned = course.protocol.version
+    newer = tmp_path / f"acs-large-joint.v{pinned + 1}.yaml"
     newer.write_text(
-        (LIBRARY / "acs-large-joint.v1.yaml")
+        (LIBRARY / f"acs-large-joint.v{pinned}.yaml")
         .read_text(encoding="utf-8")
-        .replace("\nversion: 1\n", "\nversion: 2\n")
+        .replace(f"\nversion: {pinned}\n", f"\nversion: {pinned + 1}\n")
         .replace("interval_days: {min: 3, max: 7}", "interval_days: {min: 5, max: 9}"),
         encoding="utf-8",
     )
     assert sync_protocols(files=[newer]).ok
     course.refresh_from_db()
-    assert course.protocol.version == 1
+    assert course.protocol.version == pinned
     gap = next(link for link in queries.pathway_for(course).links if link.after == "inj2")
     assert (gap.min_gap, gap.max_gap) == (3, 7)
 

@@ -9,6 +9,13 @@ COLLECTION_KINDS = [
     ("marrow_aspirate", _("Bone-marrow aspirate")),
     ("lipoaspirate", _("Lipoaspirate")),
 ]
+# What the donation's infectious-disease markers say about its product (identifiers-and-labels.md
+# §8.3): labelled and stored apart unless every marker the protocol lists was tested negative.
+INFECTIOUS_STATUSES = [
+    ("negative", _("Tested negative")),
+    ("not_evaluated", _("Not evaluated for infectious substances")),
+    ("reactive", _("Biohazard: reactive infectious-disease marker")),
+]
 UNIT_KINDS = [
     ("specimen", _("Specimen")),
     ("syringe", _("Syringe")),

@@ -63,6 +63,14 @@ class Collection(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    # Set when the collection is recorded, from the donor's markers and the protocol; a lot made
+    # before markers were recorded was never evaluated.
+    infectious = models.CharField(
+        _("infectious-disease markers"),
+        max_length=16,
+        choices=choices.INFECTIOUS_STATUSES,
+        default="not_evaluated",
+    )
 
     class Meta:
         ordering = ["-collected_at", "-id"]
