@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "autologic.injections",
     "autologic.outcomes",
     "autologic.adverse_events",
+    "autologic.recalls",
     "autologic.outbox",
     "autologic.portal",
     "autologic.dashboard",

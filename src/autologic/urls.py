@@ -18,6 +18,7 @@ urlpatterns = [
     path("injections/", include("autologic.injections.urls")),
     path("outcomes/", include("autologic.outcomes.urls")),
     path("adverse-events/", include("autologic.adverse_events.urls")),
+    path("recalls/", include("autologic.recalls.urls")),
     path("protocols/", include("autologic.protocols.urls")),
     path("api/v1/", api.urls),
     path("", include("autologic.portal.urls")),

@@ -71,7 +71,26 @@ def world(site, make_staff, physician, patient, protocols):
     }
     ids.update(_lab(staff[Role.LAB_TECHNICIAN], physician, ids["course_id"]))
     ids.update(_portal(physician, ids["course_id"]))
+    ids.update(_recalls(staff[Role.LAB_TECHNICIAN], ids["collection_id"]))
     return staff, ids
+
+
+def _recalls(tech, collection_id) -> dict[str, object]:
+    """A recall of the lot, which puts it on QA hold."""
+    from autologic.common import clock
+    from autologic.lab.models import Collection
+    from autologic.recalls import actions
+    from autologic.recalls.domain import Origin
+    from autologic.recalls.queries import Source
+
+    lot = Collection.objects.get(pk=collection_id)
+    recall = actions.open_recall(
+        Source(Origin.LOT, lot.site, collection=lot),
+        reason="Role matrix test.",
+        by=tech,
+        now=clock.now(),
+    )
+    return {"recall_id": recall.pk, "hold_id": recall.holds.get().pk}
 
 
 def _portal(physician, course_id) -> dict[str, object]:

@@ -22,6 +22,7 @@ from autologic.common.domain.errors import DomainError
 from autologic.injections import actions
 from autologic.injections.models import Administration
 from autologic.lab.actions import release as qa
+from autologic.lab.domain.holds import Disposing
 from autologic.lab.models import Unit, UnitEvent
 from tests.conftest import band
 
@@ -140,7 +141,13 @@ def test_no_unit_ever_reaches_another_patient(
         @rule(who=st.integers(0, 2), which=st.integers(0, 1))
         def discard(self, who, which):
             with contextlib.suppress(DomainError):
-                qa.discard(self._unit(who, which), reason="dropped", by=tech, now=fixed_clock.now())
+                qa.discard(
+                    self._unit(who, which),
+                    disposing=Disposing("damaged", "incineration", "dropped"),
+                    witness=proof(nurse),
+                    by=tech,
+                    now=fixed_clock.now(),
+                )
 
         @rule(who=st.integers(0, 2))
         def reserve_again(self, who):

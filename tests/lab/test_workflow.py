@@ -14,6 +14,7 @@ from autologic.common.domain.identifiers import parse
 from autologic.lab.actions import collection as lab
 from autologic.lab.actions import labels, storage
 from autologic.lab.actions import release as qa
+from autologic.lab.domain.holds import Disposing
 from autologic.lab.domain.processing import StepValues
 from autologic.lab.models import Box, Deviation, Label, Run, Unit, UnitEvent
 
@@ -281,7 +282,19 @@ def test_discard_needs_a_reason_and_frees_the_position(make_lot, tech, manager, 
     unit = lot_units(lot)[0]
     storage.check_in([unit], Box.objects.get(code="B1"), by=tech, now=NOW)
     with pytest.raises(DomainError) as refused:
-        qa.discard(unit, reason="", by=tech, now=NOW)
+        qa.discard(
+            unit,
+            disposing=Disposing("other", "incineration", ""),
+            witness=proof(manager),
+            by=tech,
+            now=NOW,
+        )
     assert refused.value.field == "reason"
-    gone = qa.discard(unit, reason="Syringe cracked", by=tech, now=NOW)
+    gone = qa.discard(
+        unit,
+        disposing=Disposing("damaged", "incineration", "Syringe cracked"),
+        witness=proof(manager),
+        by=tech,
+        now=NOW,
+    )
     assert gone.status == "discarded" and gone.box_id is None

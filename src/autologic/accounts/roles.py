@@ -52,6 +52,10 @@ QA = LAB | PHYSICIANS
 # The bedside: clinicians give; the lab and coordinators follow the day and hand units out.
 BEDSIDE_READERS = CLINICAL | LAB
 ISSUERS = CLINICIANS | LAB
+# QA holds and recalls: everyone who handles product reads them; those who handle it can hold
+# it (holding is always safe); lifting a hold or closing a recall is a signed QA decision.
+RECALL_READERS = CLINICAL | LAB
+HOLDERS = QA | CLINICIANS
 # Follow-ups: coordinators chase them, clinicians see them, the manager watches the numbers.
 FOLLOW_UP_READERS = CLINICAL | {Role.MANAGER}
 
@@ -113,6 +117,14 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "lab:box": LAB_READERS,
     "lab:readings": {"POST": LAB},
     "lab:excursion_ack": {"POST": LAB},
+    "lab:reagent_use": {"POST": COLLECTORS},
+    "recalls:list": RECALL_READERS,
+    "recalls:detail": RECALL_READERS,
+    "recalls:open_recall": {"GET": HOLDERS, "POST": HOLDERS},
+    "recalls:add_note": {"POST": RECALL_READERS},
+    "recalls:close_recall": {"POST": QA},
+    "recalls:place_hold": {"GET": HOLDERS, "POST": HOLDERS},
+    "recalls:lift_hold": {"GET": QA, "POST": QA},
     "injections:today": BEDSIDE_READERS,
     "injections:session": BEDSIDE_READERS,
     "injections:reserve": {"POST": BEDSIDE_READERS},

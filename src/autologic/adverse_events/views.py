@@ -21,6 +21,7 @@ from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import ConflictError, DomainError
 from autologic.common.forms import int_or_none
 from autologic.patients.models import Patient
+from autologic.recalls.queries import lot_offer
 
 
 def event_list(request: HttpRequest) -> HttpResponse:
@@ -100,6 +101,8 @@ def detail(request: HttpRequest, record_id: int) -> HttpResponse:
             "grade_text": _term(event).grades.get(event.grade, ""),
             "criteria": [labels.get(c, c) for c in event.criteria],
             "reporting": rules.reportability(_assessment(event), known_since=event.recorded_at),
+            # An event linked to a unit offers to hold the rest of its lot (a recall).
+            "lot_offer": lot_offer(event),
         },
     )
 

@@ -21,6 +21,7 @@ from autologic.injections.models import Administration, Reservation
 from autologic.lab.domain.states import State
 from autologic.lab.domain.storage import position_name
 from autologic.lab.models import QCResult, Release, Unit
+from autologic.lab.queries import held_unit_ids
 from autologic.protocols.models import ProtocolVersion
 
 OPEN_SESSION = ("unscheduled", "planned", "due")
@@ -172,7 +173,12 @@ def failed_lots(collection_ids: list[int]) -> set[int]:
     return failed
 
 
-def stock_of(units: list[dict[str, Any]], held: dict[int, tuple[int, int]], failed: set[int]):
+def stock_of(
+    units: list[dict[str, Any]],
+    held: dict[int, tuple[int, int]],
+    failed: set[int],
+    on_hold: set[int],
+) -> list[Stock]:
     """The allocator's view of a course's units."""
     return [
         Stock(
@@ -181,12 +187,13 @@ def stock_of(units: list[dict[str, Any]], held: dict[int, tuple[int, int]], fail
             expires_at=u["expires_at"],
             held=held.get(u["pk"]),
             failed_qc=u["collection_id"] in failed,
+            on_hold=u["pk"] in on_hold,
         )
         for u in units
     ]
 
 
-UNIT_FIELDS = ("pk", "status", "expires_at", "collection_id", "chain__course_id")
+UNIT_FIELDS = ("pk", "status", "expires_at", "collection_id", "chain_id", "chain__course_id")
 
 
 def plan_for(course: Course, now: datetime) -> Allocation:
@@ -207,6 +214,7 @@ def coverage_for(courses: list[Course], now: datetime) -> dict[int, Allocation]:
         ).values("unit_id", "appointment_id", "region_id")
     }
     failed = failed_lots(sorted({u["collection_id"] for u in units}))
+    on_hold = held_unit_ids([(u["pk"], u["collection_id"], u["chain_id"]) for u in units])
     appointments: dict[int, list[Appointment]] = defaultdict(list)
     for a in Appointment.objects.filter(course_id__in=ids, kind="injection"):
         appointments[a.course_id].append(a)
@@ -226,7 +234,7 @@ def coverage_for(courses: list[Course], now: datetime) -> dict[int, Allocation]:
     return {
         c.pk: allocate(
             _needs(appointments[c.pk], sorted(regions[c.pk]), given),
-            stock_of(by_course[c.pk], held, failed),
+            stock_of(by_course[c.pk], held, failed, on_hold),
             now,
         )
         for c in courses

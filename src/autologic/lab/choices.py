@@ -50,3 +50,42 @@ LABEL_STATES = [
 ]
 DIRECTIONS = [("in", _("Checked in")), ("out", _("Checked out"))]
 READING_SOURCES = [("manual", _("Typed in")), ("logger", _("Data logger"))]
+# QA holds: what a hold covers, why it was placed, and how QA lifted it (signed).
+HOLD_SCOPES = [
+    ("unit", _("Unit")),
+    ("lot", _("Lot")),
+    ("chain", _("Chain of identity")),
+    ("units", _("Units of a recall")),
+]
+HOLD_SOURCES = [
+    ("manual", _("Placed by hand")),
+    ("post_release_qc", _("Result failed after release")),
+    ("recall", _("Recall and look-back")),
+]
+HOLD_DECISIONS = [
+    ("released", _("Returned to use")),
+    ("discarded", _("Disposed of")),
+]
+# Disposal of a unit: a coded reason, the method, and a witness who signs.
+DISPOSAL_REASONS = [
+    ("damaged", _("Container damaged or leaking")),
+    ("expired", _("Past its expiry")),
+    ("thaw_window", _("Thaw-to-injection window passed")),
+    ("failed_qc", _("Failed QC")),
+    ("qa_hold", _("QA hold: not returned to use")),
+    ("contaminated", _("Contaminated or suspected contaminated")),
+    ("cold_chain", _("Cold chain broken")),
+    ("label", _("Label missing or unreadable")),
+    ("not_needed", _("No longer needed (course ended)")),
+    ("other", _("Other (say what)")),
+]
+DISPOSAL_METHODS = [
+    ("incineration", _("Clinical-waste incineration")),
+    ("autoclave", _("Autoclaved, then clinical waste")),
+    ("chemical", _("Chemical inactivation, then clinical waste")),
+    ("investigation", _("Sent for investigation")),
+]
+REAGENT_KINDS = [
+    ("kit", _("Kit (e.g. glass-bead syringe)")),
+    ("reagent", _("Reagent or medium")),
+]

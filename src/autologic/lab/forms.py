@@ -9,8 +9,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import User
-from autologic.common.forms import FreeTextField, LocalDateTimeField, SignatureFields
-from autologic.lab.models import Box
+from autologic.common.domain.calendars import Calendar
+from autologic.common.forms import (
+    ClinicDateField,
+    FreeTextField,
+    LocalDateTimeField,
+    SignatureFields,
+)
+from autologic.lab import choices
+from autologic.lab.models import Box, StepRecord
 
 
 class SiteForm(forms.Form):
@@ -144,9 +151,41 @@ class RequalifyForm(SignatureFields):
 
 
 class DiscardForm(forms.Form):
-    """Discard a unit with a reason."""
+    """Discard a unit: a coded reason, the method, and a witness who signs."""
 
-    reason = FreeTextField(label=_("Reason"), max_length=300)
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=choices.DISPOSAL_REASONS)
+    reason = FreeTextField(label=_("Details"), max_length=300, required=False)
+    method = forms.ChoiceField(label=_("Method"), choices=choices.DISPOSAL_METHODS)
+    witness_username = forms.CharField(label=_("Witness: user name"))
+    witness_password = forms.CharField(
+        label=_("Witness: password"), widget=forms.PasswordInput(attrs={"autocomplete": "off"})
+    )
+    witness_otp_token = forms.CharField(
+        label=_("Witness: authenticator code"), required=False, max_length=8
+    )
+
+
+class ReagentUseForm(forms.Form):
+    """A reagent or kit lot used for the collection or one of its steps."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=choices.REAGENT_KINDS)
+    name = FreeTextField(label=_("Product"), max_length=120)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=40)
+    manufacturer = FreeTextField(label=_("Manufacturer"), max_length=120, required=False)
+    step = forms.ModelChoiceField(
+        label=_("Used in step"), queryset=StepRecord.objects.none(), required=False
+    )
+
+    def __init__(
+        self, *args: Any, steps: Any = None, calendar: str = "gregorian", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expires_on"] = ClinicDateField(
+            label=_("Expires on"), required=False, calendar=Calendar(calendar)
+        )
+        self.order_fields(["kind", "name", "lot_number", "manufacturer", "expires_on", "step"])
+        if steps is not None:
+            self.fields["step"].queryset = steps
 
 
 class CheckInForm(forms.Form):

@@ -424,3 +424,160 @@ class Excursion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.freezer_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Hold(models.Model):
+    """A QA hold (quarantine) on a unit, a lot, a chain of identity or a recall's units.
+
+    While it is active (not lifted) no unit it covers is released: the lot's units, the chain's
+    units and the units listed in ``HeldUnit``, including those made after the hold was placed.
+    Lifting it takes a signed QA disposition: the units return to use, or they are disposed of.
+    """
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(_("held"), max_length=8, choices=choices.HOLD_SCOPES)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    collection = models.ForeignKey(
+        Collection, on_delete=models.PROTECT, null=True, blank=True, related_name="holds"
+    )
+    chain = models.ForeignKey(
+        Chain, on_delete=models.PROTECT, null=True, blank=True, related_name="holds"
+    )
+    source = models.CharField(max_length=16, choices=choices.HOLD_SOURCES, default="manual")
+    reason = models.TextField(_("reason"))
+    placed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField()
+    decision = models.CharField(
+        _("disposition"), max_length=10, choices=choices.HOLD_DECISIONS, blank=True
+    )
+    justification = models.TextField(_("justification"), blank=True)
+    signature = models.JSONField(default=dict, blank=True)  # {signer, meaning, record_hash}
+    lifted_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        indexes = [models.Index(fields=["site", "lifted_at"], name="hold_site_active")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope="units")
+                | models.Q(scope="unit", unit__isnull=False)
+                | models.Q(scope="lot", collection__isnull=False)
+                | models.Q(scope="chain", chain__isnull=False),
+                name="hold_names_its_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lifted_at__isnull=True, decision="")
+                | models.Q(lifted_at__isnull=False, decision__in=["released", "discarded"]),
+                name="hold_lifted_with_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.pk} ({self.scope})"
+
+    @property
+    def active(self) -> bool:
+        """Whether the hold still stands."""
+        return self.lifted_at is None
+
+
+class HeldUnit(models.Model):
+    """A unit a hold covers by name, with the state it was in when the hold was placed."""
+
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="held_units")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="holds")
+    status_before = models.CharField(max_length=16, choices=choices.UNIT_STATES)
+
+    class Meta:
+        ordering = ["hold_id", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["hold", "unit"], name="held_unit_once_per_hold")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} in hold {self.hold_id}"
+
+
+class Disposal(models.Model):
+    """How a unit was disposed of: a coded reason, the method, and a witness who signed."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.PROTECT, related_name="disposal")
+    reason_code = models.CharField(_("reason"), max_length=16, choices=choices.DISPOSAL_REASONS)
+    reason = models.CharField(_("details"), max_length=300, blank=True)
+    method = models.CharField(_("method"), max_length=16, choices=choices.DISPOSAL_METHODS)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    witness = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    witness_signature = models.JSONField(default=dict)  # {signer, meaning, record_hash}
+    at = models.DateTimeField()
+    audit_seq = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(by=models.F("witness")), name="disposal_witness_is_another"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} disposed ({self.reason_code})"
+
+
+class ReagentLot(models.Model):
+    """A manufacturer's lot of a reagent or kit (a glass-bead syringe kit, a culture medium)."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=8, choices=choices.REAGENT_KINDS)
+    name = models.CharField(_("product"), max_length=120)
+    lot_number = models.CharField(_("lot number"), max_length=40)
+    manufacturer = models.CharField(_("manufacturer"), max_length=120, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "lot_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "kind", "name", "lot_number"], name="reagent_lot_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} lot {self.lot_number}"
+
+
+class ReagentUse(models.Model):
+    """A reagent or kit lot used for a collection, or for one of its processing steps."""
+
+    reagent_lot = models.ForeignKey(ReagentLot, on_delete=models.PROTECT, related_name="uses")
+    collection = models.ForeignKey(
+        Collection, on_delete=models.PROTECT, related_name="reagent_uses"
+    )
+    step = models.ForeignKey(
+        StepRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="reagent_uses"
+    )
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reagent_lot", "collection"],
+                condition=models.Q(step__isnull=True),
+                name="reagent_use_once_per_collection",
+            ),
+            models.UniqueConstraint(
+                fields=["reagent_lot", "step"],
+                condition=models.Q(step__isnull=False),
+                name="reagent_use_once_per_step",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reagent_lot_id} in {self.collection_id}"

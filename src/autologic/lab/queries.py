@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from autologic.accounts.models import Site
 from autologic.care.models import Appointment, Course
@@ -21,11 +21,15 @@ from autologic.lab.models import (
     Box,
     Collection,
     Deviation,
+    Disposal,
     Excursion,
     Freezer,
+    HeldUnit,
+    Hold,
     Label,
     QCResult,
     Reading,
+    ReagentUse,
     StepRecord,
     Unit,
 )
@@ -342,3 +346,78 @@ def freezers(site: Site) -> list[FreezerRow]:
     for box in boxes:
         by_freezer[box.rack.freezer_id].append((box, box.used))
     return [FreezerRow(f, by_freezer[f.pk], excursions.get(f.pk, 0)) for f in rows]
+
+
+# ----------------------------------------------------------------------------- QA holds
+
+
+def holds_covering(unit: Unit) -> QuerySet[Hold]:
+    """The active QA holds that cover a unit: by name, by its lot or by its chain."""
+    return (
+        Hold.objects.filter(lifted_at__isnull=True)
+        .filter(
+            Q(held_units__unit_id=unit.pk)
+            | Q(scope="lot", collection_id=unit.collection_id)
+            | Q(scope="chain", chain_id=unit.chain_id)
+        )
+        .distinct()
+    )
+
+
+def held_unit_ids(rows: list[tuple[int, int, int]], *, besides: int | None = None) -> set[int]:
+    """Which of these units (id, lot id, chain id) an active hold covers, in two queries;
+    ``besides`` leaves one hold out (the one being lifted)."""
+    if not rows:
+        return set()
+    active = Hold.objects.filter(lifted_at__isnull=True)
+    if besides is not None:
+        active = active.exclude(pk=besides)
+    named = set(
+        HeldUnit.objects.filter(
+            hold__in=active, unit_id__in=[unit_id for unit_id, _lot, _chain in rows]
+        ).values_list("unit_id", flat=True)
+    )
+    lots: set[int] = set()
+    chains: set[int] = set()
+    for scope, lot, chain in active.filter(
+        Q(scope="lot", collection_id__in={lot for _unit, lot, _chain in rows})
+        | Q(scope="chain", chain_id__in={chain for _unit, _lot, chain in rows})
+    ).values_list("scope", "collection_id", "chain_id"):
+        if scope == "lot":
+            lots.add(lot)
+        else:
+            chains.add(chain)
+    return {
+        unit_id
+        for unit_id, lot, chain in rows
+        if unit_id in named or lot in lots or chain in chains
+    }
+
+
+def holds_on_lot(collection: Collection) -> list[Hold]:
+    """The active QA holds on a lot, its chain, or any of its units."""
+    return list(
+        Hold.objects.filter(lifted_at__isnull=True)
+        .filter(
+            Q(scope="lot", collection=collection)
+            | Q(scope="chain", chain_id=collection.chain_id)
+            | Q(held_units__unit__collection=collection)
+        )
+        .select_related("placed_by", "unit", "collection__chain", "chain")
+        .distinct()
+        .order_by("placed_at", "pk")
+    )
+
+
+def unit_disposal(unit: Unit) -> Disposal | None:
+    """How a discarded unit was disposed of, with who did it and who witnessed it."""
+    return Disposal.objects.filter(unit=unit).select_related("by", "witness").first()
+
+
+def reagent_uses(collection: Collection) -> list[ReagentUse]:
+    """The reagent and kit lots a collection and its steps used, in the order recorded."""
+    return list(
+        ReagentUse.objects.filter(collection=collection).select_related(
+            "reagent_lot", "step", "recorded_by"
+        )
+    )

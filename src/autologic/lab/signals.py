@@ -4,6 +4,9 @@
 (a lot released, or a unit returned to use after review); the bedside reserves them for the
 course's remaining sessions in that same transaction.
 
+``units_held`` is sent inside the transaction that puts units of a course on QA hold; the bedside
+ends their reservations and says what the course can no longer cover.
+
 ``results_failed_after_release`` is sent inside the recording transaction when a result that
 arrives after release fails; QA holds and look-back listen to it.
 """
@@ -11,6 +14,7 @@ arrives after release fails; QA holds and look-back listen to it.
 from django.dispatch import Signal
 
 units_released = Signal()  # kwargs: course, by, now
+units_held = Signal()  # kwargs: course, by, now
 # A QC result recorded after the lot's release failed its specification (a 7-day sterility
 # culture, say): the units not yet given must be held and a look-back opened, in that transaction.
 results_failed_after_release = Signal()  # kwargs: collection, result, by, now

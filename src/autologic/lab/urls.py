@@ -25,6 +25,7 @@ urlpatterns = [
         name="deviation",
     ),
     path("lots/<int:collection_id>/store/", views.check_in, name="check_in"),
+    path("lots/<int:collection_id>/reagents/", views.reagent_use, name="reagent_use"),
     path("units/<int:unit_id>/", views.unit, name="unit"),
     path("units/<int:unit_id>/discard/", views.unit_discard, name="unit_discard"),
     path("units/<int:unit_id>/requalify/", views.unit_requalify, name="unit_requalify"),

@@ -22,8 +22,9 @@ from autologic.common.messages import message_for
 from autologic.lab import queries
 from autologic.lab.actions import collection as lab
 from autologic.lab.actions import labels as labelling
+from autologic.lab.actions import reagents, storage
 from autologic.lab.actions import release as qa
-from autologic.lab.actions import storage
+from autologic.lab.domain.holds import Disposing
 from autologic.lab.domain.processing import StepValues
 from autologic.lab.domain.storage import LoggerFileError, parse_logger_csv
 from autologic.lab.forms import (
@@ -34,6 +35,7 @@ from autologic.lab.forms import (
     DivideForm,
     LoggerFileForm,
     ReadingForm,
+    ReagentUseForm,
     RequalifyForm,
     ResultForm,
     SignForm,
@@ -190,6 +192,13 @@ def _render_lot(
         "sign_form": forms.get("sign_form") or SignForm(),
         "checkin_form": forms.get("checkin_form") or CheckInForm(boxes=boxes),
         "deviation_form": forms.get("deviation_form") or DeviationForm(),
+        "reagent_form": forms.get("reagent_form")
+        or ReagentUseForm(
+            steps=StepRecord.objects.filter(run__collection=view.collection),
+            calendar=site.calendar,
+        ),
+        "reagent_uses": queries.reagent_uses(view.collection),
+        "lot_holds": queries.holds_on_lot(view.collection),
         "now": now,
         "two_signers": bool(view.protocol.release and view.protocol.release.signatures > 1),
         "can_divide": view.root.status == "processing"
@@ -502,24 +511,90 @@ def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
         "children": list(row.children.all()),
         "discard_form": DiscardForm(),
         "requalify_form": RequalifyForm(),
+        "disposal": queries.unit_disposal(row),
+        "unit_holds": list(queries.holds_covering(row).select_related("placed_by")),
     }
     return render(request, "lab/unit.html", context)
 
 
 @require_POST
 def unit_discard(request: HttpRequest, unit_id: int) -> HttpResponse:
-    """Discard a unit with a reason."""
+    """Discard a unit: a coded reason, the method, and a witness who signs."""
     row = Unit.objects.filter(pk=unit_id, site=request.user.site).first()
     if row is None:
         raise Http404
     form = DiscardForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationFailed("reason_required", "Give a reason.", "reason")
-        qa.discard(row, reason=form.cleaned_data["reason"], by=request.user, now=clock.now())
+            field, errors = next(iter(form.errors.items()))
+            label = form.fields[field].label if field in form.fields else ""
+            raise ValidationFailed("discard_form", f"{label}: {errors[0]}", field)
+        data = form.cleaned_data
+        qa.discard(
+            row,
+            disposing=Disposing(data["reason_code"], data["method"], data["reason"]),
+            witness=witness_proof(
+                request.user,
+                data["witness_username"],
+                data["witness_password"],
+                data["witness_otp_token"],
+            ),
+            by=request.user,
+            now=clock.now(),
+        )
     except DomainError as exc:
         messages.error(request, message_for(exc))
     return redirect("lab:unit", unit_id=row.pk)
+
+
+def witness_proof(user: User, username: str, password: str, otp_token: str) -> SignerProof:
+    """The witness of a disposal re-authenticates: another active member of the clinic."""
+    witness = User.objects.filter(username=username, site=user.site, is_active=True).first()
+    if witness is None:
+        raise ValidationFailed(
+            "witness", "The witness's user name is not known at this clinic.", "witness_username"
+        )
+    if witness.pk == user.pk:
+        raise ValidationFailed(
+            "witness_is_another", "The witness must be another person.", "witness_username"
+        )
+    try:
+        return verify_signer(witness, password=password, otp_token=otp_token)
+    except ValidationFailed as refused:
+        field = "witness_otp_token" if refused.field == "otp_token" else "witness_password"
+        raise ValidationFailed(refused.code, f"Witness: {refused.message}", field) from None
+
+
+@require_POST
+def reagent_use(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Record a reagent or kit lot the collection or one of its steps used."""
+    collection = _lot_or_404(request, collection_id)
+    form = ReagentUseForm(
+        request.POST,
+        steps=StepRecord.objects.filter(run__collection=collection),
+        calendar=request.user.site.calendar,
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            reagents.record_reagent_use(
+                collection,
+                reagents.Used(
+                    data["kind"],
+                    data["name"],
+                    data["lot_number"],
+                    data["manufacturer"],
+                    data["expires_on"],
+                ),
+                step=data["step"],
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return _back(request, collection)
+    return _refused(request, collection, reagent_form=form)
 
 
 @require_POST

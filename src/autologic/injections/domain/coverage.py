@@ -39,13 +39,14 @@ class Stock:
     expires_at: datetime | None
     held: tuple[int, int] | None = None  # (appointment, region) it is reserved for
     failed_qc: bool = False
+    on_hold: bool = False  # a QA hold covers it: it serves nothing until QA lifts the hold
 
 
 @dataclass(frozen=True)
 class Warning:
     """Why the units left cannot cover the remaining sessions; ``code`` picks the wording."""
 
-    code: str  # count | expiry | qc | pending
+    code: str  # count | expiry | qc | hold | pending
     sessions: tuple[int, ...] = ()  # session sequence numbers concerned
     units: int = 0
 
@@ -127,8 +128,9 @@ def _warnings(
     sessions = tuple(sorted({n.sequence for n in uncovered}))
     warnings: list[Warning] = []
     usable = [u for u in stock if u.state == FREE or u.state in HOLDING]
-    pending = [u for u in stock if u.state in PENDING and not u.failed_qc]
+    pending = [u for u in stock if u.state in PENDING and not u.failed_qc and not u.on_hold]
     failed = [u for u in stock if u.failed_qc]
+    held = [u for u in stock if u.on_hold and u.state in PENDING and not u.failed_qc]
     late = [
         u
         for u in usable
@@ -137,11 +139,13 @@ def _warnings(
     ]
     if failed:
         warnings.append(Warning("qc", sessions, len(failed)))
+    if held:
+        warnings.append(Warning("hold", sessions, len(held)))
     if late:
         warnings.append(Warning("expiry", sessions, len(late)))
     if pending:
         warnings.append(Warning("pending", sessions, len(pending)))
-    short = len(needs) - len(usable) - len(pending)
+    short = len(needs) - len(usable) - len(pending) - len(held)
     if short > 0:
         warnings.insert(0, Warning("count", sessions, short))
     elif not warnings:

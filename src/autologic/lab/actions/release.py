@@ -11,12 +11,21 @@ from autologic.audit.journal import audited_transaction
 from autologic.care.models import Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
-from autologic.lab.actions.units import change_state, locked
+from autologic.lab.actions.units import UnitRefused, change_state, locked
+from autologic.lab.domain.holds import Disposing, check_disposal
 from autologic.lab.domain.labels import reconcile
 from autologic.lab.domain.release import LotFacts, ResultError, Verdict, describe, judge
 from autologic.lab.domain.release import release_blockers as blockers
-from autologic.lab.domain.states import Move, State
-from autologic.lab.models import Collection, Deviation, Label, QCResult, Release, Unit
+from autologic.lab.domain.states import Move, Refused, State
+from autologic.lab.models import (
+    Collection,
+    Deviation,
+    Disposal,
+    Label,
+    QCResult,
+    Release,
+    Unit,
+)
 from autologic.lab.signals import units_released
 from autologic.protocols.domain.schema import SpecRow
 
@@ -283,14 +292,73 @@ def requalify(unit: Unit, *, justification: str, proof: SignerProof, now: dateti
     return row
 
 
-def discard(unit: Unit, *, reason: str, by: User, now: datetime) -> Unit:
-    """Discard a unit with a reason (damaged, expired thaw window, failed QC...)."""
-    from autologic.lab.actions.storage import check_out
-
+def discard(
+    unit: Unit, *, disposing: Disposing, witness: SignerProof, by: User, now: datetime
+) -> Unit:
+    """Discard a unit and record its disposal: a coded reason, the method and a witness who
+    signs (damaged, expired thaw window, failed QC...)."""
     with audited_transaction():
         row = locked(unit.pk)
-        change_state(
-            row, Move.DISCARD, by=by, now=now, reason=reason, fields={"reserved_for": None}
-        )
-        check_out(row, by=by, now=now)
+        dispose(row, disposing, witness=witness, by=by, now=now)
     return row
+
+
+def dispose(
+    row: Unit, disposing: Disposing, *, witness: SignerProof, by: User, now: datetime
+) -> None:
+    """Inside the caller's audited transaction: move a locked unit to discarded, take it out of
+    its box, and record the disposal with the witness's signature (the ``Disposal`` row cites
+    its audit event, so it is written as the transaction's events join the chain)."""
+    from autologic.lab.actions.storage import check_out
+
+    try:
+        reason = check_disposal(disposing, by=by.pk, witness=witness.user.pk)
+    except Refused as refused:
+        raise UnitRefused(refused.code, refused.message, refused.field) from None
+    if witness.user.site_id != row.site_id or not witness.user.is_active:
+        raise ValidationFailed(
+            "witness", "The witness must be active staff of this clinic.", "witness"
+        )
+    details = {
+        "reason_code": disposing.reason_code,
+        "method": disposing.method,
+        "witness": witness.user.printed_name,
+    }
+    change_state(
+        row,
+        Move.DISCARD,
+        by=by,
+        now=now,
+        reason=reason,
+        detail=details,
+        fields={"reserved_for": None},
+    )
+    check_out(row, by=by, now=now)
+    signature = apply_signature(
+        witness,
+        meaning=SignatureMeaning.VERIFIED,
+        object_type="unit",
+        object_id=row.identifier,
+        content={"unit": row.identifier, "disposed": reason, "method": disposing.method},
+        now=now,
+    )
+    record_event(
+        actor=by,
+        site=row.site,
+        action="unit.disposal",
+        object_type="unit",
+        object_id=row.identifier,
+        changes={**details, "reason": disposing.reason.strip(), "signature": signature},
+        now=now,
+        then=lambda event: Disposal.objects.create(
+            unit=row,
+            reason_code=disposing.reason_code,
+            reason=disposing.reason.strip()[:300],
+            method=disposing.method,
+            by=by,
+            witness=witness.user,
+            witness_signature=signature,
+            at=now,
+            audit_seq=event.seq,
+        ),
+    )

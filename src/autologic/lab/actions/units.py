@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from autologic.common.domain.identifiers import Identifier, make_coi, make_din
 from autologic.common.locks import for_update
 from autologic.lab.domain.states import Move, Refused, State, UnitFacts, move
 from autologic.lab.models import Chain, Counter, Unit, UnitEvent
+from autologic.lab.queries import holds_covering
 
 _SERIAL = string.ascii_uppercase + string.digits
 
@@ -107,10 +109,14 @@ def change_state(
     """Move a locked unit through the state machine, writing its custody event and audit row.
 
     ``fields`` are other columns the same move sets (thawed_at, reserved_for...).
+    A release is refused while a QA hold covers the unit, whoever asks (lot release, review).
     """
+    seen = facts(unit, thaw_window_min=thaw_window_min)
+    if step is Move.RELEASE:
+        seen = replace(seen, on_hold=holds_covering(unit).exists())
     try:
         target = move(
-            facts(unit, thaw_window_min=thaw_window_min),
+            seen,
             step,
             now=now,
             patient=patient,

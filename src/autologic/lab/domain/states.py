@@ -2,7 +2,10 @@
 
 collected -> processing -> (divided into children) ; children start quarantined
 quarantined -> released -> reserved -> issued -> thawed -> administered
+released, reserved, issued, thawed -> quarantined (an excursion, a QA hold)
 any open state -> discarded (with a reason) or expired
+
+A unit under a QA hold is not released (nor requalified) until QA lifts the hold, signed.
 
 Only ``move`` changes a state.  Every refusal is a ``Refused`` with a stable code and a message
 that says why, so the screen, the API and the audit trail all tell the same story.
@@ -54,8 +57,9 @@ USABLE = frozenset({State.RELEASED, State.RESERVED, State.ISSUED, State.THAWED})
 _MOVES: dict[Move, tuple[frozenset[State], State]] = {
     Move.START_PROCESSING: (frozenset({State.COLLECTED}), State.PROCESSING),
     Move.DIVIDE: (frozenset({State.PROCESSING}), State.DIVIDED),
+    # A thawed unit can be held too: a hold must stop it at the bedside.
     Move.QUARANTINE: (
-        frozenset({State.RELEASED, State.RESERVED, State.ISSUED, State.QUARANTINED}),
+        frozenset({State.RELEASED, State.RESERVED, State.ISSUED, State.THAWED, State.QUARANTINED}),
         State.QUARANTINED,
     ),
     Move.RELEASE: (frozenset({State.QUARANTINED}), State.RELEASED),
@@ -94,6 +98,7 @@ class UnitFacts:
     thawed_at: datetime | None = None
     thaw_window_min: int | None = None
     reserved_for_patient: int | None = None
+    on_hold: bool = False  # an active QA hold covers the unit
 
 
 def thaw_deadline(facts: UnitFacts) -> datetime | None:
@@ -147,6 +152,11 @@ def move(
     _allowed_from(step, facts.state)
     if step in (Move.DISCARD, Move.QUARANTINE) and not reason.strip():
         raise Refused("reason_required", f"give a reason to {step.value} the unit", "reason")
+    if step is Move.RELEASE and facts.on_hold:
+        raise Refused(
+            "on_hold",
+            "the unit is on QA hold; lifting the hold needs a signed QA disposition",
+        )
     if step in (Move.RELEASE, Move.RESERVE, Move.ISSUE, Move.THAW):
         _not_expired(facts, now)
     if step in (Move.RESERVE, Move.ADMINISTER):
