@@ -199,7 +199,9 @@ def survey(source: Source) -> Survey:
     and list whom to inform."""
     ids = reached_unit_ids(source)
     units = list(
-        Unit.objects.filter(pk__in=ids).select_related("chain__course", "collection").order_by("pk")
+        Unit.objects.filter(pk__in=ids)
+        .select_related("chain__course", "collection", "patient")
+        .order_by("pk")
     )
     given = {
         a.unit_id: a
