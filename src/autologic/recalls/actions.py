@@ -148,7 +148,10 @@ def _hold(
         for target in _targets(recall, found)
     ]
     recall.holds.add(*holds)
-    still = held_unit_ids([(u.pk, u.collection_id, u.chain_id) for u in found.units])
+    open_ids = set(found.look.open_units)
+    still = held_unit_ids(
+        [(u.pk, u.collection_id, u.chain_id) for u in found.units if u.pk in open_ids]
+    )
     _step(
         recall,
         "held",

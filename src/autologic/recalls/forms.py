@@ -26,6 +26,14 @@ class NoteForm(forms.Form):
     note = FreeTextField(label=_("Note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class CloseForm(forms.Form):
+    """How the recall ends (what was done, what was found)."""
+
+    note = FreeTextField(
+        label=_("How the recall ends"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class StartForm(forms.Form):
     """Start a recall from an identifier, as scanned or typed (a unit or a donation)."""
 

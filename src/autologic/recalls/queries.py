@@ -17,7 +17,9 @@ from autologic.care.models import Booking, Course
 from autologic.common.domain.errors import NotFound, ValidationFailed
 from autologic.common.domain.identifiers import IdentifierError, parse
 from autologic.injections.models import Administration
+from autologic.lab import choices as lab_choices
 from autologic.lab.actions.storage import stored_during
+from autologic.lab.domain.holds import is_open
 from autologic.lab.models import (
     Collection,
     Excursion,
@@ -313,7 +315,7 @@ class RecallPage:
     holds: list[HoldRow]
     notices: list[NoticeRow]
     steps: list[RecallStep]
-    still_held: set[int]  # unit ids an active hold covers now
+    still_held: set[int]  # ids of units not given, discarded or expired that a hold covers now
 
     def group(self, finding: str) -> list[RecallUnit]:
         """The recall's units found in one group."""
@@ -348,7 +350,9 @@ def recall_page(site: Site, recall_id: int) -> RecallPage | None:
             "unit__patient", "unit__collection__chain", "administration__operator"
         ).order_by("unit_id")
     )
-    rows = [(u.unit_id, u.unit.collection_id, u.unit.chain_id) for u in units]
+    rows = [
+        (u.unit_id, u.unit.collection_id, u.unit.chain_id) for u in units if is_open(u.unit.status)
+    ]
     ids = [u.unit_id for u in units]
     lots = {u.unit.collection_id for u in units}
     chains = {u.unit.chain_id for u in units}
@@ -429,8 +433,9 @@ class HoldView:
 
     @property
     def rows(self) -> list[tuple[Unit, str]]:
-        """Each unit with its state before the hold ("" when made after it)."""
-        return [(u, self.before.get(u.pk, "")) for u in self.units]
+        """Each unit with its state before the hold, in words ("" when it was not open then)."""
+        states = dict(lab_choices.UNIT_STATES)
+        return [(u, str(states.get(self.before.get(u.pk, ""), ""))) for u in self.units]
 
 
 def hold_view(site: Site, hold_id: int) -> HoldView | None:

@@ -22,7 +22,7 @@ from autologic.lab.models import Chain, Collection, Unit
 from autologic.lab.views import witness_proof
 from autologic.recalls import actions, choices, queries
 from autologic.recalls.domain import Finding
-from autologic.recalls.forms import LiftForm, NoteForm, ReasonForm, StartForm
+from autologic.recalls.forms import CloseForm, LiftForm, NoteForm, ReasonForm, StartForm
 from autologic.recalls.models import Recall
 
 
@@ -126,7 +126,7 @@ def detail(request: HttpRequest, recall_id: int) -> HttpResponse:
             "closed": page.group("closed"),
             "waiting": len(page.group("held")) + len(page.group("in_process")),
             "note_form": NoteForm(),
-            "close_form": NoteForm(prefix="close"),
+            "close_form": CloseForm(prefix="close"),
         },
     )
 
@@ -156,7 +156,7 @@ def add_note(request: HttpRequest, recall_id: int) -> HttpResponse:
 def close_recall(request: HttpRequest, recall_id: int) -> HttpResponse:
     """Close the recall with a note, once nothing it reached is on hold."""
     recall = _recall_or_404(request, recall_id)
-    form = NoteForm(request.POST, prefix="close")
+    form = CloseForm(request.POST, prefix="close")
     try:
         if not form.is_valid():
             raise ValidationFailed("note", "Say how the recall ends.", "note")
