@@ -36,6 +36,7 @@ def test_recall_page_previews_then_opens_and_lists_whom_to_inform_with_delivery(
     assert not Hold.objects.exists()  # a preview holds nothing
     html = preview.content.decode()
     assert "physician@clinic.test" in html and lot.patient.mrn in html
+    assert lot.patient.phone not in html  # the lab reads no patient's contact details
     refused = client.post(url, {"reason": ""})
     assert refused.status_code == 400 and "reason" in refused.context["form"].errors
     opened = client.post(url, {"reason": "Supplier recall of the kit"})
