@@ -162,15 +162,17 @@ def test_adverse_event_page_offers_to_hold_the_rest_of_the_lot(
 def test_recall_source_reagent_lot_through_the_lot_page(make_lot, tech, fixed_clock):
     lot = make_lot()
     client = signed_in(tech)
-    bad = client.post(f"/lab/lots/{lot.pk}/reagents/", {"kind": "kit", "name": "Kit"})
+    bad = client.post(
+        f"/lab/lots/{lot.pk}/reagents/", {"reagent-kind": "kit", "reagent-name": "Kit"}
+    )
     assert bad.status_code == 400 and "lot_number" in bad.context["reagent_form"].errors
     ok = client.post(
         f"/lab/lots/{lot.pk}/reagents/",
         {
-            "kind": "kit",
-            "name": "Glass-bead syringe kit",
-            "lot_number": "gb-9",
-            "expires_on": "2027-06-30",
+            "reagent-kind": "kit",
+            "reagent-name": "Glass-bead syringe kit",
+            "reagent-lot_number": "gb-9",
+            "reagent-expires_on": "2027-06-30",
         },
     )
     assert ok.status_code == 302

@@ -194,6 +194,7 @@ def _render_lot(
         "deviation_form": forms.get("deviation_form") or DeviationForm(),
         "reagent_form": forms.get("reagent_form")
         or ReagentUseForm(
+            prefix="reagent",
             steps=StepRecord.objects.filter(run__collection=view.collection),
             calendar=site.calendar,
         ),
@@ -571,6 +572,7 @@ def reagent_use(request: HttpRequest, collection_id: int) -> HttpResponse:
     collection = _lot_or_404(request, collection_id)
     form = ReagentUseForm(
         request.POST,
+        prefix="reagent",
         steps=StepRecord.objects.filter(run__collection=collection),
         calendar=request.user.site.calendar,
     )
