@@ -75,6 +75,7 @@ def real_course(site, staff):
     from autologic.care.models import Appointment, Course
     from autologic.clinical import actions as clinical
     from autologic.clinical import queries as clinical_queries
+    from autologic.clinical.demo import prepare_for_collection
     from autologic.clinical.domain.eligibility import evaluate
     from autologic.common import clock
     from autologic.common.domain.clock import FixedClock
@@ -143,7 +144,9 @@ def real_course(site, staff):
         },
         by=physician,
     )
-    row = ProtocolVersion.objects.get(code="acs-large-joint")
+    row = ProtocolVersion.objects.get(code="acs-large-joint", status="active")
+    # The gate before collection: the signed consent for the protocol and negative markers.
+    prepare_for_collection(patient, row, physician, start.date())
     report = evaluate(
         row.protocol, clinical_queries.facts_for(assessment, [region], today=date(2026, 11, 21))
     )

@@ -39,7 +39,11 @@ def entry_problems(
         problems.append(
             Problem("collected_at", "collected_in_future", "The collection time is in the future.")
         )
-    if collected_at is not None and collected_at < course_created_at:
+    # Times are typed to the minute: a collection in the minute the course was created is not
+    # before it.
+    if collected_at is not None and collected_at < course_created_at.replace(
+        second=0, microsecond=0
+    ):
         problems.append(
             Problem(
                 "collected_at",
