@@ -72,7 +72,7 @@ def real_course(site, staff):
     """One ACS course taken through the real actions up to a thawed unit for session 1."""
     from autologic.audit.actions import SignerProof
     from autologic.care import actions as care
-    from autologic.care.models import Appointment, Course
+    from autologic.care.models import Appointment, Course, Resource
     from autologic.clinical import actions as clinical
     from autologic.clinical import queries as clinical_queries
     from autologic.clinical.demo import prepare_for_collection
@@ -103,6 +103,8 @@ def real_course(site, staff):
         ("centrifuge-1", "centrifuge", 1, []),
         ("freezer-1", "freezer", 100, []),
     ]:
+        if Resource.objects.filter(site=site, code=code).exists():  # a run that stopped midway
+            continue
         care.add_resource(
             site=site,
             data={
@@ -144,7 +146,7 @@ def real_course(site, staff):
         },
         by=physician,
     )
-    row = ProtocolVersion.objects.get(code="acs-large-joint", status="active")
+    row = ProtocolVersion.objects.filter(code="acs-large-joint", status="active").latest("version")
     # The gate before collection: the signed consent for the protocol and negative markers.
     prepare_for_collection(patient, row, physician, start.date())
     report = evaluate(
