@@ -27,6 +27,7 @@ from autologic.care.domain.pathway import (
 )
 from autologic.care.models import Appointment, Booking, ClosedDay, Course, Resource
 from autologic.care.signals import course_planned
+from autologic.clinical import queries as clinical_queries
 from autologic.clinical.models import AffectedRegion, EligibilityDecision
 from autologic.common import clock
 from autologic.common.clock import local_today
@@ -56,13 +57,23 @@ def create_course(
     by: User,
     now: datetime | None = None,
 ) -> Course:
-    """Start a course from a signed, favourable eligibility decision, pinned to its protocol
-    version; its events are listed at once and booked by ``schedule_course``."""
+    """Start a course from a signed, final eligibility decision, pinned to its protocol
+    version; its events are listed at once and booked by ``schedule_course``.
+
+    A conditional decision ("eligible with conditions") is not final: its conditions are met
+    first, and a physician signs a new decision (or overrides to eligible, with a reason)."""
     now = now or clock.now()
     if decision.verdict == "not_eligible":
         raise ValidationFailed(
             "decision_not_eligible",
             "A course can only start from an eligible decision.",
+            "decision",
+        )
+    if decision.verdict != "eligible":
+        raise ValidationFailed(
+            "decision_not_final",
+            "A course starts only from a final decision; this one is conditional. Meet its "
+            "conditions and have a physician sign an eligible decision.",
             "decision",
         )
     site = decision.site
@@ -161,8 +172,9 @@ def schedule_course(
         if course.status not in {"waiting", "attention"} or course.bookings.exists():
             raise ConflictError("course_already_scheduled", "This course is already scheduled.")
         today = now.astimezone(ZoneInfo(site.time_zone)).date()
-        start = min(today, course.earliest_start)
-        offset = (course.earliest_start - start).days
+        first_day = max(course.earliest_start, _hold_end(course) or course.earliest_start)
+        start = min(today, first_day)
+        offset = (first_day - start).days
         view = queries.site_view(
             site, start, offset + queries.HORIZON_AFTER_START_DAYS, without=course
         )
@@ -241,7 +253,9 @@ def report_missed(
             without=course,
         )
         current = queries.current_plan(course, view, pathway)
-        request = pathway.request(course.scheduling_id, earliest=0, latest=None)
+        request = pathway.request(
+            course.scheduling_id, earliest=_hold_minute(course, view), latest=None
+        )
         problem = view.problem((request,))
         base = engine.Plan("booked", {course.scheduling_id: current}, {})
         missed_at = appointment.starts_at
@@ -312,6 +326,31 @@ def report_missed(
             now=now,
         )
     return Outcome(True, result.moved)
+
+
+def _hold_end(course: Course) -> date | None:
+    """The first day the medication hold allows the collection; refused while a held drug has
+    not been stopped, since then nobody knows when collection may take place."""
+    end = clinical_queries.course_hold_end(course)
+    if end.not_started:
+        names = ", ".join(m.name for m in end.not_started)
+        raise ValidationFailed(
+            "schedule_hold_not_started",
+            f"{names} is not on hold; record when it was stopped before scheduling.",
+            "course",
+            {"medication": names},
+        )
+    return end.earliest
+
+
+def _hold_minute(course: Course, view: queries.SiteView) -> int:
+    """The scheduler's earliest minute for a course whose collection is still to come: midnight
+    of the day the medication hold ends; 0 once the collection is done, or without a hold."""
+    collected = course.appointments.filter(kind="collection", status="done").exists()
+    end = None if collected else _hold_end(course)
+    if end is None:
+        return 0
+    return max(0, (end - view.start).days * engine.DAY)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -12,12 +12,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from autologic.clinical.domain.vocabulary import (
+    BASE_MARKERS,
     AnaesthesiaRisk,
     Comorbidity,
     Diagnosis,
     DrugClass,
     GradeSystem,
     Guidance,
+    Marker,
     Modality,
     Region,
     StudyKind,
@@ -122,6 +124,33 @@ class AuthorisationRequirement(Model):
     scope: str = Field(min_length=2)
 
 
+class Markers(Model):
+    """Infectious-disease markers tested on the donor, and what a gap or a reactive result does.
+
+    A sample counts when taken on the collection day or at most ``max_age_days`` before it.
+    ``block`` stops processing; ``mark`` lets it go on, and the product is labelled (biohazard,
+    or "not evaluated for infectious substances") and stored apart.
+    """
+
+    tests: list[Marker] = Field(min_length=1)
+    max_age_days: int = Field(gt=0)
+    reactive: Literal["block", "mark"] = "block"
+    missing: Literal["block", "mark"] = "block"
+
+    @model_validator(mode="after")
+    def _base(self) -> Markers:
+        if len(self.tests) != len(set(self.tests)):
+            raise ValueError("each marker is listed once")
+        absent = sorted(BASE_MARKERS - set(self.tests))
+        if absent:
+            raise ValueError(f"the markers must include {', '.join(absent)}")
+        return self
+
+
+# Gates before collection a physician may except, with a signed reason, where a protocol allows.
+Exceptable = Literal["studies", "medication_hold"]
+
+
 class Preparation(Model):
     """Everything that must be true or done before collection."""
 
@@ -129,6 +158,16 @@ class Preparation(Model):
     fasting: Fasting | None = None
     studies: list[StudyRequirement] = []
     authorisation: AuthorisationRequirement | None = None
+    markers: Markers | None = None
+    exceptions: list[Exceptable] = []
+
+    @model_validator(mode="after")
+    def _exceptions(self) -> Preparation:
+        present = {"studies": bool(self.studies), "medication_hold": bool(self.medication_hold)}
+        for gate in self.exceptions:
+            if not present[gate]:
+                raise ValueError(f"exceptions lists {gate}, which this preparation does not have")
+        return self
 
 
 class Collection(Model):

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ('accounts', '0003_throttled_bursts'),
         ('adverse_events', '0002_update_history_append_only'),
         ('injections', '0003_administration_once_per_site'),
-        ('lab', '0007_reagent_lots'),
+        ('lab', '0008_reagent_lots'),
         ('patients', '0003_wristbands'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lab', '0005_qa_holds'),
+        ('lab', '0006_qa_holds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

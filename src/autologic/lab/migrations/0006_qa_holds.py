@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_throttled_bursts'),
-        ('lab', '0004_collection_infectious_status'),
+        ('lab', '0005_box_infectious_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

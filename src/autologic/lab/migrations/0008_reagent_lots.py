@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_throttled_bursts'),
-        ('lab', '0006_unit_disposals'),
+        ('lab', '0007_unit_disposals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
