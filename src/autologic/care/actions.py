@@ -8,7 +8,7 @@ made against a page that is out of date.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -312,6 +312,74 @@ def report_missed(
             now=now,
         )
     return Outcome(True, result.moved)
+
+
+OPEN_APPOINTMENT = ("unscheduled", "planned", "due")
+
+
+def complete_appointment(
+    appointment: Appointment, *, at: datetime, by: User | None, now: datetime
+) -> bool:
+    """Mark a course's event done: the one way any app (the lab's collection, the bedside's
+    session, a questionnaire timepoint) closes an appointment.
+
+    Guard: only an open appointment (not yet scheduled, planned or due) of a course that is
+    not cancelled is done, and not at a time still to come.  Done on another day than
+    planned, the planned time goes to the appointment's history and the appointment takes
+    the time it happened; the answer is then True, and the rest of the course is re-anchored
+    on it (``reanchor_course``, after the caller's transaction: it takes earlier locks).
+    Runs inside the caller's transaction, locking the appointment."""
+    with audited_transaction():
+        appointment = (
+            for_update(Appointment.objects).select_related("course__site").get(pk=appointment.pk)
+        )
+        course = appointment.course
+        if appointment.status not in OPEN_APPOINTMENT:
+            raise ConflictError(
+                "appointment_closed",
+                f"This appointment is {appointment.status}; it cannot be marked done.",
+            )
+        if course.status == "cancelled":
+            raise ConflictError("course_cancelled", "This course is cancelled.")
+        if at > now + timedelta(minutes=5):
+            raise ValidationFailed(
+                "done_in_future", "An appointment cannot be done at a time still to come.", "at"
+            )
+        zone = ZoneInfo(course.site.time_zone)
+        planned = appointment.starts_at
+        moved = (
+            planned is not None and planned.astimezone(zone).date() != at.astimezone(zone).date()
+        )
+        fields = ["status"]
+        changes: dict[str, Any] = {"course_id": course.pk, "appointment": appointment.key}
+        if moved:
+            assert planned is not None and appointment.ends_at is not None
+            appointment.history = [
+                *appointment.history,
+                {
+                    "start": planned.isoformat(),
+                    "status": "moved",
+                    "at": now.isoformat(),
+                    "by": by.printed_name if by else "system",
+                },
+            ]
+            appointment.ends_at = at + (appointment.ends_at - planned)
+            appointment.starts_at = at
+            fields += ["history", "starts_at", "ends_at"]
+            changes["planned"] = planned.isoformat()
+            changes["done_at"] = at.isoformat()
+        appointment.status = "done"
+        appointment.save(update_fields=fields)
+        record_event(
+            actor=by,
+            site=course.site,
+            action="appointment.done",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes=changes,
+            now=now,
+        )
+    return moved
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -15,6 +15,7 @@ from autologic.accounts.roles import CLINICIANS
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning
 from autologic.audit.journal import audited_transaction
+from autologic.care import actions as care
 from autologic.care.models import Appointment, Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.domain.identifiers import Identifier
@@ -417,19 +418,12 @@ def _administer(
     return record
 
 
-def _close_session(appointment: Appointment, course: Course, by: User, now: datetime) -> None:
-    """A session is done once every region planned for it has been given."""
-    regions = course.regions.count()
-    if Administration.objects.filter(appointment=appointment).count() < regions:
-        return
-    appointment.status = "done"
-    appointment.save(update_fields=["status"])
-    record_event(
-        actor=by,
-        site=course.site,
-        action="appointment.done",
-        object_type="patient",
-        object_id=course.patient_id,
-        changes={"course_id": course.pk, "appointment": appointment.key},
-        now=now,
-    )
+def _close_session(appointment: Appointment, course: Course, by: User, now: datetime) -> bool:
+    """A session is done once every region planned for it has been given; True when it was
+    given on another day than planned (the rest of the course is then re-anchored)."""
+    given = Administration.objects.filter(appointment=appointment)
+    if given.count() < course.regions.count():
+        return False
+    first = given.order_by("given_at").values_list("given_at", flat=True).first()
+    assert first is not None
+    return care.complete_appointment(appointment, at=first, by=by, now=now)

@@ -10,6 +10,7 @@ from typing import Any
 from autologic.accounts.models import User
 from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
+from autologic.care import actions as care
 from autologic.care.models import Appointment, Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
@@ -108,29 +109,16 @@ def record_collection(
             by=by,
             fields={"volume_ml": volume_ml, "of": containers},
         )
-        _mark_collection_done(course, by=by, now=now)
+        _mark_collection_done(course, at=collected_at, by=by, now=now)
     return collection
 
 
-def _mark_collection_done(course: Course, *, by: User, now: datetime) -> None:
-    appointment = (
-        for_update(Appointment.objects)
-        .filter(course=course, kind="collection", status__in=("planned", "due"))
-        .first()
-    )
-    if appointment is None:
-        return
-    appointment.status = "done"
-    appointment.save(update_fields=["status"])
-    record_event(
-        actor=by,
-        site=course.site,
-        action="appointment.done",
-        object_type="patient",
-        object_id=course.patient_id,
-        changes={"course_id": course.pk, "appointment": appointment.key},
-        now=now,
-    )
+def _mark_collection_done(course: Course, *, at: datetime, by: User, now: datetime) -> None:
+    appointment = Appointment.objects.filter(
+        course=course, kind="collection", status__in=("planned", "due")
+    ).first()
+    if appointment is not None:
+        care.complete_appointment(appointment, at=at, by=by, now=now)
 
 
 def specimen(collection: Collection) -> Unit:
