@@ -6,6 +6,7 @@ Each runs in one transaction and writes its audit event there; units move only t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -22,13 +23,13 @@ from autologic.common.domain.identifiers import Identifier
 from autologic.common.locks import for_update
 from autologic.injections import queries
 from autologic.injections.choices import REACTIONS
-from autologic.injections.domain import bedside
+from autologic.injections.domain import bedside, cold_chain
 from autologic.injections.domain.coverage import Allocation
 from autologic.injections.models import Administration, Reservation
-from autologic.lab.actions.storage import check_out
+from autologic.lab.actions.storage import check_in, check_out
 from autologic.lab.actions.units import change_state, locked
 from autologic.lab.domain.states import Move, State
-from autologic.lab.models import Chain, Unit
+from autologic.lab.models import Box, Chain, StorageEvent, Unit
 
 REACTION_CODES = {code for code, _label in REACTIONS}
 
@@ -37,7 +38,7 @@ class BedsideStop(ValidationFailed):
     """A hard stop at the bedside: the product belongs to another patient."""
 
 
-def reserve_for_course(course: Course, *, by: User, now: datetime) -> Allocation:
+def reserve_for_course(course: Course, *, by: User | None, now: datetime) -> Allocation:
     """Reserve released units for the course's remaining sessions (FEFO), one per region each;
     end reservations that no longer fit.  Returns what changed and what stays uncovered."""
     with audited_transaction():
@@ -160,6 +161,7 @@ def thaw(
     window = queries.thaw_window(appointment.course.protocol_id)
     with audited_transaction():
         unit = _session_unit(unit_id, appointment, expected_version)
+        _refuse(cold_chain.thaw_refusal, unit, appointment, now)
         change_state(
             unit,
             Move.THAW,
@@ -169,6 +171,62 @@ def thaw(
             fields={"thawed_at": now},
         )
     return unit
+
+
+def _refuse(
+    rule: Callable[[cold_chain.OutOfFreezer, datetime], bedside.Finding | None],
+    unit: Unit,
+    appointment: Appointment,
+    now: datetime,
+) -> None:
+    """Apply a cold-chain rule to an issued unit; raise its finding."""
+    out = queries.out_of_freezer(unit, appointment.course.protocol_id)
+    refusal = rule(out, now) if out is not None else None
+    if refusal is not None:
+        raise ValidationFailed(refusal.code, refusal.message, refusal.field)
+
+
+def return_to_stock(
+    appointment: Appointment,
+    unit_id: int,
+    *,
+    by: User,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Unit:
+    """Take an issued unit that was not used back to stock: a frozen one into its freezer, only
+    within the protocol's time out of the freezer.  It stays reserved for its session."""
+    with audited_transaction():
+        box = _return_box(unit_id)  # the box is locked before the unit (docs/architecture.md)
+        unit = _session_unit(unit_id, appointment, expected_version)
+        _refuse(cold_chain.return_refusal, unit, appointment, now)
+        change_state(unit, Move.RETURN, by=by, now=now, detail={"session": appointment.key})
+        if unit.frozen:
+            if box is None:
+                raise ValidationFailed(
+                    "no_box", f"No freezer box has room for unit {unit.identifier}.", "unit"
+                )
+            check_in([unit], box, by=by, now=now)
+        unit.refresh_from_db()
+    return unit
+
+
+def _return_box(unit_id: int) -> Box | None:
+    """The box an issued frozen unit came from, or another box of that freezer with room;
+    locked."""
+    out = (
+        StorageEvent.objects.filter(unit_id=unit_id, direction="out")
+        .select_related("box")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if out is None:
+        return None
+    boxes = [out.box, *Box.objects.filter(rack__freezer_id=out.freezer_id).order_by("pk")]
+    for box in boxes:
+        if Unit.objects.filter(box=box).count() < box.rows * box.cols:
+            return for_update(Box.objects).get(pk=box.pk)
+    return None
 
 
 def record_refusal(

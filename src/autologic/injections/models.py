@@ -26,7 +26,10 @@ class Reservation(models.Model):
     )
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     reserved_at = models.DateTimeField()
-    reserved_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # None: the system (reserving again after units expired in the worker's round).
+    reserved_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_why = models.CharField(max_length=16, blank=True, choices=choices.RESERVATION_ENDS)
 

@@ -15,12 +15,12 @@ from autologic.accounts.models import Site as Clinic
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.common.domain.identifiers import Identifier
-from autologic.injections.domain import bedside
+from autologic.injections.domain import bedside, cold_chain
 from autologic.injections.domain.coverage import Allocation, Need, Stock, allocate
 from autologic.injections.models import Administration, Reservation
 from autologic.lab.domain.states import State
 from autologic.lab.domain.storage import position_name
-from autologic.lab.models import QCResult, Release, Unit
+from autologic.lab.models import QCResult, Release, Unit, UnitEvent
 from autologic.protocols.models import ProtocolVersion
 
 OPEN_SESSION = ("unscheduled", "planned", "due")
@@ -32,6 +32,36 @@ def thaw_window(protocol_version_id: int) -> int | None:
     """The protocol's thaw-to-injection window in minutes (protocol versions never change)."""
     row = ProtocolVersion.objects.get(pk=protocol_version_id)
     return row.protocol.product.thaw_to_injection_max_min
+
+
+@lru_cache(maxsize=256)
+def cold_chain_limits(protocol_version_id: int) -> tuple[int | None, int | None]:
+    """The protocol's minutes from issue to thaw, and out of the freezer before a unit can no
+    longer go back to stock (None for a product that is not frozen)."""
+    product = ProtocolVersion.objects.get(pk=protocol_version_id).protocol.product
+    return product.issue_to_thaw_limit_min, product.out_of_freezer_limit_min
+
+
+def issued_times(unit_ids: list[int]) -> dict[int, datetime]:
+    """When each unit was last issued (left its freezer for the bedside)."""
+    issued: dict[int, datetime] = {}
+    for unit_id, at in UnitEvent.objects.filter(unit_id__in=unit_ids, move="issue").values_list(
+        "unit_id", "at"
+    ):
+        if unit_id not in issued or at > issued[unit_id]:
+            issued[unit_id] = at
+    return issued
+
+
+def out_of_freezer(unit: Unit, protocol_version_id: int) -> cold_chain.OutOfFreezer | None:
+    """The cold-chain view of an issued unit (None when it is not issued)."""
+    if unit.status != State.ISSUED:
+        return None
+    issued_at = issued_times([unit.pk]).get(unit.pk)
+    if issued_at is None:
+        return None
+    thaw, back = cold_chain_limits(protocol_version_id)
+    return cold_chain.OutOfFreezer(unit.identifier, unit.frozen, issued_at, thaw, back)
 
 
 def session_of(appointment: Appointment) -> bedside.Session:
@@ -276,6 +306,7 @@ class Slot:
     administration: Administration | None = None
     deadline: datetime | None = None
     where: str = ""  # freezer box and position while stored
+    out_of_freezer: cold_chain.OutOfFreezer | None = None  # an issued unit out of its freezer
 
 
 @dataclass
@@ -334,6 +365,8 @@ def session(appointment_id: int, site: Clinic, now: datetime) -> SessionView | N
             slot.where = f"{unit.box} · {position_name(unit.row, unit.col or 0)}"
         if unit is not None and unit.thawed_at and view.thaw_window:
             slot.deadline = unit.thawed_at + timedelta(minutes=view.thaw_window)
+        if unit is not None and record is None:
+            slot.out_of_freezer = out_of_freezer(unit, course.protocol_id)
         view.slots.append(slot)
     if not view.done:
         view.allocation = plan_for(course, now)

@@ -154,6 +154,13 @@ def thaw(request: HttpRequest, appointment_id: int, unit_id: int) -> HttpRespons
     return _unit_move(request, appointment_id, unit_id, actions.thaw)
 
 
+@require_POST
+def return_to_stock(request: HttpRequest, appointment_id: int, unit_id: int) -> HttpResponse:
+    """Take an issued unit that was not used back to stock, within the time out of the
+    freezer the protocol allows."""
+    return _unit_move(request, appointment_id, unit_id, actions.return_to_stock)
+
+
 def _administer_form(
     request: HttpRequest, verdict: bedside.Verdict, data: Any = None
 ) -> AdministerForm:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from autologic.common.domain.errors import ValidationFailed
 from autologic.common.domain.identifiers import Identifier, IdentifierError, parse
-from autologic.lab.domain.states import Move, Refused, State, UnitFacts, move
+from autologic.lab.domain.states import USABLE, Move, Refused, State, UnitFacts, move
 from autologic.patients.domain import read_wristband
 
 STOP, FAIL, OVERRIDE, PASS = "stop", "fail", "override", "pass"
@@ -238,6 +238,14 @@ def _ready(unit: ScannedUnit, session: Session, now: datetime) -> Finding | None
     if unit.state in (State.RELEASED, State.RESERVED):
         verb = "issued and thawed" if unit.frozen else "issued"
         return Finding("not_issued", "unit", f"The unit is {unit.state}; it must be {verb} first.")
+    if unit.expires_at is not None and now >= unit.expires_at and unit.state in USABLE:
+        # Expiry holds after thawing too: the thaw window never extends a unit's life.
+        return Finding(
+            "expired",
+            "unit",
+            f"The unit expired at {unit.expires_at:%Y-%m-%d %H:%M} UTC; it cannot be given, "
+            "even inside its thaw window. Discard it.",
+        )
     facts = UnitFacts(
         state=State(unit.state),
         source_patient=unit.patient_id,
