@@ -14,8 +14,9 @@ from autologic.care.models import Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "autologic"
-# An assignment of "done" to a status (not a comparison): status = "done", status="done".
-DONE = re.compile(r"status\s*(?<![=!<>])=(?!=)\s*\"done\"")
+# Setting a status to "done" (not comparing or filtering): x.status = "done", or
+# .update(status="done").
+DONE = re.compile(r"\.status\s*=(?!=)\s*\"done\"|\.update\([^)]*\bstatus\s*=\s*\"done\"")
 
 
 def test_appointment_done_is_one_care_action_no_app_writes_the_status_itself():

@@ -231,15 +231,7 @@ def report_missed(
                 "appointment_not_planned", "Only a planned appointment can be missed or cancelled."
             )
         pathway = queries.pathway_for(course)
-        starts = [a.starts_at for a in course.appointments.all() if a.starts_at is not None]
-        today = now.astimezone(ZoneInfo(site.time_zone)).date()
-        start = min([today, *(s.astimezone(ZoneInfo(site.time_zone)).date() for s in starts)])
-        view = queries.site_view(
-            site,
-            start,
-            (today - start).days + queries.HORIZON_AFTER_START_DAYS,
-            without=course,
-        )
+        view = _replan_view(site, course, now)
         current = queries.current_plan(course, view, pathway)
         request = pathway.request(course.scheduling_id, earliest=0, latest=None)
         problem = view.problem((request,))
@@ -380,6 +372,77 @@ def complete_appointment(
             now=now,
         )
     return moved
+
+
+def _replan_view(site: Site, course: Course, now: datetime) -> queries.SiteView:
+    """The site as the scheduler sees it from the course's first event (or today) on."""
+    zone = ZoneInfo(site.time_zone)
+    starts = [a.starts_at for a in course.appointments.all() if a.starts_at is not None]
+    today = now.astimezone(zone).date()
+    start = min([today, *(s.astimezone(zone).date() for s in starts)])
+    return queries.site_view(
+        site, start, (today - start).days + queries.HORIZON_AFTER_START_DAYS, without=course
+    )
+
+
+def reanchor_course(course: Course, *, key: str, by: User | None, now: datetime) -> Outcome:
+    """Re-anchor the rest of a course on an event done on another day than planned
+    (``complete_appointment`` moved it to when it happened): the follow-up windows count from
+    that day, and later sessions whose protocol window no longer holds are re-planned inside
+    it.  When they cannot be, the course needs attention and says why; nothing else moves."""
+    with audited_transaction():
+        site = for_update(Site.objects).get(pk=course.site_id)
+        course = for_update(Course.objects).select_related("site").get(pk=course.pk)
+        if course.status not in {"scheduled", "attention"} or not course.bookings.exists():
+            return Outcome(True)
+        pathway = queries.pathway_for(course)
+        view = _replan_view(site, course, now)
+        current = queries.current_plan(course, view, pathway)
+        if key not in {p.step for p in current.placements}:
+            return Outcome(True)
+        problem = view.problem((pathway.request(course.scheduling_id, earliest=0, latest=None),))
+        base = engine.Plan("booked", {course.scheduling_id: current}, {})
+        result = engine.reanchor(
+            problem,
+            base,
+            course.scheduling_id,
+            key,
+            view.minute(now),
+            time_limit_s=SOLVE_SECONDS,
+        )
+        if not result.ok:
+            explanation = result.explanation or engine.Explanation(
+                "no_slot", "no place found", course.scheduling_id
+            )
+            return _fail(course, view, explanation, by, now, "course.reanchor_failed")
+        cplan = result.plan.placed[course.scheduling_id]
+        before = {a.key: a.starts_at for a in course.appointments.all()}
+        _book(course, view, pathway, cplan, now)
+        if result.moved:
+            _set_status(course, "scheduled", {})
+            course_planned.send(sender=Course, course=course, by=by, now=now)
+        else:  # only the follow-up windows moved with the anchor
+            _set_status(course, course.status, course.problem)
+        record_event(
+            actor=by,
+            site=site,
+            action="course.reanchor",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes={
+                "course_id": course.pk,
+                "anchor": key,
+                "moved": {
+                    step: [
+                        _iso(before.get(step)),
+                        view.when(cplan.placement(step).start).isoformat(),
+                    ]
+                    for step in result.moved
+                },
+            },
+            now=now,
+        )
+    return Outcome(True, result.moved)
 
 
 def _iso(value: datetime | None) -> str | None:

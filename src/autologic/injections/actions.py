@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from autologic.accounts.models import User
-from autologic.accounts.roles import CLINICIANS
+from autologic.accounts.roles import CLINICIANS, Role
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning
 from autologic.audit.journal import audited_transaction
@@ -272,6 +272,9 @@ class Given:
     reactions: tuple[str, ...]
     reaction_notes: str = ""
     override_reason: str = ""
+    level: str = ""  # the spinal level given (spine regions)
+    route: str = ""  # the route given; empty: the protocol's
+    timing_reason: str = ""  # why it is given outside the protocol's window
 
 
 def administer(
@@ -288,7 +291,7 @@ def administer(
     stop: bedside.Verdict | None = None
     try:
         with audited_transaction():
-            record = _administer(appointment, given, operator, verifier, now)
+            record, moved = _administer(appointment, given, operator, verifier, now)
     except BedsideStop as refused:
         stop = refused.data["verdict"]
         raise
@@ -302,6 +305,12 @@ def administer(
                 by=operator.user,
                 now=now,
             )
+    if moved:
+        # Given on another day than planned: the rest of the course counts from today.  In a
+        # transaction of its own, since re-planning locks the clinic and the course first.
+        care.reanchor_course(
+            record.appointment.course, key=record.appointment.key, by=operator.user, now=now
+        )
     return record
 
 
@@ -317,6 +326,17 @@ def _two_people(operator: SignerProof, verifier: SignerProof) -> None:
                 f"{proof.user.printed_name} is not a physician or nurse.",
                 name,
             )
+
+
+def _override_signers(operator: SignerProof, verifier: SignerProof) -> None:
+    """An override of the planned site is signed by a physician, as operator or verifier."""
+    if Role.PHYSICIAN not in {operator.user.role, verifier.user.role}:
+        raise ValidationFailed(
+            "override_needs_physician",
+            "Giving it at another region, side or level needs a physician as one of the two "
+            "signers; neither signer is a physician.",
+            "verifier",
+        )
 
 
 def _reactions(given: Given) -> None:
@@ -339,7 +359,7 @@ def _administer(
     operator: SignerProof,
     verifier: SignerProof,
     now: datetime,
-) -> Administration:
+) -> tuple[Administration, bool]:
     appointment = (
         for_update(Appointment.objects)
         .select_related("course__patient", "course__site")
@@ -366,6 +386,9 @@ def _administer(
         region=given.region,
         side=given.side,
         now=now,
+        level=given.level,
+        route=given.route,
+        timing=queries.timing_of(appointment, now),
     )
     first = verdict.findings[0] if verdict.findings else None
     if verdict.outcome == bedside.STOP:  # first: a wrong-patient attempt is always on record
@@ -386,14 +409,28 @@ def _administer(
             f"{verdict.message} Giving it elsewhere needs a reason and your signature.",
             "override_reason",
         )
+    if override:
+        _override_signers(operator, verifier)
+    timing_reason = given.timing_reason.strip() if verdict.needs_timing_reason else ""
+    if verdict.needs_timing_reason and not timing_reason:
+        raise ValidationFailed(
+            "timing_reason",
+            " ".join(f.message for f in verdict.timing),
+            "timing_reason",
+        )
+    route = given.route or session.route
+    level = bedside.spinal_level(given.level) if given.level.strip() else ""
     content = {
         "unit": unit.identifier,
         "patient": course.patient.mrn,
         "session": appointment.key,
         "region": given.region,
         "side": given.side,
+        "level": level,
+        "route": route,
         "planned": [facts.planned.region, facts.planned.side],
         "override": given.override_reason.strip(),
+        "timing": timing_reason,
         "guidance": given.guidance,
         "volume_ml": str(given.volume_ml) if given.volume_ml is not None else None,
     }
@@ -443,7 +480,10 @@ def _administer(
         planned_region_id=facts.planned.region_id,
         region=given.region,
         side=given.side,
+        level=level,
+        route=route,
         override_reason=given.override_reason.strip() if override else "",
+        timing_reason=timing_reason,
         guidance=given.guidance,
         volume_ml=given.volume_ml,
         operator=operator.user,
@@ -468,12 +508,15 @@ def _administer(
             "region": [given.region, given.side],
             "planned": [facts.planned.region, facts.planned.side],
             "reactions": list(given.reactions),
+            **({"level": level} if level else {}),
             **({"override": given.override_reason.strip()} if override else {}),
+            **({"timing": [f.code for f in verdict.timing]} if verdict.timing else {}),
+            **({"timing_reason": timing_reason} if timing_reason else {}),
         },
         now=now,
     )
-    _close_session(appointment, course, operator.user, now)
-    return record
+    moved = _close_session(appointment, course, operator.user, now)
+    return record, moved
 
 
 def _close_session(appointment: Appointment, course: Course, by: User, now: datetime) -> bool:

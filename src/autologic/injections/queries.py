@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from autologic.accounts.models import Site as Clinic
+from autologic.care.domain.pathway import session_window
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.common.domain.identifiers import Identifier
@@ -20,7 +21,7 @@ from autologic.injections.domain.coverage import Allocation, Need, Stock, alloca
 from autologic.injections.models import Administration, Reservation
 from autologic.lab.domain.states import State
 from autologic.lab.domain.storage import position_name
-from autologic.lab.models import QCResult, Release, Unit, UnitEvent
+from autologic.lab.models import Collection, QCResult, Release, Unit, UnitEvent
 from autologic.protocols.models import ProtocolVersion
 
 OPEN_SESSION = ("unscheduled", "planned", "due")
@@ -64,6 +65,11 @@ def out_of_freezer(unit: Unit, protocol_version_id: int) -> cold_chain.OutOfFree
     return cold_chain.OutOfFreezer(unit.identifier, unit.frozen, issued_at, thaw, back)
 
 
+def _site(region: AffectedRegion) -> bedside.Site:
+    level = bedside.spinal_level(region.detail) if region.region in bedside.SPINE else ""
+    return bedside.Site(region.pk, region.region, region.side, level if region.detail else "")
+
+
 def session_of(appointment: Appointment) -> bedside.Session:
     """The bedside check's view of a session, with the sites it plans and has given."""
     course = appointment.course
@@ -72,13 +78,71 @@ def session_of(appointment: Appointment) -> bedside.Session:
             "region", "side", "planned_region_id"
         )
     )
+    sites = tuple(_site(r) for r in course.regions.order_by("pk"))
+    assessed = tuple(
+        _site(r) for r in AffectedRegion.objects.filter(assessment__decisions=course.decision_id)
+    )
     return bedside.Session(
         appointment_id=appointment.pk,
         patient_id=course.patient_id,
         mrn=course.patient.mrn,
-        planned=tuple(course.regions.order_by("pk").values_list("region", "side")),
+        planned=tuple((s.region, s.side) for s in sites),
         given=tuple((region, side) for region, side, _planned in given),
         given_region_ids=frozenset(planned for _region, _side, planned in given),
+        route=route_of(course.protocol_id),
+        sites=sites,
+        assessed=(
+            *sites,
+            *(a for a in assessed if a.region_id not in {s.region_id for s in sites}),
+        ),
+    )
+
+
+@lru_cache(maxsize=256)
+def route_of(protocol_version_id: int) -> str:
+    """The protocol's injection route (protocol versions never change)."""
+    return ProtocolVersion.objects.get(pk=protocol_version_id).protocol.injections.route
+
+
+def timing_of(appointment: Appointment, now: datetime) -> bedside.Timing:
+    """The session's planned day and the protocol's window for it, counted from its anchor as
+    it happened (the collection, or the previous injection), in the clinic's dates."""
+    course = appointment.course
+    zone = ZoneInfo(course.site.time_zone)
+    today = now.astimezone(zone).date()
+    planned = appointment.starts_at.astimezone(zone).date() if appointment.starts_at else None
+    keys = list(
+        Appointment.objects.filter(course=course, kind="injection")
+        .order_by("sequence")
+        .values_list("pk", flat=True)
+    )
+    number = keys.index(appointment.pk) + 1
+    window = session_window(course.protocol.protocol, number)
+    anchor = _anchor_time(course, window.anchor, keys[number - 2] if number > 1 else None)
+    if anchor is None:
+        return bedside.Timing(today, planned, window=window.describe(number))
+    earliest, latest = window.dates(anchor.astimezone(zone).date())
+    return bedside.Timing(today, planned, earliest, latest, window.describe(number))
+
+
+def _anchor_time(course: Course, anchor: str, previous_id: int | None) -> datetime | None:
+    """When the anchor happened: the collection, or the previous session's first injection."""
+    if anchor == "collection":
+        collected = (
+            Collection.objects.filter(course=course)
+            .order_by("collected_at")
+            .values_list("collected_at", flat=True)
+            .first()
+        )
+        if collected is not None:
+            return collected
+        done = Appointment.objects.filter(course=course, key="collection", status="done").first()
+        return done.starts_at if done else None
+    return (
+        Administration.objects.filter(appointment_id=previous_id)
+        .order_by("given_at")
+        .values_list("given_at", flat=True)
+        .first()
     )
 
 
@@ -150,6 +214,9 @@ def verify(
     region: str,
     side: str,
     now: datetime,
+    level: str = "",
+    route: str = "",
+    timing: bedside.Timing | None = None,
 ) -> bedside.Verdict:
     """Run the bedside check against the database (reads only)."""
     identifier = bedside.read_unit(unit_scan)
@@ -165,6 +232,9 @@ def verify(
         region=region,
         side=side,
         now=now,
+        level=level,
+        route=route,
+        timing=timing,
     )
 
 
