@@ -7,8 +7,9 @@ made against a page that is out of date.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -646,22 +647,115 @@ def set_resource_active(
     return resource
 
 
+@dataclass(frozen=True)
+class Closing:
+    """A closing day, and what happened to the courses booked on it."""
+
+    day: ClosedDay
+    replanned: tuple[Course, ...] = ()  # moved off the day inside the protocol's windows
+    attention: tuple[Course, ...] = ()  # could not be moved: listed for a person
+
+
 def add_closed_day(
     *, site: Site, day: date, reason: str, by: User, now: datetime | None = None
-) -> ClosedDay:
-    """Close the site on a day; courses already booked on it are listed for re-planning."""
+) -> Closing:
+    """Close the site on a day.  The appointments still to come on it (collections,
+    injections, visits) are re-planned with the rest of their course inside the protocol's
+    windows; a course that cannot be re-planned needs attention and says why, its
+    appointments staying on the closed day for a person to move."""
     now = now or clock.now()
+    reason = reason.strip()
     if ClosedDay.objects.filter(site=site, day=day).exists():
         raise ValidationFailed("duplicate_closed_day", "This day is already closed.", "day")
+    replanned: list[Course] = []
+    attention: list[Course] = []
     with audited_transaction():
-        row = ClosedDay.objects.create(site=site, day=day, reason=reason.strip())
+        # The clinic's lock first, as the scheduler takes it: no booking lands on the day now.
+        site = for_update(Site.objects).get(pk=site.pk)
+        row = ClosedDay.objects.create(site=site, day=day, reason=reason)
+        booked = queries.booked_on(site, day, after=now)
         record_event(
             actor=by,
             site=site,
             action="closed_day.create",
             object_type="site",
             object_id=site.pk,
-            changes={"day": [None, day.isoformat()], "reason": reason.strip()},
+            changes={
+                "day": [None, day.isoformat()],
+                "reason": reason,
+                "appointments": sum(len(keys) for keys in booked.values()),
+            },
             now=now,
         )
-    return row
+        for course_id in sorted(booked):
+            course = for_update(Course.objects).select_related("site").get(pk=course_id)
+            outcome = _move_off_closed_day(site, course, row, booked[course_id], by, now)
+            (replanned if outcome.ok else attention).append(course)
+    return Closing(row, tuple(replanned), tuple(attention))
+
+
+def _move_off_closed_day(
+    site: Site, course: Course, closed: ClosedDay, keys: list[str], by: User, now: datetime
+) -> Outcome:
+    """Re-plan a course's appointments on a closed day, and everything after them."""
+    appointments = {a.key: a for a in for_update(course.appointments).filter(key__in=keys)}
+    for appointment in appointments.values():
+        assert appointment.starts_at is not None
+        appointment.history = [
+            *appointment.history,
+            {
+                "start": appointment.starts_at.isoformat(),
+                "status": "closed",
+                "at": now.isoformat(),
+                "by": by.printed_name,
+                "reason": closed.reason,
+            },
+        ]
+        appointment.save(update_fields=["history"])
+    pathway = queries.pathway_for(course)
+    view = _replan_view(site, course, now)
+    current = queries.current_plan(course, view, pathway)
+    problem = view.problem((pathway.request(course.scheduling_id, earliest=0, latest=None),))
+    base = engine.Plan("booked", {course.scheduling_id: current}, {})
+    first = min(appointments.values(), key=lambda a: (a.starts_at, a.sequence))
+    day_start = view.minute(datetime.combine(closed.day, time(), view.zone))
+    result = engine.replan(
+        problem,
+        base,
+        course.scheduling_id,
+        first.key,
+        max(view.minute(now), day_start),
+        time_limit_s=SOLVE_SECONDS,
+    )
+    if not result.ok:
+        explanation = result.explanation or engine.Explanation(
+            "no_slot", "no place found", course.scheduling_id
+        )
+        explanation = dataclasses.replace(
+            explanation,
+            message=f"The clinic is closed on {closed.day.isoformat()} ({closed.reason}): "
+            f"{explanation.message}",
+        )
+        return _fail(course, view, explanation, by, now, "course.replan_failed")
+    cplan = result.plan.placed[course.scheduling_id]
+    before = {a.key: a.starts_at for a in course.appointments.all()}
+    _book(course, view, pathway, cplan, now)
+    _set_status(course, "scheduled", {})
+    course_planned.send(sender=Course, course=course, by=by, now=now)
+    record_event(
+        actor=by,
+        site=site,
+        action="course.replan",
+        object_type="patient",
+        object_id=course.patient_id,
+        changes={
+            "course_id": course.pk,
+            "closed_day": closed.day.isoformat(),
+            "moved": {
+                key: [_iso(before.get(key)), view.when(cplan.placement(key).start).isoformat()]
+                for key in result.moved
+            },
+        },
+        now=now,
+    )
+    return Outcome(True, result.moved)
