@@ -262,13 +262,17 @@ def test_bedside_spinal_level_is_compared_with_the_plan():
 def test_injection_timing_is_compared_with_the_plan_and_the_protocol_window():
     from datetime import date
 
-    window = dict(earliest=date(2026, 12, 1), latest=date(2026, 12, 5), window="3–7 days")
+    window = dict(
+        earliest=date(2026, 12, 1), latest=date(2026, 12, 5), min_days=3, max_days=7, after=1
+    )
     planned = date(2026, 12, 4)
     on_plan = bedside.Timing(planned, planned, **window)
     assert run(timing=on_plan).timing == ()
     early = run(timing=bedside.Timing(date(2026, 12, 2), planned, **window))
     assert early.outcome == "pass" and [f.code for f in early.timing] == ["off_plan"]
     assert "2 days early" in early.timing[0].message and not early.needs_timing_reason
+    assert "3–7 days after injection 1" in early.timing[0].message
+    assert early.when is not None and early.when.early == 2
     too_early = run(timing=bedside.Timing(date(2026, 11, 30), planned, **window))
     assert [f.code for f in too_early.timing] == ["too_early"] and too_early.needs_timing_reason
     assert "needs a reason" in too_early.timing[0].message

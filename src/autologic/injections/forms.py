@@ -83,7 +83,7 @@ class AdministerForm(SignatureFields):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     override_reason = FreeTextField(
-        label=_("Reason for giving it at another region or side"),
+        label=_("Reason for giving it at another region, side or level"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -120,9 +120,11 @@ def timing_of(appointment: Appointment, now: datetime) -> bedside.Timing:
     window = session_window(course.protocol.protocol, number)
     anchor = _anchor_time(course, window.anchor, keys[number - 2] if number > 1 else None)
     if anchor is None:
-        return bedside.Timing(today, planned, window=window.describe(number))
+        return bedside.Timing(today, planned)
     earliest, latest = window.dates(anchor.astimezone(zone).date())
-    return bedside.Timing(today, planned, earliest, latest, window.describe(number))
+    return bedside.Timing(
+        today, planned, earliest, latest, window.min_days, window.max_days, number - 1
+    )
 
 
 def _anchor_time(course: Course, anchor: str, previous_id: int | None) -> datetime | None:

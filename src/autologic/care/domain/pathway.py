@@ -322,16 +322,6 @@ class SessionWindow:
     min_days: int
     max_days: int
 
-    def describe(self, number: int) -> str:
-        """The window in words, e.g. "3–7 days after injection 1"."""
-        what = "the collection" if self.anchor == "collection" else f"injection {number - 1}"
-        days = (
-            f"{self.min_days}"
-            if self.min_days == self.max_days
-            else f"{self.min_days}–{self.max_days}"
-        )
-        return f"{days} days after {what}"
-
     def dates(self, anchor_day: date) -> tuple[date, date]:
         """The first and last day of the window, given the anchor's day."""
         return (

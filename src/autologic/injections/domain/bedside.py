@@ -134,53 +134,78 @@ class Timing:
     """The day a session is given against its plan and the protocol's window (clinic dates).
 
     The window counts from the session's anchor as it happened: the collection for the first
-    injection, the previous injection for the others."""
+    injection (``after`` 0), the previous injection for the others (``after`` its number)."""
 
     today: date
     planned: date | None = None
     earliest: date | None = None
     latest: date | None = None
-    window: str = ""  # the window in words, e.g. "3–7 days after injection 1"
+    min_days: int | None = None
+    max_days: int | None = None
+    after: int = 0
+
+    @property
+    def window(self) -> str:
+        """The window in words, e.g. "3–7 days after injection 1"."""
+        if self.min_days is None or self.max_days is None:
+            return ""
+        anchor = "the collection" if self.after == 0 else f"injection {self.after}"
+        return f"{self.min_days}–{self.max_days} days after {anchor}"
+
+    @property
+    def before_window(self) -> int:
+        """Days before the window opens (0 inside it or when unknown)."""
+        return max(0, (self.earliest - self.today).days) if self.earliest else 0
+
+    @property
+    def after_window(self) -> int:
+        """Days after the window closed (0 inside it or when unknown)."""
+        return max(0, (self.today - self.latest).days) if self.latest else 0
+
+    @property
+    def early(self) -> int:
+        """Days before the planned day (0 on it, late or unplanned)."""
+        return max(0, (self.planned - self.today).days) if self.planned else 0
+
+    @property
+    def late(self) -> int:
+        """Days after the planned day (0 on it, early or unplanned)."""
+        return max(0, (self.today - self.planned).days) if self.planned else 0
 
     def findings(self) -> tuple[Finding, ...]:
         """Nothing on the planned day inside the window; else what differs."""
         plan = f"Planned for {self.planned.isoformat()}. " if self.planned else ""
-        span = (
-            f"{self.window}: {self.earliest.isoformat()} to {self.latest.isoformat()}"
-            if self.earliest and self.latest
-            else self.window
-        )
+        span = self.window
+        if self.earliest and self.latest:
+            span = f"{span} ({self.earliest.isoformat()} to {self.latest.isoformat()})"
         after = "Giving it today needs a reason; the rest of the course is re-planned from today."
-        if self.earliest is not None and self.today < self.earliest:
-            early = (self.earliest - self.today).days
+        if self.before_window:
             return (
                 Finding(
                     "too_early",
                     "timing_reason",
                     f"{plan}Too early: the protocol gives this injection {span}; today is "
-                    f"{_days(early)} before the window opens. {after}",
+                    f"{_days(self.before_window)} before the window opens. {after}",
                 ),
             )
-        if self.latest is not None and self.today > self.latest:
-            late = (self.today - self.latest).days
+        if self.after_window:
             return (
                 Finding(
                     "too_late",
                     "timing_reason",
                     f"{plan}Too late: the protocol gives this injection {span}; today is "
-                    f"{_days(late)} after the window closed. {after}",
+                    f"{_days(self.after_window)} after the window closed. {after}",
                 ),
             )
-        if self.planned is not None and self.today != self.planned:
-            shift = (self.today - self.planned).days
-            which = f"{_days(-shift)} early" if shift < 0 else f"{_days(shift)} late"
-            inside = f", inside the protocol's window ({span})" if span else ""
+        if self.early or self.late:
+            which = f"{_days(self.early)} early" if self.early else f"{_days(self.late)} late"
+            inside = f", inside the protocol's window: {span}" if span else ""
             return (
                 Finding(
                     "off_plan",
                     "timing",
-                    f"Planned for {self.planned.isoformat()}: today is {which}{inside}. The "
-                    "rest of the course is re-planned from today.",
+                    f"Planned for {self.planned.isoformat() if self.planned else ''}: today is "
+                    f"{which}{inside}. The rest of the course is re-planned from today.",
                 ),
             )
         return ()
@@ -194,6 +219,7 @@ class Verdict:
     findings: tuple[Finding, ...]
     unit: ScannedUnit | None = None
     timing: tuple[Finding, ...] = ()  # given on another day than planned, or off the window
+    when: Timing | None = None  # the day against the plan and the window, for the page
 
     @property
     def ok(self) -> bool:
@@ -321,14 +347,14 @@ def check(
     twice = _given_twice(session, unit.planned, region, side)
     if twice is not None:
         return Verdict(FAIL, (twice,), unit)
-    when = timing.findings() if timing is not None else ()
+    days = timing.findings() if timing is not None else ()
     findings = _site(planned, region, side, level)
     if findings:
         target = _assessed(session, region, side, level)
         if target is not None:
-            return Verdict(FAIL, (target,), unit, when)
-        return Verdict(OVERRIDE, tuple(findings), unit, when)
-    return Verdict(PASS, (), unit, when)
+            return Verdict(FAIL, (target,), unit, days, timing)
+        return Verdict(OVERRIDE, tuple(findings), unit, days, timing)
+    return Verdict(PASS, (), unit, days, timing)
 
 
 def _wristband(session: Session, text: str, band: Band | None) -> Verdict | None:
