@@ -133,6 +133,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "injections:reserve": {"POST": BEDSIDE_READERS},
     "injections:issue": {"POST": ISSUERS},
     "injections:thaw": {"POST": CLINICIANS},
+    "injections:return_to_stock": {"POST": ISSUERS},
     "injections:verify": {"POST": CLINICIANS},
     "injections:administer": {"POST": CLINICIANS},
     "injections:wristband": CLINICAL,

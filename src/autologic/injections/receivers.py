@@ -1,5 +1,5 @@
-"""Reserve aliquots when a lot is released or a course is (re)planned, and end the reservations
-of units put on QA hold, in that transaction."""
+"""Reserve aliquots when a lot is released, a course is (re)planned or units expire, and end the
+reservations of units put on QA hold, in that transaction."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from django.dispatch import receiver
 
 from autologic.care.signals import course_planned
 from autologic.injections.actions import reserve_for_course
-from autologic.lab.signals import units_held, units_released
+from autologic.lab.signals import units_expired, units_held, units_released
 
 
 @receiver(units_released)
+@receiver(units_expired)
 @receiver(units_held)
 @receiver(course_planned)
 def reserve(sender: Any, *, course: Any, by: Any, now: Any, **_: Any) -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from autologic.accounts.models import User
 from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
+from autologic.care import actions as care
 from autologic.care.models import Appointment, Course
 from autologic.clinical import queries as clinical_queries
 from autologic.clinical.domain.markers import SEVERITY, MarkerStatus
@@ -18,7 +19,15 @@ from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, create_unit, locked, open_chain
 from autologic.lab.domain.collection import Problem, entry_problems
-from autologic.lab.domain.processing import Finding, StepValues, check_step, missing_values
+from autologic.lab.domain.processing import (
+    Finding,
+    Recorded,
+    StepValues,
+    check_step,
+    missing_values,
+    passage_refusal,
+    unfinished,
+)
 from autologic.lab.domain.states import Move, State
 from autologic.lab.models import Collection, Deviation, Run, StepRecord, Unit
 from autologic.protocols.domain.schema import Protocol, Step
@@ -149,29 +158,16 @@ def record_collection(
             by=by,
             fields={"volume_ml": volume_ml, "of": containers},
         )
-        _mark_collection_done(course, by=by, now=now)
+        _mark_collection_done(course, at=collected_at, by=by, now=now)
     return collection
 
 
-def _mark_collection_done(course: Course, *, by: User, now: datetime) -> None:
-    appointment = (
-        for_update(Appointment.objects)
-        .filter(course=course, kind="collection", status__in=("planned", "due"))
-        .first()
-    )
-    if appointment is None:
-        return
-    appointment.status = "done"
-    appointment.save(update_fields=["status"])
-    record_event(
-        actor=by,
-        site=course.site,
-        action="appointment.done",
-        object_type="patient",
-        object_id=course.patient_id,
-        changes={"course_id": course.pk, "appointment": appointment.key},
-        now=now,
-    )
+def _mark_collection_done(course: Course, *, at: datetime, by: User, now: datetime) -> None:
+    appointment = Appointment.objects.filter(
+        course=course, kind="collection", status__in=("planned", "due")
+    ).first()
+    if appointment is not None:
+        care.complete_appointment(appointment, at=at, by=by, now=now)
 
 
 def specimen(collection: Collection) -> Unit:
@@ -262,15 +258,28 @@ def protocol_step(protocol: Protocol, key: str) -> Step:
     raise ValidationFailed("unknown_step", f"The protocol has no step {key!r}.", "key")
 
 
+def _recorded(run: Run) -> dict[str, list[Recorded]]:
+    """The run's step records by step key: passage and whether each has ended."""
+    records: dict[str, list[Recorded]] = {}
+    for record in run.steps.all():
+        records.setdefault(record.key, []).append(
+            Recorded(record.passage, record.ended_at is not None)
+        )
+    return records
+
+
 def _earlier_steps_done(run: Run, protocol: Protocol, key: str) -> None:
-    done = {record.key for record in run.steps.all() if record.ended_at is not None}
+    """Every step before ``key`` is finished (its passage 0 ended); else say what is missing."""
+    records = _recorded(run)
     for step in protocol.processing:
         if step.key == key:
             return
-        if step.key not in done:
+        missing = unfinished(step, records.get(step.key, []))
+        if missing is not None:
             raise ValidationFailed(
                 "step_order",
-                f"Record step {step.key!r} before {key!r}; the protocol fixes the order.",
+                f"Finish step {step.key!r} before {key!r} ({missing}); the protocol fixes "
+                "the order.",
                 "key",
             )
 
@@ -290,11 +299,12 @@ def record_step(
     protocol = run.collection.protocol.protocol
     step = protocol_step(protocol, key)
     _check_values(step, values, now)
-    if step.kind != "culture" and passage:
-        raise ValidationFailed("passage", "Only culture steps have passages.", "passage")
     with audited_transaction():
         run = for_update(Run.objects).select_related("collection").get(pk=run.pk)
         _earlier_steps_done(run, protocol, key)
+        refusal = passage_refusal(step, passage, _recorded(run).get(key, []))
+        if refusal is not None:
+            raise ValidationFailed(refusal.code, refusal.message, refusal.field)
         if run.steps.filter(key=key, passage=passage).exists():
             raise ConflictError("step_recorded", f"Step {key} is already recorded.")
         record = StepRecord.objects.create(
@@ -433,9 +443,13 @@ def divide(
         run = for_update(Run.objects).get(pk=run.pk)
         split_at = _division_step(protocol)
         _earlier_steps_done(run, protocol, split_at)
-        if not run.steps.filter(key=split_at, passage=0, ended_at__isnull=False).exists():
+        step = protocol_step(protocol, split_at)
+        missing = unfinished(step, _recorded(run).get(split_at, []))
+        if missing is not None:
             raise ValidationFailed(
-                "step_order", f"Record step {split_at!r} before dividing into units.", "key"
+                "step_order",
+                f"Finish step {split_at!r} before dividing into units ({missing}).",
+                "key",
             )
         root = locked(specimen(collection).pk)
         change_state(root, Move.DIVIDE, by=by, now=now, detail={"units": count})

@@ -83,6 +83,12 @@ class Dose(Model):
     cells_million: Range | None = None
 
 
+# Cold-chain defaults for a frozen product whose file does not say (version 1 files): a unit
+# out of its freezer is thawed within half an hour, and goes back to stock within a quarter.
+DEFAULT_ISSUE_TO_THAW_MIN = 30
+DEFAULT_OUT_OF_FREEZER_MIN = 15
+
+
 class Product(Model):
     """What is made from the patient: drives labels, storage, expiry and regulation."""
 
@@ -93,7 +99,39 @@ class Product(Model):
     cell_type: Literal["none", "BMAC", "SVF", "ADSC", "BM-MSC"]
     storage: Storage
     thaw_to_injection_max_min: int | None = Field(default=None, gt=0)
+    # The cold chain at the bedside (frozen products): an issued unit is thawed within
+    # ``issue_to_thaw_max_min`` of leaving its freezer, and may go back to stock only within
+    # ``out_of_freezer_max_min``.  Absent (version 1 files): the defaults below.
+    issue_to_thaw_max_min: int | None = Field(default=None, gt=0)
+    out_of_freezer_max_min: int | None = Field(default=None, gt=0)
     dose: Dose | None = None
+
+    @model_validator(mode="after")
+    def _cold_chain(self) -> Product:
+        frozen = self.storage.condition == "frozen"
+        for name in ("issue_to_thaw_max_min", "out_of_freezer_max_min"):
+            if getattr(self, name) is not None and not frozen:
+                raise ValueError(f"{name} applies only to a frozen product")
+        thaw, back = self.issue_to_thaw_limit_min, self.out_of_freezer_limit_min
+        if thaw is not None and back is not None and back > thaw:
+            raise ValueError(
+                f"out_of_freezer_max_min ({back}) is longer than issue_to_thaw_max_min ({thaw})"
+            )
+        return self
+
+    @property
+    def issue_to_thaw_limit_min(self) -> int | None:
+        """Minutes from issue to the start of thawing (frozen products only)."""
+        if self.storage.condition != "frozen":
+            return None
+        return self.issue_to_thaw_max_min or DEFAULT_ISSUE_TO_THAW_MIN
+
+    @property
+    def out_of_freezer_limit_min(self) -> int | None:
+        """Minutes out of the freezer after which an issued unit cannot go back to stock."""
+        if self.storage.condition != "frozen":
+            return None
+        return self.out_of_freezer_max_min or DEFAULT_OUT_OF_FREEZER_MIN
 
 
 class MedicationHold(Model):
