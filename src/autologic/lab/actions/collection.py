@@ -12,6 +12,7 @@ from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
 from autologic.care.models import Appointment, Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.domain.identifiers import SPECIMEN_DIVISION, division_code
 from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, create_unit, locked, open_chain
 from autologic.lab.domain.processing import Finding, StepValues, check_step, missing_values
@@ -93,6 +94,7 @@ def record_collection(
             chain=chain,
             collection_id=collection.pk,
             parent=None,
+            division=SPECIMEN_DIVISION,
             kind="specimen",
             product_code=SPECIMEN_CODES[collection.kind],
             status=State.COLLECTED,
@@ -343,6 +345,7 @@ def divide(
                 chain=root.chain,
                 collection_id=collection.pk,
                 parent=root,
+                division=division_code(index, count),
                 kind=kind,
                 product_code=protocol.product.code,
                 status=State.QUARANTINED,
