@@ -72,7 +72,7 @@ def real_course(site, staff):
     """One ACS course taken through the real actions up to a thawed unit for session 1."""
     from autologic.audit.actions import SignerProof
     from autologic.care import actions as care
-    from autologic.care.models import Appointment, Course
+    from autologic.care.models import Appointment, Course, Resource
     from autologic.clinical import actions as clinical
     from autologic.clinical import queries as clinical_queries
     from autologic.clinical.domain.eligibility import evaluate
@@ -102,6 +102,8 @@ def real_course(site, staff):
         ("centrifuge-1", "centrifuge", 1, []),
         ("freezer-1", "freezer", 100, []),
     ]:
+        if Resource.objects.filter(site=site, code=code).exists():  # a run that stopped midway
+            continue
         care.add_resource(
             site=site,
             data={
@@ -143,7 +145,7 @@ def real_course(site, staff):
         },
         by=physician,
     )
-    row = ProtocolVersion.objects.get(code="acs-large-joint")
+    row = ProtocolVersion.objects.filter(code="acs-large-joint", status="active").latest("version")
     report = evaluate(
         row.protocol, clinical_queries.facts_for(assessment, [region], today=date(2026, 11, 21))
     )

@@ -73,3 +73,11 @@ def test_phone_numbers_are_stored_e164_or_refused(text, region):
 )
 def test_the_clinics_time_zone_gives_the_region_of_numbers_typed_without_plus(zone, region):
     assert region_for_zone(zone) == region
+
+
+def test_stored_numbers_are_shown_in_international_format():
+    from autologic.common.domain.phones import display_phone
+
+    assert display_phone("+492111234567") == "+49 211 1234567"
+    assert display_phone("+982112345678") == "+98 21 1234 5678"
+    assert display_phone("0211 typed before checks") == "0211 typed before checks"

@@ -45,3 +45,12 @@ def _invalid(typed: str) -> ValidationFailed:
         "phone",
         {"text": typed},
     )
+
+
+def display_phone(e164: str) -> str:
+    """Show a stored number in international format (+49 30 1234567); others unchanged."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from autologic.accounts.roles import allows, rule_for
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar, age_on, format_date, format_datetime
+from autologic.common.domain.phones import display_phone
 
 register = template.Library()
 
@@ -121,3 +122,12 @@ def check_char(identifier: str) -> str:
         return check_character(str(identifier))
     except IdentifierError:
         return ""
+
+
+@register.filter
+def phone(value: str | None) -> SafeString | str:
+    """A stored phone number (E.164) in international format, kept left-to-right in RTL pages;
+    a number stored before numbers were checked is shown as it was typed."""
+    if not value:
+        return "—"
+    return format_html('<bdi dir="ltr">{}</bdi>', display_phone(value))
