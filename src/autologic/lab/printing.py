@@ -257,7 +257,7 @@ def label_html(label: LabelContent, font_pt: float) -> str:
     direction = "rtl" if label.right_to_left else "ltr"
     rtl = label.right_to_left
     lines = "".join(_line_html(bold, parts, rtl) for bold, parts in text_lines(label, words))
-    said = _separator(rtl).join(embedded(words.get(s, s)) for s in label.statements)
+    said = "".join(f"<p>{embedded(words.get(s, s))}</p>" for s in label.statements)
     css = (
         f"@page{{size:{WIDTH_MM}mm {HEIGHT_MM}mm;margin:0}}"
         + _font_faces()
@@ -270,8 +270,7 @@ def label_html(label: LabelContent, font_pt: float) -> str:
         + f"#text p{{margin:0 0 0.35mm 0;font-size:{font_pt}pt;line-height:1.15;"
         "overflow-wrap:anywhere}"
         + "#text p.b{font-family:LabelBold,'DejaVu Sans',sans-serif;font-weight:bold}"
-        + "#statements{border:0.35mm solid #000;box-sizing:border-box;display:flex;"
-        "align-items:center;justify-content:center}"
+        + "#statements{border:0.35mm solid #000;box-sizing:border-box;padding-top:0.6mm}"
         + f"#statements p{{margin:0;padding:0 1mm;text-align:center;font-size:{font_pt + 0.5}pt;"
         "font-family:LabelBold,'DejaVu Sans',sans-serif;font-weight:bold;line-height:1.1}"
     )
@@ -283,7 +282,7 @@ def label_html(label: LabelContent, font_pt: float) -> str:
         f'<div id="identifier" dir="ltr">{html.escape(label.eye_readable)}'
         f'<span class="k">{html.escape(label.check)}</span></div>'
         f'<div id="text" dir="{direction}"><div class="flow">{lines}</div></div>'
-        f'<div id="statements" dir="{direction}"><p>{said}</p></div>'
+        f'<div id="statements" dir="{direction}">{said}</div>'
         "</body></html>"
     )
 

@@ -145,10 +145,10 @@ def zpl(label: LabelContent, captions: dict[str, str], font_pt: float, copies: i
     lines.append(
         f"^FO{tx},{ty}^AZN,{height},{height}^FB{tw},{th // height},0,{align}^FH^FD{block}^FS"
     )
-    said = "  ·  ".join(captions.get(statement, statement) for statement in label.statements)
+    said = "\\&".join(_zpl_text(captions.get(s, s)) for s in label.statements)  # a line each
     lines += [
         f"^FO{sx},{sy}^GB{sw},{sh},2^FS",
-        f"^FO{sx + 8},{sy + 8}^AZN,{height},{height}^FB{sw - 16},2,0,C^FH^FD{_zpl_text(said)}^FS",
+        f"^FO{sx + 8},{sy + 8}^AZN,{height},{height}^FB{sw - 16},2,0,C^FH^FD{said}^FS",
         f"^PQ{copies}",
         "^XZ",
     ]
