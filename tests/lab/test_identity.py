@@ -38,7 +38,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _units(lot: Collection) -> list[Unit]:
-    return list(Unit.objects.filter(collection=lot).order_by("parent_id", "index"))
+    """The specimen first, then the units divided from it in order (NULLs sort differently)."""
+    units = Unit.objects.filter(collection=lot)
+    return [
+        *units.filter(parent__isnull=True),
+        *units.filter(parent__isnull=False).order_by("index"),
+    ]
 
 
 def test_one_donation_identifier_per_collection_aliquots_are_divisions(make_lot):
