@@ -75,6 +75,7 @@ def real_course(site, staff):
     from autologic.care.models import Appointment, Course, Resource
     from autologic.clinical import actions as clinical
     from autologic.clinical import queries as clinical_queries
+    from autologic.clinical.demo import prepare_for_collection
     from autologic.clinical.domain.eligibility import evaluate
     from autologic.common import clock
     from autologic.common.domain.clock import FixedClock
@@ -146,6 +147,8 @@ def real_course(site, staff):
         by=physician,
     )
     row = ProtocolVersion.objects.filter(code="acs-large-joint", status="active").latest("version")
+    # The gate before collection: the signed consent for the protocol and negative markers.
+    prepare_for_collection(patient, row, physician, start.date())
     report = evaluate(
         row.protocol, clinical_queries.facts_for(assessment, [region], today=date(2026, 11, 21))
     )

@@ -164,12 +164,14 @@ def _lab(tech, physician, course_id) -> dict[str, object]:
 
 def _clinical(physician, patient, protocols) -> dict[str, object]:
     """An assessment, a medication and a signed decision, for the clinical URLs."""
-    from datetime import date
+    from datetime import date, timedelta
 
     from autologic.audit.actions import SignerProof
     from autologic.care import actions as care
     from autologic.clinical import actions, queries
     from autologic.clinical.domain.eligibility import evaluate
+    from autologic.common import clock
+    from tests.care.conftest import prepare
 
     assessment = actions.create_assessment(
         patient=patient, data={"assessed_on": date(2026, 11, 2)}, by=physician
@@ -186,6 +188,7 @@ def _clinical(physician, patient, protocols) -> dict[str, object]:
         by=physician,
     )
     row = protocols["acs-large-joint"]
+    prepare(patient, row.protocol, physician)  # consent and markers: the gate before collection
     report = evaluate(
         row.protocol, queries.facts_for(assessment, [region], today=date(2026, 11, 21))
     )
@@ -218,6 +221,7 @@ def _clinical(physician, patient, protocols) -> dict[str, object]:
         earliest_start=date(2099, 1, 5),
         notes="",
         by=physician,
+        now=clock.now() - timedelta(days=1),  # before the collection the lab records
     )
     return {
         "course_id": course.pk,

@@ -12,6 +12,7 @@ from autologic.adverse_events.models import AdverseEvent, AdverseEventUpdate, No
 from autologic.audit import queries as audit
 from autologic.audit.models import AuditEvent
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.injections.models import Administration
 from autologic.lab.models import Unit, UnitEvent
 from autologic.outbox.models import Message
 
@@ -345,3 +346,33 @@ def test_an_other_specify_event_keeps_its_text_off_the_e_mail(
     (mail,) = Message.objects.all()
     assert "Musculoskeletal and connective tissue disorder - Other, specify" in mail.body
     assert "Septic bursitis" not in mail.body and patient.family_name not in mail.body
+
+
+def test_adverse_event_onset_in_the_same_minute_as_the_injection_is_accepted(
+    administration, patient, nurse, fixed_clock
+):
+    """An immediate reaction is typed to the minute; the injection was given at 10:00:40."""
+    given_at = administration.given_at.replace(second=40)
+    Administration.objects.filter(pk=administration.pk).update(given_at=given_at)
+    fixed_clock.current = given_at + timedelta(minutes=5)
+    event = ae.record_adverse_event(
+        patient,
+        report(
+            "presyncope",
+            grade=2,
+            onset=given_at.replace(second=0),
+            administration_id=administration.pk,
+        ),
+        by=nurse,
+        now=fixed_clock.now(),
+    )
+    assert event.onset_at == given_at.replace(second=0)
+    # A minute before the injection is still before it.
+    with pytest.raises(ValidationFailed) as caught:
+        ae.record_adverse_event(
+            patient,
+            report(onset=given_at - timedelta(minutes=1), administration_id=administration.pk),
+            by=nurse,
+            now=fixed_clock.now(),
+        )
+    assert caught.value.code == "onset_before_injection"

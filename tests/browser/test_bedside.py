@@ -231,3 +231,54 @@ def test_msc_from_the_harvest_to_the_injection(
     sign_in(page, base, physician)
     _USERS[id(page)] = physician
     bedside_walk(page, base, course, fixed_clock, nurse, None)
+
+
+def test_bedside_a_nurse_only_override_is_refused(
+    page: Page, live_server, physician, nurse, make_staff, patient, released, fixed_clock
+):
+    """Giving the unit at the other knee needs a physician as one of the two signers: two
+    nurses are refused on screen and nothing is given; with the physician it is recorded."""
+    from autologic.clinical import actions as clinical
+    from tests.care.conftest import knee
+
+    base = live_server.url
+    lot = released()
+    clinical.add_region(assessment=lot.course.decision.assessment, data=knee("right"), by=physician)
+    second_nurse = make_staff("nurse", username="nurse-two")
+    session = Appointment.objects.filter(course=lot.course, kind="injection").order_by("sequence")[
+        0
+    ]
+    unit = ready(session, nurse, fixed_clock)
+    sign_in(page, base, nurse)
+    page.goto(f"{base}/injections/sessions/{session.pk}/")
+    page.select_option("#id_region", "knee")
+    page.select_option("#id_side", "right")
+    page.fill("#id_wristband", band(patient))
+    page.press("#id_wristband", "Enter")
+    page.fill("#id_unit", unit.identifier + unit.flags)
+    page.press("#id_unit", "Enter")
+    verdict = page.locator("#verdict[data-scan-result=override]")
+    expect(verdict).to_contain_text("not the planned site")
+    expect(page.get_by_test_id("override-rule")).to_contain_text("physician")
+
+    def sign(verifier) -> None:
+        page.fill("#id_override_reason", "Left knee operated last week; plan agreed.")
+        page.locator("form.administer").get_by_label("None").check()
+        page.fill("#id_password", PASSWORD)
+        page.fill("#id_otp_token", fresh_code(nurse))
+        page.select_option("#id_verifier", str(verifier.pk))
+        page.fill("#id_verifier_password", PASSWORD)
+        page.fill("#id_verifier_otp_token", fresh_code(verifier))
+        page.get_by_role("button", name="Sign override and record injection").click()
+
+    sign(second_nurse)
+    refusal = page.locator("form.administer .error, form.administer .notice-danger")
+    expect(refusal.first).to_contain_text("needs a physician")
+    shot(page, "34-bedside-nurse-only-override-refused")
+    assert not Administration.objects.filter(unit=unit).exists()
+    assert Unit.objects.get(pk=unit.pk).status == "thawed"
+
+    sign(physician)
+    expect(page.locator(".flash-success")).to_contain_text("Injection recorded")
+    record = Administration.objects.get(unit=unit)
+    assert record.side == "right" and record.second_verifier == physician

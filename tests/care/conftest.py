@@ -16,6 +16,7 @@ from autologic.clinical import queries as clinical_queries
 from autologic.clinical.domain.eligibility import evaluate
 from autologic.common import clock
 from autologic.common.domain.clock import FixedClock
+from autologic.patients import actions as patients
 
 # Saturday 21 November 2026, 10:00 in Berlin.
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -76,9 +77,70 @@ def knee(side: str = "left", grade: int = 2) -> dict[str, Any]:
     }
 
 
+PREPARED_ON = date(2026, 11, 20)  # studies, markers, grants: the day before NOW
+
+
+def prepare(patient, protocol, physician, *, skip: tuple[str, ...] = ()) -> None:
+    """Record what the gate before collection asks for, as a clinic does before a harvest:
+    the treatment consent for the protocol, negative infectious-disease markers, normal
+    pre-operative studies, a granted authorisation, the medication hold confirmed today.
+    ``skip`` leaves out some of them (consent, markers, studies, authorisation, hold)."""
+    preparation = protocol.preparation
+    if "consent" not in skip:
+        patients.add_consent(
+            patient=patient,
+            data={
+                "kind": "treatment",
+                "form_version": "2026-1",
+                "given_on": date(2026, 11, 2),
+                "signed_by": patient.full_name,
+                "signer_relation": "self",
+                "procedure": protocol.code,
+            },
+            proof=SignerProof(user=physician, second_factor=True),
+        )
+    if preparation.markers is not None and "markers" not in skip:
+        for marker in preparation.markers.tests:
+            clinical.add_record(
+                kind="marker_test",
+                patient=patient,
+                data={"marker": marker.value, "sampled_on": PREPARED_ON, "result": "negative"},
+                by=physician,
+            )
+    if "studies" not in skip:
+        for study in preparation.studies:
+            clinical.add_record(
+                kind="study",
+                patient=patient,
+                data={"kind": study.kind.value, "performed_on": PREPARED_ON, "result": "normal"},
+                by=physician,
+            )
+    if preparation.authorisation is not None and "authorisation" not in skip:
+        clinical.add_record(
+            kind="authorisation",
+            patient=patient,
+            data={
+                "agency": preparation.authorisation.agency,
+                "reference": "AEMPS-2026-0815",
+                "scope": preparation.authorisation.scope,
+                "requested_on": date(2026, 10, 20),
+                "granted_on": PREPARED_ON,
+            },
+            by=physician,
+        )
+    if preparation.medication_hold is not None and "hold" not in skip:
+        clinical.confirm_medication_hold(
+            patient=patient,
+            classes=[c.value for c in preparation.medication_hold.classes],
+            notes="",
+            by=physician,
+        )
+
+
 @pytest.fixture
 def start_course(patient, physician, protocols, fixed_clock) -> Callable[..., Course]:
-    """Assess, sign a decision for a protocol and create a course from it."""
+    """Prepare the patient (see ``prepare``), assess, sign a final decision for a protocol and
+    create a course from it."""
 
     def start(
         code: str = "acs-large-joint",
@@ -88,10 +150,17 @@ def start_course(patient, physician, protocols, fixed_clock) -> Callable[..., Co
         guidance: str | None = None,
         earliest: date = date(2026, 11, 23),
         who=None,
+        skip: tuple[str, ...] = (),
     ) -> Course:
+        prepare(who or patient, protocols[code].protocol, physician, skip=skip)
         assessment = clinical.create_assessment(
             patient=who or patient,
-            data={"assessed_on": date(2026, 11, 2), "comorbidities": [], "avoids_surgery": False},
+            data={
+                "assessed_on": date(2026, 11, 2),
+                "comorbidities": [],
+                "avoids_surgery": False,
+                "anaesthesia_risk": "ASA2",
+            },
             by=physician,
         )
         rows = [
@@ -102,7 +171,9 @@ def start_course(patient, physician, protocols, fixed_clock) -> Callable[..., Co
         report = evaluate(
             row.protocol, clinical_queries.facts_for(assessment, rows, today=date(2026, 11, 21))
         )
-        overriding = report.verdict == "not_eligible"
+        # The physician signs a final decision; a report that is not plainly eligible is
+        # overridden, with the reason, as at a case conference.
+        overriding = report.verdict != "eligible"
         decision = clinical.decide_eligibility(
             assessment=assessment,
             protocol=row,

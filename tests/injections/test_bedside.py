@@ -10,6 +10,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from autologic.audit import queries as audit
 from autologic.audit.models import AuditEvent, Signature
 from autologic.care import actions as care
+from autologic.clinical import actions as clinical
 from autologic.common.domain.errors import DomainError, ValidationFailed
 from autologic.common.domain.identifiers import check_character
 from autologic.injections import actions
@@ -170,6 +171,8 @@ def test_a_wrong_side_needs_a_signed_override_with_a_reason(
     released, physician, nurse, patient, fixed_clock
 ):
     lot = released()
+    # The right knee was assessed too (the course treats the left): an override may go there.
+    clinical.add_region(assessment=lot.course.decision.assessment, data=knee("right"), by=physician)
     session = sessions(lot)[0]
     unit = ready(session, nurse, fixed_clock)
     verdict = check(

@@ -95,7 +95,16 @@ def test_allocation_is_a_matching_that_respects_expiry(sessions, regions, lives)
     assert bool(plan.warnings) == bool(plan.uncovered)
 
 
-SESSION = bedside.Session(appointment_id=7, patient_id=1, mrn="A0000001")
+KNEE = bedside.Site(5, "knee", "left")
+SESSION = bedside.Session(
+    appointment_id=7,
+    patient_id=1,
+    mrn="A0000001",
+    route="intra_articular",
+    sites=(KNEE,),
+    # Assessed for the course: both knees and the left hip (the course treats the left knee).
+    assessed=(KNEE, bedside.Site(6, "knee", "right"), bedside.Site(8, "hip", "left")),
+)
 BAND = wristband_code("K7P2Q9X4M")  # the session patient's wristband
 BANDS = {
     BAND: bedside.Band(BAND, patient_id=1, mrn="A0000001", voided=False),
@@ -126,10 +135,19 @@ def unit(**kw) -> bedside.ScannedUnit:
     return bedside.ScannedUnit(**base)
 
 
-def run(wristband=BAND, scan=None, found=None, region="knee", side="left", now=T0):
+def run(
+    wristband=BAND,
+    scan=None,
+    found=None,
+    region="knee",
+    side="left",
+    now=T0,
+    session=SESSION,
+    **more,
+):
     code = bedside.read_band(wristband)
     return bedside.check(
-        SESSION,
+        session,
         wristband=wristband,
         band=BANDS.get(code) if isinstance(code, str) else None,
         identifier=bedside.read_unit(scan if scan is not None else DIN.barcode),
@@ -137,6 +155,7 @@ def run(wristband=BAND, scan=None, found=None, region="knee", side="left", now=T
         region=region,
         side=side,
         now=now,
+        **more,
     )
 
 
@@ -184,3 +203,78 @@ def test_state_problems_fail_with_the_guard_reason():
     assert run(now=late).findings[0].code == "thaw_window"
     assert run(found=unit(appointment_id=8)).findings[0].code == "other_session"
     assert run(found=unit(state="administered")).findings[0].code == "wrong_state"
+
+
+def test_bedside_override_only_to_a_region_assessed_for_the_course():
+    assert run(side="right").outcome == "override"  # the right knee was assessed
+    assert run(region="hip").outcome == "override"  # so was the left hip
+    shoulder = run(region="shoulder")
+    assert shoulder.outcome == "fail" and shoulder.findings[0].code == "not_assessed"
+    assert "left shoulder was not assessed" in shoulder.message
+    assert run(region="hip", side="right").findings[0].code == "not_assessed"
+
+
+def test_bedside_route_must_be_the_protocols_and_is_never_overridden():
+    assert run(route="intra_articular").outcome == "pass"
+    assert run(route="").outcome == "pass"  # not given: the protocol's
+    wrong = run(route="intramuscular")
+    assert wrong.outcome == "fail" and wrong.findings[0].code == "wrong_route"
+    assert wrong.findings[0].field == "route" and "no override" in wrong.message
+    # Another route at another side is still refused, not offered as an override.
+    assert run(route="intramuscular", side="right").outcome == "fail"
+
+
+SPINE = bedside.Site(5, "spine_lumbar", "", "L4/L5")
+SPINE_SESSION = bedside.Session(
+    appointment_id=7,
+    patient_id=1,
+    mrn="A0000001",
+    route="epidural_perineural",
+    sites=(SPINE,),
+    assessed=(SPINE, bedside.Site(6, "spine_lumbar", "", "L5/S1")),
+)
+
+
+def spine(level: str, **more):
+    return run(
+        found=unit(planned=bedside.Site(5, "spine_lumbar", "")),
+        region="spine_lumbar",
+        side="",
+        session=SPINE_SESSION,
+        level=level,
+        **more,
+    )
+
+
+def test_bedside_spinal_level_is_compared_with_the_plan():
+    assert bedside.spinal_level("l4-5") == bedside.spinal_level(" L4 / L5 ") == "L4/L5"
+    assert bedside.spinal_level("L5-S1") == "L5/S1"
+    assert spine("L4/L5").outcome == "pass"
+    assert spine("l4-l5").outcome == "pass"
+    other = spine("L5/S1")
+    assert other.outcome == "override" and other.findings[0].code == "wrong_level"
+    assert "L4/L5" in other.message and "L5/S1" in other.message
+    assert spine("L3/L4").findings[0].code == "not_assessed"  # never assessed
+    missing = spine("")
+    assert missing.outcome == "fail" and missing.findings[0].code == "no_level"
+
+
+def test_injection_timing_is_compared_with_the_plan_and_the_protocol_window():
+    from datetime import date
+
+    window = dict(
+        earliest=date(2026, 12, 1), latest=date(2026, 12, 5), min_days=3, max_days=7, after=1
+    )
+    planned = date(2026, 12, 4)
+    on_plan = bedside.Timing(planned, planned, **window)
+    assert run(timing=on_plan).timing == ()
+    early = run(timing=bedside.Timing(date(2026, 12, 2), planned, **window))
+    assert early.outcome == "pass" and [f.code for f in early.timing] == ["off_plan"]
+    assert "2 days early" in early.timing[0].message and not early.needs_timing_reason
+    assert "3–7 days after injection 1" in early.timing[0].message
+    assert early.when is not None and early.when.early == 2
+    too_early = run(timing=bedside.Timing(date(2026, 11, 30), planned, **window))
+    assert [f.code for f in too_early.timing] == ["too_early"] and too_early.needs_timing_reason
+    assert "needs a reason" in too_early.timing[0].message
+    too_late = run(timing=bedside.Timing(date(2026, 12, 7), planned, **window))
+    assert [f.code for f in too_late.timing] == ["too_late"]

@@ -147,6 +147,7 @@ def _code(user) -> str:
 
 CONSENT = {
     "kind": "treatment",
+    "procedure": "acs-large-joint",
     "form_version": "2026-1",
     "given_on": "2026-01-10",
     "signed_by": "Jürgen Müller",
@@ -154,7 +155,7 @@ CONSENT = {
 }
 
 
-def test_a_consent_is_e_signed_and_the_signature_is_shown(doctor, physician, patient):
+def test_a_consent_is_e_signed_and_the_signature_is_shown(doctor, physician, patient, protocols):
     response = doctor.post(
         f"/patients/{patient.pk}/consents/new/",
         {**CONSENT, "password": PASSWORD, "otp_token": _code(physician)},
@@ -164,15 +165,36 @@ def test_a_consent_is_e_signed_and_the_signature_is_shown(doctor, physician, pat
     signature = Signature.objects.get(object_type="consent", object_id=str(consent.pk))
     assert signature.meaning == "authored" and signature.second_factor
     assert signature.printed_name == physician.printed_name
+    assert consent.procedure == "acs-large-joint"
     page = doctor.get(f"/patients/{patient.pk}/").content.decode()
     assert f"Signed by {physician.printed_name}" in page and "Authored" in page
+
+
+def test_collection_consent_names_the_procedure_it_covers(doctor, physician, patient, protocols):
+    """The gate before collection looks for a consent that covers the course's protocol, so a
+    treatment consent says which one; other consents cover none."""
+    form = doctor.get(f"/patients/{patient.pk}/consents/new/").content.decode()
+    assert 'value="cells-hip"' in form
+    response = doctor.post(
+        f"/patients/{patient.pk}/consents/new/",
+        {**CONSENT, "procedure": "", "password": PASSWORD, "otp_token": _code(physician)},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["procedure"]
+    assert not Consent.objects.exists()
+    response = doctor.post(
+        f"/patients/{patient.pk}/consents/new/",
+        {**CONSENT, "kind": "research", "password": PASSWORD, "otp_token": _code(physician)},
+    )
+    assert response.status_code == 302
+    assert Consent.objects.get().procedure == ""
 
 
 @pytest.mark.parametrize(
     ("password", "code_ok", "field"), [("wrong", True, "password"), (PASSWORD, False, "otp_token")]
 )
 def test_a_signature_with_a_wrong_password_or_code_is_refused_and_logged(
-    doctor, physician, patient, password, code_ok, field
+    doctor, physician, patient, password, code_ok, field, protocols
 ):
     code = _code(physician) if code_ok else "000000"
     response = doctor.post(
@@ -185,7 +207,7 @@ def test_a_signature_with_a_wrong_password_or_code_is_refused_and_logged(
     assert AuditEvent.objects.filter(action="signature.refused", changes__field=field).exists()
 
 
-def test_signatures_cannot_be_edited_in_the_database(doctor, physician, patient):
+def test_signatures_cannot_be_edited_in_the_database(doctor, physician, patient, protocols):
     from django.db import DatabaseError, connection, transaction
 
     doctor.post(
@@ -215,7 +237,7 @@ def test_refusals_are_shown_in_the_users_language(doctor):
     assert "Zukunft" in " ".join(response.context["form"].errors["date_of_birth"])
 
 
-def test_signing_locks_after_repeated_wrong_passwords(doctor, physician, patient):
+def test_signing_locks_after_repeated_wrong_passwords(doctor, physician, patient, protocols):
     url = f"/patients/{patient.pk}/consents/new/"
     for _ in range(5):
         doctor.post(url, {**CONSENT, "password": "wrong", "otp_token": _code(physician)})

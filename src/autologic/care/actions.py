@@ -7,8 +7,9 @@ made against a page that is out of date.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from autologic.care.domain.pathway import (
 )
 from autologic.care.models import Appointment, Booking, ClosedDay, Course, Resource
 from autologic.care.signals import course_planned
+from autologic.clinical import queries as clinical_queries
 from autologic.clinical.models import AffectedRegion, EligibilityDecision
 from autologic.common import clock
 from autologic.common.clock import local_today
@@ -56,13 +58,23 @@ def create_course(
     by: User,
     now: datetime | None = None,
 ) -> Course:
-    """Start a course from a signed, favourable eligibility decision, pinned to its protocol
-    version; its events are listed at once and booked by ``schedule_course``."""
+    """Start a course from a signed, final eligibility decision, pinned to its protocol
+    version; its events are listed at once and booked by ``schedule_course``.
+
+    A conditional decision ("eligible with conditions") is not final: its conditions are met
+    first, and a physician signs a new decision (or overrides to eligible, with a reason)."""
     now = now or clock.now()
     if decision.verdict == "not_eligible":
         raise ValidationFailed(
             "decision_not_eligible",
             "A course can only start from an eligible decision.",
+            "decision",
+        )
+    if decision.verdict != "eligible":
+        raise ValidationFailed(
+            "decision_not_final",
+            "A course starts only from a final decision; this one is conditional. Meet its "
+            "conditions and have a physician sign an eligible decision.",
             "decision",
         )
     site = decision.site
@@ -161,8 +173,9 @@ def schedule_course(
         if course.status not in {"waiting", "attention"} or course.bookings.exists():
             raise ConflictError("course_already_scheduled", "This course is already scheduled.")
         today = now.astimezone(ZoneInfo(site.time_zone)).date()
-        start = min(today, course.earliest_start)
-        offset = (course.earliest_start - start).days
+        first_day = max(course.earliest_start, _hold_end(course) or course.earliest_start)
+        start = min(today, first_day)
+        offset = (first_day - start).days
         view = queries.site_view(
             site, start, offset + queries.HORIZON_AFTER_START_DAYS, without=course
         )
@@ -231,17 +244,11 @@ def report_missed(
                 "appointment_not_planned", "Only a planned appointment can be missed or cancelled."
             )
         pathway = queries.pathway_for(course)
-        starts = [a.starts_at for a in course.appointments.all() if a.starts_at is not None]
-        today = now.astimezone(ZoneInfo(site.time_zone)).date()
-        start = min([today, *(s.astimezone(ZoneInfo(site.time_zone)).date() for s in starts)])
-        view = queries.site_view(
-            site,
-            start,
-            (today - start).days + queries.HORIZON_AFTER_START_DAYS,
-            without=course,
-        )
+        view = _replan_view(site, course, now)
         current = queries.current_plan(course, view, pathway)
-        request = pathway.request(course.scheduling_id, earliest=0, latest=None)
+        request = pathway.request(
+            course.scheduling_id, earliest=_hold_minute(course, view), latest=None
+        )
         problem = view.problem((request,))
         base = engine.Plan("booked", {course.scheduling_id: current}, {})
         missed_at = appointment.starts_at
@@ -307,6 +314,170 @@ def report_missed(
                         view.when(cplan.placement(key).start).isoformat(),
                     ]
                     for key in result.moved
+                },
+            },
+            now=now,
+        )
+    return Outcome(True, result.moved)
+
+
+def _hold_end(course: Course) -> date | None:
+    """The first day the medication hold allows the collection; refused while a held drug has
+    not been stopped, since then nobody knows when collection may take place."""
+    end = clinical_queries.course_hold_end(course)
+    if end.not_started:
+        names = ", ".join(m.name for m in end.not_started)
+        raise ValidationFailed(
+            "schedule_hold_not_started",
+            f"{names} is not on hold; record when it was stopped before scheduling.",
+            "course",
+            {"medication": names},
+        )
+    return end.earliest
+
+
+def _hold_minute(course: Course, view: queries.SiteView) -> int:
+    """The scheduler's earliest minute for a course whose collection is still to come: midnight
+    of the day the medication hold ends; 0 once the collection is done, or without a hold."""
+    collected = course.appointments.filter(kind="collection", status="done").exists()
+    end = None if collected else _hold_end(course)
+    if end is None:
+        return 0
+    return max(0, (end - view.start).days * engine.DAY)
+
+
+OPEN_APPOINTMENT = ("unscheduled", "planned", "due")
+
+
+def complete_appointment(
+    appointment: Appointment, *, at: datetime, by: User | None, now: datetime
+) -> bool:
+    """Mark a course's event done: the one way any app (the lab's collection, the bedside's
+    session, a questionnaire timepoint) closes an appointment.
+
+    Guard: only an open appointment (not yet scheduled, planned or due) of a course that is
+    not cancelled is done, and not at a time still to come.  Done on another day than
+    planned, the planned time goes to the appointment's history and the appointment takes
+    the time it happened; the answer is then True, and the rest of the course is re-anchored
+    on it (``reanchor_course``, after the caller's transaction: it takes earlier locks).
+    Runs inside the caller's transaction, locking the appointment."""
+    with audited_transaction():
+        appointment = (
+            for_update(Appointment.objects).select_related("course__site").get(pk=appointment.pk)
+        )
+        course = appointment.course
+        if appointment.status not in OPEN_APPOINTMENT:
+            raise ConflictError(
+                "appointment_closed",
+                f"This appointment is {appointment.status}; it cannot be marked done.",
+            )
+        if course.status == "cancelled":
+            raise ConflictError("course_cancelled", "This course is cancelled.")
+        if at > now + timedelta(minutes=5):
+            raise ValidationFailed(
+                "done_in_future", "An appointment cannot be done at a time still to come.", "at"
+            )
+        zone = ZoneInfo(course.site.time_zone)
+        planned = appointment.starts_at
+        moved = (
+            planned is not None and planned.astimezone(zone).date() != at.astimezone(zone).date()
+        )
+        fields = ["status"]
+        changes: dict[str, Any] = {"course_id": course.pk, "appointment": appointment.key}
+        if moved:
+            assert planned is not None and appointment.ends_at is not None
+            appointment.history = [
+                *appointment.history,
+                {
+                    "start": planned.isoformat(),
+                    "status": "moved",
+                    "at": now.isoformat(),
+                    "by": by.printed_name if by else "system",
+                },
+            ]
+            appointment.ends_at = at + (appointment.ends_at - planned)
+            appointment.starts_at = at
+            fields += ["history", "starts_at", "ends_at"]
+            changes["planned"] = planned.isoformat()
+            changes["done_at"] = at.isoformat()
+        appointment.status = "done"
+        appointment.save(update_fields=fields)
+        record_event(
+            actor=by,
+            site=course.site,
+            action="appointment.done",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes=changes,
+            now=now,
+        )
+    return moved
+
+
+def _replan_view(site: Site, course: Course, now: datetime) -> queries.SiteView:
+    """The site as the scheduler sees it from the course's first event (or today) on."""
+    zone = ZoneInfo(site.time_zone)
+    starts = [a.starts_at for a in course.appointments.all() if a.starts_at is not None]
+    today = now.astimezone(zone).date()
+    start = min([today, *(s.astimezone(zone).date() for s in starts)])
+    return queries.site_view(
+        site, start, (today - start).days + queries.HORIZON_AFTER_START_DAYS, without=course
+    )
+
+
+def reanchor_course(course: Course, *, key: str, by: User | None, now: datetime) -> Outcome:
+    """Re-anchor the rest of a course on an event done on another day than planned
+    (``complete_appointment`` moved it to when it happened): the follow-up windows count from
+    that day, and later sessions whose protocol window no longer holds are re-planned inside
+    it.  When they cannot be, the course needs attention and says why; nothing else moves."""
+    with audited_transaction():
+        site = for_update(Site.objects).get(pk=course.site_id)
+        course = for_update(Course.objects).select_related("site").get(pk=course.pk)
+        if course.status not in {"scheduled", "attention"} or not course.bookings.exists():
+            return Outcome(True)
+        pathway = queries.pathway_for(course)
+        view = _replan_view(site, course, now)
+        current = queries.current_plan(course, view, pathway)
+        if key not in {p.step for p in current.placements}:
+            return Outcome(True)
+        problem = view.problem((pathway.request(course.scheduling_id, earliest=0, latest=None),))
+        base = engine.Plan("booked", {course.scheduling_id: current}, {})
+        result = engine.reanchor(
+            problem,
+            base,
+            course.scheduling_id,
+            key,
+            view.minute(now),
+            time_limit_s=SOLVE_SECONDS,
+        )
+        if not result.ok:
+            explanation = result.explanation or engine.Explanation(
+                "no_slot", "no place found", course.scheduling_id
+            )
+            return _fail(course, view, explanation, by, now, "course.reanchor_failed")
+        cplan = result.plan.placed[course.scheduling_id]
+        before = {a.key: a.starts_at for a in course.appointments.all()}
+        _book(course, view, pathway, cplan, now)
+        if result.moved:
+            _set_status(course, "scheduled", {})
+            course_planned.send(sender=Course, course=course, by=by, now=now)
+        else:  # only the follow-up windows moved with the anchor
+            _set_status(course, course.status, course.problem)
+        record_event(
+            actor=by,
+            site=site,
+            action="course.reanchor",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes={
+                "course_id": course.pk,
+                "anchor": key,
+                "moved": {
+                    step: [
+                        _iso(before.get(step)),
+                        view.when(cplan.placement(step).start).isoformat(),
+                    ]
+                    for step in result.moved
                 },
             },
             now=now,
@@ -515,22 +686,115 @@ def set_resource_active(
     return resource
 
 
+@dataclass(frozen=True)
+class Closing:
+    """A closing day, and what happened to the courses booked on it."""
+
+    day: ClosedDay
+    replanned: tuple[Course, ...] = ()  # moved off the day inside the protocol's windows
+    attention: tuple[Course, ...] = ()  # could not be moved: listed for a person
+
+
 def add_closed_day(
     *, site: Site, day: date, reason: str, by: User, now: datetime | None = None
-) -> ClosedDay:
-    """Close the site on a day; courses already booked on it are listed for re-planning."""
+) -> Closing:
+    """Close the site on a day.  The appointments still to come on it (collections,
+    injections, visits) are re-planned with the rest of their course inside the protocol's
+    windows; a course that cannot be re-planned needs attention and says why, its
+    appointments staying on the closed day for a person to move."""
     now = now or clock.now()
+    reason = reason.strip()
     if ClosedDay.objects.filter(site=site, day=day).exists():
         raise ValidationFailed("duplicate_closed_day", "This day is already closed.", "day")
+    replanned: list[Course] = []
+    attention: list[Course] = []
     with audited_transaction():
-        row = ClosedDay.objects.create(site=site, day=day, reason=reason.strip())
+        # The clinic's lock first, as the scheduler takes it: no booking lands on the day now.
+        site = for_update(Site.objects).get(pk=site.pk)
+        row = ClosedDay.objects.create(site=site, day=day, reason=reason)
+        booked = queries.booked_on(site, day, after=now)
         record_event(
             actor=by,
             site=site,
             action="closed_day.create",
             object_type="site",
             object_id=site.pk,
-            changes={"day": [None, day.isoformat()], "reason": reason.strip()},
+            changes={
+                "day": [None, day.isoformat()],
+                "reason": reason,
+                "appointments": sum(len(keys) for keys in booked.values()),
+            },
             now=now,
         )
-    return row
+        for course_id in sorted(booked):
+            course = for_update(Course.objects).select_related("site").get(pk=course_id)
+            outcome = _move_off_closed_day(site, course, row, booked[course_id], by, now)
+            (replanned if outcome.ok else attention).append(course)
+    return Closing(row, tuple(replanned), tuple(attention))
+
+
+def _move_off_closed_day(
+    site: Site, course: Course, closed: ClosedDay, keys: list[str], by: User, now: datetime
+) -> Outcome:
+    """Re-plan a course's appointments on a closed day, and everything after them."""
+    appointments = {a.key: a for a in for_update(course.appointments).filter(key__in=keys)}
+    for appointment in appointments.values():
+        assert appointment.starts_at is not None
+        appointment.history = [
+            *appointment.history,
+            {
+                "start": appointment.starts_at.isoformat(),
+                "status": "closed",
+                "at": now.isoformat(),
+                "by": by.printed_name,
+                "reason": closed.reason,
+            },
+        ]
+        appointment.save(update_fields=["history"])
+    pathway = queries.pathway_for(course)
+    view = _replan_view(site, course, now)
+    current = queries.current_plan(course, view, pathway)
+    problem = view.problem((pathway.request(course.scheduling_id, earliest=0, latest=None),))
+    base = engine.Plan("booked", {course.scheduling_id: current}, {})
+    first = min(appointments.values(), key=lambda a: (a.starts_at, a.sequence))
+    day_start = view.minute(datetime.combine(closed.day, time(), view.zone))
+    result = engine.replan(
+        problem,
+        base,
+        course.scheduling_id,
+        first.key,
+        max(view.minute(now), day_start),
+        time_limit_s=SOLVE_SECONDS,
+    )
+    if not result.ok:
+        explanation = result.explanation or engine.Explanation(
+            "no_slot", "no place found", course.scheduling_id
+        )
+        explanation = dataclasses.replace(
+            explanation,
+            message=f"The clinic is closed on {closed.day.isoformat()} ({closed.reason}): "
+            f"{explanation.message}",
+        )
+        return _fail(course, view, explanation, by, now, "course.replan_failed")
+    cplan = result.plan.placed[course.scheduling_id]
+    before = {a.key: a.starts_at for a in course.appointments.all()}
+    _book(course, view, pathway, cplan, now)
+    _set_status(course, "scheduled", {})
+    course_planned.send(sender=Course, course=course, by=by, now=now)
+    record_event(
+        actor=by,
+        site=site,
+        action="course.replan",
+        object_type="patient",
+        object_id=course.patient_id,
+        changes={
+            "course_id": course.pk,
+            "closed_day": closed.day.isoformat(),
+            "moved": {
+                key: [_iso(before.get(key)), view.when(cplan.placement(key).start).isoformat()]
+                for key in result.moved
+            },
+        },
+        now=now,
+    )
+    return Outcome(True, result.moved)

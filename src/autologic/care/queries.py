@@ -302,3 +302,51 @@ def closed_days(site: Site, first: date, days: int) -> dict[date, str]:
     """Closing days in a range, with their reasons."""
     rows = ClosedDay.objects.filter(site=site, day__gte=first, day__lt=first + timedelta(days=days))
     return {row.day: row.reason for row in rows}
+
+
+# Events held in the clinic: a closing day moves them (lab work may go on when it is closed).
+IN_CLINIC = ("collection", "injection", "visit")
+
+
+def booked_on(site: Site, day: date, *, after: datetime) -> dict[int, list[str]]:
+    """In-clinic appointments planned on a site-local day and still to come, by course
+    (courses that are scheduled or need attention)."""
+    zone = ZoneInfo(site.time_zone)
+    begin = max(datetime.combine(day, time(), zone), after)
+    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    rows = Appointment.objects.filter(
+        course__site=site,
+        course__status__in=("scheduled", "attention"),
+        kind__in=IN_CLINIC,
+        status="planned",
+        starts_at__gte=begin,
+        starts_at__lt=end,
+    ).order_by("course_id", "starts_at")
+    booked: dict[int, list[str]] = defaultdict(list)
+    for course_id, key in rows.values_list("course_id", "key"):
+        booked[course_id].append(key)
+    return dict(booked)
+
+
+def stranded(site: Site, first: date, days: int) -> dict[date, list[Appointment]]:
+    """Appointments still planned on the closing days of a range: a person must move them."""
+    closed = closed_days(site, first, days)
+    zone = ZoneInfo(site.time_zone)
+    out: dict[date, list[Appointment]] = {}
+    for day in sorted(closed):
+        begin = datetime.combine(day, time(), zone)
+        rows = list(
+            Appointment.objects.filter(
+                course__site=site,
+                course__status__in=("scheduled", "attention"),
+                kind__in=IN_CLINIC,
+                status="planned",
+                starts_at__gte=begin,
+                starts_at__lt=begin + timedelta(days=1),
+            )
+            .select_related("course__patient")
+            .order_by("starts_at")
+        )
+        if rows:
+            out[day] = rows
+    return out

@@ -181,6 +181,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     first = day - timedelta(days=day.weekday()) if mode == "week" else day
     days = 7 if mode == "week" else 1
     rows = queries.calendar(site, first, days, kind)
+    closed = queries.closed_days(site, first, days)
     record_read(request.user, "site", site.pk, what=f"resource calendar {first.isoformat()} {mode}")
     step = 7 if mode == "week" else 1
     context: dict[str, Any] = {
@@ -195,12 +196,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "next": first + timedelta(days=step),
         "today": today,
         "rows": rows,
-        "closed": queries.closed_days(site, first, days),
+        # Keyed by ISO date: the template's getitem looks keys up as text.
+        "closed": {d.isoformat(): reason for d, reason in closed.items()},
+        "stranded": queries.stranded(site, first, days),
     }
     if mode == "day":
         context["svg"] = _day_svg(rows, day, ZoneInfo(site.time_zone))
     else:
-        context["week"] = _week_cells(rows, days)
+        context["week"] = _week_cells(rows, days, [d in closed for d in context["dates"]])
     return render(request, "care/calendar.html", context)
 
 
@@ -227,7 +230,7 @@ def closed_day_add(request: HttpRequest) -> HttpResponse:
     closed_form = ClosedDayForm(request.POST, site=site, prefix="closed")
     if closed_form.is_valid():
         try:
-            actions.add_closed_day(
+            closing = actions.add_closed_day(
                 site=site,
                 day=closed_form.cleaned_data["day"],
                 reason=closed_form.cleaned_data["reason"],
@@ -237,6 +240,28 @@ def closed_day_add(request: HttpRequest) -> HttpResponse:
             add_domain_error(closed_form, exc)
         else:
             messages.success(request, _("Closing day added."))
+            if closing.replanned:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(n)s course booked that day was re-planned inside its protocol's "
+                        "windows: tell the patient.",
+                        "%(n)s courses booked that day were re-planned inside their protocols' "
+                        "windows: tell the patients.",
+                        len(closing.replanned),
+                    )
+                    % {"n": len(closing.replanned)},
+                )
+            if closing.attention:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(n)s course booked that day could not be re-planned and needs attention.",
+                        "%(n)s courses booked that day could not be re-planned and need attention.",
+                        len(closing.attention),
+                    )
+                    % {"n": len(closing.attention)},
+                )
             return redirect("care:resources")
     return _resources_page(request, ResourceForm(prefix="resource"), closed_form)
 
@@ -371,8 +396,11 @@ def _peak(items: list[dict[str, Any]]) -> int:
     return peak
 
 
-def _week_cells(rows: list[queries.CalendarRow], days: int) -> list[dict[str, Any]]:
-    """Per resource and day: the bookings that start then, and the day's load."""
+def _week_cells(
+    rows: list[queries.CalendarRow], days: int, closed: list[bool]
+) -> list[dict[str, Any]]:
+    """Per resource and day: the bookings that start then, the day's load, and whether the
+    clinic is closed that day."""
     week = []
     for row in rows:
         cells = []
@@ -385,6 +413,7 @@ def _week_cells(rows: list[queries.CalendarRow], days: int) -> list[dict[str, An
                     "holds": _peak(items) if row.resource.capacity > 1 else None,
                     "load": row.load[index],
                     "bar": round(row.load[index] * 100),
+                    "closed": closed[index],
                 }
             )
         week.append({"row": row, "cells": cells})

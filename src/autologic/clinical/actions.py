@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db import models
 
@@ -19,7 +20,10 @@ from autologic.clinical.models import (
     Assessment,
     Authorisation,
     EligibilityDecision,
+    GateException,
+    HoldConfirmation,
     ImagingStudy,
+    MarkerTest,
     Medication,
     PreopStudy,
 )
@@ -28,6 +32,9 @@ from autologic.common.domain.errors import ConflictError, PermissionRefused, Val
 from autologic.common.locks import for_update
 from autologic.patients.models import Patient
 from autologic.protocols.models import ProtocolVersion
+
+if TYPE_CHECKING:
+    from autologic.care.models import Course
 
 ASSESSMENT_FIELDS = (
     "assessed_on",
@@ -57,8 +64,11 @@ RECORDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
         Authorisation,
         ("agency", "reference", "scope", "requested_on", "granted_on", "expires_on"),
     ),
+    "marker_test": (MarkerTest, ("marker", "sampled_on", "result", "method")),
 }
 MIN_JUSTIFICATION = 20  # characters, also checked by DecisionForm
+MIN_EXCEPTION_REASON = 20  # characters, also checked by GateExceptionForm
+HOLD_CONFIRMERS = (Role.PHYSICIAN, Role.NURSE)
 
 
 def _values(
@@ -157,6 +167,11 @@ def update_record(
     model, fields = RECORDS[kind]
     with audited_transaction():
         row = for_update(model.objects).get(pk=record_id, patient=patient)
+        if isinstance(row, MarkerTest) and row.result != "pending":
+            raise ConflictError(
+                "marker_resulted",
+                "This marker has its result; record a repeat test as a new result.",
+            )
         before = {name: getattr(row, name) for name in fields}
         after = {**before, **_values(model, tuple(n for n in fields if n in data), data)}
         changes = diff(before, after)
@@ -259,3 +274,113 @@ def decide_eligibility(
             now=now,
         )
     return decision
+
+
+def confirm_medication_hold(
+    *, patient: Patient, classes: list[str], notes: str, by: User, now: datetime | None = None
+) -> HoldConfirmation:
+    """A clinician confirms with the patient, today, that they have taken none of the held
+    drug classes; the gate before collection accepts only a confirmation made on its day."""
+    now = now or clock.now()
+    if by.role not in HOLD_CONFIRMERS:
+        raise PermissionRefused(
+            "clinician_only", "Only a physician or a nurse may confirm the medication hold."
+        )
+    if not classes:
+        raise ValidationFailed(
+            "hold_classes", "Choose the drug classes the patient has not taken.", "classes"
+        )
+    day = now.astimezone(ZoneInfo(patient.site.time_zone)).date()
+    with audited_transaction():
+        row = HoldConfirmation.objects.create(
+            site=patient.site,
+            patient=patient,
+            recorded_by=by,
+            recorded_at=now,
+            confirmed_on=day,
+            classes=sorted(classes),
+            notes=notes.strip(),
+        )
+        record_event(
+            actor=by,
+            site=patient.site,
+            action="medication_hold.confirm",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={
+                "hold_confirmation_id": [None, row.pk],
+                "confirmed_on": day.isoformat(),
+                "classes": sorted(classes),
+            },
+            now=now,
+        )
+    return row
+
+
+def sign_gate_exception(
+    *, course: Course, gate: str, reason: str, proof: SignerProof, now: datetime | None = None
+) -> GateException:
+    """A physician excepts one gate before the course's collection, with a signed reason; only
+    a gate the protocol's preparation lists under ``exceptions`` can be excepted."""
+    now = now or clock.now()
+    if proof.user.role != Role.PHYSICIAN:
+        raise PermissionRefused(
+            "physician_exception_only", "Only a physician may sign an exception to a gate."
+        )
+    allowed = course.protocol.protocol.preparation.exceptions
+    if gate not in allowed:
+        raise ValidationFailed(
+            "gate_not_exceptable",
+            f"This protocol allows no exception to {gate}.",
+            "gate",
+            {"gate": gate},
+        )
+    reason = " ".join(reason.split())
+    if len(reason) < MIN_EXCEPTION_REASON:
+        raise ValidationFailed(
+            "exception_needs_reason",
+            f"An exception needs a reason of at least {MIN_EXCEPTION_REASON} characters.",
+            "reason",
+            {"min": MIN_EXCEPTION_REASON},
+        )
+    with audited_transaction():
+        if GateException.objects.filter(course=course, gate=gate).exists():
+            raise ConflictError("gate_already_excepted", "This gate is already excepted.")
+        row = GateException.objects.create(
+            site=course.site,
+            patient_id=course.patient_id,
+            course=course,
+            gate=gate,
+            reason=reason,
+            signed_by=proof.user,
+            signed_at=now,
+        )
+        record_event(
+            actor=proof.user,
+            site=course.site,
+            action="gate.exception",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes={
+                "gate_exception_id": [None, row.pk],
+                "course_id": course.pk,
+                "gate": gate,
+                "reason": reason,
+            },
+            now=now,
+        )
+        apply_signature(
+            proof,
+            meaning=SignatureMeaning.APPROVED,
+            object_type="gate_exception",
+            object_id=row.pk,
+            content={
+                "patient": course.patient_id,
+                "course": course.pk,
+                "protocol": str(course.protocol),
+                "gate": gate,
+                "reason": reason,
+            },
+            now=now,
+        )
+    return row

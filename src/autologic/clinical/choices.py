@@ -45,6 +45,27 @@ STUDY_KINDS = [
     ("ecg", _("ECG")),
     ("blood_tests", _("Blood tests")),
 ]
+MARKERS = [
+    ("hiv_1_2", _("HIV-1/2 antibody")),
+    ("hbsag", _("Hepatitis B surface antigen (HBsAg)")),
+    ("anti_hbc", _("Hepatitis B core antibody (anti-HBc)")),
+    ("hcv", _("Hepatitis C antibody (anti-HCV)")),
+    ("syphilis", _("Syphilis")),
+    ("hiv_nat", _("HIV NAT")),
+    ("hbv_nat", _("HBV NAT")),
+    ("hcv_nat", _("HCV NAT")),
+    ("htlv_1_2", _("HTLV-1/2 antibody")),
+]
+MARKER_RESULTS = [
+    ("pending", _("Pending")),
+    ("negative", _("Negative (non-reactive)")),
+    ("reactive", _("Reactive")),
+]
+# Gates before collection a physician may except where the protocol allows it.
+EXCEPTABLE_GATES = [
+    ("studies", _("Pre-operative studies")),
+    ("medication_hold", _("Medication hold")),
+]
 STUDY_RESULTS = [("pending", _("Pending")), ("normal", _("Normal")), ("abnormal", _("Abnormal"))]
 COMORBIDITIES = [
     ("active_infection", _("Active infection")),

@@ -205,18 +205,80 @@ class AuthorisationForm(ClinicForm):
         return data
 
 
+class MarkerTestForm(ClinicForm):
+    """One infectious-disease marker: the sample's date and the result (pending until known)."""
+
+    date_fields = ("sampled_on",)
+    past_only = ("sampled_on",)
+
+    marker = forms.ChoiceField(label=_("Marker"), choices=BLANK + choices.MARKERS)
+    sampled_on = forms.DateField(label=_("Sample taken on"))
+    result = forms.ChoiceField(label=_("Result"), choices=choices.MARKER_RESULTS)
+    method = FreeTextField(
+        label=_("Method or laboratory"),
+        required=False,
+        max_length=120,
+        help_text=_("For example: CMIA, Central Lab."),
+    )
+
+
 RECORD_FORMS: dict[str, type[ClinicForm]] = {
     "imaging": ImagingForm,
     "medication": MedicationForm,
     "study": StudyForm,
     "authorisation": AuthorisationForm,
+    "marker_test": MarkerTestForm,
 }
 RECORD_TITLES = {
     "imaging": _("Imaging study"),
     "medication": _("Medication"),
     "study": _("Pre-operative study"),
     "authorisation": _("Regulatory authorisation"),
+    "marker_test": _("Infectious-disease marker"),
 }
+
+
+class HoldConfirmationForm(forms.Form):
+    """Today's confirmation with the patient that no held drug was taken."""
+
+    classes = forms.MultipleChoiceField(
+        label=_("The patient has taken none of"),
+        choices=choices.DRUG_CLASSES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = FreeTextField(
+        label=_("Notes"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class GateExceptionForm(SignatureFields):
+    """A physician's signed exception to one gate before collection, with the reason."""
+
+    gate = forms.ChoiceField(label=_("Gate"), choices=choices.EXCEPTABLE_GATES)
+    reason = FreeTextField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the collection may go ahead; at least 20 characters."),
+    )
+
+    field_order = ["gate", "reason"]
+
+    def __init__(self, *args: Any, gates: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(choices.EXCEPTABLE_GATES)
+        self.fields["gate"].choices = [(g, labels[g]) for g in gates]
+        self.order_fields(self.field_order)
+
+    def clean_reason(self) -> str:
+        """Check the reason's length before the signature is verified."""
+        reason = " ".join((self.cleaned_data.get("reason") or "").split())
+        if len(reason) < MIN_JUSTIFICATION:
+            raise forms.ValidationError(
+                _("An exception needs a reason of at least %(min)s characters.")
+                % {"min": MIN_JUSTIFICATION}
+            )
+        return reason
 
 
 class DecisionForm(SignatureFields):

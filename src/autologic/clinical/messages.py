@@ -54,6 +54,24 @@ TEXTS = {
     "authorisation_pending": _("%(agency)s has not decided yet."),
     "authorisation_expired": _("The %(agency)s authorisation has expired."),
     "authorisation_missing": _("No %(agency)s authorisation is on file."),
+    # the gate before collection (clinical.domain.gates)
+    "decision_final": _("The eligibility decision is final."),
+    "decision_not_final": _(
+        "The eligibility decision is conditional; a physician must sign a final decision."
+    ),
+    "study_reviewed": _(
+        "%(study)s of %(performed_on)s is abnormal; the physician reviewed it in the decision."
+    ),
+    "hold_confirmed": _("The hold (%(classes)s) was confirmed with the patient on %(day)s."),
+    "hold_unconfirmed": _(
+        "Nobody has confirmed with the patient on %(day)s that they took no %(classes)s."
+    ),
+    "consent_signed": _("Treatment consent for %(procedure)s signed on %(given_on)s."),
+    "consent_signed_later": _(
+        "The consent for %(procedure)s was signed on %(given_on)s, after the collection day "
+        "%(day)s."
+    ),
+    "consent_missing": _("No signed treatment consent covers %(procedure)s."),
     # actions
     "record_region": _("Record the affected region and diagnosis."),
     "record_grade": _("Record a %(system)s grade for %(region)s."),
@@ -116,6 +134,8 @@ def _param(name: str, value: Any, calendar: Calendar, language: str) -> str:
         return ", ".join(str(REASONS.get(v, v)) for v in value)
     if name == "comorbidities":
         return ", ".join(str(_COMORBIDITIES.get(v, v)) for v in value)
+    if name == "classes":
+        return ", ".join(str(_DRUGS.get(v, v)) for v in value)
     return "" if value is None else str(value)
 
 

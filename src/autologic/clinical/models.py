@@ -147,6 +147,64 @@ class Authorisation(PatientRecord):
         return f"{self.agency} {self.reference}"
 
 
+class MarkerTest(PatientRecord):
+    """One infectious-disease marker tested on the patient: the sample's date and the result.
+
+    A result, once known, is never changed: a repeat test is a new record.
+    """
+
+    marker = models.CharField(_("marker"), max_length=16, choices=choices.MARKERS)
+    sampled_on = models.DateField(_("sample taken on"))
+    result = models.CharField(_("result"), max_length=8, choices=choices.MARKER_RESULTS)
+    method = models.CharField(_("method or laboratory"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["marker", "-sampled_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.marker} {self.sampled_on} {self.result}"
+
+
+class HoldConfirmation(PatientRecord):
+    """A clinician's confirmation, on the day, that the patient took none of the held drugs."""
+
+    confirmed_on = models.DateField(_("confirmed on"))
+    classes = models.JSONField(_("drug classes"), default=list)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-confirmed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"hold confirmed {self.confirmed_on}"
+
+
+class GateException(models.Model):
+    """A physician's signed exception to one gate before a course's collection, with a reason.
+
+    Only gates the protocol's preparation lists under ``exceptions`` can be excepted.
+    """
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(
+        "care.Course", on_delete=models.PROTECT, related_name="gate_exceptions"
+    )
+    gate = models.CharField(_("gate"), max_length=20, choices=choices.EXCEPTABLE_GATES)
+    reason = models.TextField(_("reason"))
+    signed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "gate"], name="gate_exception_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gate} excepted for course {self.course_id}"
+
+
 class EligibilityDecision(models.Model):
     """A physician's signed decision on an eligibility report, possibly overriding it."""
 

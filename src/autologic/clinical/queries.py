@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from autologic.clinical.domain.eligibility import (
     AuthorisationFacts,
@@ -12,17 +14,33 @@ from autologic.clinical.domain.eligibility import (
     RegionFacts,
     StudyFacts,
 )
+from autologic.clinical.domain.gates import (
+    ConsentFacts,
+    Gate,
+    GateFacts,
+    HoldConfirmationFacts,
+    HoldEnd,
+    collection_gate,
+    hold_end,
+)
+from autologic.clinical.domain.markers import MarkerFacts, MarkerStatus, marker_status
 from autologic.clinical.models import (
     AffectedRegion,
     Assessment,
     Authorisation,
     EligibilityDecision,
+    GateException,
+    HoldConfirmation,
     ImagingStudy,
+    MarkerTest,
     Medication,
     PreopStudy,
 )
 from autologic.common.domain.calendars import age_on
-from autologic.patients.models import Patient
+from autologic.patients.models import Consent, Patient
+
+if TYPE_CHECKING:
+    from autologic.care.models import Course
 
 
 @dataclass
@@ -36,6 +54,8 @@ class ClinicalRecord:
     studies: list[PreopStudy]
     authorisations: list[Authorisation]
     decisions: list[EligibilityDecision]
+    marker_tests: list[MarkerTest]
+    hold_confirmations: list[HoldConfirmation]
 
 
 def clinical_record(patient: Patient) -> ClinicalRecord:
@@ -55,6 +75,10 @@ def clinical_record(patient: Patient) -> ClinicalRecord:
             EligibilityDecision.objects.filter(patient=patient).select_related(
                 "protocol", "decided_by"
             )
+        ),
+        marker_tests=list(MarkerTest.objects.filter(patient=patient)),
+        hold_confirmations=list(
+            HoldConfirmation.objects.filter(patient=patient).select_related("recorded_by")[:5]
         ),
     )
 
@@ -101,3 +125,65 @@ def facts_for(
         ),
         planned_collection=planned_collection,
     )
+
+
+def medication_facts(patient: Patient) -> tuple[MedicationFacts, ...]:
+    """Every medication on file (current, on hold or stopped), as plain values."""
+    return tuple(
+        MedicationFacts(m.name, m.drug_class, m.held_since, m.stopped_on)
+        for m in Medication.objects.filter(patient_id=patient.pk)
+    )
+
+
+def gate_facts(course: Course, day: date, today: date) -> GateFacts:
+    """What the gate before collection looks at, for a course's collection on ``day``."""
+    patient_id = course.patient_id
+    decision = course.decision
+    zone = ZoneInfo(course.site.time_zone)
+    return GateFacts(
+        day=day,
+        today=today,
+        decision_verdict=decision.verdict,
+        decided_on=decision.decided_at.astimezone(zone).date(),
+        medications=medication_facts(course.patient),
+        studies=tuple(
+            StudyFacts(s.kind, s.performed_on, s.result)
+            for s in PreopStudy.objects.filter(patient_id=patient_id)
+        ),
+        authorisations=tuple(
+            AuthorisationFacts(a.agency, a.scope, a.reference, a.granted_on, a.expires_on)
+            for a in Authorisation.objects.filter(patient_id=patient_id)
+        ),
+        hold_confirmations=tuple(
+            HoldConfirmationFacts(h.confirmed_on, frozenset(h.classes))
+            for h in HoldConfirmation.objects.filter(patient_id=patient_id, confirmed_on=day)
+        ),
+        consents=tuple(
+            ConsentFacts(c.kind, c.procedure, c.given_on)
+            for c in Consent.objects.filter(patient_id=patient_id, kind="treatment")
+        ),
+        exceptions=frozenset(
+            GateException.objects.filter(course=course).values_list("gate", flat=True)
+        ),
+    )
+
+
+def course_gate(course: Course, day: date, today: date) -> Gate:
+    """The gate before a course's collection on ``day``: the page shows it, the action enforces
+    it (``clinical.domain.gates.collection_gate``)."""
+    return collection_gate(course.protocol.protocol, gate_facts(course, day, today))
+
+
+def course_hold_end(course: Course) -> HoldEnd:
+    """The earliest day the medication hold allows the course's collection."""
+    hold = course.protocol.protocol.preparation.medication_hold
+    return hold_end(hold, medication_facts(course.patient))
+
+
+def course_markers(course: Course, day: date) -> MarkerStatus:
+    """The infectious-disease status of a donation taken for the course on ``day``."""
+    tests = tuple(
+        MarkerFacts(t.marker, t.sampled_on, t.result)
+        for t in MarkerTest.objects.filter(patient_id=course.patient_id)
+    )
+    return marker_status(course.protocol.protocol.preparation.markers, tests, day)

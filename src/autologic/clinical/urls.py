@@ -21,6 +21,8 @@ urlpatterns = [
         views.decision_detail,
         name="decision",
     ),
+    path("<int:patient_id>/medication-hold/confirm/", views.hold_confirm, name="hold_confirm"),
+    path("courses/<int:course_id>/gate-exception/", views.gate_exception, name="gate_exception"),
     path("<int:patient_id>/<slug:kind>/new/", views.record_add, name="record_add"),
     path("<int:patient_id>/<slug:kind>/<int:record_id>/", views.record_edit, name="record_edit"),
 ]

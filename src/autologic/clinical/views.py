@@ -7,10 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from autologic.audit.actions import record_read, verify_signer
 from autologic.audit.queries import signatures_for
+from autologic.care.models import Course
 from autologic.clinical import actions, queries
 from autologic.clinical.domain.eligibility import Report, evaluate
 from autologic.clinical.forms import (
@@ -18,6 +20,8 @@ from autologic.clinical.forms import (
     RECORD_TITLES,
     AssessmentForm,
     DecisionForm,
+    GateExceptionForm,
+    HoldConfirmationForm,
     RegionForm,
 )
 from autologic.clinical.models import AffectedRegion, Assessment, EligibilityDecision
@@ -119,11 +123,19 @@ def record_edit(request: HttpRequest, patient_id: int, kind: str, record_id: int
         request.POST or None, site=site, today=local_today(site.time_zone), initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        actions.update_record(
-            kind=kind, patient=patient, record_id=row.pk, data=form.cleaned_data, by=request.user
-        )
-        messages.success(request, _("Changes saved."))
-        return redirect("clinical:record", patient_id=patient.pk)
+        try:
+            actions.update_record(
+                kind=kind,
+                patient=patient,
+                record_id=row.pk,
+                data=form.cleaned_data,
+                by=request.user,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("clinical:record", patient_id=patient.pk)
     context = {"patient": patient, "form": form, "title": RECORD_TITLES[kind]}
     return render(request, "clinical/form.html", context, status=_status(form))
 
@@ -189,6 +201,93 @@ def decision_detail(request: HttpRequest, patient_id: int, decision_id: int) -> 
         "signatures": signatures_for("eligibility", decision.pk),
     }
     return render(request, "clinical/decision.html", context)
+
+
+def hold_confirm(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Confirm with the patient, today, that they took none of the held drugs."""
+    patient = _patient(request, patient_id)
+    back = _next(request) or f"/clinical/{patient.pk}/"
+    form = HoldConfirmationForm(
+        request.POST or None, initial={"classes": ["anticoagulant", "antiplatelet", "nsaid"]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.confirm_medication_hold(
+                patient=patient,
+                classes=form.cleaned_data["classes"],
+                notes=form.cleaned_data["notes"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Medication hold confirmed for today."))
+            return redirect(back)
+    record_read(request.user, "patient", patient.pk, what="medication hold")
+    context = {
+        "patient": patient,
+        "form": form,
+        "back": back,
+        "medications": queries.clinical_record(patient).medications,
+    }
+    return render(request, "clinical/hold_confirm.html", context, status=_status(form))
+
+
+def gate_exception(request: HttpRequest, course_id: int) -> HttpResponse:
+    """A physician signs an exception to a gate before the course's collection, with a reason,
+    where the protocol's preparation allows it."""
+    course = (
+        Course.objects.select_related("patient", "protocol", "site", "decision")
+        .filter(pk=course_id, site=request.user.site)
+        .first()
+    )
+    if course is None:
+        raise Http404
+    today = local_today(course.site.time_zone)
+    allowed = list(course.protocol.protocol.preparation.exceptions)
+    form = GateExceptionForm(
+        request.POST or None, gates=allowed, initial={"gate": request.GET.get("gate")}
+    )
+    if request.method == "POST" and allowed and form.is_valid():
+        try:
+            proof = verify_signer(
+                request.user,
+                password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data["otp_token"],
+            )
+            actions.sign_gate_exception(
+                course=course,
+                gate=form.cleaned_data["gate"],
+                reason=form.cleaned_data["reason"],
+                proof=proof,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.warning(request, _("Exception signed and recorded in the audit trail."))
+            return redirect("lab:collect", course_id=course.pk)
+    record_read(request.user, "patient", course.patient_id, what="gate exception")
+    exceptions = list(course.gate_exceptions.select_related("signed_by"))
+    context = {
+        "patient": course.patient,
+        "course": course,
+        "protocol": course.protocol.protocol,
+        "gate": queries.course_gate(course, today, today),
+        "allowed": allowed,
+        "exceptions": exceptions,
+        "signatures": {e.pk: signatures_for("gate_exception", e.pk) for e in exceptions},
+        "form": form,
+    }
+    return render(request, "clinical/gate_exception.html", context, status=_status(form))
+
+
+def _next(request: HttpRequest) -> str:
+    """A same-site page to return to (``next``), or an empty string."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed and target.startswith("/") else ""
 
 
 def _decide(

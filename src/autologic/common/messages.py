@@ -67,6 +67,36 @@ MESSAGES = {
     "duplicate_resource": _("This code is already used at this site."),
     "duplicate_closed_day": _("This day is already closed."),
     "bad_reason": _("Say whether the appointment was missed or cancelled."),
+    # Gates before collection and processing (issue 15).
+    "decision_not_final": _(
+        "A course starts only from a final decision; this one is conditional. Meet its "
+        "conditions and have a physician sign an eligible decision."
+    ),
+    "schedule_hold_not_started": _(
+        "%(medication)s is not on hold; record when it was stopped before scheduling."
+    ),
+    "collected_in_future": _("The collection time is in the future."),
+    "collected_before_course": _("The collection time is before the treatment course was created."),
+    "volume": _("The volume must be more than 0 mL."),
+    "containers": _("At least one container."),
+    "markers_reactive": _(
+        "The protocol stops processing: reactive infectious-disease marker(s) %(markers)s."
+    ),
+    "markers_missing": _("The protocol stops processing: no negative result for %(markers)s."),
+    "marker_resulted": _("This marker has its result; record a repeat test as a new result."),
+    "clinician_only": _("Only a physician or a nurse may confirm the medication hold."),
+    "hold_classes": _("Choose the drug classes the patient has not taken."),
+    "physician_exception_only": _("Only a physician may sign an exception to a gate."),
+    "gate_not_exceptable": _("This protocol allows no exception to this gate."),
+    "exception_needs_reason": _("An exception needs a reason of at least %(min)s characters."),
+    "gate_already_excepted": _("This gate is already excepted."),
+    "consent_needs_procedure": _("A treatment consent names the procedure it covers."),
+    "box_infectious_mismatch": _(
+        "%(unit)s cannot go into box %(box)s, which is kept for products of another "
+        "infectious-disease status; store it in a box kept for them."
+    ),
+    "box_not_empty": _("The box still holds %(units)s; move them out first."),
+    "bad_infectious": _("Choose what the box holds."),
 }
 
 

@@ -6,28 +6,30 @@ Each runs in one transaction and writes its audit event there; units move only t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from autologic.accounts.models import User
-from autologic.accounts.roles import CLINICIANS
+from autologic.accounts.roles import CLINICIANS, Role
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning
 from autologic.audit.journal import audited_transaction
+from autologic.care import actions as care
 from autologic.care.models import Appointment, Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.domain.identifiers import Identifier
 from autologic.common.locks import for_update
 from autologic.injections import queries
 from autologic.injections.choices import REACTIONS
-from autologic.injections.domain import bedside
+from autologic.injections.domain import bedside, cold_chain
 from autologic.injections.domain.coverage import Allocation
 from autologic.injections.models import Administration, Reservation
-from autologic.lab.actions.storage import check_out
+from autologic.lab.actions.storage import check_in, check_out
 from autologic.lab.actions.units import change_state, locked
 from autologic.lab.domain.states import Move, State
-from autologic.lab.models import Chain, Unit
+from autologic.lab.models import Box, Chain, StorageEvent, Unit
 
 REACTION_CODES = {code for code, _label in REACTIONS}
 
@@ -36,7 +38,7 @@ class BedsideStop(ValidationFailed):
     """A hard stop at the bedside: the product belongs to another patient."""
 
 
-def reserve_for_course(course: Course, *, by: User, now: datetime) -> Allocation:
+def reserve_for_course(course: Course, *, by: User | None, now: datetime) -> Allocation:
     """Reserve released units for the course's remaining sessions (FEFO), one per region each;
     end reservations that no longer fit.  Returns what changed and what stays uncovered."""
     with audited_transaction():
@@ -159,6 +161,7 @@ def thaw(
     window = queries.thaw_window(appointment.course.protocol_id)
     with audited_transaction():
         unit = _session_unit(unit_id, appointment, expected_version)
+        _refuse(cold_chain.thaw_refusal, unit, appointment, now)
         change_state(
             unit,
             Move.THAW,
@@ -168,6 +171,62 @@ def thaw(
             fields={"thawed_at": now},
         )
     return unit
+
+
+def _refuse(
+    rule: Callable[[cold_chain.OutOfFreezer, datetime], bedside.Finding | None],
+    unit: Unit,
+    appointment: Appointment,
+    now: datetime,
+) -> None:
+    """Apply a cold-chain rule to an issued unit; raise its finding."""
+    out = queries.out_of_freezer(unit, appointment.course.protocol_id)
+    refusal = rule(out, now) if out is not None else None
+    if refusal is not None:
+        raise ValidationFailed(refusal.code, refusal.message, refusal.field)
+
+
+def return_to_stock(
+    appointment: Appointment,
+    unit_id: int,
+    *,
+    by: User,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Unit:
+    """Take an issued unit that was not used back to stock: a frozen one into its freezer, only
+    within the protocol's time out of the freezer.  It stays reserved for its session."""
+    with audited_transaction():
+        box = _return_box(unit_id)  # the box is locked before the unit (docs/architecture.md)
+        unit = _session_unit(unit_id, appointment, expected_version)
+        _refuse(cold_chain.return_refusal, unit, appointment, now)
+        change_state(unit, Move.RETURN, by=by, now=now, detail={"session": appointment.key})
+        if unit.frozen:
+            if box is None:
+                raise ValidationFailed(
+                    "no_box", f"No freezer box has room for unit {unit.identifier}.", "unit"
+                )
+            check_in([unit], box, by=by, now=now)
+        unit.refresh_from_db()
+    return unit
+
+
+def _return_box(unit_id: int) -> Box | None:
+    """The box an issued frozen unit came from, or another box of that freezer with room;
+    locked."""
+    out = (
+        StorageEvent.objects.filter(unit_id=unit_id, direction="out")
+        .select_related("box")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if out is None:
+        return None
+    boxes = [out.box, *Box.objects.filter(rack__freezer_id=out.freezer_id).order_by("pk")]
+    for box in boxes:
+        if Unit.objects.filter(box=box).count() < box.rows * box.cols:
+            return for_update(Box.objects).get(pk=box.pk)
+    return None
 
 
 def record_refusal(
@@ -213,6 +272,9 @@ class Given:
     reactions: tuple[str, ...]
     reaction_notes: str = ""
     override_reason: str = ""
+    level: str = ""  # the spinal level given (spine regions)
+    route: str = ""  # the route given; empty: the protocol's
+    timing_reason: str = ""  # why it is given outside the protocol's window
 
 
 def administer(
@@ -229,7 +291,7 @@ def administer(
     stop: bedside.Verdict | None = None
     try:
         with audited_transaction():
-            record = _administer(appointment, given, operator, verifier, now)
+            record, moved = _administer(appointment, given, operator, verifier, now)
     except BedsideStop as refused:
         stop = refused.data["verdict"]
         raise
@@ -243,6 +305,12 @@ def administer(
                 by=operator.user,
                 now=now,
             )
+    if moved:
+        # Given on another day than planned: the rest of the course counts from today.  In a
+        # transaction of its own, since re-planning locks the clinic and the course first.
+        care.reanchor_course(
+            record.appointment.course, key=record.appointment.key, by=operator.user, now=now
+        )
     return record
 
 
@@ -258,6 +326,17 @@ def _two_people(operator: SignerProof, verifier: SignerProof) -> None:
                 f"{proof.user.printed_name} is not a physician or nurse.",
                 name,
             )
+
+
+def _override_signers(operator: SignerProof, verifier: SignerProof) -> None:
+    """An override of the planned site is signed by a physician, as operator or verifier."""
+    if Role.PHYSICIAN not in {operator.user.role, verifier.user.role}:
+        raise ValidationFailed(
+            "override_needs_physician",
+            "Giving it at another region, side or level needs a physician as one of the two "
+            "signers; neither signer is a physician.",
+            "verifier",
+        )
 
 
 def _reactions(given: Given) -> None:
@@ -280,7 +359,7 @@ def _administer(
     operator: SignerProof,
     verifier: SignerProof,
     now: datetime,
-) -> Administration:
+) -> tuple[Administration, bool]:
     appointment = (
         for_update(Appointment.objects)
         .select_related("course__patient", "course__site")
@@ -307,6 +386,9 @@ def _administer(
         region=given.region,
         side=given.side,
         now=now,
+        level=given.level,
+        route=given.route,
+        timing=queries.timing_of(appointment, now),
     )
     first = verdict.findings[0] if verdict.findings else None
     if verdict.outcome == bedside.STOP:  # first: a wrong-patient attempt is always on record
@@ -327,14 +409,28 @@ def _administer(
             f"{verdict.message} Giving it elsewhere needs a reason and your signature.",
             "override_reason",
         )
+    if override:
+        _override_signers(operator, verifier)
+    timing_reason = given.timing_reason.strip() if verdict.needs_timing_reason else ""
+    if verdict.needs_timing_reason and not timing_reason:
+        raise ValidationFailed(
+            "timing_reason",
+            " ".join(f.message for f in verdict.timing),
+            "timing_reason",
+        )
+    route = given.route or session.route
+    level = bedside.spinal_level(given.level) if given.level.strip() else ""
     content = {
         "unit": unit.identifier,
         "patient": course.patient.mrn,
         "session": appointment.key,
         "region": given.region,
         "side": given.side,
+        "level": level,
+        "route": route,
         "planned": [facts.planned.region, facts.planned.side],
         "override": given.override_reason.strip(),
+        "timing": timing_reason,
         "guidance": given.guidance,
         "volume_ml": str(given.volume_ml) if given.volume_ml is not None else None,
     }
@@ -384,7 +480,10 @@ def _administer(
         planned_region_id=facts.planned.region_id,
         region=given.region,
         side=given.side,
+        level=level,
+        route=route,
         override_reason=given.override_reason.strip() if override else "",
+        timing_reason=timing_reason,
         guidance=given.guidance,
         volume_ml=given.volume_ml,
         operator=operator.user,
@@ -409,27 +508,23 @@ def _administer(
             "region": [given.region, given.side],
             "planned": [facts.planned.region, facts.planned.side],
             "reactions": list(given.reactions),
+            **({"level": level} if level else {}),
             **({"override": given.override_reason.strip()} if override else {}),
+            **({"timing": [f.code for f in verdict.timing]} if verdict.timing else {}),
+            **({"timing_reason": timing_reason} if timing_reason else {}),
         },
         now=now,
     )
-    _close_session(appointment, course, operator.user, now)
-    return record
+    moved = _close_session(appointment, course, operator.user, now)
+    return record, moved
 
 
-def _close_session(appointment: Appointment, course: Course, by: User, now: datetime) -> None:
-    """A session is done once every region planned for it has been given."""
-    regions = course.regions.count()
-    if Administration.objects.filter(appointment=appointment).count() < regions:
-        return
-    appointment.status = "done"
-    appointment.save(update_fields=["status"])
-    record_event(
-        actor=by,
-        site=course.site,
-        action="appointment.done",
-        object_type="patient",
-        object_id=course.patient_id,
-        changes={"course_id": course.pk, "appointment": appointment.key},
-        now=now,
-    )
+def _close_session(appointment: Appointment, course: Course, by: User, now: datetime) -> bool:
+    """A session is done once every region planned for it has been given; True when it was
+    given on another day than planned (the rest of the course is then re-anchored)."""
+    given = Administration.objects.filter(appointment=appointment)
+    if given.count() < course.regions.count():
+        return False
+    first = given.order_by("given_at").values_list("given_at", flat=True).first()
+    assert first is not None
+    return care.complete_appointment(appointment, at=first, by=by, now=now)

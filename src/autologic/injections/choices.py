@@ -18,3 +18,10 @@ RESERVATION_ENDS = [
     ("replanned", _("Re-planned")),
     ("unusable", _("Unit no longer usable")),
 ]
+# The protocol's injection route (protocols/domain/schema.py Injections.route).
+ROUTES = [
+    ("intra_articular", _("Intra-articular")),
+    ("peritendinous", _("Peritendinous")),
+    ("intramuscular", _("Intramuscular")),
+    ("epidural_perineural", _("Epidural perineural")),
+]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from autologic.care.choices import GUIDANCE
 from autologic.clinical.choices import REGIONS, SIDES
 from autologic.common.forms import FreeTextField, SignatureFields
-from autologic.injections.choices import REACTIONS
+from autologic.injections.choices import REACTIONS, ROUTES
 
 SCAN = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
 
@@ -34,6 +34,24 @@ class ScanForm(forms.Form):
         required=False,
     )
     side = forms.ChoiceField(label=_("Side"), choices=[("", "—"), *SIDES], required=False)
+    level = forms.CharField(
+        label=_("Spinal level"),
+        max_length=12,
+        required=False,
+        help_text=_("As in the plan, e.g. L4/L5"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    route = forms.ChoiceField(label=_("Route"), choices=ROUTES, required=False)  # blank: protocol's
+
+    def __init__(self, *args: Any, spine: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not spine:  # the level is asked only when the course treats the spine
+            del self.fields["level"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data.setdefault("level", "")
+        return data
 
 
 class AdministerForm(SignatureFields):
@@ -43,6 +61,8 @@ class AdministerForm(SignatureFields):
     unit = forms.CharField(max_length=40, widget=forms.HiddenInput)
     region = forms.ChoiceField(choices=REGIONS, widget=forms.HiddenInput)
     side = forms.ChoiceField(choices=[("", ""), *SIDES], required=False, widget=forms.HiddenInput)
+    level = forms.CharField(max_length=12, required=False, widget=forms.HiddenInput)
+    route = forms.ChoiceField(choices=ROUTES, required=False, widget=forms.HiddenInput)
     guidance = forms.ChoiceField(label=_("Guidance"), choices=GUIDANCE)
     volume_ml = forms.DecimalField(
         label=_("Volume given (mL)"),
@@ -63,7 +83,13 @@ class AdministerForm(SignatureFields):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     override_reason = FreeTextField(
-        label=_("Reason for giving it at another region or side"),
+        label=_("Reason for giving it at another region, side or level"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    timing_reason = FreeTextField(
+        label=_("Reason for giving it outside the protocol's window"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -86,6 +112,7 @@ class AdministerForm(SignatureFields):
         "reactions",
         "reaction_notes",
         "override_reason",
+        "timing_reason",
         "password",
         "otp_token",
         "verifier",
@@ -93,11 +120,24 @@ class AdministerForm(SignatureFields):
         "verifier_otp_token",
     ]
 
-    def __init__(self, *args: Any, verifiers: Any, override: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        verifiers: Any,
+        override: bool = False,
+        off_window: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["verifier"].queryset = verifiers
         self.fields["verifier"].label_from_instance = lambda u: f"{u.printed_name} ({u.role_label})"
-        if not override:
+        if override:
+            self.fields["verifier"].help_text = _(
+                "An override needs a physician as one of the two signers."
+            )
+        else:
             del self.fields["override_reason"]
+        if not off_window:
+            del self.fields["timing_reason"]
         self.fields["password"].label = _("Operator (you): password")
         self.fields["otp_token"].label = _("Operator (you): authenticator code")

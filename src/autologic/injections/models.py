@@ -26,7 +26,10 @@ class Reservation(models.Model):
     )
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     reserved_at = models.DateTimeField()
-    reserved_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # None: the system (reserving again after units expired in the worker's round).
+    reserved_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_why = models.CharField(max_length=16, blank=True, choices=choices.RESERVATION_ENDS)
 
@@ -65,7 +68,11 @@ class Administration(models.Model):
     )
     region = models.CharField(_("region"), max_length=16, choices=REGIONS)
     side = models.CharField(_("side"), max_length=8, choices=SIDES, blank=True)
+    level = models.CharField(_("spinal level"), max_length=12, blank=True)
+    route = models.CharField(_("route"), max_length=24, choices=choices.ROUTES, blank=True)
     override_reason = models.TextField(_("reason for the override"), blank=True)
+    # Given outside the protocol's window for the session (too early or too late): why.
+    timing_reason = models.TextField(_("reason for the timing"), blank=True)
     guidance = models.CharField(_("guidance"), max_length=16, choices=GUIDANCE)
     volume_ml = models.DecimalField(
         _("volume given (mL)"), max_digits=6, decimal_places=2, null=True, blank=True

@@ -12,15 +12,16 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from autologic.accounts.models import Site as Clinic
+from autologic.care.domain.pathway import session_window
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.common.domain.identifiers import Identifier
-from autologic.injections.domain import bedside
+from autologic.injections.domain import bedside, cold_chain
 from autologic.injections.domain.coverage import Allocation, Need, Stock, allocate
 from autologic.injections.models import Administration, Reservation
 from autologic.lab.domain.states import State
 from autologic.lab.domain.storage import position_name
-from autologic.lab.models import QCResult, Release, Unit
+from autologic.lab.models import Collection, QCResult, Release, Unit, UnitEvent
 from autologic.protocols.models import ProtocolVersion
 
 OPEN_SESSION = ("unscheduled", "planned", "due")
@@ -34,6 +35,41 @@ def thaw_window(protocol_version_id: int) -> int | None:
     return row.protocol.product.thaw_to_injection_max_min
 
 
+@lru_cache(maxsize=256)
+def cold_chain_limits(protocol_version_id: int) -> tuple[int | None, int | None]:
+    """The protocol's minutes from issue to thaw, and out of the freezer before a unit can no
+    longer go back to stock (None for a product that is not frozen)."""
+    product = ProtocolVersion.objects.get(pk=protocol_version_id).protocol.product
+    return product.issue_to_thaw_limit_min, product.out_of_freezer_limit_min
+
+
+def issued_times(unit_ids: list[int]) -> dict[int, datetime]:
+    """When each unit was last issued (left its freezer for the bedside)."""
+    issued: dict[int, datetime] = {}
+    for unit_id, at in UnitEvent.objects.filter(unit_id__in=unit_ids, move="issue").values_list(
+        "unit_id", "at"
+    ):
+        if unit_id not in issued or at > issued[unit_id]:
+            issued[unit_id] = at
+    return issued
+
+
+def out_of_freezer(unit: Unit, protocol_version_id: int) -> cold_chain.OutOfFreezer | None:
+    """The cold-chain view of an issued unit (None when it is not issued)."""
+    if unit.status != State.ISSUED:
+        return None
+    issued_at = issued_times([unit.pk]).get(unit.pk)
+    if issued_at is None:
+        return None
+    thaw, back = cold_chain_limits(protocol_version_id)
+    return cold_chain.OutOfFreezer(unit.identifier, unit.frozen, issued_at, thaw, back)
+
+
+def _site(region: AffectedRegion) -> bedside.Site:
+    level = bedside.spinal_level(region.detail) if region.region in bedside.SPINE else ""
+    return bedside.Site(region.pk, region.region, region.side, level if region.detail else "")
+
+
 def session_of(appointment: Appointment) -> bedside.Session:
     """The bedside check's view of a session, with the sites it plans and has given."""
     course = appointment.course
@@ -42,13 +78,73 @@ def session_of(appointment: Appointment) -> bedside.Session:
             "region", "side", "planned_region_id"
         )
     )
+    sites = tuple(_site(r) for r in course.regions.order_by("pk"))
+    assessed = tuple(
+        _site(r) for r in AffectedRegion.objects.filter(assessment__decisions=course.decision_id)
+    )
     return bedside.Session(
         appointment_id=appointment.pk,
         patient_id=course.patient_id,
         mrn=course.patient.mrn,
-        planned=tuple(course.regions.order_by("pk").values_list("region", "side")),
+        planned=tuple((s.region, s.side) for s in sites),
         given=tuple((region, side) for region, side, _planned in given),
         given_region_ids=frozenset(planned for _region, _side, planned in given),
+        route=route_of(course.protocol_id),
+        sites=sites,
+        assessed=(
+            *sites,
+            *(a for a in assessed if a.region_id not in {s.region_id for s in sites}),
+        ),
+    )
+
+
+@lru_cache(maxsize=256)
+def route_of(protocol_version_id: int) -> str:
+    """The protocol's injection route (protocol versions never change)."""
+    return ProtocolVersion.objects.get(pk=protocol_version_id).protocol.injections.route
+
+
+def timing_of(appointment: Appointment, now: datetime) -> bedside.Timing:
+    """The session's planned day and the protocol's window for it, counted from its anchor as
+    it happened (the collection, or the previous injection), in the clinic's dates."""
+    course = appointment.course
+    zone = ZoneInfo(course.site.time_zone)
+    today = now.astimezone(zone).date()
+    planned = appointment.starts_at.astimezone(zone).date() if appointment.starts_at else None
+    keys = list(
+        Appointment.objects.filter(course=course, kind="injection")
+        .order_by("sequence")
+        .values_list("pk", flat=True)
+    )
+    number = keys.index(appointment.pk) + 1
+    window = session_window(course.protocol.protocol, number)
+    anchor = _anchor_time(course, window.anchor, keys[number - 2] if number > 1 else None)
+    if anchor is None:
+        return bedside.Timing(today, planned)
+    earliest, latest = window.dates(anchor.astimezone(zone).date())
+    return bedside.Timing(
+        today, planned, earliest, latest, window.min_days, window.max_days, number - 1
+    )
+
+
+def _anchor_time(course: Course, anchor: str, previous_id: int | None) -> datetime | None:
+    """When the anchor happened: the collection, or the previous session's first injection."""
+    if anchor == "collection":
+        collected = (
+            Collection.objects.filter(course=course)
+            .order_by("collected_at")
+            .values_list("collected_at", flat=True)
+            .first()
+        )
+        if collected is not None:
+            return collected
+        done = Appointment.objects.filter(course=course, key="collection", status="done").first()
+        return done.starts_at if done else None
+    return (
+        Administration.objects.filter(appointment_id=previous_id)
+        .order_by("given_at")
+        .values_list("given_at", flat=True)
+        .first()
     )
 
 
@@ -120,6 +216,9 @@ def verify(
     region: str,
     side: str,
     now: datetime,
+    level: str = "",
+    route: str = "",
+    timing: bedside.Timing | None = None,
 ) -> bedside.Verdict:
     """Run the bedside check against the database (reads only)."""
     identifier = bedside.read_unit(unit_scan)
@@ -135,6 +234,9 @@ def verify(
         region=region,
         side=side,
         now=now,
+        level=level,
+        route=route,
+        timing=timing,
     )
 
 
@@ -276,6 +378,7 @@ class Slot:
     administration: Administration | None = None
     deadline: datetime | None = None
     where: str = ""  # freezer box and position while stored
+    out_of_freezer: cold_chain.OutOfFreezer | None = None  # an issued unit out of its freezer
 
 
 @dataclass
@@ -334,6 +437,8 @@ def session(appointment_id: int, site: Clinic, now: datetime) -> SessionView | N
             slot.where = f"{unit.box} · {position_name(unit.row, unit.col or 0)}"
         if unit is not None and unit.thawed_at and view.thaw_window:
             slot.deadline = unit.thawed_at + timedelta(minutes=view.thaw_window)
+        if unit is not None and record is None:
+            slot.out_of_freezer = out_of_freezer(unit, course.protocol_id)
         view.slots.append(slot)
     if not view.done:
         view.allocation = plan_for(course, now)

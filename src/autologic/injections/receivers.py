@@ -1,4 +1,5 @@
-"""Reserve aliquots when a lot is released or a course is (re)planned, in that transaction."""
+"""Reserve aliquots when a lot is released, a course is (re)planned or units expire, in that
+transaction."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from django.dispatch import receiver
 
 from autologic.care.signals import course_planned
 from autologic.injections.actions import reserve_for_course
-from autologic.lab.signals import units_released
+from autologic.lab.signals import units_expired, units_released
 
 
 @receiver(units_released)
+@receiver(units_expired)
 @receiver(course_planned)
 def reserve(sender: Any, *, course: Any, by: Any, now: Any, **_: Any) -> None:
     reserve_for_course(course, by=by, now=now)

@@ -87,7 +87,7 @@ def _page(
         "view": view,
         "patient": view.course.patient,
         "now": now,
-        "scan_form": scan_form or ScanForm(),
+        "scan_form": scan_form or _scan_form(view.appointment),
         "verdict": verdict,
         "administer_form": administer_form,
     }
@@ -95,6 +95,14 @@ def _page(
         # htmx swaps only 2xx answers; the panel itself says pass, override, fail or stop.
         return render(request, "injections/_verdict.html", context)
     return render(request, "injections/session.html", context, status=status)
+
+
+def _scan_form(appointment: Appointment, data: Any = None, **initial: Any) -> ScanForm:
+    """The bedside scan form: the route defaults to the protocol's, and the spinal level is
+    asked when the course treats the spine."""
+    spine = any(r.region in bedside.SPINE for r in appointment.course.regions.all())
+    route = queries.route_of(appointment.course.protocol_id)
+    return ScanForm(data, initial={"route": route, **initial}, spine=spine)
 
 
 def session(request: HttpRequest, appointment_id: int) -> HttpResponse:
@@ -154,6 +162,13 @@ def thaw(request: HttpRequest, appointment_id: int, unit_id: int) -> HttpRespons
     return _unit_move(request, appointment_id, unit_id, actions.thaw)
 
 
+@require_POST
+def return_to_stock(request: HttpRequest, appointment_id: int, unit_id: int) -> HttpResponse:
+    """Take an issued unit that was not used back to stock, within the time out of the
+    freezer the protocol allows."""
+    return _unit_move(request, appointment_id, unit_id, actions.return_to_stock)
+
+
 def _administer_form(
     request: HttpRequest, verdict: bedside.Verdict, data: Any = None
 ) -> AdministerForm:
@@ -162,37 +177,47 @@ def _administer_form(
         initial={"reactions": [], **data_from_scan(request)},
         verifiers=_verifiers(request),
         override=verdict.outcome == bedside.OVERRIDE,
+        off_window=verdict.needs_timing_reason,
     )
 
 
 def data_from_scan(request: HttpRequest) -> dict[str, str]:
     """Carry what was scanned and confirmed into the administration form."""
     return {
-        "wristband": request.POST.get("wristband", ""),
-        "unit": request.POST.get("unit", ""),
-        "region": request.POST.get("region", ""),
-        "side": request.POST.get("side", ""),
+        name: request.POST.get(name, "")
+        for name in ("wristband", "unit", "region", "side", "level", "route")
     }
+
+
+def _verdict(
+    request: HttpRequest, appointment: Appointment, scan: dict[str, str]
+) -> bedside.Verdict:
+    """The bedside check of what was scanned and confirmed, with the session's timing."""
+    now = clock.now()
+    return queries.verify(
+        request.user.site_id,
+        queries.session_of(appointment),
+        wristband=scan["wristband"],
+        unit_scan=scan["unit"],
+        region=scan["region"],
+        side=scan["side"],
+        level=scan.get("level", ""),
+        route=scan.get("route", ""),
+        now=now,
+        timing=queries.timing_of(appointment, now),
+    )
 
 
 @require_POST
 def verify(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """The bedside scan: wristband, unit and confirmed site against the plan."""
     appointment = _appointment(request, appointment_id)
-    form = ScanForm(request.POST)
+    form = _scan_form(appointment, request.POST)
     if not form.is_valid():
         return _page(request, appointment.pk, scan_form=form, status=400)
     data = form.cleaned_data
     now = clock.now()
-    verdict = queries.verify(
-        request.user.site_id,
-        queries.session_of(appointment),
-        wristband=data["wristband"],
-        unit_scan=data["unit"],
-        region=data["region"],
-        side=data["side"],
-        now=now,
-    )
+    verdict = _verdict(request, appointment, data)
     if verdict.outcome == bedside.STOP:
         actions.record_refusal(
             appointment,
@@ -211,7 +236,7 @@ def verify(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return _page(
         request,
         appointment.pk,
-        scan_form=ScanForm(initial=data) if verdict.may_proceed else form,
+        scan_form=_scan_form(appointment, **data) if verdict.may_proceed else form,
         verdict=verdict,
         administer_form=administer_form,
         status=200 if verdict.may_proceed else 409 if verdict.outcome == bedside.STOP else 400,
@@ -224,15 +249,7 @@ def administer(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = _appointment(request, appointment_id)
     now = clock.now()
     posted = data_from_scan(request)
-    verdict = queries.verify(
-        request.user.site_id,
-        queries.session_of(appointment),
-        wristband=posted["wristband"],
-        unit_scan=posted["unit"],
-        region=posted["region"],
-        side=posted["side"],
-        now=now,
-    )
+    verdict = _verdict(request, appointment, posted)
     form = _administer_form(request, verdict, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -260,6 +277,9 @@ def administer(request: HttpRequest, appointment_id: int) -> HttpResponse:
                     reactions=tuple(data["reactions"]),
                     reaction_notes=data["reaction_notes"],
                     override_reason=data.get("override_reason", ""),
+                    level=data["level"],
+                    route=data["route"],
+                    timing_reason=data.get("timing_reason", ""),
                 ),
                 operator=operator,
                 verifier=second,
@@ -281,7 +301,7 @@ def administer(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return _page(
         request,
         appointment.pk,
-        scan_form=ScanForm(initial=posted),
+        scan_form=_scan_form(appointment, **posted),
         verdict=verdict,
         administer_form=form if verdict.may_proceed else None,
         status=400,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import User
 from autologic.common.forms import FreeTextField, LocalDateTimeField, SignatureFields
+from autologic.lab.choices import INFECTIOUS_STATUSES
 from autologic.lab.models import Box
 
 
@@ -38,10 +40,27 @@ class CollectionForm(SiteForm):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, staff: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        staff: Any = None,
+        problems: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if staff is not None:
             self.fields["collected_by"].queryset = staff
+        self.problems = problems
+
+    def clean(self) -> dict[str, Any]:
+        """Check the time and the gate before collection together with the fields, so every
+        problem shows at once (``problems`` gives each as field and text)."""
+        data = super().clean() or {}
+        for field, text in self.problems(data) if self.problems else []:
+            if field and field in self.errors:
+                continue  # the field's own error says it first
+            self.add_error(field or None, text)
+        return data
 
 
 class StepForm(SiteForm):
@@ -149,10 +168,18 @@ class DiscardForm(forms.Form):
     reason = FreeTextField(label=_("Reason"), max_length=300)
 
 
-class CheckInForm(forms.Form):
-    """Store a lot's units in the next free positions of a box."""
+class BoxChoiceField(forms.ModelChoiceField):
+    """A box, named with what it is kept for (tested-negative, not evaluated, biohazard)."""
 
-    box = forms.ModelChoiceField(label=_("Box"), queryset=Box.objects.none())
+    def label_from_instance(self, obj: Any) -> str:
+        """``F1/R1/B2 · Not evaluated for infectious substances``."""
+        return f"{obj} · {obj.get_infectious_display()}"
+
+
+class CheckInForm(forms.Form):
+    """Store a lot's units in the next free positions of a box kept for their status."""
+
+    box = BoxChoiceField(label=_("Box"), queryset=Box.objects.none())
 
     def __init__(self, *args: Any, boxes: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -171,3 +198,9 @@ class LoggerFileForm(forms.Form):
     """A data logger's CSV export: timestamp,celsius per line."""
 
     file = forms.FileField(label=_("Data-logger file (CSV)"))
+
+
+class BoxInfectiousForm(forms.Form):
+    """What a box is kept for."""
+
+    infectious = forms.ChoiceField(label=_("Keep this box for"), choices=INFECTIOUS_STATUSES)

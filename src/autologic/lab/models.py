@@ -348,6 +348,14 @@ class Box(models.Model):
     code = models.CharField(_("code"), max_length=16)
     rows = models.PositiveSmallIntegerField(_("rows"), default=9)
     cols = models.PositiveSmallIntegerField(_("columns"), default=9)
+    # Which products the box may hold: those whose collection's ``infectious`` is this value, so
+    # untested and reactive donations are stored apart from tested-negative ones.
+    infectious = models.CharField(
+        _("holds products"),
+        max_length=16,
+        choices=choices.INFECTIOUS_STATUSES,
+        default="negative",
+    )
 
     class Meta:
         ordering = ["rack_id", "code"]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("units/<int:unit_id>/requalify/", views.unit_requalify, name="unit_requalify"),
     path("storage/", views.storage_overview, name="storage"),
     path("storage/boxes/<int:box_id>/", views.box, name="box"),
+    path("storage/boxes/<int:box_id>/keep/", views.box_infectious, name="box_infectious"),
     path("storage/freezers/<int:freezer_id>/readings/", views.readings, name="readings"),
     path("storage/excursions/<int:excursion_id>/ack/", views.excursion_ack, name="excursion_ack"),
 ]

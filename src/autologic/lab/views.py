@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +16,10 @@ from autologic.accounts.models import User
 from autologic.accounts.roles import Role
 from autologic.audit.actions import SignerProof, record_read, verify_signer
 from autologic.care.models import Course
+from autologic.clinical import queries as clinical_queries
+from autologic.clinical.messages import TEXTS, finding_text
 from autologic.common import clock
+from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError, ValidationFailed
 from autologic.common.forms import add_domain_error
 from autologic.common.messages import message_for
@@ -24,9 +28,12 @@ from autologic.lab.actions import collection as lab
 from autologic.lab.actions import labels as labelling
 from autologic.lab.actions import release as qa
 from autologic.lab.actions import storage
+from autologic.lab.choices import INFECTIOUS_STATUSES
+from autologic.lab.domain.collection import Problem
 from autologic.lab.domain.processing import StepValues
 from autologic.lab.domain.storage import LoggerFileError, parse_logger_csv
 from autologic.lab.forms import (
+    BoxInfectiousForm,
     CheckInForm,
     CollectionForm,
     DeviationForm,
@@ -74,10 +81,13 @@ def _course(request: HttpRequest, course_id: int) -> Course:
 
 
 def collect(request: HttpRequest, course_id: int) -> HttpResponse:
-    """Record a collection for a course."""
+    """Record a collection for a course; the page shows the gate before collection (what is
+    missing and where to fix it) from the same function the action enforces."""
     course = _course(request, course_id)
     site = request.user.site
     now = clock.now()
+    today = now.astimezone(ZoneInfo(site.time_zone)).date()
+    calendar = Calendar(site.calendar)
     staff = User.objects.filter(site=site, is_active=True, role__in=COLLECTORS).order_by(
         "last_name"
     )
@@ -85,10 +95,22 @@ def collect(request: HttpRequest, course_id: int) -> HttpResponse:
     volume = protocol.collection.volume_ml or (
         (protocol.collection.volume_ml_per_injection or 0) * lab.planned_units(course)
     )
+
+    def problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+        found = lab.collection_problems(
+            course,
+            collected_at=data.get("collected_at"),
+            volume_ml=data.get("volume_ml"),
+            containers=data.get("containers"),
+            now=now,
+        )
+        return [(p.field, problem_text(p, calendar)) for p in found]
+
     form = CollectionForm(
         request.POST or None,
         zone=site.time_zone,
         staff=staff,
+        problems=problems,
         initial={
             "collected_at": now,
             "collected_by": request.user if request.user.role in COLLECTORS else None,
@@ -112,17 +134,39 @@ def collect(request: HttpRequest, course_id: int) -> HttpResponse:
                 now=now,
             )
         except DomainError as exc:
-            add_domain_error(form, exc)
+            add_problems(form, exc, calendar)
         else:
             messages.success(request, _("Collection recorded; the specimen has its identifier."))
             return redirect("lab:lot", collection_id=collection.pk)
     record_read(request.user, "patient", course.patient_id, what="lab collection")
-    return render(
-        request,
-        "lab/collect.html",
-        {"course": course, "patient": course.patient, "protocol": protocol, "form": form},
-        status=400 if form.errors else 200,
-    )
+    context = {
+        "course": course,
+        "patient": course.patient,
+        "protocol": protocol,
+        "form": form,
+        "gate": clinical_queries.course_gate(course, today, today),
+        "markers": clinical_queries.course_markers(course, today),
+    }
+    return render(request, "lab/collect.html", context, status=400 if form.errors else 200)
+
+
+def problem_text(problem: Problem, calendar: Calendar) -> str:
+    """A collection problem in the user's language: a gate check's sentence, or the error's."""
+    if problem.code in TEXTS:
+        return finding_text(problem, calendar)
+    error = ValidationFailed(problem.code, problem.message, problem.field, problem.params)
+    return message_for(error)
+
+
+def add_problems(form: CollectionForm, error: DomainError, calendar: Calendar) -> None:
+    """Attach every problem of a refused collection to its field (or the whole form)."""
+    found = error.data.get("problems") if isinstance(error.data, dict) else None
+    if not found:
+        add_domain_error(form, error)
+        return
+    for problem in found:
+        field = problem.field if problem.field in form.fields else None
+        form.add_error(field, problem_text(problem, calendar))
 
 
 def _container(kind: str) -> str:
@@ -559,11 +603,33 @@ def storage_overview(request: HttpRequest) -> HttpResponse:
 
 
 def box(request: HttpRequest, box_id: int) -> HttpResponse:
-    """A box map: the grid of positions and the unit in each."""
+    """A box map: the grid of positions and the unit in each, and what the box is kept for."""
     view = queries.box_map(box_id, request.user.site)
     if view is None:
         raise Http404
-    return render(request, "lab/box.html", {"map": view})
+    context = {"map": view, "infectious_choices": INFECTIOUS_STATUSES}
+    return render(request, "lab/box.html", context)
+
+
+@require_POST
+def box_infectious(request: HttpRequest, box_id: int) -> HttpResponse:
+    """Keep a box for products of one infectious-disease status."""
+    row = Box.objects.filter(pk=box_id, rack__freezer__site=request.user.site).first()
+    if row is None:
+        raise Http404
+    form = BoxInfectiousForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what the box holds."))
+        return redirect("lab:box", box_id=row.pk)
+    try:
+        storage.set_box_infectious(
+            row, form.cleaned_data["infectious"], by=request.user, now=clock.now()
+        )
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("lab:box", box_id=row.pk)
 
 
 @require_POST

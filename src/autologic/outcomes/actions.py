@@ -14,6 +14,7 @@ from django.db import IntegrityError
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
+from autologic.care import actions as care
 from autologic.care.models import Appointment
 from autologic.clinical.models import AffectedRegion
 from autologic.common.domain.errors import ConflictError, ValidationFailed
@@ -233,21 +234,11 @@ def _store_scores(response: Response, results: list[Scored]) -> None:
 
 def _close_timepoint(appointment: Appointment, *, by: User | None, now: datetime) -> None:
     """A questionnaire timepoint is done once every region has answered everything due."""
-    if appointment.kind != "prom" or appointment.status == "done":
+    if appointment.kind != "prom" or appointment.status not in care.OPEN_APPOINTMENT:
         return
     if queries.outstanding(appointment):
         return
-    appointment.status = "done"
-    appointment.save(update_fields=["status"])
-    record_event(
-        actor=by,
-        site=appointment.course.site,
-        action="appointment.done",
-        object_type="patient",
-        object_id=appointment.course.patient_id,
-        changes={"course_id": appointment.course_id, "appointment": appointment.key},
-        now=now,
-    )
+    care.complete_appointment(appointment, at=now, by=by, now=now)
 
 
 def choose_threshold(

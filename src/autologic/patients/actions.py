@@ -35,7 +35,14 @@ PATIENT_FIELDS = (
     "address",
     "preferred_language",
 )
-CONSENT_FIELDS = ("kind", "form_version", "given_on", "signed_by", "signer_relation")
+CONSENT_FIELDS = (
+    "kind",
+    "form_version",
+    "given_on",
+    "signed_by",
+    "signer_relation",
+    "procedure",
+)
 
 
 def _next_mrn(site: Site) -> str:
@@ -153,9 +160,20 @@ def add_consent(
     proof: SignerProof,
     now: datetime | None = None,
 ) -> Consent:
-    """Record a signed consent form; the recording staff member e-signs it as author."""
+    """Record a signed consent form; the recording staff member e-signs it as author.
+
+    A treatment consent names the procedure (protocol code) it covers; the gate before
+    collection looks for one that covers the course's protocol."""
     now = now or clock.now()
-    values = {name: data[name] for name in CONSENT_FIELDS}
+    values = {name: data.get(name, "") for name in CONSENT_FIELDS}
+    if values["kind"] != "treatment":
+        values["procedure"] = ""
+    elif not values["procedure"]:
+        raise ValidationFailed(
+            "consent_needs_procedure",
+            "A treatment consent names the procedure it covers.",
+            "procedure",
+        )
     with audited_transaction():
         consent = Consent.objects.create(
             site=patient.site,

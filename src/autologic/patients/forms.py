@@ -85,22 +85,43 @@ class ConsentForm(SignatureFields):
     """A paper consent recorded by staff, who sign the entry electronically."""
 
     kind = forms.ChoiceField(label=_("Consent type"), choices=CONSENT_KINDS)
+    procedure = forms.ChoiceField(
+        label=_("Procedure it covers"),
+        required=False,
+        help_text=_("For a treatment consent: the treatment (protocol) the patient agreed to."),
+    )
     form_version = FreeTextField(label=_("Form version"), max_length=32)
     given_on = ClinicDateField(label=_("Date signed"))
     signed_by = PrintedNameField(label=_("Signed by"), max_length=200)
     signer_relation = forms.ChoiceField(label=_("Signer is"), choices=SIGNER_RELATIONS)
 
-    field_order = ["kind", "form_version", "given_on", "signed_by", "signer_relation"]
+    field_order = ["kind", "procedure", "form_version", "given_on", "signed_by", "signer_relation"]
 
     def __init__(
-        self, *args: Any, site: Site, today: date, born: date | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        site: Site,
+        today: date,
+        born: date | None = None,
+        procedures: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.today, self.born = today, born
         self.fields["given_on"] = ClinicDateField(
             label=_("Date signed"), calendar=Calendar(site.calendar)
         )
+        self.fields["procedure"].choices = [("", "—"), *(procedures or [])]
         self.order_fields(self.field_order)
+
+    def clean(self) -> dict[str, Any]:
+        """A treatment consent names the procedure it covers; other consents cover none."""
+        data = super().clean() or {}
+        if data.get("kind") == "treatment" and not data.get("procedure"):
+            self.add_error("procedure", _("Choose the treatment this consent covers."))
+        if data.get("kind") and data.get("kind") != "treatment":
+            data["procedure"] = ""
+        return data
 
     def clean_given_on(self) -> date:
         """A consent cannot be signed in the future."""

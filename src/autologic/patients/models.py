@@ -70,6 +70,9 @@ class Consent(models.Model):
     signer_relation = models.CharField(
         _("signer is"), max_length=16, choices=SIGNER_RELATIONS, default="self"
     )
+    # The protocol code of the procedure a treatment consent covers (e.g. cells-hip); blank for
+    # consents that cover no procedure (data processing, research, contact).
+    procedure = models.CharField(_("procedure"), max_length=64, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from autologic.audit.actions import record_read, verify_signer
@@ -15,6 +16,7 @@ from autologic.common.forms import add_domain_error
 from autologic.patients import actions, queries
 from autologic.patients.forms import ConsentForm, PatientForm, RenumberForm
 from autologic.patients.models import Patient
+from autologic.protocols import queries as protocol_queries
 
 
 def patient_list(request: HttpRequest) -> HttpResponse:
@@ -100,6 +102,10 @@ def consent_add(request: HttpRequest, patient_id: int) -> HttpResponse:
         site=site,
         today=local_today(site.time_zone),
         born=patient.date_of_birth,
+        procedures=[
+            (p.code, f"{p.protocol.title.get(get_language() or 'en')} ({p.code})")
+            for p in protocol_queries.latest_active()
+        ],
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -141,10 +141,13 @@ def check_relatedness(value: str, field: str) -> None:
 
 
 def check_onset(onset: datetime, *, now: datetime, given_at: datetime | None = None) -> None:
-    """The onset is not in the future, nor before the injection it is linked to."""
+    """The onset is not in the future, nor before the injection it is linked to.
+
+    An onset is typed to the minute while the injection's time has seconds: an immediate
+    reaction in the minute of the injection (given 10:00:40, onset 10:00) is not before it."""
     if onset > now:
         raise ValidationFailed("onset_future", "The onset cannot be in the future.", "onset_at")
-    if given_at is not None and onset < given_at:
+    if given_at is not None and onset < given_at.replace(second=0, microsecond=0):
         raise ValidationFailed(
             "onset_before_injection",
             "The onset cannot be before the linked injection was given.",

@@ -238,7 +238,6 @@ def expand(
     # Injections.
     inj = protocol.injections
     session = _slots(inj.session_min * (1 + 0.5 * (regions - 1)), slot)
-    first = inj.first_after_collection_days
     for number in range(1, injections + 1):
         key = f"inj{number}"
         steps.append(
@@ -252,30 +251,22 @@ def expand(
         events.append(
             Event(key, "injection", len(events), session, number=number, kits=per_session)
         )
-        if number == 1:
-            low, high = math.ceil(first.min), math.floor(first.max)
-            if culture_days is not None:
-                low, high = max(low, culture_days[0]), min(high, culture_days[1])
-                if low > high:
-                    raise PathwayError(
-                        "injections.first_after_collection_days",
-                        "does not overlap the culture window",
-                    )
-            links.append(Link.days("collection", key, low, high, "first injection"))
-            if previous != "collection":
-                links.append(Link.minutes(previous, key, previous_min, None, "after processing"))
-        else:
-            interval = inj.interval_days
-            assert interval is not None  # the schema requires it when count.max > 1
-            links.append(
-                Link.days(
-                    f"inj{number - 1}",
-                    key,
-                    math.ceil(interval.min),
-                    math.floor(interval.max),
-                    "interval between injections",
-                )
+        window = session_window(protocol, number)
+        if window.min_days > window.max_days:
+            raise PathwayError(
+                "injections.first_after_collection_days", "does not overlap the culture window"
             )
+        links.append(
+            Link.days(
+                window.anchor,
+                key,
+                window.min_days,
+                window.max_days,
+                "first injection" if number == 1 else "interval between injections",
+            )
+        )
+        if number == 1 and previous != "collection":
+            links.append(Link.minutes(previous, key, previous_min, None, "after processing"))
         if frozen_from is not None:
             holds.append(Hold("freezer", per_session, frozen_from, key))
 
@@ -321,6 +312,49 @@ def expand(
     return Pathway(
         tuple(events), tuple(steps), tuple(links), tuple(holds), per_session, tuple(consumables)
     )
+
+
+@dataclass(frozen=True)
+class SessionWindow:
+    """The calendar days after its anchor within which an injection session is given."""
+
+    anchor: str  # the scheduling key it counts from: "collection" or the previous injection
+    min_days: int
+    max_days: int
+
+    def dates(self, anchor_day: date) -> tuple[date, date]:
+        """The first and last day of the window, given the anchor's day."""
+        return (
+            anchor_day + timedelta(days=self.min_days),
+            anchor_day + timedelta(days=self.max_days),
+        )
+
+
+def _culture_days(protocol: Protocol) -> tuple[int, int] | None:
+    """The culture step's window in whole days, if the protocol cultures the product."""
+    for step in protocol.processing:
+        if step.equipment == "culture":
+            if step.duration_days is not None:
+                return math.ceil(step.duration_days.min), math.floor(step.duration_days.max)
+            return math.ceil(step.hours.min / 24), math.floor(step.hours.max / 24)
+    return None
+
+
+def session_window(protocol: Protocol, number: int) -> SessionWindow:
+    """When injection ``number`` (1 = the first) is given, in days after its anchor: the first
+    after the collection (inside the culture window, if any), the others after the previous
+    injection.  ``min_days > max_days`` when the protocol's windows do not overlap."""
+    injections = protocol.injections
+    if number == 1:
+        first = injections.first_after_collection_days
+        low, high = math.ceil(first.min), math.floor(first.max)
+        culture = _culture_days(protocol)
+        if culture is not None:
+            low, high = max(low, culture[0]), min(high, culture[1])
+        return SessionWindow("collection", low, high)
+    interval = injections.interval_days
+    assert interval is not None  # the schema requires it when count.max > 1
+    return SessionWindow(f"inj{number - 1}", math.ceil(interval.min), math.floor(interval.max))
 
 
 def due_window(event: Event, anchor_day: date) -> tuple[date, date, date]:

@@ -55,6 +55,7 @@ class MedicationFacts:
     name: str
     drug_class: str
     held_since: date | None = None
+    stopped_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,34 @@ class StudyResult(StrEnum):
     ABNORMAL = "abnormal"
 
 
+class Marker(StrEnum):
+    """Infectious-disease markers tested on the donor (the patient) before processing."""
+
+    HIV_1_2 = "hiv_1_2"  # anti-HIV-1/2 (or HIV Ag/Ab combination)
+    HBSAG = "hbsag"
+    ANTI_HBC = "anti_hbc"
+    HCV = "hcv"  # anti-HCV
+    SYPHILIS = "syphilis"
+    HIV_NAT = "hiv_nat"
+    HBV_NAT = "hbv_nat"
+    HCV_NAT = "hcv_nat"
+    HTLV_1_2 = "htlv_1_2"
+
+
+# Every protocol that lists markers tests at least these (HIV-1/2, HBsAg, anti-HBc, HCV, syphilis).
+BASE_MARKERS = frozenset(
+    {Marker.HIV_1_2, Marker.HBSAG, Marker.ANTI_HBC, Marker.HCV, Marker.SYPHILIS}
+)
+
+
+class MarkerResult(StrEnum):
+    """The result of one marker test; a pending test counts as missing."""
+
+    PENDING = "pending"
+    NEGATIVE = "negative"
+    REACTIVE = "reactive"
+
+
 class Comorbidity(StrEnum):
     """Comorbidities recorded at assessment; protocols may exclude or accept on them."""
 

@@ -119,18 +119,14 @@ def _escape(code: int) -> str:
 
 
 def _ranges(codes: list[int]) -> str:
-    out, start, previous = [], None, None
+    """A character-class body for ascending code points, runs written as ranges."""
+    runs: list[list[int]] = []
     for code in codes:
-        if start is None:
-            start = previous = code
-        elif code == previous + 1:
-            previous = code
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
         else:
-            out.append((start, previous))
-            start = previous = code
-    if start is not None:
-        out.append((start, previous))
-    return "".join(_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in out)
+            runs.append([code, code])
+    return "".join(_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in runs)
 
 
 def printed_name_pattern(spaces: str) -> str:

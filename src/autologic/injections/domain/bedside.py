@@ -7,31 +7,63 @@ Outcomes, from worst to best:
   its own code, never by the MRN (an MRN can be renumbered and given to someone else).
 - ``fail``: the scan cannot be read, the unit is unknown, not ready (not issued or thawed,
   expired, past its thaw window) or reserved for another session.  Fix it and scan again.
-- ``override``: the right patient and unit, but the region or side differs from the plan.  Only a
-  signed override with a reason lets the injection go ahead.
+- ``override``: the right patient and unit, but the region, side or (for the spine) level differs
+  from the plan.  Only a signed override with a reason lets the injection go ahead, with a
+  physician as one of the two signers, and only to a region assessed for the course.  The route
+  is the protocol's: another route is a ``fail``, never an override.
 - ``pass``: everything matches the plan.
+
+Apart from the outcome, ``timing`` says when the session is given on another day than planned,
+or outside the protocol's window (then a reason is needed).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from autologic.common.domain.errors import ValidationFailed
 from autologic.common.domain.identifiers import Identifier, IdentifierError, parse
-from autologic.lab.domain.states import Move, Refused, State, UnitFacts, move
+from autologic.lab.domain.states import USABLE, Move, Refused, State, UnitFacts, move
 from autologic.patients.domain import read_wristband
 
 STOP, FAIL, OVERRIDE, PASS = "stop", "fail", "override", "pass"
 
 
+SPINE = frozenset({"spine_cervical", "spine_thoracic", "spine_lumbar"})
+_LEVEL = re.compile(r"([CTLS])(\d{1,2})(?:/([CTLS])?(\d{1,2}))?")
+
+
+def spinal_level(text: str) -> str:
+    """A spinal level in one spelling: "l4-5", "L4 / L5" and "L4/L5" are all "L4/L5"; text that
+    is not a level is compared as typed (upper case, without spaces)."""
+    compact = re.sub(r"\s+", "", text.upper()).replace("-", "/").replace("–", "/")
+    match = _LEVEL.fullmatch(compact)
+    if match is None:
+        return compact
+    first, number, second, other = match.groups()
+    if other is None:
+        return f"{first}{number}"
+    return f"{first}{number}/{second or first}{other}"
+
+
 @dataclass(frozen=True)
 class Site:
-    """A planned injection site: the course's region with its side."""
+    """A planned or assessed injection site: a region with its side and, on the spine, its
+    level (from the region's detail)."""
 
     region_id: int
     region: str
     side: str
+    level: str = ""
+
+    @property
+    def spine(self) -> bool:
+        return self.region in SPINE
+
+    def describe(self) -> str:
+        return " ".join(p for p in (self.side, self.region, self.level) if p)
 
 
 @dataclass(frozen=True)
@@ -44,6 +76,13 @@ class Session:
     planned: tuple[tuple[str, str], ...] = ()  # (region, side) of each of the course's sites
     given: tuple[tuple[str, str], ...] = ()  # (region, side) of each injection given so far
     given_region_ids: frozenset[int] = frozenset()  # planned sites those injections served
+    route: str = ""  # the protocol's route; any other is refused
+    sites: tuple[Site, ...] = ()  # the course's regions, with their levels
+    assessed: tuple[Site, ...] = ()  # every region assessed for the course: override targets
+
+    def level_of(self, region_id: int) -> str:
+        """The planned level of a course region (empty when none is recorded)."""
+        return next((s.level for s in self.sites if s.region_id == region_id), "")
 
     def already_given(self, region: str, side: str) -> bool:
         """True when every planned site at this region and side has had its injection."""
@@ -86,6 +125,92 @@ class Finding:
     message: str
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The day a session is given against its plan and the protocol's window (clinic dates).
+
+    The window counts from the session's anchor as it happened: the collection for the first
+    injection (``after`` 0), the previous injection for the others (``after`` its number)."""
+
+    today: date
+    planned: date | None = None
+    earliest: date | None = None
+    latest: date | None = None
+    min_days: int | None = None
+    max_days: int | None = None
+    after: int = 0
+
+    @property
+    def window(self) -> str:
+        """The window in words, e.g. "3–7 days after injection 1"."""
+        if self.min_days is None or self.max_days is None:
+            return ""
+        anchor = "the collection" if self.after == 0 else f"injection {self.after}"
+        return f"{self.min_days}–{self.max_days} days after {anchor}"
+
+    @property
+    def before_window(self) -> int:
+        """Days before the window opens (0 inside it or when unknown)."""
+        return max(0, (self.earliest - self.today).days) if self.earliest else 0
+
+    @property
+    def after_window(self) -> int:
+        """Days after the window closed (0 inside it or when unknown)."""
+        return max(0, (self.today - self.latest).days) if self.latest else 0
+
+    @property
+    def early(self) -> int:
+        """Days before the planned day (0 on it, late or unplanned)."""
+        return max(0, (self.planned - self.today).days) if self.planned else 0
+
+    @property
+    def late(self) -> int:
+        """Days after the planned day (0 on it, early or unplanned)."""
+        return max(0, (self.today - self.planned).days) if self.planned else 0
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Nothing on the planned day inside the window; else what differs."""
+        plan = f"Planned for {self.planned.isoformat()}. " if self.planned else ""
+        span = self.window
+        if self.earliest and self.latest:
+            span = f"{span} ({self.earliest.isoformat()} to {self.latest.isoformat()})"
+        after = "Giving it today needs a reason; the rest of the course is re-planned from today."
+        if self.before_window:
+            return (
+                Finding(
+                    "too_early",
+                    "timing_reason",
+                    f"{plan}Too early: the protocol gives this injection {span}; today is "
+                    f"{_days(self.before_window)} before the window opens. {after}",
+                ),
+            )
+        if self.after_window:
+            return (
+                Finding(
+                    "too_late",
+                    "timing_reason",
+                    f"{plan}Too late: the protocol gives this injection {span}; today is "
+                    f"{_days(self.after_window)} after the window closed. {after}",
+                ),
+            )
+        if self.early or self.late:
+            which = f"{_days(self.early)} early" if self.early else f"{_days(self.late)} late"
+            inside = f", inside the protocol's window: {span}" if span else ""
+            return (
+                Finding(
+                    "off_plan",
+                    "timing",
+                    f"Planned for {self.planned.isoformat() if self.planned else ''}: today is "
+                    f"{which}{inside}. The rest of the course is re-planned from today.",
+                ),
+            )
+        return ()
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The bedside check's answer."""
@@ -93,6 +218,8 @@ class Verdict:
     outcome: str
     findings: tuple[Finding, ...]
     unit: ScannedUnit | None = None
+    timing: tuple[Finding, ...] = ()  # given on another day than planned, or off the window
+    when: Timing | None = None  # the day against the plan and the window, for the page
 
     @property
     def ok(self) -> bool:
@@ -106,6 +233,11 @@ class Verdict:
     @property
     def message(self) -> str:
         return " ".join(f.message for f in self.findings)
+
+    @property
+    def needs_timing_reason(self) -> bool:
+        """True when the session is given outside the protocol's window."""
+        return any(f.field == "timing_reason" for f in self.timing)
 
 
 def read_band(text: str) -> str | Finding:
@@ -134,10 +266,15 @@ def check(
     region: str,
     side: str,
     now: datetime,
+    level: str = "",
+    route: str = "",
+    timing: Timing | None = None,
 ) -> Verdict:
     """Compare the scans and the confirmed site with the plan; say exactly what differs.
 
-    ``band`` is what the database holds for the scanned wristband code (None when unknown)."""
+    ``band`` is what the database holds for the scanned wristband code (None when unknown);
+    ``route`` is the route given (empty: the protocol's), ``level`` the spinal level confirmed.
+    """
     wrong = _wristband(session, wristband, band)
     if wrong is not None:
         return wrong
@@ -195,16 +332,29 @@ def check(
             ),
             unit,
         )
-    missing = _unconfirmed(unit.planned, region, side)
+    planned = Site(
+        unit.planned.region_id,
+        unit.planned.region,
+        unit.planned.side,
+        session.level_of(unit.planned.region_id),
+    )
+    missing = _unconfirmed(planned, region, side, level)
     if missing:
         return Verdict(FAIL, tuple(missing), unit)
+    wrong_route = _route(session, route)
+    if wrong_route is not None:
+        return Verdict(FAIL, (wrong_route,), unit)
     twice = _given_twice(session, unit.planned, region, side)
     if twice is not None:
         return Verdict(FAIL, (twice,), unit)
-    findings = _site(unit.planned, region, side)
+    days = timing.findings() if timing is not None else ()
+    findings = _site(planned, region, side, level)
     if findings:
-        return Verdict(OVERRIDE, tuple(findings), unit)
-    return Verdict(PASS, (), unit)
+        target = _assessed(session, region, side, level)
+        if target is not None:
+            return Verdict(FAIL, (target,), unit, days, timing)
+        return Verdict(OVERRIDE, tuple(findings), unit, days, timing)
+    return Verdict(PASS, (), unit, days, timing)
 
 
 def _wristband(session: Session, text: str, band: Band | None) -> Verdict | None:
@@ -238,6 +388,14 @@ def _ready(unit: ScannedUnit, session: Session, now: datetime) -> Finding | None
     if unit.state in (State.RELEASED, State.RESERVED):
         verb = "issued and thawed" if unit.frozen else "issued"
         return Finding("not_issued", "unit", f"The unit is {unit.state}; it must be {verb} first.")
+    if unit.expires_at is not None and now >= unit.expires_at and unit.state in USABLE:
+        # Expiry holds after thawing too: the thaw window never extends a unit's life.
+        return Finding(
+            "expired",
+            "unit",
+            f"The unit expired at {unit.expires_at:%Y-%m-%d %H:%M} UTC; it cannot be given, "
+            "even inside its thaw window. Discard it.",
+        )
     facts = UnitFacts(
         state=State(unit.state),
         source_patient=unit.patient_id,
@@ -255,13 +413,47 @@ def _ready(unit: ScannedUnit, session: Session, now: datetime) -> Finding | None
     return None
 
 
-def _unconfirmed(planned: Site, region: str, side: str) -> list[Finding]:
+def _unconfirmed(planned: Site, region: str, side: str, level: str) -> list[Finding]:
     found: list[Finding] = []
     if not region:
         found.append(Finding("no_region", "region", "Confirm the region you are injecting."))
     if planned.side and not side:
         found.append(Finding("no_side", "side", "Confirm the side you are injecting."))
+    if (planned.spine and planned.level or region in SPINE) and not level.strip():
+        found.append(
+            Finding("no_level", "level", "Confirm the spinal level you are injecting (e.g. L4/L5).")
+        )
     return found
+
+
+def _route(session: Session, route: str) -> Finding | None:
+    """The route is the protocol's; no override changes it."""
+    if not route or not session.route or route == session.route:
+        return None
+    return Finding(
+        "wrong_route",
+        "route",
+        f"The protocol gives this product by the {session.route.replace('_', ' ')} route; "
+        f"{route.replace('_', ' ')} is not allowed, and no override can change the route.",
+    )
+
+
+def _assessed(session: Session, region: str, side: str, level: str) -> Finding | None:
+    """An override goes only to a region assessed for the course (and, on the spine, to an
+    assessed level)."""
+    for site in session.assessed:
+        if site.region != region or site.side != side:
+            continue
+        if region in SPINE and site.level and spinal_level(level) != site.level:
+            continue
+        return None
+    where = " ".join(p for p in (side, region, spinal_level(level) if level else "") if p)
+    return Finding(
+        "not_assessed",
+        "region",
+        f"The {where} was not assessed for this course; an override may only go to an assessed "
+        "region.",
+    )
 
 
 def _given_twice(session: Session, planned: Site, region: str, side: str) -> Finding | None:
@@ -283,7 +475,7 @@ def _given_twice(session: Session, planned: Site, region: str, side: str) -> Fin
     return None
 
 
-def _site(planned: Site, region: str, side: str) -> list[Finding]:
+def _site(planned: Site, region: str, side: str, level: str) -> list[Finding]:
     found: list[Finding] = []
     if region != planned.region:
         found.append(
@@ -302,4 +494,14 @@ def _site(planned: Site, region: str, side: str) -> list[Finding]:
                 f"{side or 'no side'}.",
             )
         )
+    if region == planned.region and planned.spine and planned.level:
+        confirmed = spinal_level(level)
+        if confirmed != planned.level:
+            found.append(
+                Finding(
+                    "wrong_level",
+                    "level",
+                    f"The plan says level {planned.level}; you confirmed {confirmed}.",
+                )
+            )
     return found

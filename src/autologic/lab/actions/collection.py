@@ -6,16 +6,29 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from autologic.accounts.models import User
 from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
+from autologic.care import actions as care
 from autologic.care.models import Appointment, Course
+from autologic.clinical import queries as clinical_queries
+from autologic.clinical.domain.markers import SEVERITY, MarkerStatus
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.domain.identifiers import SPECIMEN_DIVISION, division_code
 from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, create_unit, locked, open_chain
-from autologic.lab.domain.processing import Finding, StepValues, check_step, missing_values
+from autologic.lab.domain.collection import Problem, entry_problems
+from autologic.lab.domain.processing import (
+    Finding,
+    Recorded,
+    StepValues,
+    check_step,
+    missing_values,
+    passage_refusal,
+    unfinished,
+)
 from autologic.lab.domain.states import Move, State
 from autologic.lab.models import Collection, Deviation, Run, StepRecord, Unit
 from autologic.protocols.domain.schema import Protocol, Step
@@ -26,6 +39,32 @@ SPECIMEN_CODES = {
     "marrow_aspirate": "SPEC-MARROW",
     "lipoaspirate": "SPEC-FAT",
 }
+
+
+def collection_problems(
+    course: Course,
+    *,
+    collected_at: datetime | None,
+    volume_ml: Decimal | None,
+    containers: int | None,
+    now: datetime,
+) -> list[Problem]:
+    """Every reason a collection cannot be recorded: its fields, its time, and the gate before
+    collection on its day (``clinical.queries.course_gate``, the one the page shows)."""
+    problems = entry_problems(
+        collected_at=collected_at,
+        volume_ml=volume_ml,
+        containers=containers,
+        course_created_at=course.created_at,
+        now=now,
+    )
+    if collected_at is not None:
+        zone = ZoneInfo(course.site.time_zone)
+        gate = clinical_queries.course_gate(
+            course, collected_at.astimezone(zone).date(), now.astimezone(zone).date()
+        )
+        problems.extend(Problem("", c.code, c.message, c.params) for c in gate.blocked)
+    return problems
 
 
 def record_collection(
@@ -40,22 +79,36 @@ def record_collection(
     by: User,
     now: datetime,
 ) -> Collection:
-    """Record a specimen taken from the course's patient; it becomes the lineage's root unit."""
+    """Record a specimen taken from the course's patient; it becomes the lineage's root unit.
+
+    Refused, with every problem listed at once, when a field or the time is wrong or the gate
+    before collection is not met on the collection day.  The donation's infectious-disease
+    status is set from the markers on file.
+    """
     protocol = course.protocol.protocol
-    if collected_at > now + timedelta(minutes=5):
-        raise ValidationFailed(
-            "collected_in_future", "The collection time is in the future.", "collected_at"
-        )
-    if volume_ml <= 0:
-        raise ValidationFailed("volume", "The volume must be more than 0 mL.", "volume_ml")
-    if containers < 1:
-        raise ValidationFailed("containers", "At least one container.", "containers")
     with audited_transaction():
-        course = for_update(Course.objects).select_related("site").get(pk=course.pk)
+        course = (
+            for_update(Course.objects)
+            .select_related("site", "protocol", "decision", "patient")
+            .get(pk=course.pk)
+        )
         if course.status not in OPEN_COURSE:
             raise ConflictError(
                 "course_closed", f"This course is {course.status}; nothing can be collected."
             )
+        problems = collection_problems(
+            course, collected_at=collected_at, volume_ml=volume_ml, containers=containers, now=now
+        )
+        if problems:
+            raise ValidationFailed(
+                "collection_refused",
+                "The collection cannot be recorded: "
+                + " ".join(problem.message for problem in problems),
+                problems[0].field or None,
+                {"problems": problems},
+            )
+        day = collected_at.astimezone(ZoneInfo(course.site.time_zone)).date()
+        markers = clinical_queries.course_markers(course, day)
         chain = open_chain(course, by=by, now=now)
         collection = Collection.objects.create(
             site=course.site,
@@ -72,6 +125,7 @@ def record_collection(
             notes=notes,
             recorded_by=by,
             recorded_at=now,
+            infectious=markers.status,
         )
         record_event(
             actor=by,
@@ -87,6 +141,10 @@ def record_collection(
                 "collected_by": collected_by.printed_name,
                 "volume_ml": volume_ml,
                 "containers": containers,
+                "infectious": markers.status,
+                "markers_missing": list(markers.missing),
+                "markers_reactive": list(markers.reactive),
+                "exceptions": sorted(set(course.gate_exceptions.values_list("gate", flat=True))),
             },
             now=now,
         )
@@ -102,29 +160,16 @@ def record_collection(
             by=by,
             fields={"volume_ml": volume_ml, "of": containers},
         )
-        _mark_collection_done(course, by=by, now=now)
+        _mark_collection_done(course, at=collected_at, by=by, now=now)
     return collection
 
 
-def _mark_collection_done(course: Course, *, by: User, now: datetime) -> None:
-    appointment = (
-        for_update(Appointment.objects)
-        .filter(course=course, kind="collection", status__in=("planned", "due"))
-        .first()
-    )
-    if appointment is None:
-        return
-    appointment.status = "done"
-    appointment.save(update_fields=["status"])
-    record_event(
-        actor=by,
-        site=course.site,
-        action="appointment.done",
-        object_type="patient",
-        object_id=course.patient_id,
-        changes={"course_id": course.pk, "appointment": appointment.key},
-        now=now,
-    )
+def _mark_collection_done(course: Course, *, at: datetime, by: User, now: datetime) -> None:
+    appointment = Appointment.objects.filter(
+        course=course, kind="collection", status__in=("planned", "due")
+    ).first()
+    if appointment is not None:
+        care.complete_appointment(appointment, at=at, by=by, now=now)
 
 
 def specimen(collection: Collection) -> Unit:
@@ -132,9 +177,64 @@ def specimen(collection: Collection) -> Unit:
     return collection.units.get(parent__isnull=True)
 
 
-def start_run(collection: Collection, *, by: User, now: datetime) -> Run:
-    """Start processing a collection's specimen."""
+def refresh_markers(collection: Collection, *, by: User, now: datetime) -> Collection:
+    """Re-read the donor's markers for a lot that is not processed yet (a sample taken at the
+    collection may be resulted after it).  The status only moves towards *reactive*: untested
+    becomes negative or reactive, negative becomes reactive, reactive stays."""
     with audited_transaction():
+        lot = for_update(Collection.objects).select_related("course__site").get(pk=collection.pk)
+        if Run.objects.filter(collection=lot).exists():
+            return lot
+        day = lot.collected_at.astimezone(ZoneInfo(lot.course.site.time_zone)).date()
+        found = clinical_queries.course_markers(lot.course, day).status
+        if found == lot.infectious or not _moves_on(lot.infectious, found):
+            return lot
+        before, lot.infectious = lot.infectious, found
+        lot.save(update_fields=["infectious"])
+        record_event(
+            actor=by,
+            site=lot.site,
+            action="collection.infectious",
+            object_type="collection",
+            object_id=lot.pk,
+            changes={"infectious": [before, found]},
+            now=now,
+        )
+    return lot
+
+
+def _moves_on(before: str, after: str) -> bool:
+    if before == "not_evaluated":
+        return after in ("negative", "reactive")
+    return before == "negative" and after == "reactive"
+
+
+def start_run(collection: Collection, *, by: User, now: datetime) -> Run:
+    """Start processing a collection's specimen, unless the protocol stops processing for a
+    reactive or missing infectious-disease marker."""
+    collection = refresh_markers(collection, by=by, now=now)
+    spec = collection.protocol.protocol.preparation.markers
+    day = collection.collected_at.astimezone(ZoneInfo(collection.site.time_zone)).date()
+    with audited_transaction():
+        status = clinical_queries.course_markers(collection.course, day)
+        if SEVERITY[collection.infectious] > SEVERITY[status.status]:
+            status = MarkerStatus(collection.infectious, status.missing, status.reactive)
+        blocked = status.blocks_processing(spec)
+        if blocked:
+            markers = ", ".join(
+                status.reactive if blocked == "markers_reactive" else status.missing
+            )
+            raise ValidationFailed(
+                blocked,
+                "The protocol stops processing: "
+                + (
+                    f"reactive infectious-disease marker(s) {markers}."
+                    if blocked == "markers_reactive"
+                    else f"no negative result for {markers}."
+                ),
+                "markers",
+                {"markers": markers},
+            )
         root = locked(specimen(collection).pk)
         if Run.objects.filter(collection=collection).exists():
             raise ConflictError("run_started", "Processing of this collection has started.")
@@ -160,15 +260,28 @@ def protocol_step(protocol: Protocol, key: str) -> Step:
     raise ValidationFailed("unknown_step", f"The protocol has no step {key!r}.", "key")
 
 
+def _recorded(run: Run) -> dict[str, list[Recorded]]:
+    """The run's step records by step key: passage and whether each has ended."""
+    records: dict[str, list[Recorded]] = {}
+    for record in run.steps.all():
+        records.setdefault(record.key, []).append(
+            Recorded(record.passage, record.ended_at is not None)
+        )
+    return records
+
+
 def _earlier_steps_done(run: Run, protocol: Protocol, key: str) -> None:
-    done = {record.key for record in run.steps.all() if record.ended_at is not None}
+    """Every step before ``key`` is finished (its passage 0 ended); else say what is missing."""
+    records = _recorded(run)
     for step in protocol.processing:
         if step.key == key:
             return
-        if step.key not in done:
+        missing = unfinished(step, records.get(step.key, []))
+        if missing is not None:
             raise ValidationFailed(
                 "step_order",
-                f"Record step {step.key!r} before {key!r}; the protocol fixes the order.",
+                f"Finish step {step.key!r} before {key!r} ({missing}); the protocol fixes "
+                "the order.",
                 "key",
             )
 
@@ -188,11 +301,12 @@ def record_step(
     protocol = run.collection.protocol.protocol
     step = protocol_step(protocol, key)
     _check_values(step, values, now)
-    if step.kind != "culture" and passage:
-        raise ValidationFailed("passage", "Only culture steps have passages.", "passage")
     with audited_transaction():
         run = for_update(Run.objects).select_related("collection").get(pk=run.pk)
         _earlier_steps_done(run, protocol, key)
+        refusal = passage_refusal(step, passage, _recorded(run).get(key, []))
+        if refusal is not None:
+            raise ValidationFailed(refusal.code, refusal.message, refusal.field)
         if run.steps.filter(key=key, passage=passage).exists():
             raise ConflictError("step_recorded", f"Step {key} is already recorded.")
         record = StepRecord.objects.create(
@@ -331,9 +445,13 @@ def divide(
         run = for_update(Run.objects).get(pk=run.pk)
         split_at = _division_step(protocol)
         _earlier_steps_done(run, protocol, split_at)
-        if not run.steps.filter(key=split_at, passage=0, ended_at__isnull=False).exists():
+        step = protocol_step(protocol, split_at)
+        missing = unfinished(step, _recorded(run).get(split_at, []))
+        if missing is not None:
             raise ValidationFailed(
-                "step_order", f"Record step {split_at!r} before dividing into units.", "key"
+                "step_order",
+                f"Finish step {split_at!r} before dividing into units ({missing}).",
+                "key",
             )
         root = locked(specimen(collection).pk)
         change_state(root, Move.DIVIDE, by=by, now=now, detail={"units": count})

@@ -12,9 +12,19 @@ from autologic.care.models import Resource
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, locked
+from autologic.lab.choices import INFECTIOUS_STATUSES
 from autologic.lab.domain.states import Move, State
 from autologic.lab.domain.storage import excursions, free_positions, position_name
-from autologic.lab.models import Box, Excursion, Freezer, Rack, Reading, StorageEvent, Unit
+from autologic.lab.models import (
+    Box,
+    Collection,
+    Excursion,
+    Freezer,
+    Rack,
+    Reading,
+    StorageEvent,
+    Unit,
+)
 
 STORABLE = (State.QUARANTINED, State.RELEASED, State.RESERVED)
 # Units in these states are quarantined by an excursion; quarantined ones are listed too.
@@ -40,6 +50,7 @@ def check_in(units: list[Unit], box: Box, *, by: User, now: datetime) -> list[Un
                     "are stored.",
                     "units",
                 )
+        _refuse_mixing(rows, box)
         taken = set(Unit.objects.filter(box=box).values_list("row", "col"))
         places = free_positions(box.rows, box.cols, {(r, c) for r, c in taken}, len(rows))
         if len(places) < len(rows):
@@ -76,6 +87,66 @@ def check_in(units: list[Unit], box: Box, *, by: User, now: datetime) -> list[Un
             now=now,
         )
     return rows
+
+
+def _refuse_mixing(units: list[Unit], box: Box) -> None:
+    """A box holds products of one infectious-disease status only: tested-negative ones apart
+    from untested ("not evaluated") ones, and both apart from reactive (biohazard) ones."""
+    statuses = dict(
+        Collection.objects.filter(pk__in={u.collection_id for u in units}).values_list(
+            "pk", "infectious"
+        )
+    )
+    for unit in units:
+        status = statuses[unit.collection_id]
+        if status != box.infectious:
+            raise ValidationFailed(
+                "box_infectious_mismatch",
+                f"{unit.identifier} is {status.replace('_', ' ')}; box {box} holds only "
+                f"{box.infectious.replace('_', ' ')} products. Store it in a box kept for them.",
+                "box",
+                {
+                    "unit": unit.identifier,
+                    "status": status,
+                    "box": str(box),
+                    "holds": box.infectious,
+                },
+            )
+
+
+def set_box_infectious(box: Box, infectious: str, *, by: User, now: datetime) -> Box:
+    """Keep a box for products of one infectious-disease status; refused while it holds units
+    of another status."""
+    if infectious not in {code for code, _label in INFECTIOUS_STATUSES}:
+        raise ValidationFailed("bad_infectious", "Choose what the box holds.", "infectious")
+    with audited_transaction():
+        box = for_update(Box.objects).select_related("rack__freezer").get(pk=box.pk)
+        if box.infectious == infectious:
+            return box
+        other = list(
+            Unit.objects.filter(box=box)
+            .exclude(collection__infectious=infectious)
+            .values_list("identifier", flat=True)
+        )
+        if other:
+            raise ValidationFailed(
+                "box_not_empty",
+                f"Box {box} still holds {', '.join(other)}; move them out first.",
+                "infectious",
+                {"units": ", ".join(other)},
+            )
+        before, box.infectious = box.infectious, infectious
+        box.save(update_fields=["infectious"])
+        record_event(
+            actor=by,
+            site=box.rack.freezer.site,
+            action="storage.box_infectious",
+            object_type="box",
+            object_id=box.pk,
+            changes={"box": str(box), "infectious": [before, infectious]},
+            now=now,
+        )
+    return box
 
 
 def check_out(unit: Unit, *, by: User | None, now: datetime) -> Unit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,3 +105,61 @@ def missing_values(step: Step, values: StepValues) -> list[str]:
         if values.viability_pct is None:
             missing.append("viability_pct")
     return missing
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A record of a step already on file: which passage (0: the step itself) and whether it
+    has ended."""
+
+    passage: int
+    ended: bool
+
+
+def passage_refusal(step: Step, passage: int, recorded: Iterable[Recorded]) -> Finding | None:
+    """Why this passage cannot be recorded now, or None.
+
+    Passage 0 is a culture step itself, from seeding to harvest: its end finishes the step.
+    Passages 1, 2 ... are counts taken during it, so the culture is started first and the
+    passages follow in order; a passage alone would leave the step unfinished with no word."""
+    if passage == 0:
+        return None
+    if step.kind != "culture":
+        return Finding("passage", "passage", "Only culture steps have passages.")
+    numbers = {r.passage for r in recorded}
+    if 0 not in numbers:
+        return Finding(
+            "culture_not_started",
+            "passage",
+            f"Start the culture first: record {step.key} as passage 0 from seeding. Passage "
+            f"{passage} is a count taken during the culture, and the culture is finished by "
+            "ending passage 0 at harvest.",
+        )
+    missing = [n for n in range(1, passage) if n not in numbers]
+    if missing:
+        return Finding(
+            "passage_order",
+            "passage",
+            f"Record passage {missing[0]} before passage {passage}; passages follow in order.",
+        )
+    return None
+
+
+def unfinished(step: Step, recorded: Iterable[Recorded]) -> str | None:
+    """What is missing before a step counts as done (its passage 0 ended), or None."""
+    records = list(recorded)
+    whole = next((r for r in records if r.passage == 0), None)
+    if whole is not None and whole.ended:
+        return None
+    passages = sorted(r.passage for r in records if r.passage)
+    counts = ""
+    if passages:
+        listed = ", ".join(str(n) for n in passages)
+        counts = f" (passage {listed}: counts during the culture, they do not finish it)"
+    if whole is not None:
+        if step.kind == "culture":
+            return f"{step.key} is still running: end passage 0 at harvest{counts}"
+        return f"{step.key} is still running: enter its end time"
+    if step.kind == "culture":
+        return f"{step.key} has no record of the culture itself: record passage 0{counts}"
+    return f"{step.key} is not recorded"

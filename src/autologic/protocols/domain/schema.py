@@ -12,12 +12,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from autologic.clinical.domain.vocabulary import (
+    BASE_MARKERS,
     AnaesthesiaRisk,
     Comorbidity,
     Diagnosis,
     DrugClass,
     GradeSystem,
     Guidance,
+    Marker,
     Modality,
     Region,
     StudyKind,
@@ -89,6 +91,12 @@ class Dose(Model):
     cells_million: Range | None = None
 
 
+# Cold-chain defaults for a frozen product whose file does not say (version 1 files): a unit
+# out of its freezer is thawed within half an hour, and goes back to stock within a quarter.
+DEFAULT_ISSUE_TO_THAW_MIN = 30
+DEFAULT_OUT_OF_FREEZER_MIN = 15
+
+
 class Product(Model):
     """What is made from the patient: drives labels, storage, expiry and regulation."""
 
@@ -99,7 +107,39 @@ class Product(Model):
     cell_type: Literal["none", "BMAC", "SVF", "ADSC", "BM-MSC"]
     storage: Storage
     thaw_to_injection_max_min: int | None = Field(default=None, gt=0)
+    # The cold chain at the bedside (frozen products): an issued unit is thawed within
+    # ``issue_to_thaw_max_min`` of leaving its freezer, and may go back to stock only within
+    # ``out_of_freezer_max_min``.  Absent (version 1 files): the defaults below.
+    issue_to_thaw_max_min: int | None = Field(default=None, gt=0)
+    out_of_freezer_max_min: int | None = Field(default=None, gt=0)
     dose: Dose | None = None
+
+    @model_validator(mode="after")
+    def _cold_chain(self) -> Product:
+        frozen = self.storage.condition == "frozen"
+        for name in ("issue_to_thaw_max_min", "out_of_freezer_max_min"):
+            if getattr(self, name) is not None and not frozen:
+                raise ValueError(f"{name} applies only to a frozen product")
+        thaw, back = self.issue_to_thaw_limit_min, self.out_of_freezer_limit_min
+        if thaw is not None and back is not None and back > thaw:
+            raise ValueError(
+                f"out_of_freezer_max_min ({back}) is longer than issue_to_thaw_max_min ({thaw})"
+            )
+        return self
+
+    @property
+    def issue_to_thaw_limit_min(self) -> int | None:
+        """Minutes from issue to the start of thawing (frozen products only)."""
+        if self.storage.condition != "frozen":
+            return None
+        return self.issue_to_thaw_max_min or DEFAULT_ISSUE_TO_THAW_MIN
+
+    @property
+    def out_of_freezer_limit_min(self) -> int | None:
+        """Minutes out of the freezer after which an issued unit cannot go back to stock."""
+        if self.storage.condition != "frozen":
+            return None
+        return self.out_of_freezer_max_min or DEFAULT_OUT_OF_FREEZER_MIN
 
 
 class MedicationHold(Model):
@@ -130,6 +170,33 @@ class AuthorisationRequirement(Model):
     scope: str = Field(min_length=2)
 
 
+class Markers(Model):
+    """Infectious-disease markers tested on the donor, and what a gap or a reactive result does.
+
+    A sample counts when taken on the collection day or at most ``max_age_days`` before it.
+    ``block`` stops processing; ``mark`` lets it go on, and the product is labelled (biohazard,
+    or "not evaluated for infectious substances") and stored apart.
+    """
+
+    tests: list[Marker] = Field(min_length=1)
+    max_age_days: int = Field(gt=0)
+    reactive: Literal["block", "mark"] = "block"
+    missing: Literal["block", "mark"] = "block"
+
+    @model_validator(mode="after")
+    def _base(self) -> Markers:
+        if len(self.tests) != len(set(self.tests)):
+            raise ValueError("each marker is listed once")
+        absent = sorted(BASE_MARKERS - set(self.tests))
+        if absent:
+            raise ValueError(f"the markers must include {', '.join(absent)}")
+        return self
+
+
+# Gates before collection a physician may except, with a signed reason, where a protocol allows.
+Exceptable = Literal["studies", "medication_hold"]
+
+
 class Preparation(Model):
     """Everything that must be true or done before collection."""
 
@@ -137,6 +204,16 @@ class Preparation(Model):
     fasting: Fasting | None = None
     studies: list[StudyRequirement] = []
     authorisation: AuthorisationRequirement | None = None
+    markers: Markers | None = None
+    exceptions: list[Exceptable] = []
+
+    @model_validator(mode="after")
+    def _exceptions(self) -> Preparation:
+        present = {"studies": bool(self.studies), "medication_hold": bool(self.medication_hold)}
+        for gate in self.exceptions:
+            if not present[gate]:
+                raise ValueError(f"exceptions lists {gate}, which this preparation does not have")
+        return self
 
 
 class Collection(Model):

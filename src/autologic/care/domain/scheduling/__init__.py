@@ -6,6 +6,8 @@ midnight at ``Problem.start`` (see ``Problem.minute`` / ``Problem.when``).
 - ``plan(problem, method="cpsat" | "greedy")`` places as many whole courses as it can;
 - ``check(problem, plan)`` lists every broken hard constraint (written apart from the solvers);
 - ``replan(problem, plan, course_id, missed_step_key, now)`` re-places the rest of one course;
+- ``reanchor(problem, plan, course_id, step_key, now)`` re-places what follows a step that
+  happened at another time than planned, when its windows no longer hold;
 - ``utilisation(problem, plan)`` gives booked / open capacity-minutes per resource kind.
 
 How the pathways map onto the model (see bench/scheduling.py for a worked site):
@@ -53,7 +55,7 @@ from autologic.care.domain.scheduling.model import (
     to_minute,
     weekly_hours,
 )
-from autologic.care.domain.scheduling.replan import replan
+from autologic.care.domain.scheduling.replan import reanchor, replan
 
 __all__ = [
     "DAY",
@@ -75,6 +77,7 @@ __all__ = [
     "WeeklyHours",
     "check",
     "plan",
+    "reanchor",
     "replan",
     "to_datetime",
     "to_minute",

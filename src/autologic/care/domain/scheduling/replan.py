@@ -13,6 +13,7 @@ from autologic.care.domain.scheduling.model import (
     Explanation,
     Hold,
     HoldAssignment,
+    Placement,
     Plan,
     Problem,
     Replan,
@@ -45,6 +46,70 @@ def replan(
 
     redo = _descendants(course, missed_step_key) | {missed_step_key}
     redo |= {p.step for p in cplan.placements if p.start >= minute}
+    return _place_rest(problem, plan, course_id, redo, minute, time_limit_s)
+
+
+def reanchor(
+    problem: Problem,
+    plan: Plan,
+    course_id: str,
+    step_key: str,
+    now: int | datetime,
+    *,
+    time_limit_s: float = 5.0,
+) -> Replan:
+    """The rest of a course after ``step_key`` happened at another time than planned; its
+    placement in ``plan`` is where it happened.
+
+    The steps that follow it stay where they are while every link and hold from it still
+    holds (the windows count from what happened).  Otherwise they are re-placed at their
+    earliest feasible place from ``now`` on, everything else staying fixed, or the answer
+    explains which constraint makes that impossible and the plan is returned unchanged."""
+    minute = problem.minute(now) if isinstance(now, datetime) else now
+    course = problem.course(course_id)
+    cplan = plan.placed.get(course_id)
+    if cplan is None:
+        raise ValueError(f"course {course_id} is not placed")
+    course.step(step_key)  # KeyError for an unknown step
+    after = _descendants(course, step_key)
+    placed = {p.step: p for p in cplan.placements}
+    if not _broken(problem, course, placed, after):
+        return Replan(True, plan, course_id, ())
+    return _place_rest(problem, plan, course_id, after, minute, time_limit_s)
+
+
+def _broken(
+    problem: Problem, course: CourseRequest, placed: dict[str, Placement], steps: set[str]
+) -> bool:
+    """True when a link or hold into one of ``steps`` no longer holds as placed."""
+    for link in course.links:
+        a, b = placed.get(link.before), placed.get(link.after)
+        if link.after not in steps or a is None or b is None:
+            continue
+        if link.unit == "day":
+            gap = (problem.date_of(b.start) - problem.date_of(a.start)).days
+        else:
+            gap = b.start - a.start
+        if gap < link.min_gap or (link.max_gap is not None and gap > link.max_gap):
+            return True
+    for hold in course.holds:
+        a, b = placed.get(hold.from_step), placed.get(hold.to_step)
+        if hold.to_step in steps and a is not None and b is not None and b.start < a.end:
+            return True
+    return False
+
+
+def _place_rest(
+    problem: Problem,
+    plan: Plan,
+    course_id: str,
+    redo: set[str],
+    minute: int,
+    time_limit_s: float,
+) -> Replan:
+    """Re-place the steps ``redo`` of a course from ``minute`` on; the rest stays fixed."""
+    course = problem.course(course_id)
+    cplan = plan.placed[course_id]
     done = tuple(p for p in cplan.placements if p.step not in redo)
     done_keys = {p.step for p in done}
     pins = tuple(

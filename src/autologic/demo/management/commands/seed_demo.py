@@ -18,8 +18,10 @@ from autologic.care import actions as care
 from autologic.care.models import ClosedDay, Resource
 from autologic.clinical import actions as clinical
 from autologic.clinical import queries as clinical_queries
+from autologic.clinical.demo import prepare_for_collection
 from autologic.clinical.domain.eligibility import evaluate
 from autologic.clinical.models import EligibilityDecision
+from autologic.common import clock
 from autologic.common.clock import local_today
 from autologic.demo import data
 from autologic.patients import actions as patients
@@ -176,6 +178,7 @@ class Command(BaseCommand):
             if assessment is None or EligibilityDecision.objects.filter(patient=patient).exists():
                 continue
             row = protocols[code]
+            prepare_for_collection(patient, row, physician, today)
             regions = list(assessment.regions.all())
             facts = clinical_queries.facts_for(assessment, regions, today=today)
             report = evaluate(row.protocol, facts)
@@ -192,6 +195,8 @@ class Command(BaseCommand):
                 proof=SignerProof(user=physician, second_factor=True),
                 expected_verdict=report.verdict,
             )
+            if decision.verdict != "eligible":
+                continue  # a conditional decision starts no course (shown on the record)
             course = care.create_course(
                 decision=decision,
                 injections=row.protocol.injections.count.default,
@@ -199,6 +204,8 @@ class Command(BaseCommand):
                 earliest_start=today + timedelta(days=1 + index),
                 notes="",
                 by=physician,
+                # Started two days ago, so the demo lab's collection of yesterday follows it.
+                now=clock.now() - timedelta(days=2),
             )
             care.schedule_course(course=course, by=physician, expected_version=course.version)
 

@@ -1,6 +1,7 @@
 """`autologic worker`: the embedded background worker.
 
-Every ``--interval`` seconds it sends the reminders that have come due at every clinic, runs the
+Every ``--interval`` seconds it moves units past their expiry to expired (the bedside then
+reserves others), sends the reminders that have come due at every clinic, runs the
 tasks waiting on the database queue (deliveries, retries), and sweeps the outbox for anything a
 lost task left behind. With ``AUTOLOGIC_REDIS_URL`` set, tasks run on RQ workers instead
 (``autologic rqworker --job-class django_tasks_rq.Job --with-scheduler``) and this loop only
@@ -24,6 +25,7 @@ from autologic.accounts.actions import close_quiet_bursts
 from autologic.accounts.models import Site
 from autologic.audit.anchoring.publish import AnchorSchedule
 from autologic.common import clock
+from autologic.lab.actions.expiry import expire_due_units
 from autologic.outbox.actions import deliver_due
 from autologic.portal.actions import send_due_reminders
 
@@ -49,7 +51,11 @@ class Command(BaseCommand):
             time.sleep(options["interval"])
 
     def round(self) -> None:
-        """One pass: reminders, queued tasks, outbox sweep, quiet sign-in bursts, audit anchor."""
+        """One pass: units past expiry, reminders, queued tasks, outbox sweep, quiet sign-in
+        bursts, audit anchor."""
+        expired = expire_due_units(now=clock.now())
+        if expired:
+            self.stdout.write(f"units expired: {expired}")
         for site in Site.objects.all():
             counts = send_due_reminders(site, now=clock.now())
             if counts:
