@@ -21,8 +21,8 @@ tools:  ## uv and the locked virtual environment
 chromium:  ## Debian's Chromium for the browser tests (Playwright never downloads a browser)
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-labeltools:  ## PDF rasteriser and barcode readers that check printed labels decode back
-	@command -v zbarimg >/dev/null 2>&1 && command -v dmtxread >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zbar-tools dmtx-utils poppler-utils >/dev/null; }
+labeltools:  ## Pango and DejaVu for the label renderer (WeasyPrint); the PDF rasteriser and barcode readers that check labels decode back
+	@command -v zbarimg >/dev/null 2>&1 && command -v dmtxread >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && ldconfig -p | grep -q libpangoft2-1.0 && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zbar-tools dmtx-utils poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; }
 
 axe:  ## axe-core from npm (locked), for the portal's accessibility tests
 	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --silent --no-audit --no-fund
@@ -31,7 +31,7 @@ postgres:  ## start the local PostgreSQL cluster when it is down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { command -v pg_ctlcluster >/dev/null && $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not come up at 127.0.0.1:5432"; exit 1
 
-demo: tools
+demo: tools labeltools
 	AUTOLOGIC_MODE=demo $(UV) run autologic demo
 
 lint: tools

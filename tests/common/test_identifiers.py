@@ -16,9 +16,11 @@ from autologic.common.domain.identifiers import (
     Kind,
     Scheme,
     check_character,
+    division_code,
     internal_facility,
     make_coi,
     make_din,
+    make_unit,
     parse,
     type3_flags,
 )
@@ -161,6 +163,100 @@ def test_coi_check_character_covers_the_ch_prefix():
     assert coi.kind is Kind.COI
     assert coi.check == mod_37_2.calc_check_digit("CH0AB0126K7P2Q9")
     assert parse(coi.barcode) == coi
+
+
+def test_one_donation_identifier_per_collection_division_codes_follow_isbt():
+    # ST-001 DS 003 ds: first-level divisions are a capital and 0, second-level a capital and a
+    # small letter; the undivided product is 00.
+    assert [division_code(i, 6) for i in range(1, 7)] == ["A0", "B0", "C0", "D0", "E0", "F0"]
+    assert division_code(26, 26) == "Z0"
+    assert [division_code(i, 48) for i in (1, 2, 26, 27, 48)] == ["Aa", "Ab", "Az", "Ba", "Bv"]
+    for count in (1, 6, 26, 27, 48):
+        assert len({division_code(i, count) for i in range(1, count + 1)}) == count
+    with pytest.raises(IdentifierError):
+        division_code(7, 6)
+
+
+units = st.tuples(
+    st.from_regex(r"[A-NP-Z0-9][A-NP-Z0-9]{2}[0-9]{2}", fullmatch=True).filter(
+        lambda f: f[0] != "O"
+    ),
+    st.integers(0, 999_999),
+    st.integers(1, 48),
+    st.integers(1, 48),
+)
+
+
+@given(units)
+def test_one_donation_identifier_per_collection_k_and_flags_cover_the_division(drawn):
+    facility, sequence, index, count = drawn
+    index = min(index, count)
+    din = make_din(facility, 2026, sequence)
+    division = division_code(index, count)
+    unit = make_unit(din, division)
+    assert unit.data == din.data + division and unit.din == din.data
+    # The oracle: python-stdnum over the DIN and the division, its small letter as a capital.
+    expected = mod_37_2.calc_check_digit(din.data + division.upper())
+    assert unit.check == expected
+    assert int(unit.flags) == 60 + VALUES.index(expected)
+    assert parse(unit.data + unit.check).data == unit.data
+    assert parse(unit.barcode) == unit
+    assert parse(f"{unit.eye_readable} {unit.check}").data == unit.data
+
+
+@given(units)
+def test_one_donation_identifier_per_collection_a_wrong_division_never_names_a_sibling(drawn):
+    # MOD 37-2 catches every single substitution: a division typed or read with one wrong
+    # character never passes as a sibling of the same donation.
+    facility, sequence, index, count = drawn
+    index = min(index, count)
+    din = make_din(facility, 2026, sequence)
+    unit = make_unit(din, division_code(index, count))
+    siblings = [make_unit(din, division_code(i, count)) for i in range(1, count + 1) if i != index]
+    near = [
+        s
+        for s in siblings
+        if sum(a != b for a, b in zip(s.division, unit.division, strict=True)) == 1
+    ]
+    for sibling in near:
+        with pytest.raises(IdentifierError) as refused:
+            parse(sibling.data + unit.check)
+        assert refused.value.code == "wrong_check"
+        with pytest.raises(IdentifierError) as refused:
+            parse(sibling.data + unit.flags)
+        assert refused.value.code == "wrong_check"
+
+
+def test_one_donation_identifier_per_collection_isbt_unit_is_a_compound_message():
+    din = make_din("A9999", 2026, 5)
+    flags = 60 + VALUES.index(mod_37_2.calc_check_digit("A99992600000" + "5"))
+    first, second = make_unit(din, "A0"), make_unit(din, "Bc")
+    # DS 023 (=+, two structures, no registered sequence), DS 001 (the DIN with its own Type 3
+    # flags) and DS 032 (Product Divisions, the code in capitals).
+    assert first.barcode == f"=+02000=A999926000005{flags}=,0000A0"
+    assert second.barcode == f"=+02000=A999926000005{flags}=,0000BC"
+    assert parse(second.barcode) == second and parse(first.barcode) == first
+    with pytest.raises(IdentifierError, match="Type 3 flags"):
+        parse(f"=+02000=A999926000005{60 + (flags - 59) % 37}=,0000A0")
+    internal = make_din("0AB01", 2026, 5)
+    with pytest.raises(IdentifierError, match="never carries ISBT"):
+        parse(f"=+02000={internal.data}{internal.flags}=,0000A0")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("0AB0126000001a0X", "lower_case"),  # a Caps Lock scanner turns A0 into a0
+        ("0ab0126000001Ab", "lower_case"),
+        ("0AB0126000001A0", "missing_check"),
+        ("0AB0126000001AA", "bad_shape"),  # a capital second letter is not a division
+        ("0AB01260000010A", "bad_flags"),
+    ],
+)
+def test_one_donation_identifier_per_collection_malformed_unit_entries_are_refused(text, code):
+    with pytest.raises(IdentifierError) as refused:
+        parse(text)
+    assert refused.value.code == code
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

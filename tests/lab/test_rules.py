@@ -161,24 +161,32 @@ def test_label_reconciliation_balances_only_when_every_label_is_accounted_for():
 
 def test_zpl_escapes_field_data_and_carries_the_barcode():
     label = LabelContent(
-        barcode="0AB012600000164",
-        eye_readable="0AB01 26 000001",
-        check="K",
+        barcode="0AB0126000001A076",
+        linear="0AB0126000001A076",
+        eye_readable="0AB01 26 000001 A0",
+        check="G",
         chain="CH0AB0126K7P2Q9",
         chain_check="4",
         patient_name="DOE^X, Jane_",
         date_of_birth="1960-01-01",
         mrn="B000001",
-        product="ACS-2ML",
+        product_code="ACS-2ML",
+        product_name="Autologous conditioned serum",
         volume="2 mL",
-        expiry="2027-11-21",
-        storage="≤ -18 °C",
         index="1/6",
+        collected="2026-11-21 10:00 CET",
+        facility="Test Clinic (0AB01)",
+        expiry="2027-11-21 10:00 CET",
+        storage="≤ −18 °C",
     )
-    text = zpl(label)
+    text = zpl(
+        label,
+        {k: k.upper() for k in ("dob", "mrn", "unit", "expires", "collected", "facility", "store")},
+        7.0,
+    )
     assert text.startswith("^XA") and text.rstrip().endswith("^XZ")
-    assert "^BCN,48,N,N,N^FD0AB012600000164^FS" in text
-    assert "^BXN,4,200^FD0AB012600000164^FS" in text
+    assert "^BCN,88,N,N,N^FD0AB0126000001A076^FS" in text
+    assert "^BXN,4,200^FD0AB0126000001A076^FS" in text
     assert "DOE_5EX, Jane_5F" in text
     assert "FOR AUTOLOGOUS USE ONLY" in text
 

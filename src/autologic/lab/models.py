@@ -90,7 +90,9 @@ class Unit(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
-    identifier = models.CharField(max_length=13, unique=True)
+    # The collection's DIN and the unit's division code (docs/adr/0006); 13 characters, the DIN
+    # alone, for units made before divisions.  Flags: Type 3, over both.
+    identifier = models.CharField(max_length=15, unique=True)
     flags = models.CharField(max_length=2)
     kind = models.CharField(_("kind"), max_length=16, choices=choices.UNIT_KINDS)
     product_code = models.CharField(_("product code"), max_length=20)

@@ -16,6 +16,7 @@ from autologic.care.models import Appointment, Course
 from autologic.clinical import queries as clinical_queries
 from autologic.clinical.domain.markers import SEVERITY, MarkerStatus
 from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.domain.identifiers import SPECIMEN_DIVISION, division_code
 from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, create_unit, locked, open_chain
 from autologic.lab.domain.collection import Problem, entry_problems
@@ -151,6 +152,7 @@ def record_collection(
             chain=chain,
             collection_id=collection.pk,
             parent=None,
+            division=SPECIMEN_DIVISION,
             kind="specimen",
             product_code=SPECIMEN_CODES[collection.kind],
             status=State.COLLECTED,
@@ -461,6 +463,7 @@ def divide(
                 chain=root.chain,
                 collection_id=collection.pk,
                 parent=root,
+                division=division_code(index, count),
                 kind=kind,
                 product_code=protocol.product.code,
                 status=State.QUARANTINED,

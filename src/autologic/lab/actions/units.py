@@ -15,7 +15,14 @@ from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
 from autologic.care.models import Course
 from autologic.common.domain.errors import ConflictError, DomainError
-from autologic.common.domain.identifiers import Identifier, make_coi, make_din
+from autologic.common.domain.identifiers import (
+    Identifier,
+    donation_of,
+    make_coi,
+    make_din,
+    make_unit,
+    parse,
+)
 from autologic.common.locks import for_update
 from autologic.lab.domain.states import Move, Refused, State, UnitFacts, move
 from autologic.lab.models import Chain, Counter, Unit, UnitEvent
@@ -154,11 +161,25 @@ def change_state(
     return unit
 
 
+def unit_identifier(
+    site: Site, parent: Unit | None, division: str, made_at: datetime
+) -> Identifier:
+    """A new unit's identifier: the collection's one DIN and the unit's division code.
+
+    The specimen (no parent) takes the next DIN of the facility; every unit divided from it
+    carries the same DIN, also when the specimen was collected before divisions existed.
+    """
+    if parent is None:
+        return make_unit(next_din(site, made_at), division)
+    return make_unit(donation_of(parse(parent.identifier + parent.flags)), division)
+
+
 def create_unit(
     *,
     chain: Chain,
     collection_id: int,
     parent: Unit | None,
+    division: str,
     kind: str,
     product_code: str,
     status: State,
@@ -166,8 +187,8 @@ def create_unit(
     by: User,
     fields: dict[str, Any],
 ) -> Unit:
-    """Create a unit with a fresh identifier, and its first custody event."""
-    identifier = next_din(chain.site, made_at)
+    """Create a unit with its identifier (DIN + division), and its first custody event."""
+    identifier = unit_identifier(chain.site, parent, division, made_at)
     unit = Unit.objects.create(
         site=chain.site,
         chain=chain,

@@ -71,9 +71,17 @@ class Storage(Model):
     """How the product is kept and for how long."""
 
     condition: Literal["frozen", "refrigerated", "ambient", "fresh"]
+    temperature_min_c: float | None = None  # printed on the label with the maximum
     temperature_max_c: float | None = None
     set_point_c: float | None = None
     shelf_life_days: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _range(self) -> Storage:
+        low, high = self.temperature_min_c, self.temperature_max_c
+        if low is not None and high is not None and low > high:
+            raise ValueError("temperature_min_c must not be above temperature_max_c")
+        return self
 
 
 class Dose(Model):
