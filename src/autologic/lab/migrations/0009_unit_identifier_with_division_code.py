@@ -23,7 +23,7 @@ def back_in_force(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("lab", "0004_collection_infectious_status")]
+    dependencies = [("lab", "0008_reagent_lots")]
 
     operations = [
         migrations.RunPython(off_on_sqlite, back_in_force),
