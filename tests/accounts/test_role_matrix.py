@@ -169,9 +169,13 @@ def _lab(tech, physician, course_id) -> dict[str, object]:
     (excursion,) = storage.record_readings(
         freezer, [(now - timedelta(minutes=30), -5.0)], source="manual", by=tech, now=now
     )
+    from autologic.lab.actions import release
+
+    result = release.record_result(lot, attribute="sterility", value="growth", by=tech, now=now)
     return {
         "collection_id": lot.pk,
         "deviation_id": lot.run.deviations.get().pk,
+        "result_id": result.pk,
         "label_id": Label.objects.get(unit=unit).pk,
         "job": job,
         "unit_id": unit.pk,

@@ -11,12 +11,13 @@ import pytest
 
 from autologic.audit.actions import SignerProof
 from autologic.care import actions as care
+from autologic.common.domain.errors import DomainError
 from autologic.lab.actions import collection as lab
 from autologic.lab.actions import labels
 from autologic.lab.actions import release as qa
-from autologic.lab.actions.storage import add_freezer
+from autologic.lab.actions.storage import add_freezer, check_in
 from autologic.lab.domain.processing import StepValues
-from autologic.lab.models import Collection, Freezer, Unit
+from autologic.lab.models import Box, Collection, Freezer, Unit
 from tests.care.conftest import NOW, fixed_clock, knee, resources, start_course  # noqa: F401
 
 
@@ -60,8 +61,11 @@ ACS_STEPS = [
 
 
 @pytest.fixture
-def make_lot(start_course, resources, tech, physician, fixed_clock) -> Callable[..., Collection]:
-    """Collect, process, divide and label an ACS (or other) course's product, ready for QC."""
+def make_lot(
+    start_course, resources, tech, physician, fixed_clock, freezer
+) -> Callable[..., Collection]:
+    """Collect, process, divide, label and (when frozen) store an ACS (or other) course's
+    product, ready for QC: the release gate needs every frozen unit in a freezer box."""
 
     def make(
         code: str = "acs-large-joint",
@@ -71,6 +75,7 @@ def make_lot(start_course, resources, tech, physician, fixed_clock) -> Callable[
         regions=None,
         who=None,
         injections: int | None = None,
+        store: bool = False,
     ) -> Collection:
         course = start_course(code, regions=regions, who=who, injections=injections)
         outcome = care.schedule_course(course=course, by=physician, expected_version=course.version)
@@ -144,9 +149,24 @@ def make_lot(start_course, resources, tech, physician, fixed_clock) -> Callable[
         labels.print_labels(units, by=tech, now=fixed_clock.now())
         for label in [u.labels.get() for u in Unit.objects.filter(pk__in=[u.pk for u in units])]:
             labels.set_label_state(label, state="applied", by=tech, now=fixed_clock.now())
+        if store and units[0].frozen:
+            store_units(collection, tech, fixed_clock.now())
         return collection
 
     return make
+
+
+def store_units(collection: Collection, by, now) -> None:
+    """Check the lot's frozen units into the first box that takes them (storing apart refuses
+    a reactive donation in an ordinary box, and a full box refuses them all)."""
+    units = list(Unit.objects.filter(collection=collection, parent__isnull=False, box=None))
+    for box in Box.objects.order_by("pk"):
+        try:
+            check_in(units, box, by=by, now=now)
+        except DomainError:
+            continue
+        return
+    raise AssertionError("no box can take the lot")
 
 
 def pass_qc(collection: Collection, by) -> None:

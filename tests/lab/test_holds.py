@@ -69,7 +69,7 @@ def test_qa_hold_makes_the_course_coverage_say_so(released, tech, fixed_clock):
 
 
 def test_qa_hold_on_a_lot_blocks_its_release_until_lifted(make_lot, tech, manager, fixed_clock):
-    lot = make_lot()
+    lot = make_lot(store=True)
     pass_qc(lot, tech)
     hold = place_hold(
         Target("lot", collection=lot), reason="Incubator alarm overnight", by=tech, now=NOW

@@ -9,8 +9,10 @@ import pytest
 from autologic.lab.domain.labels import LabelContent, reconcile, zpl
 from autologic.lab.domain.processing import StepValues, check_step, missing_values
 from autologic.lab.domain.release import (
+    BlockerKind,
     LotFacts,
     ResultError,
+    ResultFact,
     Verdict,
     describe,
     judge,
@@ -77,7 +79,7 @@ def row(**kw) -> SpecRow:
 def test_numeric_limits_are_inclusive_where_the_operator_says_so():
     viability = row(attribute="viability", operator=">=", limit=70, unit="%")
     assert judge(viability, "70")[0] is Verdict.PASS
-    assert judge(viability, "69,9")[0] is Verdict.FAIL
+    assert judge(viability, "69,9", locale="de")[0] is Verdict.FAIL
     endotoxin = row(attribute="endotoxin", operator="<", limit=0.5)
     assert judge(endotoxin, "0.5")[0] is Verdict.FAIL
     count = row(attribute="count", operator="between", limit=36, limit_max=44, unit="million")
@@ -103,7 +105,7 @@ def test_qualitative_results_and_unreadable_input():
 
 def facts(**kw) -> LotFacts:
     base = {
-        "verdicts": {"viability": Verdict.PASS},
+        "results": {"viability": [ResultFact(Verdict.PASS)]},
         "open_deviations": 0,
         "rejected_deviations": 0,
         "labels_balanced": True,
@@ -113,37 +115,127 @@ def facts(**kw) -> LotFacts:
     return LotFacts(**{**base, **kw})
 
 
+def texts(spec, lot) -> list[str]:
+    return [b.text for b in release_blockers(spec, lot)]
+
+
+SPEC = Release(
+    specification=[
+        row(attribute="viability", operator=">=", limit=70, unit="%"),
+        row(attribute="sterility", operator="not_detected"),
+        row(attribute="il1ra", operator="report", blocking=False),
+    ],
+    signatures=2,
+)
+PASSED = {"viability": [ResultFact(Verdict.PASS)], "sterility": [ResultFact(Verdict.PASS)]}
+
+
 def test_release_blockers_name_every_reason():
-    spec = Release(
-        specification=[
-            row(attribute="viability", operator=">=", limit=70),
-            row(attribute="sterility", operator="not_detected"),
-            row(attribute="il1ra", operator="report", blocking=False),
-        ],
-        signatures=2,
-    )
-    assert (
-        release_blockers(
-            spec, facts(verdicts={"viability": Verdict.PASS, "sterility": Verdict.PASS})
-        )
-        == []
-    )
-    problems = release_blockers(
-        spec,
+    assert texts(SPEC, facts(results=PASSED)) == []
+    problems = texts(
+        SPEC,
         facts(
-            verdicts={"viability": Verdict.FAIL},
+            results={"viability": [ResultFact(Verdict.FAIL)]},
             open_deviations=1,
             labels_balanced=False,
             label_problem="1 printed label(s) not yet applied",
+            unfinished_steps=["freezing is still running: enter its end time"],
+            unstored=2,
+            on_hold=1,
         ),
     )
     assert problems == [
-        "viability: failed (≥ 70 required)",
+        "freezing is still running: enter its end time",
+        "viability: failed (≥ 70 % required); a failed result stands until QA invalidates it",
         "sterility: no result yet",
         "1 deviation(s) wait for a QA disposition",
         "labels do not reconcile: 1 printed label(s) not yet applied",
+        "2 frozen unit(s) are not stored in a freezer box",
+        "1 unit(s) are on QA hold; lifting it needs a signed QA disposition",
     ]
-    assert release_blockers(None, facts()) == ["the protocol version has no release specification"]
+    assert texts(None, facts()) == ["the protocol version has no release specification"]
+
+
+def test_qc_result_never_overwritten_a_later_pass_does_not_hide_a_failure():
+    """A "does not conform · Fail" followed by a "Pass" still blocks: the failure stands until
+    QA invalidates it (a confirmed laboratory error), and then the repeat counts."""
+    failed_then_passed = {
+        **PASSED,
+        "sterility": [ResultFact(Verdict.FAIL), ResultFact(Verdict.PASS)],
+    }
+    (blocker,) = release_blockers(SPEC, facts(results=failed_then_passed))
+    assert blocker.kind is BlockerKind.NON_CONFORMING and blocker.waivable
+    invalidated = {
+        **PASSED,
+        "sterility": [ResultFact(Verdict.FAIL, invalidated=True), ResultFact(Verdict.PASS)],
+    }
+    assert texts(SPEC, facts(results=invalidated)) == []
+    only_invalidated = {**PASSED, "sterility": [ResultFact(Verdict.FAIL, invalidated=True)]}
+    assert texts(SPEC, facts(results=only_invalidated)) == ["sterility: no result yet"]
+
+
+def test_release_blocked_while_processing_unfinished_or_units_unstored():
+    for lot in (
+        facts(results=PASSED, unfinished_steps=["freezing is not recorded"]),
+        facts(results=PASSED, unstored=6),
+        facts(results=PASSED, on_hold=6),
+    ):
+        (blocker,) = release_blockers(SPEC, lot)
+        assert not blocker.waivable  # a release with exception cannot skip these
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "number"),
+    [
+        ("2,014", "en", 2014.0),
+        ("2,014", "de", 2.014),
+        ("2.014", "de", 2014.0),
+        ("1.234,5", "es", 1234.5),
+        ("۲٫۵", "fa", 2.5),
+        ("2.5", "fa", 2.5),
+        ("  0.25 ", "en", 0.25),
+    ],
+)
+def test_qc_numbers_are_read_strictly_in_the_clinic_locale(text, locale, number):
+    report = row(attribute="il1ra", operator="report", blocking=False, unit="pg/mL")
+    assert judge(report, text, locale=locale) == (Verdict.RECORDED, number)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "operator", "limit", "unit", "text"),
+    [
+        ("volume", ">=", 2, "mL", "Infinity"),
+        ("volume", ">=", 2, "mL", "inf"),
+        ("endotoxin", "<", 0.5, "EU/mL", "-inf"),
+        ("endotoxin", "<", 0.5, "EU/mL", "-0.1"),
+        ("endotoxin", "<", 0.5, "EU/mL", "NaN"),
+        ("endotoxin", "<", 0.5, "EU/mL", "1e-3"),
+        ("viability", ">=", 70, "%", "101"),
+        ("viability", ">=", 70, "%", "2,01"),
+        ("viability", ">=", 70, "%", "0x50"),
+    ],
+)
+def test_qc_numbers_refused_when_not_finite_malformed_or_implausible(
+    attribute, operator, limit, unit, text
+):
+    spec = row(attribute=attribute, operator=operator, limit=limit, unit=unit)
+    with pytest.raises(ResultError) as refused:
+        judge(spec, text, locale="en")
+    assert str(refused.value).startswith(attribute)
+
+
+def test_qc_plausible_bounds_come_from_the_protocol_when_given():
+    count = row(
+        attribute="count",
+        operator="between",
+        limit=36,
+        limit_max=44,
+        unit="million",
+        plausible={"min": 0, "max": 500},
+    )
+    assert judge(count, "40")[0] is Verdict.PASS
+    with pytest.raises(ResultError, match="not plausible; a result lies in 0–500 million"):
+        judge(count, "4000")
 
 
 def test_label_reconciliation_balances_only_when_every_label_is_accounted_for():

@@ -46,18 +46,20 @@ def test_an_acs_lot_from_collection_to_release(make_lot, tech, manager, freezer)
     with pytest.raises(ValidationFailed, match="sterility: no result|appearance: no result"):
         qa.release_lot(lot, decision="released", proofs=[proof(manager)], notes="", now=LATER)
     pass_qc(lot, tech)
+    # Frozen units are released only once they are stored.
+    with pytest.raises(ValidationFailed, match="6 frozen unit\\(s\\) are not stored"):
+        qa.release_lot(lot, decision="released", proofs=[proof(manager)], notes="", now=LATER)
+    stored = storage.check_in(lot_units(lot), Box.objects.get(code="B1"), by=tech, now=NOW)
+    assert [(u.row, u.col) for u in stored] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
     release = qa.release_lot(lot, decision="released", proofs=[proof(manager)], notes="", now=LATER)
     assert release.units == 6
     # Released units go straight to the course's sessions (the bedside reserves them).
     assert {u.status for u in lot_units(lot)} == {"reserved"}
     assert Signature.objects.filter(object_type="collection", object_id=str(lot.pk)).count() == 1
 
-    stored = storage.check_in(lot_units(lot), Box.objects.get(code="B1"), by=tech, now=NOW)
-    assert [(u.row, u.col) for u in stored] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
-
 
 def test_every_unit_state_change_has_a_custody_and_an_audit_event(make_lot, tech, manager):
-    lot = make_lot()
+    lot = make_lot(store=True)
     pass_qc(lot, tech)
     qa.release_lot(lot, decision="released", proofs=[proof(manager)], notes="", now=LATER)
     for unit in Unit.objects.filter(collection=lot):
@@ -76,7 +78,7 @@ def test_a_deviation_blocks_release_until_qa_signs_it(make_lot, tech, manager):
         ("centrifugation", {"hours": 0.3, "g_force": 2000, "spin_min": 10}),
         ("aliquoting", {"hours": 0.5}),
     ]
-    lot = make_lot(steps=steps)
+    lot = make_lot(steps=steps, store=True)
     pass_qc(lot, tech)
     (deviation,) = Deviation.objects.filter(run__collection=lot)
     assert "lasted 5.00 h" in deviation.message
@@ -143,7 +145,7 @@ def test_steps_follow_the_protocol_order_and_name_missing_fields(
 
 
 def test_labels_must_reconcile_before_release(make_lot, tech, manager):
-    lot = make_lot()
+    lot = make_lot(store=True)
     pass_qc(lot, tech)
     unit = lot_units(lot)[0]
     label = unit.labels.get()
@@ -196,7 +198,9 @@ def test_msc_release_needs_two_different_signers(make_lot, tech, manager, physic
 def test_failed_qc_blocks_release_and_rejection_discards(make_lot, tech, manager, physician):
     lot = make_lot("bm-msc-knee")
     pass_qc(lot, tech)
-    qa.record_result(lot, attribute="mycoplasma", value="detected", by=tech, now=LATER)
+    qa.record_result(
+        lot, attribute="mycoplasma", value="detected", by=tech, now=LATER, reason="Confirmatory PCR"
+    )
     with pytest.raises(ValidationFailed, match="mycoplasma: failed"):
         qa.release_lot(
             lot, decision="released", proofs=[proof(manager), proof(physician)], notes="", now=LATER
@@ -218,9 +222,9 @@ def test_failed_qc_blocks_release_and_rejection_discards(make_lot, tech, manager
 def test_an_excursion_quarantines_what_was_stored_during_it(make_lot, tech, manager, freezer):
     lot = make_lot()
     pass_qc(lot, tech)
-    qa.release_lot(lot, decision="released", proofs=[proof(manager)], notes="", now=LATER)
     box = Box.objects.get(code="B1")
-    units = storage.check_in(lot_units(lot)[:4], box, by=tech, now=NOW)
+    units = storage.check_in(lot_units(lot), box, by=tech, now=NOW)
+    qa.release_lot(lot, decision="released", proofs=[proof(manager)], notes="", now=LATER)
     storage.check_out(Unit.objects.get(pk=units[0].pk), by=tech, now=NOW + timedelta(hours=1))
     t = NOW + timedelta(hours=2)
     readings = [(t, -20.0), (t + timedelta(hours=1), -12.5), (t + timedelta(hours=2), -21.0)]

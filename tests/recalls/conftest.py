@@ -1,5 +1,5 @@
 """Recall fixtures: released lots reserved for their courses, an injection given, staff with
-e-mail addresses, and the post-release failure as H6's recording sends it."""
+e-mail addresses, and a failing result recorded after release."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from autologic.audit.journal import audited_transaction
-from autologic.common.locks import for_update
+from autologic.lab.actions.release import record_result
 from autologic.lab.models import Collection, QCResult
-from autologic.lab.signals import results_failed_after_release
 from tests.adverse_events.conftest import inject, with_email  # noqa: F401
 from tests.injections.conftest import (  # noqa: F401
     LATER,
@@ -44,27 +42,16 @@ def mailed(physician, manager, nurse, tech):
 
 
 def fail_after_release(lot: Collection, *, by, now, attribute: str = "sterility") -> QCResult:
-    """Record a failing result on a released lot the way the release gate's owner does: in one
-    audited transaction that locks the lot, writes the result and sends the signal."""
-    with audited_transaction():
-        row = for_update(Collection.objects).get(pk=lot.pk)
-        spec = next(
-            r for r in row.protocol.protocol.release.specification if r.attribute == attribute
-        )
-        result = QCResult.objects.create(
-            collection=row,
-            attribute=attribute,
-            value="growth",
-            verdict="fail",
-            criterion="not detected",
-            method=spec.method,
-            by=by,
-            at=now,
-        )
-        results_failed_after_release.send(
-            sender=QCResult, collection=row, result=result, by=by, now=now
-        )
-    return result
+    """Record a failing result on a released lot through the lab's own action (a 7-day culture
+    read after release): it holds the lot and opens the look-back in its transaction."""
+    return record_result(
+        lot,
+        attribute=attribute,
+        value="growth",
+        reason="7-day BacT/ALERT read after release",
+        by=by,
+        now=now,
+    )
 
 
 @pytest.fixture

@@ -110,6 +110,8 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "lab:label_state": {"POST": LAB},
     "lab:result": {"POST": LAB},
     "lab:release": {"POST": QA},
+    "lab:release_with_exception": {"POST": QA},
+    "lab:result_disposition": {"POST": QA},
     "lab:deviation": {"POST": QA},
     "lab:check_in": {"POST": LAB},
     "lab:unit": LAB_READERS,

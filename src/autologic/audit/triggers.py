@@ -34,6 +34,9 @@ APPEND_ONLY_TABLES = (
 SAME_PATIENT = "autologous product: administration patient differs from the unit source patient"
 UNIT_SOURCE = "lab_unit: a unit''s source patient and chain cannot change"
 CHAIN_PATIENT = "lab_chain: a chain''s patient cannot change"
+QC_RESULT = "lab_qcresult: a QC result is never overwritten or deleted"
+# The columns of a QC result that say what was measured; only its QA disposition may be added.
+_RESULT_COLUMNS = ("collection_id", "attribute", "value", "number", "verdict", "by_id", "at")
 
 # PostgreSQL trigger functions: name -> body (as stored in pg_proc.prosrc).
 FUNCTIONS = {
@@ -53,6 +56,11 @@ FUNCTIONS = {
     "autologic_chain_patient_immutable": (
         " BEGIN IF NEW.patient_id IS DISTINCT FROM OLD.patient_id "
         f"THEN RAISE EXCEPTION '{CHAIN_PATIENT}'; END IF; RETURN NEW; END; "
+    ),
+    "autologic_qc_result_kept": (
+        " BEGIN IF TG_OP = 'DELETE' OR "
+        + " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in _RESULT_COLUMNS)
+        + f" THEN RAISE EXCEPTION '{QC_RESULT}'; END IF; RETURN NEW; END; "
     ),
 }
 
@@ -130,6 +138,15 @@ def _sqlite_triggers() -> list[Trigger]:
             "BEFORE UPDATE OF patient_id",
             f"WHEN NEW.patient_id IS NOT OLD.patient_id {_refuse(CHAIN_PATIENT)}",
         ),
+        Trigger(
+            "lab_qcresult_kept",
+            "lab_qcresult",
+            "BEFORE UPDATE",
+            "WHEN "
+            + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _RESULT_COLUMNS)
+            + f" {_refuse(QC_RESULT)}",
+        ),
+        Trigger("lab_qcresult_no_delete", "lab_qcresult", "BEFORE DELETE", _refuse(QC_RESULT)),
     ]
 
 
@@ -173,6 +190,12 @@ def _postgres_triggers() -> list[Trigger]:
             "lab_chain",
             "BEFORE UPDATE OF patient_id",
             function="autologic_chain_patient_immutable",
+        ),
+        Trigger(
+            "lab_qcresult_kept",
+            "lab_qcresult",
+            "BEFORE DELETE OR UPDATE",
+            function="autologic_qc_result_kept",
         ),
     ]
 

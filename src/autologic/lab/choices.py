@@ -41,6 +41,10 @@ DISPOSITIONS = [
     ("rejected", _("Rejected")),
 ]
 VERDICTS = [("pass", _("Pass")), ("fail", _("Fail")), ("recorded", _("Recorded"))]
+RESULT_DISPOSITIONS = [
+    ("invalidated", _("Invalidated (laboratory error)")),
+    ("confirmed", _("Confirmed")),
+]
 RELEASE_DECISIONS = [("released", _("Released")), ("rejected", _("Rejected"))]
 LABEL_STATES = [
     ("printed", _("Printed")),

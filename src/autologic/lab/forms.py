@@ -127,10 +127,26 @@ class DivideForm(forms.Form):
 
 
 class ResultForm(forms.Form):
-    """One QC result for one specification row."""
+    """One QC result for one specification row; a repeat test says why it was repeated."""
 
     attribute = forms.CharField(widget=forms.HiddenInput)
     value = forms.CharField(label=_("Result"), max_length=80)
+    reason = FreeTextField(label=_("Reason for the repeat"), required=False, max_length=300)
+
+
+class ResultDispositionForm(SignatureFields):
+    """QA's signed disposition of a failed QC result."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("invalidated", _("Invalidate: a laboratory error was confirmed")),
+            ("confirmed", _("Confirm: the failure stands")),
+        ],
+    )
+    justification = FreeTextField(
+        label=_("Investigation and reason"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class SignForm(SignatureFields):
@@ -151,6 +167,28 @@ class SignForm(SignatureFields):
     )
     second_otp_token = forms.CharField(
         label=_("Second signer: authenticator code"), required=False, max_length=8
+    )
+
+
+class ExceptionForm(SignForm):
+    """Release with exception: the release signatures, a physician's approval, the reason and
+    the patient informed."""
+
+    decision = forms.CharField(widget=forms.HiddenInput, initial="released", required=False)
+    exception_reason = FreeTextField(
+        label=_("Why the non-conforming product is released"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    patient_informed = forms.BooleanField(
+        label=_("The patient was informed of the non-conformance"), required=False
+    )
+    physician_username = forms.CharField(label=_("Approving physician: user name"))
+    physician_password = forms.CharField(
+        label=_("Approving physician: password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+    physician_otp_token = forms.CharField(
+        label=_("Approving physician: authenticator code"), required=False, max_length=8
     )
 
 

@@ -241,7 +241,12 @@ class Deviation(models.Model):
 
 
 class QCResult(models.Model):
-    """A release-test result for a lot (a collection), judged against the pinned specification."""
+    """A release-test result for a lot (a collection), judged against the pinned specification.
+
+    A result is never overwritten (a database trigger refuses it): a repeat test is a new
+    result citing the one it repeats and why, and a failed result stands until QA signs a
+    disposition that invalidates it (a confirmed laboratory error) or confirms it.
+    """
 
     collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="results")
     attribute = models.CharField(max_length=63)
@@ -252,6 +257,20 @@ class QCResult(models.Model):
     method = models.CharField(max_length=200)
     by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
+    repeat_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats"
+    )
+    reason = models.CharField(_("reason for the repeat"), max_length=300, blank=True)
+    after_release = models.BooleanField(default=False)  # arrived after the lot's release
+    disposition = models.CharField(
+        max_length=12, choices=choices.RESULT_DISPOSITIONS, blank=True, default=""
+    )
+    disposition_reason = models.TextField(blank=True)
+    disposed_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    disposed_at = models.DateTimeField(null=True, blank=True)
+    disposition_signature = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["attribute", "at", "id"]
@@ -274,6 +293,14 @@ class Release(models.Model):
     )
     units = models.PositiveSmallIntegerField(default=0)
     notes = models.TextField(blank=True)
+    # Release with exception: a non-conforming product released on a physician's signed
+    # approval, with the reason and the patient informed.
+    with_exception = models.BooleanField(default=False)
+    exception_reason = models.TextField(blank=True)
+    approved_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient_informed = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.decision} {self.decided_at:%Y-%m-%d}"

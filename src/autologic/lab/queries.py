@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -15,7 +16,17 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from autologic.accounts.models import Site
 from autologic.care.models import Appointment, Course
 from autologic.lab.domain.labels import Reconciliation, reconcile
-from autologic.lab.domain.release import LotFacts, Verdict, describe, release_blockers
+from autologic.lab.domain.processing import Recorded, unfinished
+from autologic.lab.domain.release import (
+    Blocker,
+    LotFacts,
+    ResultFact,
+    Verdict,
+    accepted,
+    describe,
+    plausible,
+    release_blockers,
+)
 from autologic.lab.domain.storage import position_name
 from autologic.lab.models import (
     Box,
@@ -166,15 +177,31 @@ class UnitRow:
 
 @dataclass
 class ResultRow:
-    """A release-specification row with the latest result entered for it."""
+    """A release-specification row with every result entered for it (none is overwritten)."""
 
     attribute: str
     name: Any
     method: str
     criterion: str
+    accepted: str  # what may be entered: the answers, or a number with unit and bounds
+    qualitative: bool
     blocking: bool
-    latest: QCResult | None
     history: list[QCResult]
+    operator: str = ""
+    unit: str = ""
+    low: str = ""  # the plausible range of a number, as entered
+    high: str = ""  # "" when unbounded above
+
+    @property
+    def latest(self) -> QCResult | None:
+        """The most recent result that QA has not invalidated."""
+        kept = [r for r in self.history if r.disposition != "invalidated"]
+        return kept[-1] if kept else None
+
+    @property
+    def standing_failures(self) -> list[QCResult]:
+        """Failed results that still stand (no QA disposition has invalidated them)."""
+        return [r for r in self.history if r.verdict == "fail" and r.disposition == ""]
 
 
 @dataclass
@@ -189,10 +216,74 @@ class LotView:
     units: list[UnitRow]
     results: list[ResultRow]
     reconciliation: Reconciliation
-    blockers: list[str]
+    blockers: list[Blocker]
     next_step: Step | None
     running: StepRecord | None
     unstored: int  # frozen units waiting for use that have no box position yet
+
+    @property
+    def waivable(self) -> bool:
+        """Only a non-conforming product stops the release: a physician may approve release
+        with exception."""
+        return bool(self.blockers) and all(b.waivable for b in self.blockers)
+
+
+def lot_facts(collection: Collection) -> LotFacts:
+    """Everything the release gate looks at for a lot, read from the database (seven queries).
+
+    The lot page and the release action both judge a lot from this, through ``release_gate``.
+    """
+    protocol = collection.protocol.protocol
+    results: dict[str, list[ResultFact]] = defaultdict(list)
+    for attribute, verdict, disposition in (
+        QCResult.objects.filter(collection=collection)
+        .order_by("at", "id")
+        .values_list("attribute", "verdict", "disposition")
+    ):
+        results[attribute].append(ResultFact(Verdict(verdict), disposition == "invalidated"))
+    deviations = list(
+        Deviation.objects.filter(run__collection=collection).values_list("disposition", flat=True)
+    )
+    units = list(
+        Unit.objects.filter(collection=collection, parent__isnull=False).values_list(
+            "pk", "identifier", "status", "frozen", "box_id", "chain_id"
+        )
+    )
+    live = [name for _pk, name, status, *_rest in units if status not in ("discarded", "expired")]
+    labels = list(
+        Label.objects.filter(unit__collection=collection, unit__parent__isnull=False).values_list(
+            "unit__identifier", "state"
+        )
+    )
+    reconciliation = reconcile(live, labels)
+    waiting = [u for u in units if u[2] == "quarantined"]
+    recorded: dict[str, list[Recorded]] = defaultdict(list)
+    for key, passage, ended_at in StepRecord.objects.filter(run__collection=collection).values_list(
+        "key", "passage", "ended_at"
+    ):
+        recorded[key].append(Recorded(passage, ended_at is not None))
+    steps = [unfinished(step, recorded[step.key]) for step in protocol.processing]
+    return LotFacts(
+        results=dict(results),
+        open_deviations=deviations.count("open"),
+        rejected_deviations=deviations.count("rejected"),
+        labels_balanced=reconciliation.balanced,
+        label_problem=reconciliation.problem,
+        units_waiting=len(waiting),
+        unfinished_steps=[why for why in steps if why is not None],
+        unstored=sum(1 for _pk, _n, _s, frozen, box, _c in waiting if frozen and box is None),
+        on_hold=len(held_unit_ids([(pk, collection.pk, chain) for pk, *_r, chain in waiting])),
+    )
+
+
+def _plain(number: Decimal) -> str:
+    return f"{number.normalize():f}"
+
+
+def release_gate(collection: Collection) -> list[Blocker]:
+    """What stops this lot's release, in words; empty when it may be released. The one source
+    for the lot page, the work queue and the release action."""
+    return release_blockers(collection.protocol.protocol.release, lot_facts(collection))
 
 
 def lot(collection_id: int, site: Site) -> LotView | None:
@@ -222,26 +313,32 @@ def lot(collection_id: int, site: Site) -> LotView | None:
         Deviation.objects.filter(run__collection=collection).select_related("step", "decided_by")
     )
     results: dict[str, list[QCResult]] = defaultdict(list)
-    for result in QCResult.objects.filter(collection=collection).select_related("by"):
+    for result in (
+        QCResult.objects.filter(collection=collection)
+        .select_related("by", "disposed_by")
+        .order_by("at", "id")
+    ):
         results[result.attribute].append(result)
     rows = [
         ResultRow(
-            r.attribute,
-            r.name,
-            r.method,
-            describe(r),
-            r.blocking,
-            results[r.attribute][-1] if results[r.attribute] else None,
-            results[r.attribute],
+            attribute=r.attribute,
+            name=r.name,
+            method=r.method,
+            criterion=describe(r),
+            accepted=accepted(r),
+            qualitative=r.operator in ("not_detected", "conforms"),
+            blocking=r.blocking,
+            history=results[r.attribute],
+            operator=r.operator,
+            unit=r.unit,
+            low=_plain(plausible(r)[0]),
+            high="" if plausible(r)[1].is_infinite() else _plain(plausible(r)[1]),
         )
         for r in (protocol.release.specification if protocol.release else [])
     ]
     live = [u.identifier for u in children if u.status not in ("discarded", "expired")]
     pairs = [(u.identifier, label.state) for u in children for label in labels[u.pk]]
-    reconciliation = reconcile(live, pairs)
     done = {s.key for s in steps if s.ended_at is not None and s.passage == 0}
-    verdicts = {a: Verdict(rs[-1].verdict) for a, rs in results.items() if rs}
-    waiting = sum(1 for u in children if u.status == "quarantined")
     return LotView(
         collection=collection,
         protocol=protocol,
@@ -250,18 +347,8 @@ def lot(collection_id: int, site: Site) -> LotView | None:
         deviations=deviations,
         units=[UnitRow(u, labels[u.pk], _position(u)) for u in children],
         results=rows,
-        reconciliation=reconciliation,
-        blockers=release_blockers(
-            protocol.release,
-            LotFacts(
-                verdicts=verdicts,
-                open_deviations=sum(1 for d in deviations if d.disposition == "open"),
-                rejected_deviations=sum(1 for d in deviations if d.disposition == "rejected"),
-                labels_balanced=reconciliation.balanced,
-                label_problem=reconciliation.problem,
-                units_waiting=waiting,
-            ),
-        ),
+        reconciliation=reconcile(live, pairs),
+        blockers=release_gate(collection),
         next_step=next((s for s in protocol.processing if s.key not in done), None),
         running=next((s for s in steps if s.ended_at is None), None),
         unstored=sum(

@@ -18,7 +18,17 @@ urlpatterns = [
         name="label_state",
     ),
     path("lots/<int:collection_id>/results/", views.result, name="result"),
+    path(
+        "lots/<int:collection_id>/results/<int:result_id>/disposition/",
+        views.result_disposition,
+        name="result_disposition",
+    ),
     path("lots/<int:collection_id>/release/", views.release, name="release"),
+    path(
+        "lots/<int:collection_id>/release-with-exception/",
+        views.release_with_exception,
+        name="release_with_exception",
+    ),
     path(
         "lots/<int:collection_id>/deviations/<int:deviation_id>/",
         views.deviation,

@@ -40,10 +40,12 @@ from autologic.lab.forms import (
     DeviationForm,
     DiscardForm,
     DivideForm,
+    ExceptionForm,
     LoggerFileForm,
     ReadingForm,
     ReagentUseForm,
     RequalifyForm,
+    ResultDispositionForm,
     ResultForm,
     SignForm,
     StepForm,
@@ -55,6 +57,7 @@ from autologic.lab.models import (
     Excursion,
     Freezer,
     Label,
+    QCResult,
     Run,
     StepRecord,
     Unit,
@@ -234,6 +237,9 @@ def _render_lot(
         "divide_form": divide_form,
         "result_form": forms.get("result_form") or ResultForm(),
         "sign_form": forms.get("sign_form") or SignForm(),
+        "exception_form": forms.get("exception_form") or ExceptionForm(),
+        "disposition_form": forms.get("disposition_form") or ResultDispositionForm(),
+        "disposition_of": forms.get("disposition_of"),
         "checkin_form": forms.get("checkin_form") or CheckInForm(boxes=boxes),
         "deviation_form": forms.get("deviation_form") or DeviationForm(),
         "reagent_form": forms.get("reagent_form")
@@ -426,6 +432,7 @@ def result(request: HttpRequest, collection_id: int) -> HttpResponse:
                 collection,
                 attribute=form.cleaned_data["attribute"],
                 value=form.cleaned_data["value"],
+                reason=form.cleaned_data["reason"],
                 by=request.user,
                 now=clock.now(),
             )
@@ -436,8 +443,35 @@ def result(request: HttpRequest, collection_id: int) -> HttpResponse:
     return _refused(request, collection, result_form=form)
 
 
+@require_POST
+def result_disposition(request: HttpRequest, collection_id: int, result_id: int) -> HttpResponse:
+    """QA's signed disposition of a failed QC result: invalidated or confirmed."""
+    collection = _lot_or_404(request, collection_id)
+    row = QCResult.objects.filter(pk=result_id, collection=collection).first()
+    if row is None:
+        raise Http404
+    form = ResultDispositionForm(request.POST)
+    if form.is_valid():
+        try:
+            (proof,) = _proofs(request, form, False)
+            qa.disposition_result(
+                row,
+                decision=form.cleaned_data["decision"],
+                justification=form.cleaned_data["justification"],
+                proof=proof,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return _back(request, collection)
+    return _refused(request, collection, disposition_form=form, disposition_of=row.pk)
+
+
 def _proofs(
-    request: HttpRequest, form: SignForm | DeviationForm | RequalifyForm, two: bool
+    request: HttpRequest,
+    form: SignForm | DeviationForm | RequalifyForm | ResultDispositionForm,
+    two: bool,
 ) -> list[SignerProof]:
     data = form.cleaned_data
     proofs = [verify_signer(request.user, password=data["password"], otp_token=data["otp_token"])]
@@ -480,6 +514,50 @@ def release(request: HttpRequest, collection_id: int) -> HttpResponse:
             messages.success(request, _("Decision signed."))
             return _back(request, collection)
     return _refused(request, collection, sign_form=form)
+
+
+@require_POST
+def release_with_exception(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Release a non-conforming lot on a physician's signed approval, the patient informed."""
+    collection = _lot_or_404(request, collection_id)
+    form = ExceptionForm(request.POST)
+    spec = collection.protocol.protocol.release
+    two = bool(spec and spec.signatures > 1)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            proofs = _proofs(request, form, two)
+            physician = User.objects.filter(
+                username=data["physician_username"], site=request.user.site, is_active=True
+            ).first()
+            if physician is None:
+                raise ValidationFailed(
+                    "physician_unknown",
+                    "The approving physician's user name is not known.",
+                    "physician_username",
+                )
+            approval = verify_signer(
+                physician,
+                password=data["physician_password"],
+                otp_token=data["physician_otp_token"],
+            )
+            qa.release_with_exception(
+                collection,
+                proofs=proofs,
+                exception=qa.ReleaseException(
+                    approval=approval,
+                    reason=data["exception_reason"],
+                    patient_informed=data["patient_informed"],
+                ),
+                notes=data["notes"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Released with exception, signed."))
+            return _back(request, collection)
+    return _refused(request, collection, exception_form=form)
 
 
 @require_POST

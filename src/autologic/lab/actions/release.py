@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from autologic.accounts.models import User
+from autologic.accounts.roles import Role
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning
 from autologic.audit.journal import audited_transaction
@@ -13,20 +15,18 @@ from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
 from autologic.lab.actions.units import UnitRefused, change_state, locked
 from autologic.lab.domain.holds import Disposing, check_disposal
-from autologic.lab.domain.labels import reconcile
-from autologic.lab.domain.release import LotFacts, ResultError, Verdict, describe, judge
-from autologic.lab.domain.release import release_blockers as blockers
+from autologic.lab.domain.release import Blocker, ResultError, Verdict, describe, judge
 from autologic.lab.domain.states import Move, Refused, State
 from autologic.lab.models import (
     Collection,
     Deviation,
     Disposal,
-    Label,
     QCResult,
     Release,
     Unit,
 )
-from autologic.lab.signals import units_released
+from autologic.lab.queries import release_gate
+from autologic.lab.signals import results_failed_after_release, units_released
 from autologic.protocols.domain.schema import SpecRow
 
 
@@ -84,18 +84,42 @@ def spec_row(collection: Collection, attribute: str) -> SpecRow:
 
 
 def record_result(
-    collection: Collection, *, attribute: str, value: str, by: User, now: datetime
+    collection: Collection,
+    *,
+    attribute: str,
+    value: str,
+    by: User,
+    now: datetime,
+    reason: str = "",
 ) -> QCResult:
-    """Enter a QC result; it is judged against the specification in force for this lot."""
+    """Enter a QC result; it is judged against the specification in force for this lot.
+
+    Nothing is overwritten: a second result for an attribute is a repeat test, recorded as a
+    new result citing the one it repeats, and it needs its reason. Results may arrive after
+    the lot's release (a 7-day sterility culture): one that fails puts every unit of the lot
+    not yet given on QA hold, alerts the physicians and managers, and opens a look-back, in
+    this transaction.
+    """
     row = spec_row(collection, attribute)
     try:
-        verdict, number = judge(row, value)
+        verdict, number = judge(row, value, locale=collection.site.default_language)
     except ResultError as exc:
         raise ValidationFailed("result", str(exc), "value") from None
     with audited_transaction():
-        lot = for_update(Collection.objects).get(pk=collection.pk)
-        if Release.objects.filter(collection=lot).exists():
-            raise ConflictError("lot_decided", "The lot is already decided; results are closed.")
+        # Lock order (docs/architecture.md): the course, then its lot.
+        for_update(Course.objects).get(pk=collection.course_id)
+        lot = for_update(Collection.objects).select_related("site").get(pk=collection.pk)
+        decided = Release.objects.filter(collection=lot).first()
+        if decided is not None and decided.decision != "released":
+            raise ConflictError("lot_decided", "The lot was rejected; results are closed.")
+        previous = QCResult.objects.filter(collection=lot, attribute=attribute).last()
+        if previous is not None and not reason.strip():
+            raise ValidationFailed(
+                "repeat_reason",
+                f"{attribute} already has a result ({previous.value}); a repeat test is a new "
+                "result: say why it was repeated.",
+                "reason",
+            )
         result = QCResult.objects.create(
             collection=lot,
             attribute=attribute,
@@ -106,6 +130,9 @@ def record_result(
             method=row.method,
             by=by,
             at=now,
+            repeat_of=previous,
+            reason=reason.strip()[:300] if previous is not None else "",
+            after_release=decided is not None,
         )
         record_event(
             actor=by,
@@ -113,42 +140,99 @@ def record_result(
             action="qc.result",
             object_type="collection",
             object_id=lot.pk,
-            changes={"attribute": attribute, "value": value.strip(), "verdict": verdict.value},
+            changes={
+                "attribute": attribute,
+                "value": value.strip(),
+                "verdict": verdict.value,
+                **({"repeat_of": previous.pk, "reason": result.reason} if previous else {}),
+                **({"after_release": True} if decided is not None else {}),
+            },
             now=now,
         )
+        if decided is not None and verdict is Verdict.FAIL:
+            results_failed_after_release.send(
+                sender=QCResult, collection=lot, result=result, by=by, now=now
+            )
     return result
 
 
-def lot_facts(collection: Collection) -> LotFacts:
-    """Everything the release decision looks at for a lot, read from the database."""
-    verdicts: dict[str, Verdict] = {}
-    for attribute, verdict in (
-        QCResult.objects.filter(collection=collection)
-        .order_by("at", "id")
-        .values_list("attribute", "verdict")
-    ):
-        verdicts[attribute] = Verdict(verdict)
-    deviations = Deviation.objects.filter(run__collection=collection)
-    units = list(
-        Unit.objects.filter(collection=collection, parent__isnull=False).values_list(
-            "identifier", "status"
+def disposition_result(
+    result: QCResult,
+    *,
+    decision: str,
+    justification: str,
+    proof: SignerProof,
+    now: datetime,
+) -> QCResult:
+    """QA's signed disposition of a failed result: ``invalidated`` when an investigation found
+    a laboratory error (the result no longer counts; a repeat does), ``confirmed`` when the
+    failure stands (the lot is rejected, or released with a physician's exception)."""
+    if decision not in ("invalidated", "confirmed"):
+        raise ValidationFailed("decision", "Invalidate or confirm the result.", "decision")
+    if not justification.strip():
+        raise ValidationFailed(
+            "justification", "Give the reason for the decision.", "justification"
         )
-    )
-    live = [name for name, status in units if status not in ("discarded", "expired")]
-    labels = list(
-        Label.objects.filter(unit__collection=collection, unit__parent__isnull=False).values_list(
-            "unit__identifier", "state"
+    with audited_transaction():
+        lot = for_update(Collection.objects).select_related("site").get(pk=result.collection_id)
+        row = for_update(QCResult.objects).get(pk=result.pk)
+        if row.verdict != Verdict.FAIL.value:
+            raise ValidationFailed(
+                "not_failed", "Only a failed result needs a QA disposition.", "decision"
+            )
+        if row.disposition:
+            raise ConflictError("decided", f"This result was already {row.disposition}.")
+        signature = apply_signature(
+            proof,
+            meaning=SignatureMeaning.REVIEWED,
+            object_type="qc_result",
+            object_id=row.pk,
+            content={
+                "lot": lot.pk,
+                "attribute": row.attribute,
+                "value": row.value,
+                "decision": decision,
+                "why": justification.strip(),
+            },
+            now=now,
         )
-    )
-    reconciliation = reconcile(live, labels)
-    return LotFacts(
-        verdicts=verdicts,
-        open_deviations=deviations.filter(disposition="open").count(),
-        rejected_deviations=deviations.filter(disposition="rejected").count(),
-        labels_balanced=reconciliation.balanced,
-        label_problem=reconciliation.problem,
-        units_waiting=sum(1 for _name, status in units if status == State.QUARANTINED.value),
-    )
+        row.disposition, row.disposition_reason = decision, justification.strip()
+        row.disposed_by, row.disposed_at = proof.user, now
+        row.disposition_signature = signature
+        row.save(
+            update_fields=[
+                "disposition",
+                "disposition_reason",
+                "disposed_by",
+                "disposed_at",
+                "disposition_signature",
+            ]
+        )
+        record_event(
+            actor=proof.user,
+            site=lot.site,
+            action="qc.result_disposition",
+            object_type="collection",
+            object_id=lot.pk,
+            changes={
+                "result": row.pk,
+                "attribute": row.attribute,
+                "disposition": ["", decision],
+                "why": row.disposition_reason,
+            },
+            now=now,
+        )
+    return row
+
+
+@dataclass(frozen=True)
+class ReleaseException:
+    """Why a non-conforming product is released all the same: the physician's signed approval,
+    the reason, and that the patient was informed of the non-conformance."""
+
+    approval: SignerProof  # the physician who approves, re-authenticated
+    reason: str
+    patient_informed: bool
 
 
 def release_lot(
@@ -162,10 +246,61 @@ def release_lot(
     """Release the lot's quarantined units (or reject and discard them) under e-signature.
 
     The protocol's release specification says how many people sign; they must be different
-    people, each re-authenticated.
+    people, each re-authenticated. A release is refused while ``release_gate`` names anything.
     """
     if decision not in ("released", "rejected"):
         raise ValidationFailed("decision", "Release or reject the lot.", "decision")
+    if decision == "rejected" and not notes.strip():
+        raise ValidationFailed("notes", "Say why the lot is rejected.", "notes")
+    return _decide(collection, decision, proofs, notes, now, exception=None)
+
+
+def release_with_exception(
+    collection: Collection,
+    *,
+    proofs: list[SignerProof],
+    exception: ReleaseException,
+    notes: str,
+    now: datetime,
+) -> Release:
+    """Release a non-conforming lot on a physician's signed approval: a separate, audited path.
+
+    Only non-conformance may be waived (a failed result that QA has not invalidated, or a
+    deviation QA rejected); a missing result, an unfinished step, unstored units, a QA hold,
+    an open deviation or unreconciled labels still block. The physician signs with the
+    meaning "approved", besides the protocol's release signatures, and confirms that the
+    patient was informed.
+    """
+    if exception.approval.user.role != Role.PHYSICIAN:
+        raise ValidationFailed(
+            "exception_physician",
+            "Release with exception is approved by a physician.",
+            "physician_username",
+        )
+    if not exception.reason.strip():
+        raise ValidationFailed(
+            "exception_reason",
+            "Give the reason the non-conforming product is released.",
+            "exception_reason",
+        )
+    if not exception.patient_informed:
+        raise ValidationFailed(
+            "patient_informed",
+            "The patient must be informed of the non-conformance before release.",
+            "patient_informed",
+        )
+    return _decide(collection, "released", proofs, notes, now, exception=exception)
+
+
+def _decide(
+    collection: Collection,
+    decision: str,
+    proofs: list[SignerProof],
+    notes: str,
+    now: datetime,
+    *,
+    exception: ReleaseException | None,
+) -> Release:
     spec = collection.protocol.protocol.release
     needed = spec.signatures if spec else 1
     signers = {proof.user.pk for proof in proofs}
@@ -175,23 +310,26 @@ def release_lot(
             f"This protocol needs {needed} signature(s) from different people.",
             "second_username" if needed > 1 else "password",
         )
-    if decision == "rejected" and not notes.strip():
-        raise ValidationFailed("notes", "Say why the lot is rejected.", "notes")
     with audited_transaction():
         # Lock order (docs/architecture.md): the course, then its lot, then the units.
         for_update(Course.objects).get(pk=collection.course_id)
         lot = for_update(Collection.objects).select_related("site").get(pk=collection.pk)
         if Release.objects.filter(collection=lot).exists():
             raise ConflictError("lot_decided", "This lot was already decided.")
+        waived: list[Blocker] = []
         if decision == "released":
-            problems = blockers(spec, lot_facts(lot))
-            if problems:
-                raise ValidationFailed(
-                    "release_blocked",
-                    "Release blocked: " + "; ".join(problems) + ".",
-                    None,
-                    {"problems": problems},
-                )
+            blockers = release_gate(lot)
+            if exception is None:
+                _refuse_blocked(blockers)
+            else:
+                _refuse_blocked([b for b in blockers if not b.waivable])
+                waived = blockers
+                if not waived:
+                    raise ValidationFailed(
+                        "nothing_to_waive",
+                        "The lot conforms; release it the ordinary way.",
+                        None,
+                    )
         waiting = list(
             Unit.objects.filter(
                 collection=lot, parent__isnull=False, status=State.QUARANTINED.value
@@ -199,15 +337,23 @@ def release_lot(
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        content = {
+        content: dict[str, object] = {
             "lot": lot.pk,
             "chain": lot.chain.identifier,
             "decision": decision,
             "units": waiting,
             "results": list(
-                QCResult.objects.filter(collection=lot).values_list("attribute", "value", "verdict")
+                QCResult.objects.filter(collection=lot)
+                .order_by("at", "id")
+                .values_list("attribute", "value", "verdict", "disposition")
             ),
         }
+        if exception is not None:
+            content["exception"] = {
+                "waived": [b.text for b in waived],
+                "reason": exception.reason.strip(),
+                "patient_informed": exception.patient_informed,
+            }
         signatures = [
             apply_signature(
                 proof,
@@ -221,10 +367,27 @@ def release_lot(
             )
             for proof in proofs
         ]
+        if exception is not None:
+            signatures.append(
+                apply_signature(
+                    exception.approval,
+                    meaning=SignatureMeaning.APPROVED,
+                    object_type="collection",
+                    object_id=lot.pk,
+                    content=content,
+                    now=now,
+                )
+            )
         for unit_id in waiting:
             unit = locked(unit_id)
             if decision == "released":
-                change_state(unit, Move.RELEASE, by=proofs[0].user, now=now)
+                change_state(
+                    unit,
+                    Move.RELEASE,
+                    by=proofs[0].user,
+                    now=now,
+                    detail={"with_exception": exception.reason.strip()} if exception else None,
+                )
             else:
                 change_state(
                     unit,
@@ -242,19 +405,38 @@ def release_lot(
             second_signer=proofs[1].user if len(proofs) > 1 else None,
             units=len(waiting),
             notes=notes.strip(),
+            with_exception=exception is not None,
+            exception_reason=exception.reason.strip() if exception else "",
+            approved_by=exception.approval.user if exception else None,
+            patient_informed=exception.patient_informed if exception else False,
         )
         if decision == "released":
             units_released.send(sender=Collection, course=lot.course, by=proofs[0].user, now=now)
         record_event(
             actor=proofs[0].user,
             site=lot.site,
-            action=f"lot.{decision}",
+            action="lot.released_with_exception" if exception else f"lot.{decision}",
             object_type="collection",
             object_id=lot.pk,
-            changes={"units": len(waiting), "signatures": signatures},
+            changes={
+                "units": len(waiting),
+                "signatures": signatures,
+                **({"exception": content["exception"]} if exception else {}),
+            },
             now=now,
         )
     return release
+
+
+def _refuse_blocked(blockers: list[Blocker]) -> None:
+    if blockers:
+        texts = [b.text for b in blockers]
+        raise ValidationFailed(
+            "release_blocked",
+            "Release blocked: " + "; ".join(texts) + ".",
+            None,
+            {"problems": texts},
+        )
 
 
 def requalify(unit: Unit, *, justification: str, proof: SignerProof, now: datetime) -> Unit:

@@ -284,6 +284,9 @@ class SpecRow(Model):
     limit_max: float | None = None
     unit: str = ""
     blocking: bool = True
+    # The values a measurement can take at all (a typing error lies outside); without it,
+    # 0–100 for "%" and non-negative otherwise.
+    plausible: Range | None = None
 
     @model_validator(mode="after")
     def _limits(self) -> SpecRow:
@@ -298,6 +301,8 @@ class SpecRow(Model):
             raise ValueError(f"operator {self.operator} takes no limit")
         if self.operator == "report" and self.blocking:
             raise ValueError("a report row records a value only; set blocking: false")
+        if self.plausible is not None and not numeric and self.operator != "report":
+            raise ValueError(f"operator {self.operator} takes no plausible range")
         return self
 
 
