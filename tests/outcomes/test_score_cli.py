@@ -76,3 +76,55 @@ def test_the_console_command_reads_a_file(tmp_path: Path) -> None:
     assert out["scores"] == {"percent": 20}
     assert out["reasons"] == {}
     assert out["missing"] == 1
+
+
+def test_faos_takes_the_koos_item_ids_and_gives_the_five_koos_scores(monkeypatch, capsys) -> None:
+    # Pain all 1 (9 of 36): 75; ADL all 3 (51 of 68): 25; QOL one answer of four: not scored.
+    answers = {f"P{n}": 1 for n in range(1, 10)} | {f"A{n}": 3 for n in range(1, 18)}
+    answers |= {"S1": 2, "S2": 2, "S3": 2, "S4": 2, "SP1": 0, "SP2": 0, "SP3": 4, "Q1": 4}
+    code, out, _ = run(monkeypatch, capsys, ["FAOS"], json.dumps(answers))
+    assert code == 0 and out is not None
+    assert out["instrument"] == "FAOS"
+    assert list(out["scores"]) == ["pain", "symptoms", "adl", "sport_rec", "qol"]
+    assert out["scores"] == {
+        "pain": 75,
+        "symptoms": 50,
+        "adl": 25,
+        "sport_rec": pytest.approx(100 - 100 * 4 / 12),
+        "qol": None,
+    }
+    assert out["reasons"] == {"qol": "needs at least 2 of 4 items answered; 1 answered"}
+    assert all(out["higher_is_better"].values())
+    assert "womac" not in out  # WOMAC is derived from knee and hip forms only
+    code, koos_out, _ = run(monkeypatch, capsys, ["KOOS"], json.dumps(answers))
+    assert koos_out is not None and list(koos_out["scores"]) == list(out["scores"])
+
+
+def test_faos_refuses_an_item_koos_does_not_have(monkeypatch, capsys) -> None:
+    code, out, err = run(monkeypatch, capsys, ["FAOS"], json.dumps({"P10": 1}))
+    assert code == 2 and out is None
+    assert "P10" in err
+
+
+def test_ndi_takes_q1_to_q10_and_gives_percent(monkeypatch, capsys) -> None:
+    # Vernon's example: 16 points over nine answered sections = 16 / 45 = 35.5 %.
+    answers = {f"Q{n}": 2 for n in range(1, 8)} | {"Q8": 1, "Q9": 1, "Q10": None}
+    code, out, _ = run(monkeypatch, capsys, ["NDI"], json.dumps(answers))
+    assert code == 0 and out is not None
+    assert out["scores"] == {"percent": pytest.approx(16 / 45 * 100)}
+    assert out["missing"] == 1
+    assert out["higher_is_better"] == {"percent": False}
+    code, out, err = run(monkeypatch, capsys, ["NDI"], json.dumps({"Q3": 6}))
+    assert code == 2 and "Q3" in err and "outside 0–5" in err
+    code, out, _ = run(monkeypatch, capsys, ["NDI"], json.dumps({"Q1": 3, "Q2": 3}))
+    assert code == 0 and out is not None
+    assert out["scores"] == {"percent": None}
+    assert out["reasons"] == {"percent": "needs at least 8 of 10 items answered; 2 answered"}
+
+
+def test_quickdash_on_the_command_line(monkeypatch, capsys) -> None:
+    answers = {f"Q{n}": 3 for n in range(1, 11)} | {"Q11": None}
+    code, out, _ = run(monkeypatch, capsys, ["QuickDASH"], json.dumps(answers))
+    assert code == 0 and out is not None
+    assert out["instrument"] == "QUICKDASH"
+    assert out["scores"] == {"score": 50}

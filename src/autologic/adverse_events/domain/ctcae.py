@@ -567,6 +567,181 @@ TERMS: tuple[Term, ...] = (
         },
         "A disorder characterized by a queasy sensation and/or the urge to vomit.",
     ),
+    Term(
+        "meningitis",
+        "Meningitis",
+        10027199,
+        "infections",
+        {
+            3: (
+                "IV antibiotic, antifungal, or antiviral intervention indicated; invasive "
+                "intervention indicated; focal neurologic deficit"
+            ),
+            4: "Life-threatening consequences; urgent intervention indicated",
+            5: "Death",
+        },
+        (
+            "A disorder characterized by acute inflammation of the meninges of the brain and/or "
+            "spinal cord."
+        ),
+    ),
+    Term(
+        "arachnoiditis",
+        "Arachnoiditis",
+        10003074,
+        "nervous",
+        {
+            1: "Mild symptoms",
+            2: "Moderate symptoms; limiting instrumental ADL",
+            3: "Severe symptoms; limiting self care ADL",
+            4: "Life-threatening consequences; urgent intervention indicated",
+            5: "Death",
+        },
+        (
+            "A disorder characterized by inflammation of the arachnoid membrane and adjacent "
+            "subarachnoid space."
+        ),
+    ),
+    Term(
+        "cerebrospinal_fluid_leakage",
+        "Cerebrospinal fluid leakage",
+        10008164,
+        "nervous",
+        {
+            1: (
+                "Post-craniotomy: asymptomatic; Post-lumbar puncture: transient headache; "
+                "postural care indicated"
+            ),
+            2: (
+                "Post-craniotomy: moderate symptoms; medical intervention indicated; Post-lumbar "
+                "puncture: persistent moderate symptoms; blood patch indicated"
+            ),
+            3: "Severe symptoms; medical intervention indicated",
+            4: "Life-threatening consequences; urgent intervention indicated",
+            5: "Death",
+        },
+        "A disorder characterized by loss of cerebrospinal fluid into the surrounding tissues.",
+    ),
+    Term(
+        "radiculitis",
+        "Radiculitis",
+        10061928,
+        "nervous",
+        {
+            1: "Mild symptoms",
+            2: "Moderate symptoms; medical intervention indicated; limiting instrumental ADL",
+            3: "Severe symptoms; limiting self care ADL",
+            4: "Life-threatening consequences; urgent intervention indicated",
+            5: "Death",
+        },
+        (
+            "A disorder characterized by inflammation involving a nerve root. Patients experience"
+            " marked discomfort radiating along a nerve path because of spinal pressure on the "
+            "connecting nerve root."
+        ),
+    ),
+    Term(
+        "dizziness",
+        "Dizziness",
+        10013573,
+        "nervous",
+        {
+            1: "Mild unsteadiness or sensation of movement",
+            2: "Moderate unsteadiness or sensation of movement; limiting instrumental ADL",
+            3: "Severe unsteadiness or sensation of movement; limiting self care ADL",
+        },
+        (
+            "A disorder characterized by a disturbing sensation of lightheadedness, unsteadiness,"
+            " giddiness, spinning or rocking."
+        ),
+    ),
+    Term(
+        "hypotension",
+        "Hypotension",
+        10021097,
+        "vascular",
+        {
+            1: "Asymptomatic, intervention not indicated",
+            2: "Non-urgent medical intervention indicated",
+            3: "Medical intervention indicated; hospitalization indicated",
+            4: "Life-threatening consequences and urgent intervention indicated",
+            5: "Death",
+        },
+        (
+            "A disorder characterized by a blood pressure that is below the normal expected for "
+            "an individual in a given environment."
+        ),
+    ),
+    Term(
+        "hypoxia",
+        "Hypoxia",
+        10021143,
+        "respiratory",
+        {
+            2: (
+                "Decreased oxygen saturation with exercise (e.g., pulse oximeter <88%); "
+                "intermittent supplemental oxygen"
+            ),
+            3: "Decreased oxygen saturation at rest (e.g., pulse oximeter <88% or PaO2 <=55 mm Hg)",
+            4: (
+                "Life-threatening airway compromise; urgent intervention indicated (e.g., "
+                "tracheotomy or intubation)"
+            ),
+            5: "Death",
+        },
+        "A disorder characterized by a decrease in the level of oxygen in the body.",
+    ),
+    Term(
+        "vomiting",
+        "Vomiting",
+        10047700,
+        "gastrointestinal",
+        {
+            1: "Intervention not indicated",
+            2: "Outpatient IV hydration; medical intervention indicated",
+            3: "Tube feeding, TPN, or hospitalization indicated",
+            4: "Life-threatening consequences",
+            5: "Death",
+        },
+        (
+            "A disorder characterized by the reflexive act of ejecting the contents of the "
+            "stomach through the mouth."
+        ),
+    ),
+    Term(
+        "postoperative_hemorrhage",
+        "Postoperative hemorrhage",
+        10055322,
+        "injury",
+        {
+            1: "Mild symptoms; intervention not indicated",
+            2: (
+                "Moderate bleeding requiring transfusion < 2 units (10 cc/kg for pediatrics) of "
+                "pRBCs"
+            ),
+            3: (
+                "Transfusion indicated of >=2 units (10 cc/kg for pediatrics) pRBCs; invasive "
+                "intervention indicated; hospitalization"
+            ),
+            4: "Life-threatening consequences; urgent intervention indicated",
+            5: "Death",
+        },
+        "A disorder characterized by bleeding occurring after a surgical procedure.",
+    ),
+    Term(
+        "wound_complication",
+        "Wound complication",
+        10053692,
+        "injury",
+        {
+            1: "Observation only; topical intervention indicated",
+            2: "Bedside local care indicated",
+            3: "Operative intervention indicated",
+            4: "Life-threatening consequences",
+            5: "Death",
+        },
+        "A finding of development of a new problem at the site of an existing wound.",
+    ),
 )
 BY_CODE: dict[str, Term] = {term.code: term for term in TERMS}
 

@@ -1,9 +1,14 @@
-"""KOOS and HOOS: five subscales each, 0-100 with 100 = no problems, the 2012 50% rule.
+"""KOOS, HOOS and FAOS: five subscales each, 0-100 with 100 = no problems, the 2012 50% rule.
 
-Rule (KOOS Scoring 2012; HOOS as KOOS): each subscale on its own,
+Rule (KOOS Scoring 2012; HOOS and FAOS as KOOS): each subscale on its own,
 ``100 - 100 * sum(answered) / (4 * n_answered)``, calculated only when at least half of its
 items are answered (KOOS minimum: pain 5, symptoms 4, ADL 9, sport/rec 3, QOL 2; HOOS: symptoms
 3, pain 5, ADL 9, sport/rec 2, QOL 2).  There is no total score.
+
+FAOS (Foot and Ankle Outcome Score, Roos et al., Foot Ankle Int 2001;22:788-94; koos.nu) is the
+KOOS adapted to the foot and ankle: the same 42 item ids (P1-P9, S1-S7, A1-A17, SP1-SP5, Q1-Q4),
+the same 0-4 coding, the same five subscale names and the same per-subscale formula; the KOOS
+2012 50 % rule is applied to it (minimum pain 5, symptoms 4, ADL 9, sport/rec 3, QOL 2).
 """
 
 from __future__ import annotations
@@ -210,6 +215,66 @@ HOOS = Instrument(
     ),
     recall="last week",
     scorer=_scorer(HOOS_SUBSCALES),
+)
+
+
+FAOS = Instrument(
+    id="FAOS",
+    version="LK1.0",
+    algorithm=ALGORITHM,
+    title="Foot and Ankle Outcome Score",
+    joints=frozenset({"ankle"}),
+    items=tuple(
+        items(
+            "P",
+            9,
+            0,
+            4,
+            (
+                "how often foot/ankle pain",
+                "pain twisting/pivoting on the foot/ankle",
+                "pain straightening the foot fully",
+                "pain bending the foot fully",
+                "pain walking on flat surface",
+                "pain going up or down stairs",
+                "pain at night in bed",
+                "pain sitting or lying",
+                "pain standing upright",
+            ),
+        )
+        + items(
+            "S",
+            7,
+            0,
+            4,
+            (
+                "swelling",
+                "grinding, clicking or noise",
+                "catching or hanging up",
+                "straighten the foot/ankle fully (always = 0)",
+                "bend the foot/ankle fully (always = 0)",
+                "morning stiffness",
+                "stiffness later in the day",
+            ),
+        )
+        + items("A", 17, 0, 4, ADL)
+        + items(
+            "SP",
+            5,
+            0,
+            4,
+            ("squatting", "running", "jumping", "twisting/pivoting on the foot/ankle", "kneeling"),
+        )
+        + items("Q", 4, 0, 4, QOL)
+    ),
+    subscales=_subscales(KOOS_SUBSCALES),
+    licence=Licence(
+        LicenceStatus.FREE,
+        holder="Ewa M. Roos and colleagues (koos.nu)",
+        terms="Free to use, as KOOS; the official forms and translations are at koos.nu.",
+    ),
+    recall="last week",
+    scorer=_scorer(KOOS_SUBSCALES),
 )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from autologic.common.domain.errors import ValidationFailed
-from autologic.outcomes.domain.koos_hoos import HOOS, KOOS
+from autologic.outcomes.domain.function_indices import NDI, QUICKDASH
+from autologic.outcomes.domain.koos_hoos import FAOS, HOOS, KOOS
 from autologic.outcomes.domain.short_forms import HOOS_JR, HOOS_PS, KOOS_JR, KOOS_PS
 from autologic.outcomes.domain.single import IKDC, NRS, ODI, PGA, VAS
 from autologic.outcomes.domain.types import Instrument
@@ -11,7 +12,23 @@ from autologic.outcomes.domain.womac import WOMAC
 
 INSTRUMENTS: dict[str, Instrument] = {
     i.id: i
-    for i in (KOOS, HOOS, WOMAC, KOOS_JR, HOOS_JR, KOOS_PS, HOOS_PS, NRS, VAS, PGA, ODI, IKDC)
+    for i in (
+        KOOS,
+        HOOS,
+        FAOS,
+        WOMAC,
+        KOOS_JR,
+        HOOS_JR,
+        KOOS_PS,
+        HOOS_PS,
+        NRS,
+        VAS,
+        PGA,
+        ODI,
+        NDI,
+        QUICKDASH,
+        IKDC,
+    )
 }
 _ALIASES = {alias: i.id for i in INSTRUMENTS.values() for alias in i.aliases}
 

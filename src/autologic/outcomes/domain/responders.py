@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from autologic.outcomes.domain import registry
+
 DOMAINS = ("pain", "function", "global")
 HIGH = (0.50, 20.0)
 MODERATE = (0.20, 10.0)
@@ -110,17 +112,17 @@ def omeract_oarsi(pain: Change, function: Change, global_: Change) -> Result:
 
 
 def worse_0_100(instrument: str, score: str, value: float | None) -> float | None:
-    """A score as 0-100 with higher = worse, the scale the OMERACT-OARSI rule uses."""
+    """A score as 0-100 with higher = worse, the scale the OMERACT-OARSI rule uses.
+
+    Each score is placed on 0-100 from its own range and direction in the registry: NRS 0-10
+    times 10; VAS, PGA, ODI, NDI and QuickDASH as they are; WOMAC raw sums as ``sum / max * 100``;
+    KOOS, HOOS, FAOS, their short forms and IKDC (100 = best) as ``100 - score``.
+    """
     if value is None:
         return None
-    if instrument == "NRS":
-        return value * 10
-    if instrument in ("VAS", "PGA", "ODI"):
-        return value
-    if instrument == "WOMAC":
-        return value / {"pain": 20, "stiffness": 8, "function": 68, "total": 96}[score] * 100
-    # KOOS, HOOS, their short forms and IKDC run 100 = best.
-    return 100 - value
+    subscale = registry.get(instrument).subscale(score)
+    share = (value - subscale.low) * 100 / (subscale.high - subscale.low)
+    return 100 - share if subscale.higher_is_better else share
 
 
 # Which stored score feeds each domain, first found wins (per protocol by default).
@@ -131,12 +133,16 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("WOMAC", "pain"),
         ("KOOS", "pain"),
         ("HOOS", "pain"),
+        ("FAOS", "pain"),
     ),
     "function": (
         ("WOMAC", "function"),
         ("KOOS", "adl"),
         ("HOOS", "adl"),
+        ("FAOS", "adl"),
         ("ODI", "percent"),
+        ("NDI", "percent"),
+        ("QUICKDASH", "score"),
         ("KOOS_PS", "score"),
         ("HOOS_PS", "score"),
     ),

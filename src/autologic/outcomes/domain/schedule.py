@@ -4,8 +4,9 @@ The dates come from the course: ``care`` turns the protocol's follow-up block in
 with a due date and a tolerance window (baseline counts from the collection, later timepoints
 from the protocol's anchor injection).  Decisions here:
 
-- instruments are chosen per treated region: KOOS for a knee, HOOS for a hip, ODI for the lumbar
-  spine, and generic scales (NRS, VAS, PGA) everywhere;
+- instruments are chosen per treated region: KOOS for a knee, HOOS for a hip, FAOS for an ankle,
+  ODI for the lumbar spine, NDI for the cervical spine, QuickDASH for the upper limb, and generic
+  scales (NRS, VAS, PGA) everywhere;
 - a timepoint is ``upcoming`` before its window opens, ``due`` from then to its due date,
   ``overdue`` after its due date while the window is open, ``missed`` once the window has closed,
   and ``done`` when everything due at it has been answered.
