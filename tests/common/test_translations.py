@@ -8,6 +8,7 @@ Fix a failure with ``make messages`` and translating what it reports.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -94,8 +95,10 @@ def _extracted(tmp_path: Path) -> set[tuple[str, str | None]]:
         "0",
     ]
     subprocess.run(command, cwd=copy, env=env, check=True, capture_output=True, timeout=120)
-    with (copy / "locale" / "django.pot").open("rb") as handle:
-        template = read_po(handle)
+    # A template's header holds the placeholders "nplurals=INTEGER; plural=EXPRESSION".
+    pot = (copy / "locale" / "django.pot").read_bytes()
+    pot = pot.replace(b"nplurals=INTEGER; plural=EXPRESSION;", b"nplurals=2; plural=(n != 1);")
+    template = read_po(io.BytesIO(pot))
     return {_key(message) for message in template if message.id}
 
 
@@ -135,7 +138,7 @@ def test_a_bedside_finding_names_the_site_in_the_users_language() -> None:
     text = "The right knee was already injected in this session; one injection per site."
     with translation.override("es"):
         shown = translate_text(text)
-        assert "rodilla derecha" in shown
+        assert "rodilla derecha" in shown.lower()
     with translation.override("en"):
         assert translate_text(text) == text
 
