@@ -51,6 +51,7 @@ test-postgres: tools chromium labeltools axe postgres
 test: lint test-sqlite test-postgres
 
 messages: tools  ## refresh the translation catalogues and compile them
+	$(UV) run python -m autologic.common.textscan
 	cd src/autologic && DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemessages -l de -l es -l fa
 	cd src/autologic && DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin compilemessages
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 REGIONS = [
     ("knee", _("Knee")),
@@ -97,3 +98,52 @@ VERDICTS = [
     ("eligible_with_conditions", _("Eligible with conditions")),
     ("not_eligible", _("Not eligible")),
 ]
+
+# A region with its side as one phrase, so the side agrees with the region in gender and
+# number where a language needs it ("rodilla derecha", "hombro derecho").
+SITE_LABELS = {
+    ("knee", "left"): pgettext_lazy("site", "Left knee"),
+    ("knee", "right"): pgettext_lazy("site", "Right knee"),
+    ("knee", "midline"): pgettext_lazy("site", "Knee, midline"),
+    ("hip", "left"): pgettext_lazy("site", "Left hip"),
+    ("hip", "right"): pgettext_lazy("site", "Right hip"),
+    ("hip", "midline"): pgettext_lazy("site", "Hip, midline"),
+    ("shoulder", "left"): pgettext_lazy("site", "Left shoulder"),
+    ("shoulder", "right"): pgettext_lazy("site", "Right shoulder"),
+    ("shoulder", "midline"): pgettext_lazy("site", "Shoulder, midline"),
+    ("ankle", "left"): pgettext_lazy("site", "Left ankle"),
+    ("ankle", "right"): pgettext_lazy("site", "Right ankle"),
+    ("ankle", "midline"): pgettext_lazy("site", "Ankle, midline"),
+    ("elbow", "left"): pgettext_lazy("site", "Left elbow"),
+    ("elbow", "right"): pgettext_lazy("site", "Right elbow"),
+    ("elbow", "midline"): pgettext_lazy("site", "Elbow, midline"),
+    ("wrist", "left"): pgettext_lazy("site", "Left wrist"),
+    ("wrist", "right"): pgettext_lazy("site", "Right wrist"),
+    ("wrist", "midline"): pgettext_lazy("site", "Wrist, midline"),
+    ("hand", "left"): pgettext_lazy("site", "Left hand"),
+    ("hand", "right"): pgettext_lazy("site", "Right hand"),
+    ("hand", "midline"): pgettext_lazy("site", "Hand, midline"),
+    ("tendon", "left"): pgettext_lazy("site", "Tendon, left"),
+    ("tendon", "right"): pgettext_lazy("site", "Tendon, right"),
+    ("tendon", "midline"): pgettext_lazy("site", "Tendon, midline"),
+    ("muscle", "left"): pgettext_lazy("site", "Muscle, left"),
+    ("muscle", "right"): pgettext_lazy("site", "Muscle, right"),
+    ("muscle", "midline"): pgettext_lazy("site", "Muscle, midline"),
+    ("spine_cervical", "left"): pgettext_lazy("site", "Cervical spine, left"),
+    ("spine_cervical", "right"): pgettext_lazy("site", "Cervical spine, right"),
+    ("spine_cervical", "midline"): pgettext_lazy("site", "Cervical spine, midline"),
+    ("spine_thoracic", "left"): pgettext_lazy("site", "Thoracic spine, left"),
+    ("spine_thoracic", "right"): pgettext_lazy("site", "Thoracic spine, right"),
+    ("spine_thoracic", "midline"): pgettext_lazy("site", "Thoracic spine, midline"),
+    ("spine_lumbar", "left"): pgettext_lazy("site", "Lumbar spine, left"),
+    ("spine_lumbar", "right"): pgettext_lazy("site", "Lumbar spine, right"),
+    ("spine_lumbar", "midline"): pgettext_lazy("site", "Lumbar spine, midline"),
+}
+
+
+def site_label(region: str, side: str | None) -> str:
+    """A region with its side in the user's language ("Right knee"); the region alone without."""
+    label = SITE_LABELS.get((region, side or ""))
+    if label is not None:
+        return str(label)
+    return str(dict(REGIONS).get(region, region))

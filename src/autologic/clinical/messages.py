@@ -104,9 +104,9 @@ def region_text(label: str) -> str:
     """Translate a region label such as ``knee left`` or ``tendon right Achilles``."""
     parts = label.split(" ", 2)
     if parts and parts[0] in _REGIONS:
-        parts[0] = str(_REGIONS[parts[0]])
         if len(parts) > 1 and parts[1] in _SIDES:
-            parts[1] = str(_SIDES[parts[1]]).lower()
+            return " ".join([choices.site_label(parts[0], parts[1]), *parts[2:]])
+        parts[0] = str(_REGIONS[parts[0]])
     return " ".join(parts)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from autologic.common.domain.errors import DomainError
+from autologic.common.texts import translate_text
 
 MESSAGES = {
     "invalid_date": _("This is not a date; use %(hint)s."),
@@ -101,10 +102,13 @@ MESSAGES = {
 
 
 def message_for(error: DomainError) -> str:
-    """Return the error's message in the active language (the English text if none is known)."""
+    """Return the error's message in the active language (the English text if none is known).
+
+    A code without its own entry here is translated from its English text (``common.texts``).
+    """
     template = MESSAGES.get(error.code)
     if template is None:
-        return error.message
+        return translate_text(error.message)
     try:
         return str(template) % error.data if error.data else str(template)
     except (KeyError, TypeError, ValueError):

@@ -62,6 +62,12 @@ def region(label_text: str) -> str:
 
 
 @register.filter
+def site(value: Any) -> str:
+    """A region with its side (anything with ``region`` and ``side``) in the UI language."""
+    return choices.site_label(value.region, getattr(value, "side", ""))
+
+
+@register.filter
 def gate_name(code: str) -> str:
     """The translated name of a gate before collection."""
     return str(GATE_NAMES.get(code, code))

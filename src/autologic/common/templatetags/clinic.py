@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
 from autologic.accounts.roles import allows, rule_for
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar, age_on, format_date, format_datetime
 from autologic.common.domain.phones import display_phone
+from autologic.common.texts import translate_text
 
 register = template.Library()
 
@@ -88,6 +89,21 @@ def getfield(form: Any, name: str) -> Any:
 def getitem(mapping: dict[str, Any], key: object) -> Any:
     """Look up a dict entry by a key given as any type (ids arrive as ints, keys are text)."""
     return (mapping or {}).get(str(key), [])
+
+
+@register.filter
+def translated_text(text: Any) -> str:
+    """An English text from domain code or a protocol file (a refusal, a deviation, a
+    consumable) in the UI language, when the catalogues know it."""
+    return "" if text is None else translate_text(str(text))
+
+
+@register.filter
+def minutes(value: Any) -> str:
+    """A duration in minutes in the UI language ("30 min")."""
+    if value is None or value == "":
+        return ""
+    return ngettext("%(n)s minute", "%(n)s minutes", int(value)) % {"n": value}
 
 
 @register.filter
