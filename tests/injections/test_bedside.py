@@ -331,7 +331,7 @@ def test_fewer_units_than_sessions_is_warned_and_reserved_in_order(
 
     from .conftest import LATER, pass_qc
 
-    lot = make_lot(count=4)
+    lot = make_lot(count=4, store=True)
     pass_qc(lot, tech)
     fixed_clock.current = LATER
     qa.release_lot(lot, decision="released", proofs=[proof(manager)], notes="", now=LATER)

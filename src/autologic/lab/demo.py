@@ -91,6 +91,11 @@ def _released_lot(course: Course, tech: User, now: datetime) -> None:
         labels.set_label_state(unit.labels.get(), state="applied", by=tech, now=end)
     for attribute, value in (("appearance", "conforms"), ("volume", "2.0"), ("il1ra", "2150")):
         release.record_result(lot, attribute=attribute, value=value, by=tech, now=end)
+    # Frozen units are stored before the release (the gate refuses unstored ones).
+    box = Box.objects.filter(rack__freezer__site=course.site).order_by("pk").first()
+    if box is None:
+        return  # a clinic without a freezer keeps its lot in quarantine
+    storage.check_in(units, box, by=tech, now=end)
     # The demo technician's signature, given when the demo is seeded.
     release.release_lot(
         lot,
@@ -99,9 +104,6 @@ def _released_lot(course: Course, tech: User, now: datetime) -> None:
         notes="",
         now=end,
     )
-    box = Box.objects.filter(rack__freezer__site=course.site).order_by("pk").first()
-    if box is not None:
-        storage.check_in(units, box, by=tech, now=end)
 
 
 def _incubating_lot(course: Course, tech: User, now: datetime) -> None:
