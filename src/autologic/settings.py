@@ -320,6 +320,20 @@ def _audit_anchor_minutes() -> int:
 
 
 AUTOLOGIC_AUDIT_ANCHOR_MINUTES = _audit_anchor_minutes()
+
+
+def _signing_window_minutes() -> int:
+    from autologic.audit.domain import parse_signing_window
+
+    try:
+        return parse_signing_window(os.environ.get("AUTOLOGIC_SIGNING_WINDOW_MINUTES", "30"))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"AUTOLOGIC_SIGNING_WINDOW_MINUTES: {error}") from error
+
+
+# 21 CFR 11.200(a)(1)(i): after a signing with password and authenticator code, the same user
+# signs with the password alone for this many minutes of the same session (0: never).
+AUTOLOGIC_SIGNING_WINDOW_MINUTES = _signing_window_minutes()
 # Links in e-mails and SMS point here (the portal is reached from outside the clinic).
 AUTOLOGIC_PUBLIC_URL = os.environ.get("AUTOLOGIC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
