@@ -22,6 +22,9 @@ import os
 import sys
 
 ALIASES = {"seed-demo": "seed_demo", "otp-code": "otp_code", "instrument-texts": "instrument_texts"}
+# Commands that read files and write files only: they run without a SECRET_KEY or a database
+# (settings.OFFLINE), so they work on any machine, production mode included.
+OFFLINE_COMMANDS = {("protocols", "check"), ("labels", "sample")}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,13 +47,29 @@ def main(argv: list[str] | None = None) -> None:
         # Only `demo` implies demo mode; seed-demo and otp-code must be asked for explicitly,
         # so they can never run against a production database by accident.
         os.environ.setdefault("AUTOLOGIC_MODE", "demo")
+    if (command, rest[0] if rest else "") in OFFLINE_COMMANDS:
+        os.environ["AUTOLOGIC_OFFLINE"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autologic.settings")
+    _load_settings()
     from django.core.management import execute_from_command_line
 
     if command == "manage":
         execute_from_command_line(["autologic", *rest])
         return
     execute_from_command_line(["autologic", ALIASES.get(command, command), *rest])
+
+
+def _load_settings() -> None:
+    """Read the settings now, so a missing or bad one (SECRET_KEY, SMS gateway, ...) ends the
+    command with its one-line reason instead of a traceback."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reading it loads the settings module
+    except ImproperlyConfigured as error:
+        sys.stderr.write(f"autologic: {error}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":
