@@ -1,11 +1,15 @@
 """The `autologic` command: a thin front over Django's management commands.
 
-autologic demo                 migrate, seed the demo clinic, print logins, serve on :8000
+autologic demo [--bind ADDR]   migrate, seed the demo clinics, print logins, serve on ADDR
+                               (default 127.0.0.1:8000) with its worker; Ctrl-C stops both
 autologic serve [--bind ADDR]  serve with gunicorn
 autologic migrate              apply database migrations
 autologic seed-demo            create or top up the demo clinic (AUTOLOGIC_MODE=demo only)
-autologic createstaff ...      add a staff member (and the clinic, with --site-name)
-autologic protocols check      validate protocol files; `protocols sync` loads new versions
+autologic createstaff ...      add a staff member, --name "Given Family" (and the clinic, with
+                               --site-name)
+autologic protocols check      validate protocol files (no database or SECRET_KEY needed);
+                               `protocols sync` loads new versions
+autologic labels sample ...    render a printer test label (no database or SECRET_KEY needed)
 autologic ids check-char S    print the ISO/IEC 7064 MOD 37-2 check character of S
 autologic ids validate ID      exit 0 for a valid DIN or chain-of-identity identifier, else 1
 autologic score INSTRUMENT [FILE]  score a PROM response (JSON item -> value) and print JSON
