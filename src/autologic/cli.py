@@ -1,11 +1,15 @@
 """The `autologic` command: a thin front over Django's management commands.
 
-autologic demo                 migrate, seed the demo clinic, print logins, serve on :8000
+autologic demo [--bind ADDR]   migrate, seed the demo clinics, print logins, serve on ADDR
+                               (default 127.0.0.1:8000) with its worker; Ctrl-C stops both
 autologic serve [--bind ADDR]  serve with gunicorn
 autologic migrate              apply database migrations
 autologic seed-demo            create or top up the demo clinic (AUTOLOGIC_MODE=demo only)
-autologic createstaff ...      add a staff member (and the clinic, with --site-name)
-autologic protocols check      validate protocol files; `protocols sync` loads new versions
+autologic createstaff ...      add a staff member, --name "Given Family" (and the clinic, with
+                               --site-name)
+autologic protocols check      validate protocol files (no database or SECRET_KEY needed);
+                               `protocols sync` loads new versions
+autologic labels sample ...    render a printer test label (no database or SECRET_KEY needed)
 autologic ids check-char S    print the ISO/IEC 7064 MOD 37-2 check character of S
 autologic ids validate ID      exit 0 for a valid DIN or chain-of-identity identifier, else 1
 autologic score INSTRUMENT [FILE]  score a PROM response (JSON item -> value) and print JSON
@@ -22,6 +26,9 @@ import os
 import sys
 
 ALIASES = {"seed-demo": "seed_demo", "otp-code": "otp_code", "instrument-texts": "instrument_texts"}
+# Commands that read files and write files only: they run without a SECRET_KEY or a database
+# (settings.OFFLINE), so they work on any machine, production mode included.
+OFFLINE_COMMANDS = {("protocols", "check"), ("labels", "sample")}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,13 +51,29 @@ def main(argv: list[str] | None = None) -> None:
         # Only `demo` implies demo mode; seed-demo and otp-code must be asked for explicitly,
         # so they can never run against a production database by accident.
         os.environ.setdefault("AUTOLOGIC_MODE", "demo")
+    if (command, rest[0] if rest else "") in OFFLINE_COMMANDS:
+        os.environ["AUTOLOGIC_OFFLINE"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autologic.settings")
+    _load_settings()
     from django.core.management import execute_from_command_line
 
     if command == "manage":
         execute_from_command_line(["autologic", *rest])
         return
     execute_from_command_line(["autologic", ALIASES.get(command, command), *rest])
+
+
+def _load_settings() -> None:
+    """Read the settings now, so a missing or bad one (SECRET_KEY, SMS gateway, ...) ends the
+    command with its one-line reason instead of a traceback."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reading it loads the settings module
+    except ImproperlyConfigured as error:
+        sys.stderr.write(f"autologic: {error}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,19 @@ MODE = os.environ.get("AUTOLOGIC_MODE", "production")
 if MODE not in {"production", "demo", "test"}:
     raise ImproperlyConfigured(f"AUTOLOGIC_MODE must be production, demo or test, not {MODE!r}")
 RELAXED = MODE in {"demo", "test"}
+# Commands that need neither a database nor secrets (`autologic protocols check`, `labels
+# sample`) run offline: `autologic` sets AUTOLOGIC_OFFLINE=1 for them. There is then no
+# SECRET_KEY (Django refuses anything that would sign) and no database (any query fails), so
+# an offline process can sign, store or send nothing.
+OFFLINE = os.environ.get("AUTOLOGIC_OFFLINE", "0") == "1"
 DATA_DIR = Path(os.environ.get("AUTOLOGIC_DATA_DIR", PROJECT_DIR / "var"))
 
 KNOWN_DEFAULT_KEYS = {"", "changeme", "secret", "django-insecure", "dev"}
 
 
 def _secret_key() -> str:
+    if OFFLINE:
+        return ""
     key = os.environ.get("SECRET_KEY", "")
     if key and key not in KNOWN_DEFAULT_KEYS and not key.startswith("django-insecure"):
         if len(key) < 32:
@@ -136,7 +143,9 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'autologic.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if OFFLINE:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if MODE != "test":
         DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -286,7 +295,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Autologic <noreply@lo
 # waits for a person), which production refuses unless AUTOLOGIC_SMS_ALLOW_LOG=1 says so.
 AUTOLOGIC_SMS_GATEWAY = os.environ.get("AUTOLOGIC_SMS_GATEWAY", "log")
 AUTOLOGIC_SMS_ALLOW_LOG = os.environ.get("AUTOLOGIC_SMS_ALLOW_LOG", "0") == "1"
-if AUTOLOGIC_SMS_GATEWAY == "log" and MODE == "production" and not AUTOLOGIC_SMS_ALLOW_LOG:
+if (
+    AUTOLOGIC_SMS_GATEWAY == "log"
+    and MODE == "production"
+    and not AUTOLOGIC_SMS_ALLOW_LOG
+    and not OFFLINE
+):
     raise ImproperlyConfigured(
         "AUTOLOGIC_SMS_GATEWAY is 'log' (the default), which sends no SMS: reminders by SMS would "
         "never reach a patient. Set AUTOLOGIC_SMS_GATEWAY=http with AUTOLOGIC_SMS_URL and "
@@ -320,6 +334,20 @@ def _audit_anchor_minutes() -> int:
 
 
 AUTOLOGIC_AUDIT_ANCHOR_MINUTES = _audit_anchor_minutes()
+
+
+def _signing_window_minutes() -> int:
+    from autologic.audit.domain import parse_signing_window
+
+    try:
+        return parse_signing_window(os.environ.get("AUTOLOGIC_SIGNING_WINDOW_MINUTES", "30"))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"AUTOLOGIC_SIGNING_WINDOW_MINUTES: {error}") from error
+
+
+# 21 CFR 11.200(a)(1)(i): after a signing with password and authenticator code, the same user
+# signs with the password alone for this many minutes of the same session (0: never).
+AUTOLOGIC_SIGNING_WINDOW_MINUTES = _signing_window_minutes()
 # Links in e-mails and SMS point here (the portal is reached from outside the clinic).
 AUTOLOGIC_PUBLIC_URL = os.environ.get("AUTOLOGIC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 

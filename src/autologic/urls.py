@@ -4,10 +4,11 @@ from django.urls import include, path
 
 from autologic.accounts.views import set_language
 from autologic.api import api
-from autologic.common.views import health
+from autologic.common.views import favicon, health
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("autologic.accounts.urls")),
     path("audit/", include("autologic.audit.urls")),

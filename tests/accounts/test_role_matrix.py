@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 
@@ -40,9 +41,19 @@ def test_every_url_is_in_the_matrix_and_every_matrix_entry_exists():
     assert ACCESS.keys() - names == set(), "matrix entries that no URL uses"
 
 
-def test_only_health_login_and_language_choice_are_public():
+def test_only_health_login_language_choice_and_the_favicon_are_public():
     public = {name for name, rule in ACCESS.items() if rule == Gate.PUBLIC}
-    assert public == {"health", "accounts:login", "set_language"}
+    assert public == {"health", "accounts:login", "set_language", "favicon"}
+
+
+def test_the_favicon_is_a_real_icon_served_without_login(client):
+    from PIL import Image
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/x-icon"
+    assert "public" in response["Cache-Control"]
+    icon = Image.open(io.BytesIO(response.content))
+    assert icon.format == "ICO" and {(16, 16), (32, 32)} <= icon.info["sizes"]
 
 
 def test_only_the_patient_portal_is_reached_by_token_without_login():

@@ -61,6 +61,7 @@ FOLLOW_UP_READERS = CLINICAL | {Role.MANAGER}
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
+    "favicon": Gate.PUBLIC,
     "set_language": Gate.PUBLIC,
     "accounts:login": Gate.PUBLIC,
     "accounts:otp_verify": Gate.PASSWORD_ONLY,

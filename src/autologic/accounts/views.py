@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from autologic.accounts import actions
 from autologic.accounts.forms import LoginForm, SiteForm, StaffForm, TokenForm
 from autologic.accounts.models import User
+from autologic.audit.actions import end_signing_session
 from autologic.common import clock
 from autologic.common.domain.errors import DomainError
 from autologic.common.forms import add_domain_error
@@ -50,9 +51,11 @@ def _with_language(response: HttpResponse, user: User) -> HttpResponse:
 
 def _rotate_session(request: HttpRequest) -> None:
     """A new session key and CSRF token each time the session gains a factor, so a key known
-    before (planted, or seen on a shared screen) opens nothing after."""
+    before (planted, or seen on a shared screen) opens nothing after. A new continuous session
+    begins, so the next electronic signature needs the authenticator code again."""
     request.session.cycle_key()
     rotate_token(request)
+    end_signing_session(request.session)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:

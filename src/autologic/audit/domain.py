@@ -169,3 +169,19 @@ def verify_chain(rows: Iterable[tuple[EventFields, str]]) -> ChainReport:
             return ChainReport(False, count, fields.seq, "row content does not match its hash")
         expected_prev, expected_seq = stored, expected_seq + 1
     return ChainReport(True, count, head_hash=expected_prev)
+
+
+def parse_signing_window(text: str) -> int:
+    """Parse the signing window in whole minutes (0: every signing needs the code); a
+    ValueError says what is wrong."""
+    if not text.strip().isdigit():
+        raise ValueError(f"must be a whole number of minutes, 0 or more, not {text!r}")
+    return int(text)
+
+
+def within_signing_window(full_signing_at: datetime, now: datetime, minutes: int) -> bool:
+    """Whether a signing at ``now`` may use the password alone (21 CFR 11.200(a)(1)(i)): it
+    comes at most ``minutes`` after the signer's last signing with every component, in the same
+    continuous session. A time in the future (a clock set back) opens nothing."""
+    elapsed = (now - full_signing_at).total_seconds()
+    return minutes > 0 and 0 <= elapsed <= minutes * 60

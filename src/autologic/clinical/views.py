@@ -254,6 +254,7 @@ def gate_exception(request: HttpRequest, course_id: int) -> HttpResponse:
                 request.user,
                 password=form.cleaned_data["password"],
                 otp_token=form.cleaned_data["otp_token"],
+                session=request.session,
             )
             actions.sign_gate_exception(
                 course=course,
@@ -305,6 +306,7 @@ def _decide(
             request.user,
             password=form.cleaned_data["password"],
             otp_token=form.cleaned_data["otp_token"],
+            session=request.session,
         )
         decision = actions.decide_eligibility(
             assessment=assessment,

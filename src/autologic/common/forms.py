@@ -13,7 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.utils.translation import get_language
+from django.conf import settings
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from autologic.common.domain.calendars import (
@@ -218,6 +219,18 @@ class SignatureFields(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        minutes = settings.AUTOLOGIC_SIGNING_WINDOW_MINUTES
+        if minutes:
+            self.fields["otp_token"].help_text = ngettext_lazy(
+                "Needed at your first signing in this session; for %(minutes)s minute after a "
+                "signing with it, your password alone signs.",
+                "Needed at your first signing in this session; for %(minutes)s minutes after a "
+                "signing with it, your password alone signs.",
+                "minutes",
+            ) % {"minutes": minutes}
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:

@@ -44,6 +44,8 @@ MESSAGES = {
     ),
     "wrong_password": _("The password is not correct."),
     "wrong_otp": _("The authenticator code is not correct."),
+    "otp_reused": _("This code was just used; wait for the next code."),
+    "otp_required": _("Enter the code from your authenticator app."),
     "signing_locked": _("Too many failed signing attempts; wait %(minutes)s minutes."),
     "duplicate_username": _("The username %(username)s is taken."),
     "invalid_role": _("Unknown role %(role)s."),

@@ -1,6 +1,9 @@
-"""Views that belong to no feature: health, and the error pages."""
+"""Views that belong to no feature: health, the favicon, and the error pages."""
 
 from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,6 +23,18 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
     )
+
+
+@cache
+def _favicon() -> bytes:
+    return (Path(__file__).resolve().parent.parent / "static/autologic/favicon.ico").read_bytes()
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site icon at the address browsers ask for first; no login needed."""
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,4 +1,5 @@
-"""The demo clinics: two sites, staff for every role, and generated patients."""
+"""The demo clinics: two sites, staff of every role at each (with their real names), and
+generated patients."""
 
 from __future__ import annotations
 
@@ -39,8 +40,13 @@ STAFF = [
     ("billing", "dus", "billing", "Omar", "Haddad", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXE"),
     ("manager", "dus", "manager", "Petra", "Schmidt", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXF"),
     ("admin", "dus", "administrator", "Felix", "Braun", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXG"),
-    ("dr.rahimi", "thr", "physician", "Sara", "Rahimi", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXH"),
-    ("coord.tehran", "thr", "coordinator", "Reza", "Karimi", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXI"),
+    ("dr.rahimi", "thr", "physician", "سارا", "رحیمی", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXH"),
+    ("coord.tehran", "thr", "coordinator", "رضا", "کریمی", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXI"),
+    ("nurse.tehran", "thr", "nurse", "مریم", "حسینی", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXJ"),
+    ("lab.tehran", "thr", "lab_technician", "امیر", "نوری", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXK"),
+    ("billing.tehran", "thr", "billing", "لیلا", "صادقی", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXL"),
+    ("manager.tehran", "thr", "manager", "بهرام", "مرادی", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXM"),
+    ("admin.tehran", "thr", "administrator", "نسرین", "اکبری", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXN"),
 ]
 
 NAMES = {

@@ -255,7 +255,10 @@ def administer(request: HttpRequest, appointment_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             operator = verify_signer(
-                request.user, password=data["password"], otp_token=data["otp_token"]
+                request.user,
+                password=data["password"],
+                otp_token=data["otp_token"],
+                session=request.session,
             )
             verifier = data["verifier"]
             if verifier is None:

@@ -474,7 +474,14 @@ def _proofs(
     two: bool,
 ) -> list[SignerProof]:
     data = form.cleaned_data
-    proofs = [verify_signer(request.user, password=data["password"], otp_token=data["otp_token"])]
+    proofs = [
+        verify_signer(
+            request.user,
+            password=data["password"],
+            otp_token=data["otp_token"],
+            session=request.session,
+        )
+    ]
     if two:
         second = User.objects.filter(
             username=data.get("second_username", ""), site=request.user.site, is_active=True

@@ -113,6 +113,7 @@ def consent_add(request: HttpRequest, patient_id: int) -> HttpResponse:
                 request.user,
                 password=form.cleaned_data["password"],
                 otp_token=form.cleaned_data["otp_token"],
+                session=request.session,
             )
             actions.add_consent(patient=patient, data=form.cleaned_data, proof=proof)
         except DomainError as exc:
@@ -135,6 +136,7 @@ def patient_renumber(request: HttpRequest, patient_id: int) -> HttpResponse:
                 request.user,
                 password=form.cleaned_data["password"],
                 otp_token=form.cleaned_data["otp_token"],
+                session=request.session,
             )
             actions.renumber_patient(
                 patient_id=patient.pk,

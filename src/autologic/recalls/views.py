@@ -270,7 +270,12 @@ def lift_hold(request: HttpRequest, hold_id: int) -> HttpResponse:
 
 
 def _lift(request: HttpRequest, hold: Any, data: dict[str, Any]) -> holds.Lifted:
-    proof = verify_signer(request.user, password=data["password"], otp_token=data["otp_token"])
+    proof = verify_signer(
+        request.user,
+        password=data["password"],
+        otp_token=data["otp_token"],
+        session=request.session,
+    )
     disposing = witness = None
     if data["decision"] == "discarded":
         disposing = Disposing("qa_hold", data["method"], data["justification"])

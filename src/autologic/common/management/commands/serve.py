@@ -20,25 +20,30 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "autologic.wsgi:application",
-            "--bind",
-            options["bind"],
-            "--workers",
-            str(options["workers"]),
-            "--access-logfile",
-            "-",
-            "--timeout",
-            "60",
-            # Path only: query strings carry patient names and birth dates (search).
-            "--access-logformat",
-            '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
-            # The path of a portal page holds the patient's token: both logs cut it out.
-            "--logger-class",
-            "autologic.portal.gunicorn_logger.GunicornLogger",
-        ]
         os.environ["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
+        argv = gunicorn_command(options["bind"], options["workers"])
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
+
+
+def gunicorn_command(bind: str, workers: int) -> list[str]:
+    """The gunicorn command line that serves Autologic."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "autologic.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "60",
+        # Path only: query strings carry patient names and birth dates (search).
+        "--access-logformat",
+        '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        # The path of a portal page holds the patient's token: both logs cut it out.
+        "--logger-class",
+        "autologic.portal.gunicorn_logger.GunicornLogger",
+    ]
