@@ -28,13 +28,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_post_release_sterility_failure_holds_the_remaining_units_and_shows_the_recall_list(
-    page: Page, live_server, tech, mailed, given_first
+    page: Page, live_server, request: pytest.FixtureRequest
 ):
-    lot = given_first()  # released; the first session's unit given, the rest reserved
+    technician = request.getfixturevalue("tech")  # the fixtures imported above
+    request.getfixturevalue("mailed")  # the physician and the manager have e-mail addresses
+    lot = request.getfixturevalue("given_first")()  # released; the first unit given
     units = Unit.objects.filter(collection=lot, parent__isnull=False)
     assert sorted({u.status for u in units}) == ["administered", "reserved"]
     base = live_server.url
-    sign_in(page, base, tech)
+    sign_in(page, base, technician)
     page.goto(f"{base}/lab/lots/{lot.pk}/")
     expect(page.locator("#release")).to_contain_text("Released")
     row = page.locator("#qc tr[data-attribute=sterility]")
