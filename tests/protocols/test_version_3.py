@@ -104,7 +104,9 @@ def test_barcelona_requires_the_baseline_x_ray_and_cartigram_mri():
 def test_large_joint_asks_for_conservative_treatment_first():
     # 002: "we will usually recommend alternative treatment methods – should these prove
     # ineffective, we will devise an individualised treatment".
-    rules = [r for r in load("acs-large-joint.v3.yaml").eligibility if r.kind == "conservative_first"]
+    rules = [
+        r for r in load("acs-large-joint.v3.yaml").eligibility if r.kind == "conservative_first"
+    ]
     assert len(rules) == 1
     rule = rules[0]
     assert {"physiotherapy", "nsaid"} <= set(rule.treatments)

@@ -692,6 +692,9 @@ def _route_problem(protocol: Protocol) -> str:
         return "a culture-expanded product needs a culture processing step"
     if cultured and protocol.product.manipulation != "culture_expanded":
         return "a culture step makes the product culture_expanded"
-    if protocol.product.storage.condition == "frozen" and not protocol.product.thaw_to_injection_max_min:
+    if (
+        protocol.product.storage.condition == "frozen"
+        and not protocol.product.thaw_to_injection_max_min
+    ):
         return "a frozen product needs product.thaw_to_injection_max_min"
     return ""
