@@ -1,4 +1,4 @@
-"""Version 3 of the protocols: true to the seed pages (issue 16), version 2 kept for running courses.
+"""Version 3 of the protocols, true to the seed pages (issue 16); version 2 stays for courses.
 
 Each assertion cites the seed page wording it follows (shared/seeds/).
 """
