@@ -15,6 +15,7 @@ from autologic.lab.actions import collection as lab
 from autologic.lab.actions import labels
 from autologic.lab.actions import release as qa
 from autologic.lab.actions.storage import add_freezer
+from autologic.lab.domain.collection import Harvest
 from autologic.lab.domain.processing import StepValues
 from autologic.lab.models import Collection, Freezer, Unit
 from tests.care.conftest import NOW, fixed_clock, knee, resources, start_course  # noqa: F401
@@ -45,6 +46,17 @@ def freezer(site, resources, manager) -> Freezer:
         resource=resources["freezer-1"],
         by=manager,
         now=NOW,
+    )
+
+
+def harvest_for(course, collected_at) -> Harvest:
+    """A harvest record that meets the course's protocol: fasted 8 h, its anaesthesia (with the
+    sedation agent where sedated), discharged after the recovery time."""
+    needs = lab.harvest_needs(course.protocol.protocol)
+    return Harvest(
+        last_intake_at=collected_at - timedelta(hours=8) if needs.fasting_h else None,
+        anaesthesia="" if needs.anaesthesia == "none" else needs.anaesthesia,
+        sedation_agent="Propofol 60 mg" if needs.anaesthesia == "local_sedation" else "",
     )
 
 
@@ -87,6 +99,7 @@ def make_lot(start_course, resources, tech, physician, fixed_clock) -> Callable[
             notes="",
             by=tech,
             now=now,
+            harvest=harvest_for(course, now),
         )
         run = lab.start_run(collection, by=tech, now=now)
         start = now
