@@ -177,3 +177,17 @@ def test_conservative_rule_mistakes_name_the_field(change, expected):
     change(data["eligibility"][index])
     issues = issues_of(data)
     assert any(f"eligibility[{index}]" in issue and expected in issue for issue in issues), issues
+
+
+@pytest.mark.django_db
+def test_the_hip_protocol_page_shows_both_variants(client_for, protocols):
+    from autologic.accounts.roles import Role
+
+    row = protocols["cells-hip"]
+    page = client_for(Role.NURSE).get(f"/protocols/{row.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="variants"' in html
+    assert "Abdominal fat (lipoaspiration)" in html
+    assert "Lipoaspiration kit (cannula and syringes)" in html
+    assert "Pelvic marrow, cells multiplied in culture" in html
