@@ -162,3 +162,17 @@ def test_the_action_refuses_an_end_before_the_start(patient, physician):
 def test_roles_without_clinical_recording_cannot_add_one(client_for, patient, role):
     response = client_for(role).get(f"/clinical/{patient.pk}/conservative/new/")
     assert response.status_code == 403
+
+
+def test_findings_read_as_sentences_with_treatment_names():
+    from autologic.clinical.messages import finding_text
+
+    (missing,) = rule_findings(evaluate(ACS, facts()))
+    text = finding_text(missing)
+    assert text.startswith("No conservative treatment is recorded; the protocol asks for one of ")
+    assert "Physiotherapy, Exercise programme" in text and "6 weeks first." in text
+    tried = ConservativeFacts("brace", date(2026, 10, 1), date(2026, 10, 29), "failed")
+    (short,) = rule_findings(evaluate(ACS, facts(tried)))
+    assert finding_text(short) == (
+        "Brace or orthosis failed after 4 weeks; the protocol asks for 6 weeks."
+    )
