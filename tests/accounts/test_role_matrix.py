@@ -266,6 +266,7 @@ def _clinical(physician, patient, protocols) -> dict[str, object]:
         "record_id": medication.pk,
         "decision_id": decision.pk,
         "protocol_id": row.pk,
+        "phase": "walking",
     }
 
 

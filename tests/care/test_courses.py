@@ -230,7 +230,7 @@ def test_course_choices_outside_the_protocol_are_refused(start_course, physician
     with pytest.raises(ValidationFailed) as caught:
         start_course(
             "acs-spine",
-            injections=6,
+            injections=7,  # version 3 allows 3 to 6 (seed 001)
             regions=[
                 {
                     **knee(),
@@ -251,3 +251,22 @@ def test_course_choices_outside_the_protocol_are_refused(start_course, physician
 def test_working_weeks_may_wrap_over_the_weekend():
     hours = weekly_hours({"sat-wed": "08:00-16:00", "thu": "08:00-12:00"})
     assert [bool(day) for day in hours] == [True, True, True, True, False, True, True]
+
+
+SPINE = {
+    **knee(),
+    "region": "spine_lumbar",
+    "side": "",
+    "detail": "L4/L5",
+    "diagnosis": "radicular_pain",
+    "grade_system": "",
+    "grade": None,
+}
+
+
+def test_a_spine_course_gives_four_sessions_and_up_to_six(start_course, patient, physician):
+    # Seed 000: "for the spine 4 sessions"; seed 001: "three to six into the afflicted spine area".
+    course = start_course("acs-spine", regions=[SPINE])
+    assert course.injections == 4 and course.protocol.version == 3
+    longer = start_course("acs-spine", regions=[SPINE], injections=6)
+    assert longer.injections == 6

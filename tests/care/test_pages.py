@@ -8,6 +8,7 @@ import pytest
 
 from autologic.care.models import ClosedDay, Course, Resource
 from autologic.clinical.models import EligibilityDecision
+from tests.care.conftest import knee
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +137,29 @@ def test_resources_and_closing_days_are_kept_by_the_manager(make_staff, site):
         "/care/resources/closed-days/", {"closed-day": "2026-12-24", "closed-reason": "Twice"}
     )
     assert again.status_code == 400 and "already closed" in again.content.decode()
+
+
+def test_barcelona_instructions_name_fasting_sedation_and_the_recovery_room(
+    start_course, physician
+):
+    # Seed 003: "fasted for six hours", "A local anaesthetic is given plus sedation", "they are
+    # transferred to the recovery room where they remain for about 20 minutes".
+    course = start_course("bm-msc-knee")
+    page = signed_in(physician).get(f"/care/courses/{course.pk}/")
+    html = page.content.decode()
+    assert "Do not eat or drink for 6 hours before the harvest." in html
+    assert "Do not eat or drink for 6 hours before the injection." in html
+    assert "The harvest is done under local anaesthesia with sedation." in html
+    assert (
+        "After the harvest you rest about 20 minutes in the recovery room and go home once you "
+        "are fully awake." in html
+    )
+    assert "Track rehabilitation" not in html  # no tracked phases in this protocol
+
+
+def test_hip_course_links_its_rehabilitation_to_the_follow_up_items(start_course, physician):
+    course = start_course("cells-hip", regions=[{**knee(), "region": "hip"}])
+    html = signed_in(physician).get(f"/care/courses/{course.pk}/").content.decode()
+    assert f"/outcomes/patients/{course.patient_id}/#rehab-{course.pk}" in html
+    assert "The harvest is done under local anaesthesia." in html
+    assert "before the harvest" not in html  # the hip page asks no fasting

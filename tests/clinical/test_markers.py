@@ -57,10 +57,10 @@ def test_infectious_markers_schema_requires_the_base_markers():
         Markers(tests=[*sorted(BASE_MARKERS), "hcv"], max_age_days=30)
 
 
-def test_infectious_markers_in_every_version_2_protocol():
+def test_infectious_markers_in_every_protocol_from_version_2():
     """Every active protocol lists the base markers and says what a gap or a reactive does
     (the ACS protocols had no serology at all); version 1 files stay valid without them."""
-    for path in sorted(LIBRARY.glob("*.v2.yaml")):
+    for path in sorted(LIBRARY.glob("*.v[2-9].yaml")):
         protocol = read_protocol(path)
         markers = protocol.preparation.markers
         assert markers is not None, path.name
@@ -68,5 +68,6 @@ def test_infectious_markers_in_every_version_2_protocol():
         assert markers.reactive in ("block", "mark") and markers.missing in ("block", "mark")
     for path in sorted(LIBRARY.glob("*.v1.yaml")):
         assert read_protocol(path).preparation.markers is None
-    msc = read_protocol(LIBRARY / "bm-msc-knee.v2.yaml").preparation.markers
-    assert msc is not None and (msc.reactive, msc.missing) == ("block", "block")
+    for version in (2, 3):
+        msc = read_protocol(LIBRARY / f"bm-msc-knee.v{version}.yaml").preparation.markers
+        assert msc is not None and (msc.reactive, msc.missing) == ("block", "block")

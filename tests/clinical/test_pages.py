@@ -189,6 +189,13 @@ def test_a_report_that_changed_under_the_reader_is_not_signed(
     physician, patient, assessment, protocols
 ):
     _region(assessment, physician, grade=2)
+    # The active version asks for conservative treatment first (seed 002): six weeks that failed.
+    actions.add_record(
+        kind="conservative",
+        patient=patient,
+        data={"treatment": "physiotherapy", "started_on": date(2026, 8, 1), "result": "failed"},
+        by=physician,
+    )
     row = protocols["acs-large-joint"]
     facts = queries.facts_for(assessment, list(assessment.regions.all()), today=date(2026, 11, 21))
     report = evaluate(row.protocol, facts)

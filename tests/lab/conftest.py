@@ -16,6 +16,7 @@ from autologic.lab.actions import collection as lab
 from autologic.lab.actions import labels
 from autologic.lab.actions import release as qa
 from autologic.lab.actions.storage import add_freezer, check_in
+from autologic.lab.domain.collection import Harvest
 from autologic.lab.domain.processing import StepValues
 from autologic.lab.models import Box, Collection, Freezer, Unit
 from tests.care.conftest import NOW, fixed_clock, knee, resources, start_course  # noqa: F401
@@ -46,6 +47,17 @@ def freezer(site, resources, manager) -> Freezer:
         resource=resources["freezer-1"],
         by=manager,
         now=NOW,
+    )
+
+
+def harvest_for(course, collected_at) -> Harvest:
+    """A harvest record that meets the course's protocol: fasted 8 h, its anaesthesia (with the
+    sedation agent where sedated), discharged after the recovery time."""
+    needs = lab.harvest_needs(course.protocol.protocol)
+    return Harvest(
+        last_intake_at=collected_at - timedelta(hours=8) if needs.fasting_h else None,
+        anaesthesia="" if needs.anaesthesia == "none" else needs.anaesthesia,
+        sedation_agent="Propofol 60 mg" if needs.anaesthesia == "local_sedation" else "",
     )
 
 
@@ -92,6 +104,7 @@ def make_lot(
             notes="",
             by=tech,
             now=now,
+            harvest=harvest_for(course, now),
         )
         run = lab.start_run(collection, by=tech, now=now)
         start = now

@@ -21,7 +21,7 @@ from autologic.lab.models import Collection
 from autologic.patients import actions as patients
 from tests.conftest import signed_in
 
-from .conftest import NOW
+from .conftest import NOW, harvest_for
 
 
 def hip() -> dict:
@@ -50,6 +50,7 @@ def collect(course: Course, by, *, at: datetime = NOW, now: datetime = NOW, volu
         notes="",
         by=by,
         now=now,
+        harvest=harvest_for(course, at),
     )
 
 
@@ -139,6 +140,8 @@ def test_collection_refused_while_studies_out_of_date(start_course, tech, physic
         ("chest_xray", date(2026, 11, 2), "normal"),
         ("ecg", date(2026, 11, 2), "pending"),
         ("blood_tests", date(2026, 11, 2), "normal"),
+        ("joint_xray", date(2026, 10, 1), "normal"),
+        ("cartigram_mri", date(2026, 10, 1), "normal"),
     ):
         clinical.add_record(
             kind="study",
@@ -149,6 +152,25 @@ def test_collection_refused_while_studies_out_of_date(start_course, tech, physic
     with pytest.raises(ValidationFailed) as refused:
         collect(course, tech)
     assert codes(refused) == {"study_outdated", "study_pending"}
+
+
+def test_collection_refused_without_the_baseline_cartigram_mri(
+    start_course, tech, physician, patient
+):
+    # Seed 003: the indication rests on "X-rays and Cartigram magnetic resonance imaging".
+    course = start_course("bm-msc-knee", skip=("studies",))
+    for kind in ("serology", "chest_xray", "ecg", "blood_tests", "joint_xray"):
+        clinical.add_record(
+            kind="study",
+            patient=patient,
+            data={"kind": kind, "performed_on": date(2026, 11, 2), "result": "normal"},
+            by=physician,
+        )
+    with pytest.raises(ValidationFailed) as refused:
+        collect(course, tech)
+    assert codes(refused) == {"study_missing"}
+    (problem,) = refused.value.data["problems"]
+    assert problem.params["study"] == "cartigram_mri"
 
 
 def test_collection_refused_until_medication_hold_confirmed_on_the_day(

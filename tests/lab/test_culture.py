@@ -13,6 +13,7 @@ from autologic.common.domain.errors import ValidationFailed
 from autologic.lab.actions import collection as lab
 from autologic.lab.domain.processing import StepValues
 from autologic.lab.models import Run, StepRecord
+from tests.lab.conftest import harvest_for
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ def culture_run(start_course, resources, physician, tech, fixed_clock) -> Run:
         notes="",
         by=tech,
         now=now,
+        harvest=harvest_for(course, now),
     )
     return lab.start_run(collection, by=tech, now=now)
 

@@ -18,7 +18,7 @@ from autologic.lab.actions import storage
 from autologic.lab.models import Box, Collection, Unit
 from tests.conftest import signed_in
 
-from .conftest import NOW
+from .conftest import NOW, harvest_for
 
 
 def record_marker(patient, by, marker: str, result: str, on: date = date(2026, 11, 20)):
@@ -41,6 +41,7 @@ def collect(course, by):
         notes="",
         by=by,
         now=NOW,
+        harvest=harvest_for(course, NOW),
     )
 
 

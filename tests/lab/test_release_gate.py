@@ -293,3 +293,21 @@ def test_post_release_result_recorded_and_a_failure_holds_the_lot(make_lot, tech
     recall = Recall.objects.get()
     assert recall.trigger == "post_release_qc" and recall.result == late
     assert AuditEvent.objects.filter(action="recall.opened").exists()
+
+
+def test_qc_page_shows_the_accepted_values_and_keeps_a_refused_value_at_its_field(make_lot, tech):
+    lot = make_lot(store=True)
+    client = signed_in(tech)
+    html = client.get(f"/lab/lots/{lot.pk}/").content.decode()
+    assert "A number, at least 0" in html  # the volume row's accepted values, beside its field
+    assert '<option value="conforms"' in html and '<option value="does not conform"' in html
+    response = client.post(
+        f"/lab/lots/{lot.pk}/results/", {"attribute": "volume", "value": "Infinity"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    row = html[html.index('data-attribute="volume"') :]
+    row = row[: row.index("</tr>")]
+    assert 'value="Infinity"' in row  # what was typed is kept
+    assert 'class="error"' in row and "volume needs a number" in row
+    assert not QCResult.objects.filter(collection=lot).exists()

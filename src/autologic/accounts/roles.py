@@ -143,6 +143,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "outcomes:follow_ups": FOLLOW_UP_READERS,
     "outcomes:patient": CHART_READERS,
     "outcomes:enter": CLINICAL,
+    "outcomes:rehab": {"GET": CLINICAL, "POST": CLINICAL},
     "outcomes:thresholds": {"GET": FOLLOW_UP_READERS, "POST": frozenset({Role.MANAGER})},
     "adverse_events:list": CLINICAL | {Role.MANAGER},
     "adverse_events:detail": CLINICAL | {Role.MANAGER},

@@ -110,6 +110,8 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         "consumables": pathway.consumables,
         "labels": event_labels(pathway, course.protocol.protocol),
         "instruments": {e.key: e.instruments for e in pathway.events},
+        # Phases with a key are follow-up items on the outcomes page (started, done, problem).
+        "tracked_rehab": any(p.key for p in course.protocol.protocol.rehabilitation),
         "now": clock.now(),
         # A session can be reported missed from a day before it until it happens.
         "recent": clock.now() - timedelta(days=1),

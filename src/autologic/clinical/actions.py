@@ -19,6 +19,7 @@ from autologic.clinical.models import (
     AffectedRegion,
     Assessment,
     Authorisation,
+    ConservativeTreatment,
     EligibilityDecision,
     GateException,
     HoldConfirmation,
@@ -65,6 +66,10 @@ RECORDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
         ("agency", "reference", "scope", "requested_on", "granted_on", "expires_on"),
     ),
     "marker_test": (MarkerTest, ("marker", "sampled_on", "result", "method")),
+    "conservative": (
+        ConservativeTreatment,
+        ("treatment", "started_on", "ended_on", "result", "notes"),
+    ),
 }
 MIN_JUSTIFICATION = 20  # characters, also checked by DecisionForm
 MIN_EXCEPTION_REASON = 20  # characters, also checked by GateExceptionForm
@@ -137,6 +142,7 @@ def add_record(
     now = now or clock.now()
     model, fields = RECORDS[kind]
     values = _values(model, fields, data)
+    _check_record(kind, values)
     with audited_transaction():
         row = model.objects.create(
             site=patient.site, patient=patient, recorded_by=by, recorded_at=now, **values
@@ -151,6 +157,19 @@ def add_record(
             now=now,
         )
     return row
+
+
+def _check_record(kind: str, values: dict[str, Any]) -> None:
+    """Rules a record keeps whoever calls: a conservative treatment ends after it starts."""
+    if kind != "conservative":
+        return
+    started, ended = values.get("started_on"), values.get("ended_on")
+    if started is not None and ended is not None and ended < started:
+        raise ValidationFailed(
+            "conservative_ends_before_start",
+            "The treatment ends before it starts.",
+            "ended_on",
+        )
 
 
 def update_record(
@@ -174,6 +193,7 @@ def update_record(
             )
         before = {name: getattr(row, name) for name in fields}
         after = {**before, **_values(model, tuple(n for n in fields if n in data), data)}
+        _check_record(kind, after)
         changes = diff(before, after)
         if not changes:
             return row

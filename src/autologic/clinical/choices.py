@@ -45,6 +45,23 @@ STUDY_KINDS = [
     ("chest_xray", _("Chest X-ray")),
     ("ecg", _("ECG")),
     ("blood_tests", _("Blood tests")),
+    ("joint_xray", _("X-ray of the joint")),
+    ("cartigram_mri", _("Cartigram MRI")),
+]
+CONSERVATIVE_TREATMENTS = [
+    ("physiotherapy", _("Physiotherapy")),
+    ("exercise", _("Exercise programme")),
+    ("analgesics", _("Analgesics")),
+    ("nsaid", _("NSAIDs")),
+    ("weight_loss", _("Weight loss")),
+    ("brace", _("Brace or orthosis")),
+    ("corticosteroid_injection", _("Corticosteroid injection")),
+    ("hyaluronic_acid_injection", _("Hyaluronic acid injection")),
+]
+CONSERVATIVE_RESULTS = [
+    ("ongoing", _("Still under way")),
+    ("helped", _("Helped")),
+    ("failed", _("Failed")),
 ]
 MARKERS = [
     ("hiv_1_2", _("HIV-1/2 antibody")),

@@ -222,12 +222,38 @@ class MarkerTestForm(ClinicForm):
     )
 
 
+class ConservativeForm(ClinicForm):
+    """A conservative treatment tried first: what, from when to when, and whether it failed."""
+
+    date_fields = ("started_on", "ended_on")
+    past_only = ("started_on", "ended_on")
+
+    treatment = forms.ChoiceField(
+        label=_("Treatment"), choices=BLANK + choices.CONSERVATIVE_TREATMENTS
+    )
+    started_on = forms.DateField(label=_("Started on"))
+    ended_on = forms.DateField(label=_("Ended on"), required=False)
+    result = forms.ChoiceField(label=_("Result"), choices=choices.CONSERVATIVE_RESULTS)
+    notes = FreeTextField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """The treatment cannot end before it starts."""
+        data = super().clean()
+        started, ended = data.get("started_on"), data.get("ended_on")
+        if started and ended and ended < started:
+            self.add_error("ended_on", _("The treatment ends before it starts."))
+        return data
+
+
 RECORD_FORMS: dict[str, type[ClinicForm]] = {
     "imaging": ImagingForm,
     "medication": MedicationForm,
     "study": StudyForm,
     "authorisation": AuthorisationForm,
     "marker_test": MarkerTestForm,
+    "conservative": ConservativeForm,
 }
 RECORD_TITLES = {
     "imaging": _("Imaging study"),
@@ -235,6 +261,7 @@ RECORD_TITLES = {
     "study": _("Pre-operative study"),
     "authorisation": _("Regulatory authorisation"),
     "marker_test": _("Infectious-disease marker"),
+    "conservative": _("Conservative treatment"),
 }
 
 

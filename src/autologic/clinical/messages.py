@@ -54,6 +54,16 @@ TEXTS = {
     "authorisation_pending": _("%(agency)s has not decided yet."),
     "authorisation_expired": _("The %(agency)s authorisation has expired."),
     "authorisation_missing": _("No %(agency)s authorisation is on file."),
+    "conservative_missing": _(
+        "No conservative treatment is recorded; the protocol asks for one of %(treatments)s "
+        "for at least %(min_weeks)s weeks first."
+    ),
+    "conservative_helped": _("%(treatment)s helped; conservative treatment has not failed."),
+    "conservative_failed": _("%(treatment)s failed after %(weeks)s weeks."),
+    "conservative_ongoing": _("%(treatment)s since %(started_on)s has no result yet."),
+    "conservative_too_short": _(
+        "%(treatment)s failed after %(weeks)s weeks; the protocol asks for %(min_weeks)s weeks."
+    ),
     # the gate before collection (clinical.domain.gates)
     "decision_final": _("The eligibility decision is final."),
     "decision_not_final": _(
@@ -84,6 +94,13 @@ TEXTS = {
     "move_collection": _("Move the collection to %(earliest_collection)s or later."),
     "await_authorisation": _("Record %(agency)s's decision."),
     "request_authorisation": _("Request authorisation from %(agency)s (%(scope)s)."),
+    "record_conservative": _(
+        "Record the conservative treatments tried, for how long and whether they failed."
+    ),
+    "record_conservative_result": _("Record whether %(treatment)s helped, from %(due)s."),
+    "review_conservative": _(
+        "Physician review: %(treatment)s was tried for less than %(min_weeks)s weeks."
+    ),
 }
 REASONS = {
     "high_anaesthesia_risk": _("anaesthesia risk"),
@@ -98,6 +115,7 @@ _DIAGNOSES = dict(choices.DIAGNOSES)
 _STUDIES = dict(choices.STUDY_KINDS)
 _DRUGS = dict(choices.DRUG_CLASSES)
 _COMORBIDITIES = dict(choices.COMORBIDITIES)
+_CONSERVATIVE = dict(choices.CONSERVATIVE_TREATMENTS)
 
 
 def region_text(label: str) -> str:
@@ -127,13 +145,20 @@ def _param(name: str, value: Any, calendar: Calendar, language: str) -> str:
         return format_date(day, calendar, language)
     if name == "region":
         return region_text(str(value))
-    lookup = {"diagnosis": _DIAGNOSES, "study": _STUDIES, "drug_class": _DRUGS}.get(name)
+    lookup = {
+        "diagnosis": _DIAGNOSES,
+        "study": _STUDIES,
+        "drug_class": _DRUGS,
+        "treatment": _CONSERVATIVE,
+    }.get(name)
     if lookup is not None:
         return str(lookup.get(value, value))
     if name in {"accepted", "reasons"}:
         return ", ".join(str(REASONS.get(v, v)) for v in value)
     if name == "comorbidities":
         return ", ".join(str(_COMORBIDITIES.get(v, v)) for v in value)
+    if name == "treatments":
+        return ", ".join(str(_CONSERVATIVE.get(v, v)) for v in value)
     if name == "classes":
         return ", ".join(str(_DRUGS.get(v, v)) for v in value)
     return "" if value is None else str(value)

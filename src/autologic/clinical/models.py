@@ -130,6 +130,31 @@ class PreopStudy(PatientRecord):
         return f"{self.kind} {self.performed_on} {self.result}"
 
 
+class ConservativeTreatment(PatientRecord):
+    """A conservative treatment tried before a biological one: what, from when to when, result."""
+
+    treatment = models.CharField(
+        _("treatment"), max_length=28, choices=choices.CONSERVATIVE_TREATMENTS
+    )
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=8, choices=choices.CONSERVATIVE_RESULTS)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="conservative_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.treatment} {self.started_on} {self.result}"
+
+
 class Authorisation(PatientRecord):
     """A regulatory authorisation for this patient's treatment (e.g. AEMPS, per patient)."""
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from autologic.clinical.domain.eligibility import (
     AuthorisationFacts,
+    ConservativeFacts,
     Facts,
     MedicationFacts,
     RegionFacts,
@@ -28,6 +29,7 @@ from autologic.clinical.models import (
     AffectedRegion,
     Assessment,
     Authorisation,
+    ConservativeTreatment,
     EligibilityDecision,
     GateException,
     HoldConfirmation,
@@ -56,6 +58,7 @@ class ClinicalRecord:
     decisions: list[EligibilityDecision]
     marker_tests: list[MarkerTest]
     hold_confirmations: list[HoldConfirmation]
+    conservative: list[ConservativeTreatment]
 
 
 def clinical_record(patient: Patient) -> ClinicalRecord:
@@ -80,6 +83,7 @@ def clinical_record(patient: Patient) -> ClinicalRecord:
         hold_confirmations=list(
             HoldConfirmation.objects.filter(patient=patient).select_related("recorded_by")[:5]
         ),
+        conservative=list(ConservativeTreatment.objects.filter(patient=patient)),
     )
 
 
@@ -122,6 +126,10 @@ def facts_for(
         authorisations=tuple(
             AuthorisationFacts(a.agency, a.scope, a.reference, a.granted_on, a.expires_on)
             for a in Authorisation.objects.filter(patient=patient)
+        ),
+        conservative=tuple(
+            ConservativeFacts(c.treatment, c.started_on, c.ended_on, c.result)
+            for c in ConservativeTreatment.objects.filter(patient=patient)
         ),
         planned_collection=planned_collection,
     )

@@ -57,6 +57,28 @@ MESSAGES = {
     ),
     "physician_only": _("Only a physician may sign an eligibility decision."),
     "grade_without_system": _("A grade needs its classification system."),
+    "conservative_ends_before_start": _("The treatment ends before it starts."),
+    "fasting_not_recorded": _("Record when the patient last ate or drank (%(hours)s h fasting)."),
+    "intake_after_collection": _("The last food or drink is after the collection time."),
+    "fasting_too_short": _(
+        "The patient fasted %(fasted)s h; the protocol asks for %(hours)s h before the harvest."
+    ),
+    "anaesthesia_not_recorded": _("Record the anaesthesia given."),
+    "sedation_agent_missing": _("Name the sedation agent and dose."),
+    "discharged_before_collection": _(
+        "The discharge from the recovery room is before the collection."
+    ),
+    "discharged_in_future": _("The discharge time is in the future."),
+    "rehab_phase_unknown": _("This course tracks no such rehabilitation phase."),
+    "rehab_status_unknown": _("Choose started, done or problem."),
+    "rehab_problem_needs_note": _("Describe the problem."),
+    "rehab_note_too_long": _("The note is too long."),
+    "rehab_injection_unplanned": _(
+        "Rehabilitation counts from the injection, which is not planned yet."
+    ),
+    "rehab_before_injection": _(
+        "Rehabilitation counts from the injection; nothing is recorded before it."
+    ),
     "decision_not_eligible": _("A course can only start from an eligible decision."),
     "earliest_start_past": _("The earliest start cannot be in the past."),
     "injections_out_of_range": _("This protocol gives %(min)s to %(max)s injections."),

@@ -163,6 +163,25 @@ ASSESSMENTS: list[dict[str, Any]] = [
     {
         "assessment": _header("2026-11-02", complaint="Knee pain on stairs for two years."),
         "regions": [_knee("left", 2, "2026-10-28")],
+        # Conservative treatment first (seed 002): physiotherapy for three months did not help.
+        "records": {
+            "conservative": [
+                {
+                    "treatment": "physiotherapy",
+                    "started_on": _day("2026-06-01"),
+                    "ended_on": _day("2026-08-31"),
+                    "result": "failed",
+                    "notes": "Twice a week; pain on stairs unchanged.",
+                },
+                {
+                    "treatment": "nsaid",
+                    "started_on": _day("2026-05-01"),
+                    "ended_on": _day("2026-06-15"),
+                    "result": "failed",
+                    "notes": "Ibuprofen; stopped for dyspepsia.",
+                },
+            ]
+        },
     },
     {
         "assessment": _header(
@@ -253,6 +272,8 @@ ASSESSMENTS.append(
                     ("chest_xray", "No findings"),
                     ("ecg", "Sinus rhythm"),
                     ("blood_tests", "CBC, coagulation normal"),
+                    ("joint_xray", "KL 3, medial joint space narrowing"),
+                    ("cartigram_mri", "T2 mapping: medial femoral cartilage loss"),
                 )
             ],
             "authorisation": [

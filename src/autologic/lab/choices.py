@@ -9,6 +9,11 @@ COLLECTION_KINDS = [
     ("marrow_aspirate", _("Bone-marrow aspirate")),
     ("lipoaspirate", _("Lipoaspirate")),
 ]
+ANAESTHESIA = [
+    ("none", _("None")),
+    ("local", _("Local anaesthesia")),
+    ("local_sedation", _("Local anaesthesia with sedation")),
+]
 # What the donation's infectious-disease markers say about its product (identifiers-and-labels.md
 # §8.3): labelled and stored apart unless every marker the protocol lists was tested negative.
 INFECTIOUS_STATUSES = [

@@ -19,6 +19,7 @@ from autologic.common.forms import (
 )
 from autologic.lab import choices
 from autologic.lab.choices import INFECTIOUS_STATUSES
+from autologic.lab.domain.collection import Harvest, HarvestNeeds
 from autologic.lab.models import Box, StepRecord
 
 
@@ -46,18 +47,58 @@ class CollectionForm(SiteForm):
     notes = FreeTextField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # The harvest record, shown when the protocol asks for it (fasting, anaesthesia, recovery).
+    last_intake_at = LocalDateTimeField(
+        label=_("Last food or drink at"),
+        required=False,
+        help_text=_("Ask the patient before the harvest."),
+    )
+    anaesthesia = forms.ChoiceField(
+        label=_("Anaesthesia"), required=False, choices=[("", "—"), *choices.ANAESTHESIA]
+    )
+    sedation_agent = FreeTextField(
+        label=_("Sedation (agent and dose)"), required=False, max_length=120
+    )
+    discharged_at = LocalDateTimeField(
+        label=_("Discharged from the recovery room at"),
+        required=False,
+        help_text=_("Once the patient is fully awake."),
+    )
+
+    HARVEST_FIELDS = ("last_intake_at", "anaesthesia", "sedation_agent", "discharged_at")
 
     def __init__(
         self,
         *args: Any,
         staff: Any = None,
         problems: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+        needs: HarvestNeeds | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if staff is not None:
             self.fields["collected_by"].queryset = staff
         self.problems = problems
+        needs = needs or HarvestNeeds()
+        unused = set(self.HARVEST_FIELDS) if not needs.asks else set()
+        if not needs.fasting_h:
+            unused.add("last_intake_at")
+        if needs.anaesthesia != "local_sedation":
+            unused.add("sedation_agent")
+        if needs.recovery_min == 0:
+            unused.add("discharged_at")
+        for name in unused:
+            del self.fields[name]
+
+    def harvest(self) -> Harvest:
+        """The harvest record as typed (empty where the protocol asks nothing)."""
+        data = self.cleaned_data
+        return Harvest(
+            last_intake_at=data.get("last_intake_at"),
+            anaesthesia=data.get("anaesthesia") or "",
+            sedation_agent=data.get("sedation_agent") or "",
+            discharged_at=data.get("discharged_at"),
+        )
 
     def clean(self) -> dict[str, Any]:
         """Check the time and the gate before collection together with the fields, so every

@@ -61,6 +61,15 @@ class Collection(models.Model):
     containers = models.PositiveSmallIntegerField(_("containers"))
     container_type = models.CharField(_("container type"), max_length=80)
     notes = models.TextField(_("notes"), blank=True)
+    # The harvest record (seed 003): fasting, anaesthesia with sedation, recovery-room discharge.
+    last_intake_at = models.DateTimeField(_("last food or drink at"), null=True, blank=True)
+    anaesthesia = models.CharField(
+        _("anaesthesia"), max_length=16, choices=choices.ANAESTHESIA, blank=True
+    )
+    sedation_agent = models.CharField(_("sedation (agent and dose)"), max_length=120, blank=True)
+    discharged_at = models.DateTimeField(
+        _("discharged from the recovery room at"), null=True, blank=True
+    )
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
     # Set when the collection is recorded, from the donor's markers and the protocol; a lot made

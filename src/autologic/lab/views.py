@@ -29,7 +29,7 @@ from autologic.lab.actions import labels as labelling
 from autologic.lab.actions import reagents, storage
 from autologic.lab.actions import release as qa
 from autologic.lab.choices import INFECTIOUS_STATUSES
-from autologic.lab.domain.collection import Problem
+from autologic.lab.domain.collection import Harvest, Problem
 from autologic.lab.domain.holds import Disposing
 from autologic.lab.domain.processing import StepValues
 from autologic.lab.domain.storage import LoggerFileError, parse_logger_csv
@@ -101,6 +101,8 @@ def collect(request: HttpRequest, course_id: int) -> HttpResponse:
         (protocol.collection.volume_ml_per_injection or 0) * lab.planned_units(course)
     )
 
+    needs = lab.harvest_needs(protocol)
+
     def problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         found = lab.collection_problems(
             course,
@@ -108,6 +110,12 @@ def collect(request: HttpRequest, course_id: int) -> HttpResponse:
             volume_ml=data.get("volume_ml"),
             containers=data.get("containers"),
             now=now,
+            harvest=Harvest(
+                last_intake_at=data.get("last_intake_at"),
+                anaesthesia=data.get("anaesthesia") or "",
+                sedation_agent=data.get("sedation_agent") or "",
+                discharged_at=data.get("discharged_at"),
+            ),
         )
         return [(p.field, problem_text(p, calendar)) for p in found]
 
@@ -116,12 +124,14 @@ def collect(request: HttpRequest, course_id: int) -> HttpResponse:
         zone=site.time_zone,
         staff=staff,
         problems=problems,
+        needs=needs,
         initial={
             "collected_at": now,
             "collected_by": request.user if request.user.role in COLLECTORS else None,
             "volume_ml": volume,
             "containers": lab.planned_units(course) if protocol.therapy == "acs" else 1,
             "container_type": _container(protocol.collection.kind),
+            "anaesthesia": protocol.collection.anaesthesia,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -137,6 +147,7 @@ def collect(request: HttpRequest, course_id: int) -> HttpResponse:
                 notes=data["notes"],
                 by=request.user,
                 now=now,
+                harvest=form.harvest(),
             )
         except DomainError as exc:
             add_problems(form, exc, calendar)

@@ -15,14 +15,14 @@ from autologic.accounts.models import Site, User
 from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
 from autologic.care import actions as care
-from autologic.care.models import Appointment
+from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
 from autologic.outcomes import queries
-from autologic.outcomes.domain import registry, thresholds, womac
+from autologic.outcomes.domain import registry, rehab, thresholds, womac
 from autologic.outcomes.domain.types import Scored
-from autologic.outcomes.models import Response, Score, ThresholdChoice
+from autologic.outcomes.models import RehabProgress, Response, Score, ThresholdChoice
 from autologic.patients.models import Patient
 
 MODES = {"web", "paper", "tablet", "interview"}
@@ -386,3 +386,55 @@ def save_progress(
             now=now,
         )
         return row
+
+
+def record_rehab(
+    *,
+    course: Course,
+    phase: str,
+    status: str,
+    note: str,
+    by: User,
+    now: datetime,
+) -> RehabProgress:
+    """Record that a rehabilitation phase has started, is done or has a problem; audited.
+
+    Resending what is recorded writes nothing.  The course is locked (lock order: course first)."""
+    on = now.astimezone(ZoneInfo(course.site.time_zone)).date()
+    note = note.strip()
+    with audited_transaction():
+        locked = for_update(Course.objects).select_related("protocol", "site").get(pk=course.pk)
+        phases = rehab.trackable(locked.protocol.protocol.rehabilitation)
+        found = next((p for p in phases if p.key == phase), None)
+        chosen = rehab.check_change(
+            found, phase, status, note, anchor=queries.rehab_anchor(locked), on=on
+        )
+        row = RehabProgress.objects.filter(course=locked, phase=phase).first()
+        before = (
+            {"status": None, "note": ""}
+            if row is None
+            else {"status": row.status, "note": row.note}
+        )
+        if before == {"status": chosen.value, "note": note}:
+            assert row is not None
+            return row
+        if row is None:
+            row = RehabProgress(
+                site=locked.site, patient_id=locked.patient_id, course=locked, phase=phase
+            )
+        row.status, row.note, row.on = chosen.value, note, on
+        row.recorded_by, row.recorded_at = by, now
+        row.save()
+        changes: dict[str, object] = {"phase": phase, "status": [before["status"], chosen.value]}
+        if before["note"] != note:
+            changes["note"] = [before["note"], note]
+        record_event(
+            actor=by,
+            site=locked.site,
+            action="rehab.record",
+            object_type="course",
+            object_id=locked.pk,
+            changes=changes,
+            now=now,
+        )
+    return row

@@ -13,3 +13,8 @@ RESPONSE_STATES = [
     ("submitted", _("Submitted")),
 ]
 THRESHOLD_USES = [("change", _("Important change")), ("pass", _("Acceptable state"))]
+REHAB_STATUSES = [
+    ("started", _("Started")),
+    ("done", _("Done")),
+    ("problem", _("Problem")),
+]

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.common.domain.calendars import Calendar
 from autologic.common.forms import ClinicDateField, FreeTextField
+from autologic.outcomes import choices
+from autologic.outcomes.domain.rehab import MAX_NOTE
 from autologic.outcomes.domain.types import Instrument, Item
 
 RADIO_MAX = 10  # items with up to 11 answers are radio rows; longer scales are number inputs
@@ -73,3 +75,25 @@ class ThresholdForm(forms.Form):
     value = forms.FloatField(label=_("or the clinic's own value"), required=False, min_value=0)
     relative = forms.BooleanField(label=_("a share of the baseline (0.2 = 20 %)"), required=False)
     source = FreeTextField(label=_("Source of the clinic's value"), required=False, max_length=300)
+
+
+class RehabForm(forms.Form):
+    """Where the patient is with one rehabilitation phase; a problem needs a note."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), choices=choices.REHAB_STATUSES, widget=forms.RadioSelect
+    )
+    note = FreeTextField(
+        label=_("Note"),
+        required=False,
+        max_length=MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required for a problem: what happened and what was agreed."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """A problem is described."""
+        data = super().clean() or {}
+        if data.get("status") == "problem" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Describe the problem."))
+        return data

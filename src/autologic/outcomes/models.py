@@ -126,3 +126,31 @@ class ThresholdChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument}.{self.score} {self.use}"
+
+
+class RehabProgress(models.Model):
+    """Where a patient is with one rehabilitation phase of a course: started, done or a problem.
+
+    One row per course and phase (the protocol's phase key); every change is an audit event.
+    """
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(
+        "care.Course", on_delete=models.PROTECT, related_name="rehab_progress"
+    )
+    phase = models.CharField(_("phase"), max_length=63)
+    status = models.CharField(_("status"), max_length=8, choices=choices.REHAB_STATUSES)
+    on = models.DateField(_("on"))
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["course_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "phase"], name="rehab_progress_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase} {self.status} (course {self.course_id})"

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from autologic.accounts.models import Site
-from autologic.care.models import Appointment
+from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
-from autologic.outcomes.domain import registry, thresholds
+from autologic.outcomes.domain import registry, rehab, thresholds
 from autologic.outcomes.domain.responders import (
     SOURCES,
     Change,
@@ -19,9 +20,9 @@ from autologic.outcomes.domain.responders import (
     worse_0_100,
 )
 from autologic.outcomes.domain.schedule import State, state
-from autologic.outcomes.models import Response, Score, ThresholdChoice
+from autologic.outcomes.models import RehabProgress, Response, Score, ThresholdChoice
 from autologic.patients.models import Patient
-from autologic.protocols.domain.schema import Timepoint
+from autologic.protocols.domain.schema import RehabPhase, Timepoint
 
 FOLLOW_UP = "fu-"
 MISSED_LOOKBACK_DAYS = 180
@@ -326,3 +327,67 @@ def _change(domain: str, by_key: dict[tuple[str, str], Series], timepoint: str) 
             source=f"{instrument} {score}",
         )
     return Change(domain, None, None)
+
+
+def rehab_anchor(course: Course) -> date | None:
+    """The day rehabilitation counts from: the course's last injection (done or planned), in the
+    clinic's time zone; None while no injection has a time."""
+    last = (
+        Appointment.objects.filter(course=course, kind="injection", starts_at__isnull=False)
+        .exclude(status__in=("cancelled", "missed"))
+        .order_by("-sequence")
+        .first()
+    )
+    if last is None or last.starts_at is None:
+        return None
+    return last.starts_at.astimezone(ZoneInfo(course.site.time_zone)).date()
+
+
+@dataclass
+class RehabItem:
+    """One tracked phase of a course: its dates, where it stands today, and what was recorded."""
+
+    phase: RehabPhase
+    window: rehab.Window | None
+    state: str  # upcoming | current | past | unplanned
+    progress: RehabProgress | None
+
+
+@dataclass
+class RehabCourse:
+    """A course with tracked rehabilitation phases."""
+
+    course: Course
+    anchor: date | None
+    items: list[RehabItem]
+
+
+def rehab_courses(patient: Patient, today: date) -> list[RehabCourse]:
+    """The patient's courses whose protocol has tracked rehabilitation phases, with each phase."""
+    found = []
+    courses = (
+        Course.objects.filter(patient=patient)
+        .exclude(status="cancelled")
+        .select_related("protocol", "site")
+        .prefetch_related("rehab_progress__recorded_by")
+    )
+    for course in courses:
+        phases = rehab.trackable(course.protocol.protocol.rehabilitation)
+        if not phases:
+            continue
+        anchor = rehab_anchor(course)
+        recorded = {row.phase: row for row in course.rehab_progress.all()}
+        items = []
+        for phase in phases:
+            assert phase.key is not None  # trackable phases have keys
+            when = rehab.window(phase, anchor) if anchor is not None else None
+            items.append(
+                RehabItem(
+                    phase=phase,
+                    window=when,
+                    state=when.state(today) if when is not None else "unplanned",
+                    progress=recorded.get(phase.key),
+                )
+            )
+        found.append(RehabCourse(course=course, anchor=anchor, items=items))
+    return found

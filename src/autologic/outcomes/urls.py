@@ -8,4 +8,9 @@ urlpatterns = [
     path("patients/<int:patient_id>/", views.patient, name="patient"),
     path("patients/<int:patient_id>/enter/", views.enter, name="enter"),
     path("thresholds/", views.thresholds_page, name="thresholds"),
+    path(
+        "patients/<int:patient_id>/rehab/<int:course_id>/<slug:phase>/",
+        views.rehab_phase,
+        name="rehab",
+    ),
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from autologic.audit.actions import record_read
-from autologic.care.models import Appointment
+from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar
@@ -17,7 +17,7 @@ from autologic.common.forms import add_domain_error, int_or_none
 from autologic.outcomes import actions, charts, queries
 from autologic.outcomes.domain import registry, thresholds
 from autologic.outcomes.domain.schedule import State
-from autologic.outcomes.forms import PaperEntryForm, ThresholdForm
+from autologic.outcomes.forms import PaperEntryForm, RehabForm, ThresholdForm
 from autologic.patients.models import Patient
 
 TABS = (State.DUE, State.OVERDUE, State.MISSED)
@@ -69,7 +69,13 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "outcomes/patient.html",
-        {"patient": found, "panels": panels, "open_rows": open_rows, "today": today},
+        {
+            "patient": found,
+            "panels": panels,
+            "open_rows": open_rows,
+            "today": today,
+            "rehab": queries.rehab_courses(found, today),
+        },
     )
 
 
@@ -193,3 +199,44 @@ def thresholds_page(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "outcomes/thresholds.html", {"rows": rows}, status=status)
+
+
+def rehab_phase(request: HttpRequest, patient_id: int, course_id: int, phase: str) -> HttpResponse:
+    """Record that a rehabilitation phase has started, is done, or has a problem."""
+    found = _patient(request, patient_id)
+    course = Course.objects.filter(pk=course_id, patient=found).select_related("protocol").first()
+    if course is None:
+        raise Http404
+    today = clock.local_today(found.site.time_zone)
+    item = next(
+        (
+            i
+            for c in queries.rehab_courses(found, today)
+            if c.course.pk == course.pk
+            for i in c.items
+            if i.phase.key == phase
+        ),
+        None,
+    )
+    if item is None:
+        raise Http404
+    initial = {"status": item.progress.status, "note": item.progress.note} if item.progress else {}
+    form = RehabForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_rehab(
+                course=course,
+                phase=phase,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"] or "",
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("outcomes:patient", patient_id=found.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    context = {"patient": found, "course": course, "item": item, "form": form}
+    return render(request, "outcomes/rehab.html", context, status=status)

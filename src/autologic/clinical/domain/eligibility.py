@@ -17,6 +17,7 @@ from autologic.protocols.domain.schema import (
     AgeRule,
     AnaesthesiaRule,
     AuthorisationRule,
+    ConservativeRule,
     ExclusionRule,
     GradeRule,
     HoldRule,
@@ -79,6 +80,16 @@ class AuthorisationFacts:
 
 
 @dataclass(frozen=True)
+class ConservativeFacts:
+    """A conservative treatment tried before: since when, until when, and how it went."""
+
+    treatment: str
+    started_on: date
+    ended_on: date | None = None
+    result: str = "ongoing"  # ongoing | helped | failed
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything eligibility may look at, as plain values."""
 
@@ -91,6 +102,7 @@ class Facts:
     medications: tuple[MedicationFacts, ...] = ()
     studies: tuple[StudyFacts, ...] = ()
     authorisations: tuple[AuthorisationFacts, ...] = ()
+    conservative: tuple[ConservativeFacts, ...] = ()
     planned_collection: date | None = None
 
     @property
@@ -476,6 +488,82 @@ def _authorisation_rule(rule: AuthorisationRule, facts: Facts, protocol: Protoco
     return [Finding(rule.id, "conditional", code, message, params)], [action]
 
 
+def _conservative_rule(rule: ConservativeRule, facts: Facts, protocol: Protocol) -> Result:
+    """Conservative treatment first: a listed treatment tried for ``min_weeks`` that failed.
+
+    One that helped means the biological treatment is not needed yet (``rule.helped``); one still
+    under way or tried too briefly leaves the verdict conditional until its date.
+    """
+    needed = rule.min_weeks * 7
+    base: dict[str, Any] = {
+        "treatments": [t.value for t in rule.treatments],
+        "min_weeks": rule.min_weeks,
+    }
+    tried = [c for c in facts.conservative if c.treatment in base["treatments"]]
+    if not tried:
+        message = (
+            f"No conservative treatment is recorded; {protocol.code} asks for one of "
+            f"{', '.join(base['treatments'])} for at least {rule.min_weeks} weeks first."
+        )
+        action = Action(
+            rule.id,
+            "record_conservative",
+            "Record the conservative treatments tried, for how long and whether they failed.",
+            base,
+        )
+        return [Finding(rule.id, rule.missing, "conservative_missing", message, base)], [action]
+
+    def days(treatment: ConservativeFacts) -> int:
+        return ((treatment.ended_on or facts.today) - treatment.started_on).days
+
+    def params(treatment: ConservativeFacts) -> dict[str, Any]:
+        return base | {
+            "treatment": treatment.treatment,
+            "started_on": treatment.started_on,
+            "weeks": days(treatment) // 7,
+        }
+
+    helped = [c for c in tried if c.result == "helped"]
+    if helped:
+        latest = max(helped, key=lambda c: c.started_on)
+        message = f"{latest.treatment} helped; conservative treatment has not failed."
+        return [Finding(rule.id, rule.helped, "conservative_helped", message, params(latest))], []
+    failed = [c for c in tried if c.result == "failed" and days(c) >= needed]
+    if failed:
+        longest = max(failed, key=days)
+        message = f"{longest.treatment} failed after {days(longest) // 7} weeks."
+        return [Finding(rule.id, "eligible", "conservative_failed", message, params(longest))], []
+    ongoing = [c for c in tried if c.result == "ongoing"]
+    if ongoing:
+        latest = max(ongoing, key=lambda c: c.started_on)
+        due = latest.started_on + timedelta(days=needed)
+        message = f"{latest.treatment} since {latest.started_on} has no result yet."
+        return [Finding(rule.id, "conditional", "conservative_ongoing", message, params(latest))], [
+            Action(
+                rule.id,
+                "record_conservative_result",
+                f"Record whether {latest.treatment} helped, from {due}.",
+                params(latest) | {"due": due},
+                due,
+            )
+        ]
+    longest = max(tried, key=days)
+    short = params(longest)
+    message = (
+        f"{longest.treatment} failed after {short['weeks']} weeks; the protocol asks for "
+        f"{rule.min_weeks} weeks."
+    )
+    return [Finding(rule.id, "conditional", "conservative_too_short", message, short)], [
+        Action(
+            rule.id,
+            "review_conservative",
+            f"Physician review: {longest.treatment} was tried for less than {rule.min_weeks} "
+            "weeks.",
+            short,
+        )
+    ]
+
+
 Evaluator = Callable[[Any, Facts, Protocol], Result]
 EVALUATORS: dict[str, Evaluator] = {
     "region": _region_rule,
@@ -486,6 +574,7 @@ EVALUATORS: dict[str, Evaluator] = {
     "studies": _studies_rule,
     "medication_hold": _hold_rule,
     "authorisation": _authorisation_rule,
+    "conservative_first": _conservative_rule,
 }
 
 

@@ -86,6 +86,31 @@ class StudyKind(StrEnum):
     CHEST_XRAY = "chest_xray"
     ECG = "ecg"
     BLOOD_TESTS = "blood_tests"
+    # Baseline imaging of the treated joint that a protocol requires on file (seed 003: "X-rays
+    # and Cartigram magnetic resonance imaging" before the treatment is indicated).
+    JOINT_XRAY = "joint_xray"
+    CARTIGRAM_MRI = "cartigram_mri"
+
+
+class ConservativeTreatment(StrEnum):
+    """Treatments tried before a biological one (seed 002: "alternative treatment methods")."""
+
+    PHYSIOTHERAPY = "physiotherapy"
+    EXERCISE = "exercise"
+    ANALGESICS = "analgesics"
+    NSAID = "nsaid"
+    WEIGHT_LOSS = "weight_loss"
+    BRACE = "brace"
+    CORTICOSTEROID_INJECTION = "corticosteroid_injection"
+    HYALURONIC_ACID_INJECTION = "hyaluronic_acid_injection"
+
+
+class ConservativeResult(StrEnum):
+    """How a conservative treatment went: still under way, it helped, or it failed."""
+
+    ONGOING = "ongoing"
+    HELPED = "helped"
+    FAILED = "failed"
 
 
 class StudyResult(StrEnum):

@@ -19,7 +19,13 @@ from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.domain.identifiers import SPECIMEN_DIVISION, division_code
 from autologic.common.locks import for_update
 from autologic.lab.actions.units import change_state, create_unit, locked, open_chain
-from autologic.lab.domain.collection import Problem, entry_problems
+from autologic.lab.domain.collection import (
+    Harvest,
+    HarvestNeeds,
+    Problem,
+    entry_problems,
+    harvest_problems,
+)
 from autologic.lab.domain.processing import (
     Finding,
     Recorded,
@@ -41,6 +47,17 @@ SPECIMEN_CODES = {
 }
 
 
+def harvest_needs(protocol: Protocol) -> HarvestNeeds:
+    """What the protocol asks of the harvest record: fasting before collection, the anaesthesia
+    of the collection, and its recovery time."""
+    fasting = protocol.preparation.fasting
+    return HarvestNeeds(
+        fasting_h=fasting.hours if fasting and "collection" in fasting.before else None,
+        anaesthesia=protocol.collection.anaesthesia,
+        recovery_min=protocol.collection.recovery_min,
+    )
+
+
 def collection_problems(
     course: Course,
     *,
@@ -48,15 +65,25 @@ def collection_problems(
     volume_ml: Decimal | None,
     containers: int | None,
     now: datetime,
+    harvest: Harvest | None = None,
 ) -> list[Problem]:
-    """Every reason a collection cannot be recorded: its fields, its time, and the gate before
-    collection on its day (``clinical.queries.course_gate``, the one the page shows)."""
+    """Every reason a collection cannot be recorded: its fields, its time, the harvest record the
+    protocol asks for, and the gate before collection on its day (``clinical.queries.course_gate``,
+    the one the page shows)."""
     problems = entry_problems(
         collected_at=collected_at,
         volume_ml=volume_ml,
         containers=containers,
         course_created_at=course.created_at,
         now=now,
+    )
+    problems.extend(
+        harvest_problems(
+            harvest_needs(course.protocol.protocol),
+            harvest or Harvest(),
+            collected_at=collected_at,
+            now=now,
+        )
     )
     if collected_at is not None:
         zone = ZoneInfo(course.site.time_zone)
@@ -78,6 +105,7 @@ def record_collection(
     notes: str,
     by: User,
     now: datetime,
+    harvest: Harvest | None = None,
 ) -> Collection:
     """Record a specimen taken from the course's patient; it becomes the lineage's root unit.
 
@@ -96,8 +124,14 @@ def record_collection(
             raise ConflictError(
                 "course_closed", f"This course is {course.status}; nothing can be collected."
             )
+        harvest = harvest or Harvest()
         problems = collection_problems(
-            course, collected_at=collected_at, volume_ml=volume_ml, containers=containers, now=now
+            course,
+            collected_at=collected_at,
+            volume_ml=volume_ml,
+            containers=containers,
+            now=now,
+            harvest=harvest,
         )
         if problems:
             raise ValidationFailed(
@@ -123,6 +157,10 @@ def record_collection(
             containers=containers,
             container_type=container_type,
             notes=notes,
+            last_intake_at=harvest.last_intake_at,
+            anaesthesia=harvest.anaesthesia,
+            sedation_agent=harvest.sedation_agent.strip(),
+            discharged_at=harvest.discharged_at,
             recorded_by=by,
             recorded_at=now,
             infectious=markers.status,
@@ -145,6 +183,11 @@ def record_collection(
                 "markers_missing": list(markers.missing),
                 "markers_reactive": list(markers.reactive),
                 "exceptions": sorted(set(course.gate_exceptions.values_list("gate", flat=True))),
+                **{
+                    name: value
+                    for name, value in asdict(harvest).items()
+                    if value not in (None, "")
+                },
             },
             now=now,
         )

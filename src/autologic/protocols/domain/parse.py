@@ -30,7 +30,7 @@ class ProtocolInvalid(ValidationFailed):
 
 RULE_KINDS = frozenset(
     {"region", "grade", "exclusion", "age", "anaesthesia", "studies", "medication_hold"}
-    | {"authorisation"}
+    | {"authorisation", "conservative_first"}
 )
 
 

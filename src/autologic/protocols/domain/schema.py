@@ -15,6 +15,7 @@ from autologic.clinical.domain.vocabulary import (
     BASE_MARKERS,
     AnaesthesiaRisk,
     Comorbidity,
+    ConservativeTreatment,
     Diagnosis,
     DrugClass,
     GradeSystem,
@@ -364,11 +365,22 @@ class Restriction(Model):
 
 
 class RehabPhase(Model):
-    """A rehabilitation phase counted in days from the (last) injection."""
+    """A rehabilitation phase counted in days from the (last) injection.
 
+    A phase with a ``key`` is tracked per course (started, done, problem); phases without one
+    (version 1 and 2 files) are instructions only.
+    """
+
+    key: Slug | None = None
     from_day: int = Field(ge=0)
     until_day: int | None = Field(default=None, ge=0)
     activity: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RehabPhase:
+        if self.until_day is not None and self.until_day < self.from_day:
+            raise ValueError(f"until_day ({self.until_day}) is before from_day ({self.from_day})")
+        return self
 
 
 class Timepoint(Model):
@@ -519,6 +531,27 @@ class AuthorisationRule(Model):
     kind: Literal["authorisation"]
 
 
+class ConservativeRule(Model):
+    """Conservative treatment first: one of ``treatments`` tried for ``min_weeks`` and failed.
+
+    Nothing recorded gives ``missing``; a treatment still under way or tried too briefly is
+    conditional (an action says until when); a treatment that helped gives ``helped``.
+    """
+
+    id: Slug
+    kind: Literal["conservative_first"]
+    treatments: list[ConservativeTreatment] = Field(min_length=1)
+    min_weeks: int = Field(gt=0)
+    missing: Outcome = "conditional"
+    helped: Outcome = "not_eligible"
+
+    @model_validator(mode="after")
+    def _unique(self) -> ConservativeRule:
+        if len(self.treatments) != len(set(self.treatments)):
+            raise ValueError("each treatment is listed once")
+        return self
+
+
 Rule = Annotated[
     RegionRule
     | GradeRule
@@ -527,9 +560,34 @@ Rule = Annotated[
     | AnaesthesiaRule
     | StudiesRule
     | HoldRule
-    | AuthorisationRule,
+    | AuthorisationRule
+    | ConservativeRule,
     Field(discriminator="kind"),
 ]
+
+# What each collection kind harvests: a variant may change both, never one without the other.
+COLLECTED_TISSUE = {
+    "blood_draw": "venous_blood",
+    "marrow_aspirate": "bone_marrow",
+    "lipoaspirate": "adipose",
+}
+
+
+class Variant(Model):
+    """Another harvest or processing route of the same protocol, chosen per course.
+
+    Seed 004: cells are harvested "from the pelvic bone marrow or abdominal fat tissue" and
+    "multiplied if needed".  A variant replaces the sections it gives; the rest is the protocol's.
+    """
+
+    key: Slug
+    name: Text
+    product: Product | None = None
+    collection: Collection | None = None
+    processing: list[Step] | None = Field(default=None, min_length=1)
+    release: Release | None = None
+    first_after_collection_days: Range | None = None
+    consumables: list[Consumable] | None = None
 
 
 class Protocol(Model):
@@ -554,8 +612,50 @@ class Protocol(Model):
     consumables: list[Consumable] = []
     prices: list[PriceItem] = []
     eligibility: list[Rule] = Field(min_length=1)
+    variants: list[Variant] = []
     unconfirmed: list[str] = []
     sources: list[str] = []
+
+    def variant(self, key: str) -> Protocol:
+        """The protocol as the variant ``key`` changes it ("" is the protocol itself)."""
+        if not key:
+            return self
+        chosen = next((v for v in self.variants if v.key == key), None)
+        if chosen is None:
+            known = ", ".join(v.key for v in self.variants) or "none"
+            raise ValueError(f"{self.code} v{self.version} has no variant {key!r}; known: {known}")
+        update: dict[str, object] = {"variants": []}
+        for name in ("product", "collection", "processing", "release", "consumables"):
+            value = getattr(chosen, name)
+            if value is not None:
+                update[name] = value
+        if chosen.first_after_collection_days is not None:
+            update["injections"] = self.injections.model_copy(
+                update={"first_after_collection_days": chosen.first_after_collection_days}
+            )
+        return self.model_copy(update=update)
+
+    @model_validator(mode="after")
+    def _variants(self) -> Protocol:
+        keys = [variant.key for variant in self.variants]
+        if len(keys) != len(set(keys)):
+            raise ValueError("variant keys must be unique")
+        for index, variant in enumerate(self.variants):
+            resolved = self.variant(variant.key)
+            problem = _route_problem(resolved)
+            if problem:
+                raise ValueError(f"variants[{index}] ({variant.key}): {problem}")
+        problem = _route_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _rehabilitation(self) -> Protocol:
+        keys = [phase.key for phase in self.rehabilitation if phase.key]
+        if len(keys) != len(set(keys)):
+            raise ValueError("rehabilitation phase keys must be unique")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
@@ -579,3 +679,27 @@ class Protocol(Model):
         if self.product.storage.condition == "frozen":
             raise ValueError("a frozen product needs product.thaw_to_injection_max_min")
         return self
+
+
+def _route_problem(protocol: Protocol) -> str:
+    """What makes the harvest, product and processing of a protocol (or variant) disagree."""
+    tissue = COLLECTED_TISSUE[protocol.collection.kind]
+    if protocol.product.source_tissue != tissue:
+        return (
+            f"collection {protocol.collection.kind} harvests {tissue}, "
+            f"but the product is made from {protocol.product.source_tissue}"
+        )
+    keys = [step.key for step in protocol.processing]
+    if len(keys) != len(set(keys)):
+        return "processing step keys must be unique"
+    cultured = any(step.kind == "culture" for step in protocol.processing)
+    if protocol.product.manipulation == "culture_expanded" and not cultured:
+        return "a culture-expanded product needs a culture processing step"
+    if cultured and protocol.product.manipulation != "culture_expanded":
+        return "a culture step makes the product culture_expanded"
+    if (
+        protocol.product.storage.condition == "frozen"
+        and not protocol.product.thaw_to_injection_max_min
+    ):
+        return "a frozen product needs product.thaw_to_injection_max_min"
+    return ""

@@ -25,7 +25,7 @@ def in_force(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lab', '0009_unit_identifier_with_division_code'),
+        ('lab', '0010_collection_harvest_record'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
