@@ -34,6 +34,7 @@ MODELS = {
     "adverse_event": "adverse_events.AdverseEvent",
     "unit": "lab.Unit",
     "collection": "lab.Collection",
+    "run": "lab.StepRecord",
     "hold": "lab.Hold",
     "freezer": "lab.Freezer",
     "qc": "lab.QCResult",
@@ -129,6 +130,8 @@ ACTIONS = {
     "staff.create": _lazy("Staff account created"),
     "site.create": _lazy("Clinic created"),
     "site.update": _lazy("Clinic settings changed"),
+    "session.start": _lazy("Signed in"),
+    "session.end": _lazy("Signed out"),
     "otp.enrol": _lazy("Authenticator enrolled"),
     "otp.reset": _lazy("Authenticator reset"),
     "outbox.retried": _lazy("Message sent again"),
@@ -149,6 +152,8 @@ LABELS = {
     "status": _lazy("status"),
     "wristband": _lazy("wristband"),
     "what": _lazy("what was read"),
+    "step": _lazy("step"),
+    "temperature_c": _lazy("temperature (°C)"),
     "notices": _lazy("notices"),
     "identifier": _lazy("identifier"),
     "units": _lazy("units"),
@@ -157,6 +162,8 @@ LABELS = {
 # Internal material: ids, hashes, tokens and signature proofs mean nothing to a reader.
 HIDDEN = frozenset(
     {"id", "pk", "hash", "record_hash", "prev_hash", "signature", "token", "token_hash", "otp"}
+    # Course event keys (inj2, fu-6w) and counters: the event's title and times say it better.
+    | {"appointment", "anchor", "moved", "passage", "version"}
 )
 # Keys whose value is a list of things, never a [before, after] pair.
 LISTS = frozenset({"regions", "units", "notices", "voided", "instruments", "labels"})
@@ -281,6 +288,8 @@ def present(action: str, changes: dict[str, Any] | None, shown: Shown) -> list[C
         if field is not None and field.is_relation and _ids(value):
             continue  # row ids: the page the event is shown on already names the record
         label = field_label(model, key)
+        if value in (None, "", [], {}):
+            continue  # nothing recorded under this key
         if isinstance(value, list) and len(value) == 2 and _is_pair(key):
             before = None if value[0] is None else value_text(field, value[0], shown)
             rows.append(ChangeRow(label, before, value_text(field, value[1], shown)))
