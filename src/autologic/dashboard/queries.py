@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from autologic.accounts.models import User
-from autologic.accounts.roles import Role
+from autologic.accounts.roles import PATIENT_FINDERS, Role
 from autologic.audit.models import AuditEvent
 from autologic.care.models import Course
 from autologic.care.queries import AgendaRow, agenda, needing_attention, waiting_count
@@ -24,7 +24,6 @@ SESSIONS = frozenset({Role.PHYSICIAN, Role.NURSE})
 LAB_WORK = frozenset({Role.LAB_TECHNICIAN})
 FOLLOW_UPS = frozenset({Role.COORDINATOR})
 OVERSIGHT = frozenset({Role.MANAGER})
-FINDERS = frozenset({Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR, Role.BILLING, Role.MANAGER})
 
 
 @dataclass
@@ -78,7 +77,7 @@ def home(user: User, now: datetime) -> Home:
         page.holds = active_holds(site)
         page.recalls = open_recalls(site)
         page.excursions = open_excursions(site)
-    if role in FINDERS:
+    if role in PATIENT_FINDERS:
         patients = Patient.objects.filter(site=site)
         page.patients = patients.count()
         page.new_this_week = patients.filter(created_at__gte=now - timedelta(days=7)).count()
