@@ -107,3 +107,21 @@ def test_recent_activity_shows_labelled_changes_in_the_clinic_calendar(
     assert "date_of_birth" not in activity and "family_name" not in activity
     assert "Date of birth" in activity
     assert "1971-05-02" not in activity and "1350" in activity  # 1350/02/12
+
+
+@pytest.mark.parametrize(
+    ("role", "most"),
+    [
+        ("physician", 14),
+        ("nurse", 13),
+        ("lab_technician", 18),
+        ("coordinator", 16),
+        ("manager", 17),
+    ],
+)
+def test_each_home_page_runs_a_bounded_number_of_queries(
+    world_for_manager, make_staff, role, most, django_assert_max_num_queries
+):
+    client = signed_in(make_staff(role, username=f"{role}-counted"))
+    with django_assert_max_num_queries(most):
+        assert client.get("/").status_code == 200
