@@ -53,10 +53,10 @@ def test_ids_hashes_and_signatures_are_left_out():
 def test_a_datetime_is_shown_in_the_clinic_zone_and_a_list_is_not_a_pair():
     rows = present(
         "course.create",
-        {"regions": ["knee left", "knee right"], "first": "2026-11-23T06:30:00+00:00"},
+        {"regions": ["knee left", "spine_lumbar midline"], "first": "2026-11-23T06:30:00+00:00"},
         Shown(Calendar.GREGORIAN, ZoneInfo("Europe/Berlin"), "en"),
     )
-    assert rows[0] == ChangeRow("regions", None, "knee left, knee right")
+    assert rows[0] == ChangeRow("regions", None, "Left knee, Lumbar spine, midline")
     assert rows[1].label == "first appointment" and "07:30" in rows[1].after
 
 

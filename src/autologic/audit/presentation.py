@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from autologic.clinical.messages import region_text
 from autologic.common.domain.calendars import Calendar, format_date, format_datetime
 
 # The model whose fields an action's changes name, by the action's first word.
@@ -165,6 +166,8 @@ HIDDEN = frozenset(
     # Course event keys (inj2, fu-6w) and counters: the event's title and times say it better.
     | {"appointment", "anchor", "moved", "passage", "version"}
 )
+# Keys whose values are treated regions as recorded ("spine_lumbar midline").
+REGION_KEYS = frozenset({"region", "regions"})
 # Keys whose value is a list of things, never a [before, after] pair.
 LISTS = frozenset({"regions", "units", "notices", "voided", "instruments", "labels"})
 HIDDEN_SUFFIXES = ("_id", "_ids", "_hash", "_token", "_signature")
@@ -290,12 +293,21 @@ def present(action: str, changes: dict[str, Any] | None, shown: Shown) -> list[C
         label = field_label(model, key)
         if value in (None, "", [], {}):
             continue  # nothing recorded under this key
+        if key in REGION_KEYS:
+            value = _regions(value)
         if isinstance(value, list) and len(value) == 2 and _is_pair(key):
             before = None if value[0] is None else value_text(field, value[0], shown)
             rows.append(ChangeRow(label, before, value_text(field, value[1], shown)))
         else:
             rows.append(ChangeRow(label, None, value_text(field, value, shown)))
     return rows
+
+
+def _regions(value: Any) -> Any:
+    """Region labels in the UI language ("Lumbar spine, midline"), other values unchanged."""
+    if isinstance(value, list):
+        return [_regions(item) for item in value]
+    return region_text(value) if isinstance(value, str) else value
 
 
 def _ids(value: Any) -> bool:
