@@ -332,3 +332,34 @@ def test_unknown_urls_and_methods_are_denied_by_default():
     assert rule_for("no:such-view", "GET") is None
     assert not allows(None, Role.ADMINISTRATOR)
     assert rule_for("api:patients", "DELETE") is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_each_roles_home_page_links_only_to_pages_the_role_reaches(world, role):
+    """The home page shows each role its own work lists; no link on it leads to a 403."""
+    from django.urls import Resolver404, resolve
+
+    from tests.conftest import signed_in
+
+    staff, _ids = world
+    response = signed_in(staff[role]).get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    links = set(re.findall(r'href="(/[^"#?]*)', html))
+    assert links, "the home page links somewhere"
+    for link in links:
+        try:
+            match = resolve(link)
+        except Resolver404:
+            continue  # static files
+        assert allows(rule_for(match.view_name, "GET"), role), (role, link)
+    sections = set(re.findall(r'data-testid="(home-[a-z-]+)"', html))
+    expected = {
+        Role.PHYSICIAN: {"home-sessions"},
+        Role.NURSE: {"home-sessions"},
+        Role.LAB_TECHNICIAN: {"home-lab"},
+        Role.COORDINATOR: {"home-follow-ups"},
+        Role.MANAGER: {"home-oversight"},
+    }
+    assert sections == expected.get(role, set()), role

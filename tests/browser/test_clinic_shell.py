@@ -45,7 +45,7 @@ def test_sign_in_register_patient_see_audit_and_switch_to_persian(page, live_ser
     page.select_option("#id_sex", "female")
     page.get_by_role("button", name="Register patient").click()
     expect(page.locator("h1")).to_have_text("Hoffmann, Renate")
-    event = page.locator("[data-testid=audit-event]").filter(has_text="patient.create")
+    event = page.locator("[data-testid=audit-event]").filter(has_text="Patient registered")
     expect(event).to_contain_text(user.printed_name)
     expect(event).to_contain_text("Hoffmann")
     shot(page, "02-patient-chart")

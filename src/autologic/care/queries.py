@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 from autologic.accounts.models import Site
 from autologic.care.domain import scheduling as engine
 from autologic.care.domain.pathway import Pathway, expand
+from autologic.care.labels import event_label, key_label
 from autologic.care.models import Appointment, Booking, ClosedDay, Course, Resource
+from autologic.protocols.domain.schema import Protocol
+from autologic.protocols.models import ProtocolVersion
 
 SLOT = 15  # minutes; every booking starts and ends on this grid
 HORIZON_AFTER_START_DAYS = 250  # long enough for a course and its booked follow-up visits
@@ -249,8 +252,9 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
             site=site, resource__in=list(rows), starts_at__lt=end, ends_at__gt=begin
         )
         .exclude(course__status="cancelled")
-        .select_related("course__patient", "appointment")
+        .select_related("course__patient", "course__protocol", "appointment")
     )
+    protocols: dict[int, Protocol] = {}
     for booking in bookings:
         row = rows[booking.resource_id]
         local_start = booking.starts_at.astimezone(zone)
@@ -261,7 +265,7 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
             "course": booking.course,
             "patient": booking.course.patient,
             "appointment": appointment,
-            "label": appointment.key if appointment else f"{booking.hold_from}→{booking.hold_to}",
+            "label": _booking_label(booking, protocols),
             "start": local_start,
             "end": local_end,
             "from": local_start.strftime("%H:%M"),
@@ -286,6 +290,21 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
     return sorted(
         rows.values(), key=lambda r: (_KIND_ORDER.get(r.resource.kind, 9), r.resource.code)
     )
+
+
+def _parsed(version: ProtocolVersion, parsed: dict[int, Protocol]) -> Protocol:
+    """A protocol version's content, parsed once per page however many rows name it."""
+    if version.pk not in parsed:
+        parsed[version.pk] = version.protocol
+    return parsed[version.pk]
+
+
+def _booking_label(booking: Booking, protocols: dict[int, Protocol]) -> str:
+    """What a booking is for, in words ("Injection 2"; a hold: "Freezing → Injection 1")."""
+    protocol = _parsed(booking.course.protocol, protocols)
+    if booking.appointment is not None:
+        return event_label(booking.appointment.kind, booking.appointment.key, protocol)
+    return f"{key_label(booking.hold_from, protocol)} → {key_label(booking.hold_to, protocol)}"
 
 
 _KIND_ORDER = {
@@ -350,3 +369,59 @@ def stranded(site: Site, first: date, days: int) -> dict[date, list[Appointment]
         if rows:
             out[day] = rows
     return out
+
+
+@dataclass
+class AgendaRow:
+    """An in-clinic appointment on the day list: what, for whom, where, in plain words."""
+
+    appointment: Appointment
+    day: date  # site-local
+    label: str
+    rooms: list[str]
+
+
+def agenda(site: Site, first: date, days: int) -> list[AgendaRow]:
+    """In-clinic appointments (harvests, injections, visits) over site-local days, by time,
+    with their rooms and clinicians (two queries)."""
+    zone = ZoneInfo(site.time_zone)
+    begin = datetime.combine(first, time(), zone)
+    end = datetime.combine(first + timedelta(days=days), time(), zone)
+    appointments = list(
+        Appointment.objects.filter(
+            course__site=site, kind__in=IN_CLINIC, starts_at__gte=begin, starts_at__lt=end
+        )
+        .exclude(status__in=("cancelled", "unscheduled"))
+        .exclude(course__status="cancelled")
+        .select_related("course__patient", "course__protocol")
+        .order_by("starts_at", "pk")
+    )
+    rooms: dict[int, list[str]] = defaultdict(list)
+    for appointment_id, name in (
+        Booking.objects.filter(appointment__in=appointments)
+        .order_by("resource__kind", "resource__name")
+        .values_list("appointment_id", "resource__name")
+    ):
+        rooms[appointment_id].append(name)
+    protocols: dict[int, Protocol] = {}
+    rows = []
+    for a in appointments:
+        if a.starts_at is None:
+            continue
+        label = event_label(a.kind, a.key, _parsed(a.course.protocol, protocols))
+        rows.append(AgendaRow(a, a.starts_at.astimezone(zone).date(), label, rooms[a.pk]))
+    return rows
+
+
+def needing_attention(site: Site, limit: int = 20) -> list[Course]:
+    """Courses that a person must look at (a session missed, a plan broken), oldest first."""
+    return list(
+        Course.objects.filter(site=site, status="attention")
+        .select_related("patient", "protocol")
+        .order_by("pk")[:limit]
+    )
+
+
+def waiting_count(site: Site) -> int:
+    """How many courses wait to be scheduled."""
+    return Course.objects.filter(site=site, status="waiting").count()

@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from autologic.audit.actions import record_read
 from autologic.care import actions, choices, queries
 from autologic.care.domain.pathway import Pathway
 from autologic.care.forms import ClosedDayForm, CourseForm, MissedForm, ResourceForm
+from autologic.care.labels import event_label
 from autologic.care.models import Appointment, Course, Resource
 from autologic.clinical.models import EligibilityDecision
 from autologic.common import clock
@@ -296,44 +296,9 @@ def _resources_page(
     return render(request, "care/resources.html", context, status=status)
 
 
-COLLECTIONS = {
-    "blood_draw": _lazy("Blood draw"),
-    "marrow_aspirate": _lazy("Bone-marrow harvest"),
-    "lipoaspirate": _lazy("Fat harvest"),
-}
-
-
 def event_labels(pathway: Pathway, protocol: Protocol) -> dict[str, str]:
     """A name for each event of a course in the user's language, from the protocol's data."""
-    language = get_language() or "en"
-    names = {step.key: step.name.get(language) for step in protocol.processing}
-    points = {p.key: p for p in protocol.follow_up.timepoints}
-    labels = {}
-    for event in pathway.events:
-        if event.kind == "collection":
-            labels[event.key] = str(COLLECTIONS[protocol.collection.kind])
-        elif event.kind == "processing":
-            labels[event.key] = names.get(event.step, event.step)
-        elif event.kind == "injection":
-            labels[event.key] = _("Injection %(n)s") % {"n": event.number}
-        else:
-            point = points[event.step]
-            if point.weeks == 0:
-                when = _("baseline")
-            elif point.weeks is not None:
-                when = ngettext("%(n)s week", "%(n)s weeks", point.weeks) % {"n": point.weeks}
-            else:
-                months = point.months or 0
-                when = ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
-            kind = {
-                "visit": _("Follow-up visit"),
-                "imaging": _("Imaging"),
-                "prom": _("Questionnaires"),
-            }[event.kind]
-            if point.modality:
-                kind = f"{kind} ({point.modality.value.replace('_', ' ').upper()})"
-            labels[event.key] = f"{kind} · {when}"
-    return labels
+    return {event.key: event_label(event.kind, event.key, protocol) for event in pathway.events}
 
 
 def _day_svg(rows: list[queries.CalendarRow], day: date, zone: ZoneInfo) -> dict[str, Any]:

@@ -6,9 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from autologic.common import clock
-from autologic.dashboard.queries import overview
+from autologic.dashboard import queries
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The clinic at a glance, for every staff role."""
-    return render(request, "dashboard/home.html", {"overview": overview(request.user, clock.now())})
+    """Each role's work for today: sessions, lab steps, follow-ups or the clinic's holds."""
+    now = clock.now()
+    return render(
+        request, "dashboard/home.html", {"home": queries.home(request.user, now), "now": now}
+    )

@@ -57,6 +57,7 @@ class QueueItem:
     protocol: Protocol
     next_step: Step | None
     running: StepRecord | None = None
+    running_step: Step | None = None  # the protocol step the running record belongs to
     due_at: datetime | None = None  # when the running step's minimum time is reached
     late_at: datetime | None = None  # when it leaves its window
     waiting_units: int = 0
@@ -131,12 +132,38 @@ def work_queue(site: Site, now: datetime) -> WorkQueue:
         .select_related("run__collection__patient", "step")
         .order_by("created_at")
     )
-    queue.excursions = list(
+    queue.excursions = open_excursions(site)
+    return queue
+
+
+def open_excursions(site: Site) -> list[Excursion]:
+    """Freezer temperature excursions nobody has acknowledged yet, newest first."""
+    return list(
         Excursion.objects.filter(freezer__site=site, acknowledged_at__isnull=True)
         .select_related("freezer")
         .order_by("-first_bad_at")
     )
-    return queue
+
+
+@dataclass
+class QuarantinedLot:
+    """A lot with units in quarantine (awaiting QC and release, or held after an excursion)."""
+
+    collection: Collection
+    units: int
+
+
+def quarantine(site: Site) -> list[QuarantinedLot]:
+    """The site's lots that have units in quarantine, oldest first (two queries)."""
+    counts = dict(
+        Unit.objects.filter(site=site, status="quarantined")
+        .values_list("collection_id")
+        .annotate(n=Count("id"))
+    )
+    lots = Collection.objects.filter(pk__in=list(counts)).select_related("patient", "chain")
+    return [
+        QuarantinedLot(lot, counts[lot.pk]) for lot in sorted(lots, key=lambda c: c.collected_at)
+    ]
 
 
 def _queue_item(lot: Any, steps: dict[int, list[StepRecord]], open_deviations: int) -> QueueItem:
@@ -152,8 +179,10 @@ def _queue_item(lot: Any, steps: dict[int, list[StepRecord]], open_deviations: i
     item.next_step = next((s for s in protocol.processing if s.key not in done), None)
     if running:
         record = running[-1]
-        window = next(s for s in protocol.processing if s.key == record.key).hours
+        step = next(s for s in protocol.processing if s.key == record.key)
+        window = step.hours
         item.running = record
+        item.running_step = step
         item.due_at = record.started_at + timedelta(hours=window.min)
         item.late_at = record.started_at + timedelta(hours=window.max)
         item.stage = "running"

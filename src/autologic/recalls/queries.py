@@ -413,14 +413,28 @@ def overview(site: Site) -> Overview:
         )
         .order_by(F("closed_at").desc(nulls_first=True), "-opened_at", "-pk")[:LIST_LIMIT]
     )
-    holds = list(
+    holds = active_holds(site)
+    reagents = list(ReagentLot.objects.filter(site=site).order_by("name", "lot_number"))
+    return Overview(recalls, holds, reagents)
+
+
+def active_holds(site: Site) -> list[Hold]:
+    """The site's QA holds not yet lifted, newest first, with how many units each names."""
+    return list(
         Hold.objects.filter(site=site, lifted_at__isnull=True)
         .select_related("placed_by", "unit", "collection__chain", "chain")
         .annotate(named=Count("held_units"))
         .order_by("-placed_at", "-pk")
     )
-    reagents = list(ReagentLot.objects.filter(site=site).order_by("name", "lot_number"))
-    return Overview(recalls, holds, reagents)
+
+
+def open_recalls(site: Site) -> list[Recall]:
+    """The site's recalls still open, oldest first (the longest-running look-back on top)."""
+    return list(
+        Recall.objects.filter(site=site, closed_at__isnull=True)
+        .select_related("opened_by")
+        .order_by("opened_at", "pk")
+    )
 
 
 @dataclass

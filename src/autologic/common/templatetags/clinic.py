@@ -68,18 +68,6 @@ def may(context: template.Context, url_name: str, method: str = "GET") -> bool:
 
 
 @register.filter
-def change_list(changes: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Turn an audit event's changes into rows of field, before and after."""
-    rows = []
-    for field, value in (changes or {}).items():
-        if isinstance(value, list) and len(value) == 2:
-            rows.append({"field": field, "before": value[0], "after": value[1]})
-        else:
-            rows.append({"field": field, "before": None, "after": value})
-    return rows
-
-
-@register.filter
 def getfield(form: Any, name: str) -> Any:
     """Look up a bound field by name (for forms laid out in a chosen order)."""
     return form[name]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from autologic.care.models import Appointment
+from autologic.outcomes.domain import registry
 from autologic.outcomes.queries import timepoint_of
 
 register = template.Library()
@@ -42,6 +43,12 @@ def when(appointment: Appointment) -> str:
         return ngettext("%(n)s week", "%(n)s weeks", point.weeks) % {"n": point.weeks}
     months = point.months or 0
     return ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
+
+
+@register.filter
+def instrument(instrument_id: str) -> str:
+    """An instrument by its published short name ("NRS", not the protocol alias "NRS_PAIN")."""
+    return registry.get(instrument_id).id if registry.known(instrument_id) else instrument_id
 
 
 @register.filter

@@ -1,0 +1,240 @@
+"""A protocol's eligibility rules as sentences a clinician reads (never the rule's raw data)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from autologic.clinical import choices
+
+OUTCOMES = {
+    "eligible": _lazy("eligible"),
+    "conditional": _lazy("eligible with conditions"),
+    "not_eligible": _lazy("not eligible"),
+}
+RULE_KINDS = {
+    "region": _lazy("Regions and diagnoses"),
+    "grade": _lazy("Radiographic grade"),
+    "exclusion": _lazy("Excluding conditions"),
+    "age": _lazy("Age"),
+    "anaesthesia": _lazy("Anaesthesia risk"),
+    "studies": _lazy("Pre-operative studies"),
+    "medication_hold": _lazy("Medication hold"),
+    "authorisation": _lazy("Regulatory authorisation"),
+}
+REQUIREMENTS = {
+    "high_anaesthesia_risk": _lazy("a high anaesthesia risk"),
+    "comorbidity": _lazy("a comorbidity"),
+    "young": _lazy("a young patient"),
+    "avoids_surgery": _lazy("a patient who wants to avoid surgery"),
+}
+FLAGS = {"lower_expected_success": _lazy("lower expected success")}
+VOCABULARIES: dict[str, dict[str, Any]] = {
+    "regions": dict(choices.REGIONS),
+    "diagnoses": dict(choices.DIAGNOSES),
+    "comorbidities": dict(choices.COMORBIDITIES),
+    "refuse": dict(choices.ANAESTHESIA_RISKS),
+    "system": dict(choices.GRADE_SYSTEMS),
+}
+
+
+def _names(kind: str, codes: Any) -> str:
+    vocabulary = VOCABULARIES.get(kind, {})
+    items = codes if isinstance(codes, list | tuple) else [codes]
+    return ", ".join(str(vocabulary.get(str(_code(c)), _code(c))) for c in items)
+
+
+def _code(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+def _outcome(value: Any) -> str:
+    return str(OUTCOMES.get(_code(value), _code(value)))
+
+
+def rule_kind(rule: Any) -> str:
+    """The translated name of a rule's kind."""
+    return str(RULE_KINDS.get(rule.kind, rule.kind.replace("_", " ").capitalize()))
+
+
+def rule_sentences(rule: Any) -> list[str]:
+    """What an eligibility rule checks, as sentences in the UI language."""
+    kind = rule.kind
+    if kind == "region":
+        return [
+            _("Treats %(regions)s.") % {"regions": _names("regions", rule.regions)},
+            _("Diagnoses: %(diagnoses)s.") % {"diagnoses": _names("diagnoses", rule.diagnoses)},
+        ]
+    if kind == "grade":
+        return _grade(rule)
+    if kind == "exclusion":
+        return [
+            _("%(conditions)s: %(outcome)s.")
+            % {
+                "conditions": _names("comorbidities", rule.comorbidities),
+                "outcome": _outcome(rule.outcome),
+            }
+        ]
+    if kind == "age":
+        return [_age(rule)]
+    if kind == "anaesthesia":
+        return [
+            _("Anaesthesia risk %(risks)s: %(outcome)s.")
+            % {"risks": _names("refuse", rule.refuse), "outcome": _outcome(rule.outcome)}
+        ]
+    if kind == "studies":
+        return [
+            _("The preparation's studies are on file, recent and normal."),
+            _("An abnormal study: %(outcome)s.") % {"outcome": _outcome(rule.abnormal)},
+        ]
+    if kind == "medication_hold":
+        return [_("Flagged medications are on hold long enough before collection.")]
+    if kind == "authorisation":
+        return [_("The preparation's authorisation is granted and covers the treatment.")]
+    return [_generic(rule)]
+
+
+def _grade(rule: Any) -> list[str]:
+    lines = [
+        _("%(system)s grade, for %(diagnoses)s.")
+        % {
+            "system": _names("system", rule.system),
+            "diagnoses": _names("diagnoses", rule.diagnoses),
+        }
+    ]
+    for band in rule.bands:
+        grades = ", ".join(str(g) for g in band.grades)
+        line = _("Grade %(grades)s: %(outcome)s") % {
+            "grades": grades,
+            "outcome": _outcome(band.outcome),
+        }
+        if band.requires_any:
+            needs = ", ".join(str(REQUIREMENTS.get(r, r)) for r in band.requires_any)
+            line += " " + _("with %(needs)s; otherwise %(otherwise)s") % {
+                "needs": needs,
+                "otherwise": _outcome(band.otherwise),
+            }
+        if band.flag:
+            line += f" ({FLAGS.get(band.flag, band.flag)})"
+        lines.append(line + ".")
+        if band.note is not None:
+            lines.append(band.note.get(get_language() or "en"))
+    if rule.young_below_age is not None:
+        lines.append(_("Young: below %(age)s years.") % {"age": rule.young_below_age})
+    lines.append(_("No grade recorded: %(outcome)s.") % {"outcome": _outcome(rule.missing)})
+    return lines
+
+
+def _age(rule: Any) -> str:
+    outcome = _outcome(rule.outcome)
+    if rule.min is not None and rule.max is not None:
+        return _("Aged %(min)s to %(max)s years; otherwise %(outcome)s.") % {
+            "min": rule.min,
+            "max": rule.max,
+            "outcome": outcome,
+        }
+    if rule.min is not None:
+        return _("Aged %(min)s years or more; otherwise %(outcome)s.") % {
+            "min": rule.min,
+            "outcome": outcome,
+        }
+    return _("Aged %(max)s years or less; otherwise %(outcome)s.") % {
+        "max": rule.max,
+        "outcome": outcome,
+    }
+
+
+def _generic(rule: Any) -> str:
+    """A rule of a kind this module does not know yet: its settings, with readable names."""
+    values = rule.model_dump(exclude={"id", "kind"})
+    parts = []
+    for key, value in values.items():
+        if value in (None, [], ""):
+            continue
+        shown = _names(key, value) if isinstance(value, list) else _outcome(value)
+        parts.append(f"{key.replace('_', ' ')}: {shown}")
+    return "; ".join(parts) + "." if parts else ""
+
+
+# Names of protocol settings, for the parameters a medical director has yet to confirm.
+SETTINGS = {
+    "collection": _lazy("Collection"),
+    "processing": _lazy("Processing"),
+    "injections": _lazy("Injections"),
+    "product": _lazy("Product"),
+    "preparation": _lazy("Preparation"),
+    "eligibility": _lazy("Eligibility"),
+    "variants": _lazy("Variants"),
+    "follow_up": _lazy("Follow-up"),
+    "volume_ml": _lazy("volume (mL)"),
+    "bands": _lazy("grade bands"),
+    "comorbidities": _lazy("conditions"),
+    "young_below_age": _lazy("age counted as young"),
+    "refuse": _lazy("refused anaesthesia risks"),
+    "count": _lazy("number of injections"),
+    "default": _lazy("usual number"),
+    "studies": _lazy("studies"),
+    "max_age_days": _lazy("maximum age (days)"),
+    "duration_h": _lazy("duration (h)"),
+    "duration_days": _lazy("duration (days)"),
+    "hours": _lazy("time window (h)"),
+    "g_force": _lazy("g-force"),
+    "spin_min": _lazy("spin time (min)"),
+    "temperature_c": _lazy("temperature (°C)"),
+    "dose": _lazy("dose"),
+    "cells_million": _lazy("cells (million)"),
+    "issue_to_thaw_max_min": _lazy("issue to thaw (max. min)"),
+    "out_of_freezer_max_min": _lazy("out of the freezer (max. min)"),
+    "thaw_to_injection_max_min": _lazy("thaw to injection (max. min)"),
+    "interval_days": _lazy("days between sessions"),
+    "first_after_collection_days": _lazy("first injection after collection (days)"),
+    "release": _lazy("release specification"),
+}
+_PART = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+|\*)\])?$")
+
+
+def _setting(name: str) -> str:
+    return str(SETTINGS.get(name, name.replace("_", " ")))
+
+
+def _named(item: Any, name: str, index: int) -> str:
+    """An item of a list setting by its own name (a step, a rule), else by its number."""
+    if hasattr(item, "kind") and hasattr(item, "id") and name == "eligibility":
+        return rule_kind(item)
+    text = getattr(item, "name", None)
+    if text is not None and hasattr(text, "get"):
+        return str(text.get(get_language() or "en"))
+    return f"{_setting(name)} {index + 1}"
+
+
+def parameter_name(entry: str, protocol: Any) -> str:
+    """A parameter path from a protocol's ``unconfirmed`` list (``processing[1].g_force``,
+    with an optional note in brackets) as words: "Centrifugation › g-force"."""
+    path, _space, note = entry.partition(" (")
+    words: list[str] = []
+    current: Any = protocol
+    for part in path.split("."):
+        match = _PART.match(part)
+        if match is None:
+            words.append(part)
+            current = None
+            continue
+        name, index = match["name"], match["index"]
+        value = getattr(current, name, None) if current is not None else None
+        if (
+            index is not None
+            and index != "*"
+            and isinstance(value, list)
+            and int(index) < len(value)
+        ):
+            current = value[int(index)]
+            words.append(_named(current, name, int(index)))
+        else:
+            current = value
+            words.append(_setting(name))
+    text = " › ".join(words)
+    return f"{text} ({note}" if note else text
