@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
 from autologic.common.domain.errors import (
@@ -26,12 +26,25 @@ from autologic.common.domain.errors import (
 from autologic.common.messages import message_for
 
 
+class Candidate(Schema):
+    """A registered patient the request may duplicate."""
+
+    id: int
+    mrn: str
+    family_name: str
+    given_name: str
+    date_of_birth: str
+
+
 class Problem(Schema):
     """One thing wrong with a request."""
 
     loc: list[str | int]
     msg: str
     type: str
+    candidates: list[Candidate] | None = Field(
+        None, description="Only with `possible_duplicate`: the patients it may duplicate."
+    )
 
 
 class Problems(Schema):
@@ -120,5 +133,7 @@ def install(api: NinjaAPI) -> None:
             return api.create_response(request, {"detail": message_for(exc)}, status=403)
         where = "path" if isinstance(exc, NotFound) else "body"
         loc = [where, exc.field] if exc.field else [where]
-        problem = {"loc": loc, "msg": message_for(exc), "type": exc.code}
+        problem: dict[str, Any] = {"loc": loc, "msg": message_for(exc), "type": exc.code}
+        if "candidates" in exc.data:
+            problem["candidates"] = exc.data["candidates"]
         return _problems(request, api, [problem], _domain_status(exc))

@@ -115,9 +115,12 @@ def test_extreme_times_are_in_range_or_refused_by_name(moment, zone):
         assert EVENT_TIME_RANGE.earliest <= moment.date() <= EVENT_TIME_RANGE.latest
 
 
-def test_the_time_input_tells_the_browser_the_range():
-    html = LocalDateTimeField(zone="Asia/Tehran").widget.render("at", None)
-    assert 'min="2000-01-01T00:00"' in html and 'max="2200-12-31T23:59"' in html
+def test_the_time_input_is_typed_in_the_sites_calendar_with_an_example():
+    html = LocalDateTimeField(zone="Asia/Tehran", calendar=Calendar.JALALI).widget.render(
+        "at", None
+    )
+    assert 'type="text"' in html and 'placeholder="1405/01/01 14:30"' in html
+    assert "datetime-local" not in html
 
 
 @pytest.mark.parametrize(

@@ -164,3 +164,12 @@ def test_jalali_clinics_type_the_bedside_day_in_jalali(jalali_site, make_staff):
     assert response.context["on"] == date(2026, 11, 23)
     assert client.get("/injections/", {"date": "۱۴۰۵/۰۹/۰۲"}).context["on"] == date(2026, 11, 23)
     assert client.get("/injections/", {"date": "2026-11-23"}).context["on"] == date(2026, 11, 23)
+
+
+def test_the_bedside_day_input_shows_the_day_in_the_clinics_calendar(jalali_site, make_staff):
+    client = signed_in(make_staff("nurse", at=jalali_site, username="nurse-thr"))
+    page = client.get("/injections/", {"date": "۱۴۰۵/۰۹/۰۲"}).content.decode()
+    assert 'type="date"' not in page
+    assert 'name="date" value="1405/09/02" placeholder="1360/05/12"' in page
+    refused = client.get("/injections/", {"date": "1405/13/02"}).content.decode()
+    assert 'name="date" value="1405/13/02"' in refused  # what was typed stays, with the error

@@ -152,3 +152,36 @@ def test_opening_is_counted_and_audited_once(issued, fixed_clock):
     link = Link.objects.get()
     assert link.uses == 2 and link.last_used_at == fixed_clock.now()
     assert AuditEvent.objects.filter(action="portal.link_opened").count() == 1
+
+
+def test_the_invitation_dates_the_last_day_in_the_clinics_calendar(
+    baseline, nurse_user, fixed_clock, patient
+):
+    import jdatetime
+
+    site = patient.site
+    site.calendar = "jalali"
+    site.save(update_fields=["calendar"])
+    actions.send_link(baseline, channel="sms", language="en", by=nurse_user, now=fixed_clock.now())
+    body = Message.objects.get().body
+    last = jdatetime.date.fromgregorian(date=baseline.due_to)
+    assert f"until {last.year}/{last.month:02d}/{last.day:02d}" in body
+    assert baseline.due_to.isoformat() not in body
+
+
+def test_a_persian_invitation_writes_the_date_in_persian_digits(
+    baseline, nurse_user, fixed_clock, patient
+):
+    import jdatetime
+
+    site = patient.site
+    site.calendar = "jalali"
+    site.save(update_fields=["calendar"])
+    actions.send_link(baseline, channel="sms", language="fa", by=nurse_user, now=fixed_clock.now())
+    body = Message.objects.get().body
+    last = jdatetime.date.fromgregorian(date=baseline.due_to)
+    persian = f"{last.year}/{last.month:02d}/{last.day:02d}".translate(
+        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+    )
+    line = next(row for row in body.splitlines() if persian in row)
+    assert not any(ch.isascii() and ch.isdigit() for ch in line)

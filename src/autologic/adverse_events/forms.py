@@ -129,7 +129,9 @@ class RecordForm(JudgementForm):
     def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
         site = patient.site
         super().__init__(*args, calendar=Calendar(site.calendar), **kwargs)
-        self.fields["onset_at"] = LocalDateTimeField(label=_("Onset"), zone=site.time_zone)
+        self.fields["onset_at"] = LocalDateTimeField(
+            label=_("Onset"), zone=site.time_zone, calendar=site.calendar
+        )
         self.fields["administration"].queryset = queries.administrations(patient)
         zone = ZoneInfo(site.time_zone)
         self.fields["administration"].label_from_instance = lambda row: _injection_label(row, zone)

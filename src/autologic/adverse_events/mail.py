@@ -18,6 +18,7 @@ from autologic.accounts.models import User
 from autologic.adverse_events import choices
 from autologic.adverse_events.domain import ctcae
 from autologic.adverse_events.models import AdverseEvent
+from autologic.common.domain.calendars import Calendar, format_datetime
 
 PURPOSE = "adverse_event.serious"
 
@@ -59,7 +60,7 @@ def serious_event_mail(event: AdverseEvent, user: User) -> tuple[str, str]:
             "version": event.ctcae_version,
             "grade": event.grade,
             "criteria": ", ".join(str(criteria.get(c, c)) for c in event.criteria),
-            "onset": f"{onset:%Y-%m-%d %H:%M}",
+            "onset": format_datetime(onset, Calendar(site.calendar), language),
             "zone": site.time_zone,
             "path": event_link(event),
         }

@@ -51,7 +51,7 @@ class AssessmentForm(ClinicForm):
     date_fields = ("assessed_on",)
     past_only = ("assessed_on",)
 
-    assessed_on = forms.DateField(label=_("Assessed on"))
+    assessed_on = ClinicDateField(label=_("Assessed on"))
     complaint = FreeTextField(
         label=_("Presenting complaint"),
         required=False,
@@ -96,7 +96,7 @@ class RegionForm(ClinicForm):
     )
     grade = forms.IntegerField(label=_("Grade"), required=False, min_value=0, max_value=5)
     grade_reader = PrintedNameField(label=_("Read by"), required=False, max_length=120)
-    grade_read_on = forms.DateField(label=_("Imaging date"), required=False)
+    grade_read_on = ClinicDateField(label=_("Imaging date"), required=False)
     grade_notes = FreeTextField(label=_("Reader's wording"), required=False, max_length=255)
 
     def clean(self) -> dict[str, Any]:
@@ -136,7 +136,7 @@ class ImagingForm(ClinicForm):
     modality = forms.ChoiceField(label=_("Modality"), choices=BLANK + choices.MODALITIES)
     region = forms.ChoiceField(label=_("Region"), choices=BLANK + choices.REGIONS)
     side = forms.ChoiceField(label=_("Side"), required=False, choices=BLANK + choices.SIDES)
-    performed_on = forms.DateField(label=_("Date"))
+    performed_on = ClinicDateField(label=_("Date"))
     findings = FreeTextField(
         label=_("Findings"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -150,12 +150,12 @@ class MedicationForm(ClinicForm):
     name = FreeTextField(label=_("Medication"), max_length=120)
     drug_class = forms.ChoiceField(label=_("Class"), choices=BLANK + choices.DRUG_CLASSES)
     dose = FreeTextField(label=_("Dose"), required=False, max_length=60)
-    held_since = forms.DateField(
+    held_since = ClinicDateField(
         label=_("On hold since"),
         required=False,
         help_text=_("Confirmed by a clinician with the patient."),
     )
-    stopped_on = forms.DateField(label=_("Stopped for good on"), required=False)
+    stopped_on = ClinicDateField(label=_("Stopped for good on"), required=False)
 
 
 class StudyForm(ClinicForm):
@@ -165,7 +165,7 @@ class StudyForm(ClinicForm):
     past_only = ("performed_on",)
 
     kind = forms.ChoiceField(label=_("Study"), choices=BLANK + choices.STUDY_KINDS)
-    performed_on = forms.DateField(label=_("Date"))
+    performed_on = ClinicDateField(label=_("Date"))
     result = forms.ChoiceField(label=_("Result"), choices=choices.STUDY_RESULTS)
     result_text = FreeTextField(
         label=_("Result details"),
@@ -186,9 +186,9 @@ class AuthorisationForm(ClinicForm):
     scope = FreeTextField(
         label=_("Scope (protocol code)"), max_length=64, help_text=_("For example bm-msc-knee.")
     )
-    requested_on = forms.DateField(label=_("Requested on"))
-    granted_on = forms.DateField(label=_("Granted on"), required=False)
-    expires_on = forms.DateField(label=_("Expires on"), required=False)
+    requested_on = ClinicDateField(label=_("Requested on"))
+    granted_on = ClinicDateField(label=_("Granted on"), required=False)
+    expires_on = ClinicDateField(label=_("Expires on"), required=False)
 
     def clean(self) -> dict[str, Any]:
         """A grant cannot precede its request, nor expire before it is granted."""
@@ -212,7 +212,7 @@ class MarkerTestForm(ClinicForm):
     past_only = ("sampled_on",)
 
     marker = forms.ChoiceField(label=_("Marker"), choices=BLANK + choices.MARKERS)
-    sampled_on = forms.DateField(label=_("Sample taken on"))
+    sampled_on = ClinicDateField(label=_("Sample taken on"))
     result = forms.ChoiceField(label=_("Result"), choices=choices.MARKER_RESULTS)
     method = FreeTextField(
         label=_("Method or laboratory"),

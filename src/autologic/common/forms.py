@@ -18,21 +18,22 @@ from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from autologic.common.domain.calendars import (
+    DATE_EXAMPLE,
     DATE_RANGE,
+    DATE_TIME_EXAMPLE,
     EVENT_TIME_RANGE,
     Calendar,
     DateRange,
     check_date_range,
     format_date,
+    format_datetime,
     parse_date,
+    parse_datetime,
 )
 from autologic.common.domain.errors import DomainError
 from autologic.common.domain.phones import to_e164
 from autologic.common.domain.text import check_free_text, check_printed_name
 from autologic.common.messages import message_for
-
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-LOCAL_INPUT_FORMATS = [LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
 def _language() -> str:
@@ -54,8 +55,9 @@ class ClinicDateField(forms.Field):
         self.calendar = calendar
         self.bounds = bounds
         super().__init__(*args, **kwargs)
-        placeholder = "1360/05/12" if calendar == Calendar.JALALI else "1981-08-03"
-        self.widget.attrs.update({"placeholder": placeholder, "inputmode": "numeric"})
+        self.widget.attrs.update(
+            {"placeholder": DATE_EXAMPLE[Calendar(calendar)], "inputmode": "numeric"}
+        )
 
     def prepare_value(self, value: Any) -> Any:
         """Show a stored date in the site's calendar."""
@@ -73,58 +75,79 @@ class ClinicDateField(forms.Field):
                 return None
             return parse_date(text, self.calendar, self.bounds, _language())
         except DomainError as exc:
-            raise forms.ValidationError(message_for(exc), code=exc.code) from exc
+            raise _dated(exc, self.label) from exc
 
 
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time as the browser's datetime-local sends it, read in the site's zone, in the
-    range of clinic event times; cleaned to UTC."""
+def _dated(error: DomainError, label: Any) -> forms.ValidationError:
+    """A refused date or time as a field error that names the field, when it has a label."""
+    text = message_for(error)
+    if label:
+        text = _("%(label)s: %(reason)s") % {"label": label, "reason": text}
+    return forms.ValidationError(text, code=error.code)
+
+
+class LocalDateTimeField(forms.Field):
+    """A date and time typed in the site's calendar and time zone ("1404/09/15 14:30" at a
+    Jalali clinic, "2025-12-06 14:30" elsewhere; ISO 8601 with T is always read, and so are
+    Persian digits), in the range of clinic event times; cleaned to UTC.
+
+    A form that knows its site only when it is built calls ``localise`` with the site's zone
+    and calendar."""
+
+    widget = forms.TextInput
 
     def __init__(
         self,
         *args: Any,
         zone: str = "UTC",
+        calendar: Calendar | str = Calendar.GREGORIAN,
         bounds: DateRange = EVENT_TIME_RANGE,
         **kwargs: Any,
     ) -> None:
-        self.zone = ZoneInfo(zone)
         self.bounds = bounds
-        limits = {
-            "type": "datetime-local",
-            "min": f"{bounds.earliest.isoformat()}T00:00",
-            "max": f"{bounds.latest.isoformat()}T23:59",
-        }
-        kwargs.setdefault("widget", forms.DateTimeInput(attrs=limits, format=LOCAL_FORMAT))
-        super().__init__(*args, input_formats=LOCAL_INPUT_FORMATS, **kwargs)
+        super().__init__(*args, **kwargs)
+        self.localise(zone, calendar)
+
+    def localise(self, zone: str, calendar: Calendar | str) -> None:
+        """Read and show times in this zone and calendar, with an example in that calendar."""
+        self.zone = ZoneInfo(zone)
+        self.calendar = Calendar(calendar)
+        self.widget.attrs.update(
+            {
+                "placeholder": DATE_TIME_EXAMPLE[self.calendar],
+                "dir": "ltr",
+                "autocomplete": "off",
+                "data-calendar": self.calendar.value,
+            }
+        )
 
     def prepare_value(self, value: Any) -> Any:
-        """Show a stored UTC time as local wall-clock time."""
+        """Show a stored UTC time as local wall-clock time in the site's calendar."""
         if isinstance(value, datetime):
-            return value.astimezone(self.zone).strftime(LOCAL_FORMAT)
+            local = value.astimezone(self.zone) if value.tzinfo else value
+            return format_datetime(local, self.calendar)
         return value
 
     def to_python(self, value: Any) -> datetime | None:
-        """Read local wall-clock time, check its range, and return it in UTC."""
+        """Read local wall-clock time in the site's calendar, check its range, return UTC."""
         if value in self.empty_values:
             return None
-        moment = value if isinstance(value, datetime) else self._parse(str(value).strip())
         try:
-            # Checked before any conversion: a zone's offset could push year 1 or 9999 off the
-            # calendar (OverflowError).
-            check_date_range(moment, self.bounds, language=_language(), code="time_out_of_range")
+            if isinstance(value, datetime):
+                moment = value
+                # Checked before any conversion: a zone's offset could push year 1 or 9999 off
+                # the calendar (OverflowError).
+                check_date_range(
+                    moment, self.bounds, self.calendar, _language(), code="time_out_of_range"
+                )
+            else:
+                text = str(value).strip()[:40]
+                moment = parse_datetime(text, self.calendar, self.bounds, _language())
         except DomainError as exc:
-            raise forms.ValidationError(message_for(exc), code=exc.code) from exc
+            raise _dated(exc, self.label) from exc
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.zone)
         return moment.astimezone(UTC)
-
-    def _parse(self, text: str) -> datetime:
-        for pattern in self.input_formats:
-            try:
-                return self.strptime(text[:40], pattern)
-            except (ValueError, TypeError):
-                continue
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 def int_or_none(value: object) -> int | None:

@@ -16,6 +16,8 @@ MESSAGES = {
     "impossible_date": _("%(text)s is not a real date."),
     "date_out_of_range": _("Enter a date from %(earliest)s to %(latest)s."),
     "time_out_of_range": _("Enter a time from %(earliest)s to %(latest)s."),
+    "invalid_datetime": _("This is not a date and time; type it like %(hint)s."),
+    "impossible_time": _("%(text)s is not a real time."),
     "invalid_phone": _(
         "%(text)s is not a valid phone number; a foreign number needs its country code (+…)."
     ),
@@ -38,6 +40,10 @@ MESSAGES = {
     "birth_date_future": _("The date of birth is in the future."),
     "birth_date_too_old": _("The date of birth is more than %(years)s years ago."),
     "duplicate_mrn": _("MRN %(mrn)s is already used at this site."),
+    "possible_duplicate": _(
+        "Already registered with the same name and date of birth: %(names)s. Open that chart, "
+        "or confirm that this is a different person."
+    ),
     "stale_patient": _(
         "Someone else saved this patient while you were editing. "
         "Reload to see their changes; your entries are still in the form."

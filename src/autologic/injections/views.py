@@ -15,7 +15,7 @@ from autologic.accounts.roles import CLINICIANS
 from autologic.audit.actions import record_read, verify_signer
 from autologic.care.models import Appointment, Course
 from autologic.common import clock
-from autologic.common.domain.calendars import Calendar
+from autologic.common.domain.calendars import DATE_EXAMPLE, Calendar, format_date
 from autologic.common.domain.errors import DomainError, ValidationFailed
 from autologic.common.forms import add_domain_error, date_from_query, int_or_none
 from autologic.common.messages import message_for
@@ -36,11 +36,14 @@ def today(request: HttpRequest) -> HttpResponse:
     if refused:
         messages.error(request, refused)
     on = typed or clock.local_today(site.time_zone)
+    calendar = Calendar(site.calendar)
     return render(
         request,
         "injections/today.html",
         {
             "on": on,
+            "day_text": request.GET.get("date", "")[:40] if refused else format_date(on, calendar),
+            "day_example": DATE_EXAMPLE[calendar],
             "rows": queries.day(site, on),
             "alerts": queries.coverage_alerts(site, now),
             "now": now,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,14 +23,16 @@ from autologic.lab.models import Box, StepRecord
 
 
 class SiteForm(forms.Form):
-    """A form whose times are in the site's zone."""
+    """A form whose times are typed in the site's zone and calendar."""
 
-    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, zone: str = "UTC", calendar: str = "gregorian", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         for name in self.fields:
             field = self.fields[name]
             if isinstance(field, LocalDateTimeField):
-                field.zone = ZoneInfo(zone)
+                field.localise(zone, calendar)
 
 
 class CollectionForm(SiteForm):

@@ -122,6 +122,7 @@ def collect(request: HttpRequest, course_id: int) -> HttpResponse:
     form = CollectionForm(
         request.POST or None,
         zone=site.time_zone,
+        calendar=site.calendar,
         staff=staff,
         problems=problems,
         needs=needs,
@@ -215,6 +216,7 @@ def _render_lot(
     )
     step_form = forms.get("step_form") or StepForm(
         zone=site.time_zone,
+        calendar=site.calendar,
         step=current,
         initial={
             "key": step.key if step else (view.next_step.key if view.next_step else ""),
@@ -314,7 +316,7 @@ def step(request: HttpRequest, collection_id: int) -> HttpResponse:
     view = queries.lot(collection.pk, site)
     assert view is not None
     current = next((s for s in view.protocol.processing if s.key == request.POST.get("key")), None)
-    form = StepForm(request.POST, zone=site.time_zone, step=current)
+    form = StepForm(request.POST, zone=site.time_zone, calendar=site.calendar, step=current)
     if not form.is_valid():
         return _render_lot(request, view, 400, step_form=form)
     data = form.cleaned_data
@@ -769,7 +771,9 @@ def storage_overview(request: HttpRequest) -> HttpResponse:
             "excursions": Excursion.objects.filter(freezer__site=site).select_related("freezer")[
                 :20
             ],
-            "reading_form": ReadingForm(zone=site.time_zone, initial={"at": clock.now()}),
+            "reading_form": ReadingForm(
+                zone=site.time_zone, calendar=site.calendar, initial={"at": clock.now()}
+            ),
             "file_form": LoggerFileForm(),
         },
     )
@@ -827,10 +831,12 @@ def readings(request: HttpRequest, freezer_id: int) -> HttpResponse:
                 raise ValidationFailed("logger_file", f"{upload.name}: {exc}", "file") from None
             source = "logger"
         else:
-            form = ReadingForm(request.POST, zone=site.time_zone)
+            form = ReadingForm(request.POST, zone=site.time_zone, calendar=site.calendar)
             if not form.is_valid():
                 field, errors = next(iter(form.errors.items()))
-                raise ValidationFailed("reading", f"{form.fields[field].label}: {errors[0]}", field)
+                label = f"{form.fields[field].label}: "
+                text = errors[0] if errors[0].startswith(label) else label + errors[0]
+                raise ValidationFailed("reading", text, field)
             rows = [(form.cleaned_data["at"], float(form.cleaned_data["celsius"]))]
             source = "manual"
         found = storage.record_readings(freezer, rows, source=source, by=request.user, now=now)

@@ -14,18 +14,19 @@ from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from ninja import Query, Router, Schema, Status
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
 
 from autologic.api_errors import FormErrors, error_responses
 from autologic.audit.actions import record_read
 from autologic.common.clock import local_today
-from autologic.common.domain.calendars import DATE_RANGE
+from autologic.common.domain.calendars import DATE_RANGE, Calendar
 from autologic.common.domain.errors import NotFound
 from autologic.common.domain.text import printed_name_pattern
 from autologic.patients import actions, queries
+from autologic.patients.domain import possible_duplicate
 from autologic.patients.forms import PatientForm
 from autologic.patients.models import SEX_CHOICES, Patient
 
@@ -153,6 +154,11 @@ class PatientIn(Schema):
     email: Email = ""
     address: Address = ""
     preferred_language: Language = "en"
+    different_person: StrictBool = Field(
+        False,
+        description="Set after a 409 `possible_duplicate`, once the named chart was checked: "
+        "this is not the patient already registered with the same name and date of birth.",
+    )
 
 
 def _no_renumbering(value: Any) -> None:
@@ -261,9 +267,19 @@ def search_patients(request: HttpRequest, q: SearchText = "") -> list[dict[str, 
     url_name="patients",
 )
 def create_patient(request: HttpRequest, body: PatientIn) -> Status:
-    """Register a patient."""
+    """Register a patient. One with the same name and date of birth as a registered patient
+    (accents, umlaut spellings and Arabic/Persian letter variants folded) answers 409
+    `possible_duplicate` naming the candidates, until it is sent again with
+    `different_person: true`."""
+    site = request.user.site
     data = _validated(request, body.dict())
-    return Status(201, actions.create_patient(site=request.user.site, data=data, by=request.user))
+    if not data["different_person"]:
+        found = queries.likely_duplicates(
+            site, data["family_name"], data["given_name"], data["date_of_birth"]
+        )
+        if found:
+            raise possible_duplicate(found, Calendar(site.calendar), get_language() or "en")
+    return Status(201, actions.create_patient(site=site, data=data, by=request.user))
 
 
 @router.get(

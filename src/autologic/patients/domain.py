@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from autologic.common.domain.calendars import Calendar, parse_date
-from autologic.common.domain.errors import ValidationFailed
+from autologic.common.domain.calendars import Calendar, format_date, parse_date
+from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.domain.identifiers import check_character
 
 MRN_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
@@ -40,6 +40,70 @@ def normalise_name(text: str) -> str:
 def name_key(family_name: str, given_name: str) -> str:
     """The stored search key of a patient's name: family name first."""
     return normalise_name(f"{family_name} {given_name}")
+
+
+# German umlauts are also written with a following e (Müller, Mueller); Muller is how an
+# English keyboard types it. Folded to the bare vowel, all three read alike.
+_UMLAUT_SPELLING = re.compile(r"([aou])e+")
+
+
+def identity_name(text: str) -> str:
+    """Fold a name for spotting the same person registered twice: the search folding (case,
+    accents, ß, Arabic and Persian letter variants ي/ی ك/ک ى ة, ZWNJ), then umlauts written as
+    ae/oe/ue read as the bare vowel, and only letters and digits kept (spaces, hyphens and
+    apostrophes vary between registrations). "Müller", "Mueller" and "Muller" all give "muller"."""
+    folded = "".join(ch for ch in normalise_name(text) if ch.isalnum() and ch != "\u0640")
+    return _UMLAUT_SPELLING.sub(r"\1", folded)
+
+
+def same_name(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    """Whether two (family name, given name) pairs fold alike, also when one registration has
+    them swapped (the given name typed as the family name)."""
+    a = (identity_name(first[0]), identity_name(first[1]))
+    b = (identity_name(second[0]), identity_name(second[1]))
+    return all(a) and (a == b or a == (b[1], b[0]))
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """A registered patient who may be the person being registered again."""
+
+    id: int
+    mrn: str
+    family_name: str
+    given_name: str
+    date_of_birth: date
+
+
+def possible_duplicate(
+    candidates: list[DuplicateCandidate], calendar: Calendar, language: str = "en"
+) -> ConflictError:
+    """The refusal to register a likely duplicate until the user confirms a different person;
+    it names each candidate (name, MRN, date of birth in the site's calendar)."""
+    names = "; ".join(
+        f"{c.family_name}, {c.given_name} (MRN {c.mrn}, "
+        f"{format_date(c.date_of_birth, calendar, language)})"
+        for c in candidates
+    )
+    return ConflictError(
+        "possible_duplicate",
+        f"Already registered with the same name and date of birth: {names}. Open that chart, "
+        "or confirm that this is a different person.",
+        "different_person",
+        {
+            "names": names,
+            "candidates": [
+                {
+                    "id": c.id,
+                    "mrn": c.mrn,
+                    "family_name": c.family_name,
+                    "given_name": c.given_name,
+                    "date_of_birth": c.date_of_birth.isoformat(),
+                }
+                for c in candidates
+            ],
+        },
+    )
 
 
 def normalise_mrn(text: str) -> str:

@@ -52,6 +52,11 @@ class PatientForm(forms.Form):
         label=_("Preferred language"), choices=settings.LANGUAGES
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    different_person = forms.BooleanField(
+        label=_("This is a different person"),
+        required=False,
+        help_text=_("Tick only after checking the chart named above: same name and date of birth."),
+    )
 
     def __init__(self, *args: Any, site: Site, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

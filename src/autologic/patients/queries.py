@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.db.models.functions import Upper
 from autologic.accounts.models import Site
 from autologic.audit.models import AuditEvent, Signature
 from autologic.common.domain.calendars import Calendar
-from autologic.patients.domain import SearchQuery, parse_search
+from autologic.patients.domain import DuplicateCandidate, SearchQuery, parse_search, same_name
 from autologic.patients.models import SEX_CHOICES, Consent, Patient, Wristband
 
 LIST_FIELDS = ("id", "mrn", "family_name", "given_name", "date_of_birth", "sex")
@@ -56,6 +57,19 @@ def _name_filter(qs: QuerySet[Patient], tokens: tuple[str, ...]) -> QuerySet[Pat
     for token in tokens:
         qs = qs.filter(name_key__contains=token)
     return qs
+
+
+def likely_duplicates(
+    site: Site, family_name: str, given_name: str, date_of_birth: date
+) -> list[DuplicateCandidate]:
+    """The site's patients born that day whose name folds like this one (accents, umlaut
+    spellings, Arabic and Persian letter variants, swapped names): probably the same person."""
+    born = Patient.objects.filter(site=site, date_of_birth=date_of_birth).order_by("mrn", "id")
+    return [
+        DuplicateCandidate(p.pk, p.mrn, p.family_name, p.given_name, p.date_of_birth)
+        for p in born.only("id", "mrn", "family_name", "given_name", "date_of_birth")
+        if same_name((family_name, given_name), (p.family_name, p.given_name))
+    ]
 
 
 @dataclass(frozen=True)

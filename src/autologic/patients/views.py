@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 
 from autologic.audit.actions import record_read, verify_signer
 from autologic.common.clock import local_today
+from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
 from autologic.common.forms import add_domain_error
 from autologic.patients import actions, queries
+from autologic.patients.domain import DuplicateCandidate, possible_duplicate
 from autologic.patients.forms import ConsentForm, PatientForm, RenumberForm
 from autologic.patients.models import Patient
 from autologic.protocols import queries as protocol_queries
@@ -33,9 +35,17 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     """Register a new patient."""
     site = request.user.site
     form = PatientForm(request.POST or None, site=site, today=local_today(site.time_zone))
+    duplicates: list[DuplicateCandidate] = []
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not data["different_person"]:
+            duplicates = queries.likely_duplicates(
+                site, data["family_name"], data["given_name"], data["date_of_birth"]
+            )
         try:
-            patient = actions.create_patient(site=site, data=form.cleaned_data, by=request.user)
+            if duplicates:
+                raise possible_duplicate(duplicates, Calendar(site.calendar), get_language())
+            patient = actions.create_patient(site=site, data=data, by=request.user)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -43,9 +53,8 @@ def patient_create(request: HttpRequest) -> HttpResponse:
                 request, _("Patient %(name)s registered.") % {"name": patient.full_name}
             )
             return redirect("patients:detail", patient_id=patient.pk)
-    return render(
-        request, "patients/form.html", {"form": form, "creating": True}, status=_status(form)
-    )
+    context = {"form": form, "creating": True, "duplicates": duplicates}
+    return render(request, "patients/form.html", context, status=_status(form))
 
 
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -73,6 +82,7 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
     # The MRN changes only by a signed renumbering, which voids the old wristbands.
     form.fields["mrn"].disabled = True
+    del form.fields["different_person"]  # asked only when registering
     form.fields["mrn"].help_text = _("Change it with “Renumber”, which is signed.")
     if request.method == "POST" and form.is_valid():
         try:

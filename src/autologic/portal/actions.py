@@ -26,6 +26,7 @@ from autologic.audit.journal import audited_transaction
 from autologic.care.models import Appointment
 from autologic.clinical.models import AffectedRegion
 from autologic.common import clock
+from autologic.common.domain.calendars import Calendar, format_date
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.domain.phones import region_for_zone, to_e164
 from autologic.common.locks import for_update
@@ -270,10 +271,13 @@ def _invitation(appointment: Appointment, link: Link, language: str) -> tuple[st
             "name": plain(appointment.course.patient.given_name),
             "url": domain.LINK_PLACEHOLDER,
             # The last day the link works, in the clinic's zone (it expires at the next midnight).
-            "until": (link.expires_at - timedelta(seconds=1))
-            .astimezone(ZoneInfo(site.time_zone))
-            .date()
-            .isoformat(),
+            "until": format_date(
+                (link.expires_at - timedelta(seconds=1))
+                .astimezone(ZoneInfo(site.time_zone))
+                .date(),
+                Calendar(site.calendar),
+                language,
+            ),
             "clinic": plain(site.name),
         }
     return subject, body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 import jdatetime  # type: ignore[import-untyped]
@@ -45,6 +45,11 @@ ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "012345
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SLASHED = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
 _DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DATE_TIME = re.compile(r"^(\S+?)(?:T|\s+)(\S+)$")
+# What a date-time input shows before anything is typed: an example in the site's calendar.
+DATE_EXAMPLE = {Calendar.GREGORIAN: "1981-08-03", Calendar.JALALI: "1360/05/12"}
+DATE_TIME_EXAMPLE = {Calendar.GREGORIAN: "2026-03-21 14:30", Calendar.JALALI: "1405/01/01 14:30"}
 
 
 def format_date(value: date, calendar: Calendar, language: str = "en") -> str:
@@ -91,10 +96,16 @@ def _out_of_range(
 
 
 def parse_date(
-    text: str, calendar: Calendar, bounds: DateRange = DATE_RANGE, language: str = "en"
+    text: str,
+    calendar: Calendar,
+    bounds: DateRange = DATE_RANGE,
+    language: str = "en",
+    *,
+    code: str = "date_out_of_range",
 ) -> date:
     """Read a typed date in the range: ISO 8601 always, YYYY/MM/DD in the site's calendar, or
-    DD.MM.YYYY."""
+    DD.MM.YYYY; Persian and Arabic-Indic digits are read as well. ``code`` names a refusal for
+    being out of range (``time_out_of_range`` for the date part of a date-time)."""
     raw = text.strip().translate(ASCII_DIGITS)
     jalali = False
     if m := _ISO.match(raw):
@@ -113,14 +124,54 @@ def parse_date(
     shown = Calendar.JALALI if jalali else Calendar.GREGORIAN
     first, last = (_year(bounds.earliest, jalali), _year(bounds.latest, jalali))
     if not first <= y <= last:
-        raise _out_of_range(bounds, shown, language, "date_out_of_range")
+        raise _out_of_range(bounds, shown, language, code)
     try:
         value: date = jdatetime.date(y, mo, d).togregorian() if jalali else date(y, mo, d)
     except ValueError as exc:
+        typed = _digits(raw, language)  # echoed in the interface's digits, as the line around it
         raise ValidationFailed(
-            "impossible_date", f"{text.strip()} is not a real date.", data={"text": text.strip()}
+            "impossible_date", f"{typed} is not a real date.", data={"text": typed}
         ) from exc
-    return check_date_range(value, bounds, shown, language)
+    return check_date_range(value, bounds, shown, language, code=code)
+
+
+def parse_datetime(
+    text: str, calendar: Calendar, bounds: DateRange = EVENT_TIME_RANGE, language: str = "en"
+) -> datetime:
+    """Read a typed local date and time (naive, wall-clock): the date as ``parse_date`` reads
+    it, a space (or ISO 8601's T), then HH:MM or HH:MM:SS. "1404/09/15 14:30" at a Jalali site."""
+    raw = text.strip().translate(ASCII_DIGITS)
+    hint = DATE_TIME_EXAMPLE[calendar]
+    parts = _DATE_TIME.match(raw)
+    clock = _TIME.match(parts[2]) if parts else None
+    if parts is None or clock is None:
+        raise ValidationFailed(
+            "invalid_datetime",
+            f"This is not a date and time; type it like {hint}.",
+            data={"hint": hint},
+        )
+    try:
+        day = parse_date(parts[1], calendar, bounds, language, code="time_out_of_range")
+    except ValidationFailed as exc:
+        if exc.code != "invalid_date":
+            raise
+        raise ValidationFailed(
+            "invalid_datetime",
+            f"This is not a date and time; type it like {hint}.",
+            data={"hint": hint},
+        ) from exc
+    hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        typed = _digits(parts[2], language)
+        raise ValidationFailed(
+            "impossible_time", f"{typed} is not a real time.", data={"text": typed}
+        )
+    return datetime.combine(day, time(hour, minute, second))
+
+
+def _digits(text: str, language: str) -> str:
+    """Text in the digits of the interface: Persian digits in Persian, ASCII otherwise."""
+    return text.translate(PERSIAN_DIGITS) if language == "fa" else text.translate(ASCII_DIGITS)
 
 
 def _year(value: date, jalali: bool) -> int:
