@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from autologic.lab.actions import collection as lab
-from autologic.lab.models import Collection, ReagentUse, Reading, StepRecord
+from autologic.lab.models import Collection, Reading, ReagentUse, StepRecord
 from tests.conftest import signed_in
 
 from .conftest import NOW
