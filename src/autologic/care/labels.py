@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from autologic.protocols.domain.schema import Protocol, Timepoint
 
 COLLECTIONS = {
-    "blood_draw": _lazy("Blood draw"),
-    "marrow_aspirate": _lazy("Bone-marrow harvest"),
-    "lipoaspirate": _lazy("Fat harvest"),
+    "blood_draw": gettext_lazy("Blood draw"),
+    "marrow_aspirate": gettext_lazy("Bone-marrow harvest"),
+    "lipoaspirate": gettext_lazy("Fat harvest"),
 }
 INJECTION_PREFIX = "inj"
 FOLLOW_UP_PREFIX = "fu-"

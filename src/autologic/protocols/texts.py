@@ -5,34 +5,33 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from autologic.clinical import choices
 
 OUTCOMES = {
-    "eligible": _lazy("eligible"),
-    "conditional": _lazy("eligible with conditions"),
-    "not_eligible": _lazy("not eligible"),
+    "eligible": gettext_lazy("eligible"),
+    "conditional": gettext_lazy("eligible with conditions"),
+    "not_eligible": gettext_lazy("not eligible"),
 }
 RULE_KINDS = {
-    "region": _lazy("Regions and diagnoses"),
-    "grade": _lazy("Radiographic grade"),
-    "exclusion": _lazy("Excluding conditions"),
-    "age": _lazy("Age"),
-    "anaesthesia": _lazy("Anaesthesia risk"),
-    "studies": _lazy("Pre-operative studies"),
-    "medication_hold": _lazy("Medication hold"),
-    "authorisation": _lazy("Regulatory authorisation"),
+    "region": gettext_lazy("Regions and diagnoses"),
+    "grade": gettext_lazy("Radiographic grade"),
+    "exclusion": gettext_lazy("Excluding conditions"),
+    "age": gettext_lazy("Age"),
+    "anaesthesia": gettext_lazy("Anaesthesia risk"),
+    "studies": gettext_lazy("Pre-operative studies"),
+    "medication_hold": gettext_lazy("Medication hold"),
+    "authorisation": gettext_lazy("Regulatory authorisation"),
 }
 REQUIREMENTS = {
-    "high_anaesthesia_risk": _lazy("a high anaesthesia risk"),
-    "comorbidity": _lazy("a comorbidity"),
-    "young": _lazy("a young patient"),
-    "avoids_surgery": _lazy("a patient who wants to avoid surgery"),
+    "high_anaesthesia_risk": gettext_lazy("a high anaesthesia risk"),
+    "comorbidity": gettext_lazy("a comorbidity"),
+    "young": gettext_lazy("a young patient"),
+    "avoids_surgery": gettext_lazy("a patient who wants to avoid surgery"),
 }
-FLAGS = {"lower_expected_success": _lazy("lower expected success")}
+FLAGS = {"lower_expected_success": gettext_lazy("lower expected success")}
 VOCABULARIES: dict[str, dict[str, Any]] = {
     "regions": dict(choices.REGIONS),
     "diagnoses": dict(choices.DIAGNOSES),
@@ -162,37 +161,37 @@ def _generic(rule: Any) -> str:
 
 # Names of protocol settings, for the parameters a medical director has yet to confirm.
 SETTINGS = {
-    "collection": _lazy("Collection"),
-    "processing": _lazy("Processing"),
-    "injections": _lazy("Injections"),
-    "product": _lazy("Product"),
-    "preparation": _lazy("Preparation"),
-    "eligibility": _lazy("Eligibility"),
-    "variants": _lazy("Variants"),
-    "follow_up": _lazy("Follow-up"),
-    "volume_ml": _lazy("volume (mL)"),
-    "bands": _lazy("grade bands"),
-    "comorbidities": _lazy("conditions"),
-    "young_below_age": _lazy("age counted as young"),
-    "refuse": _lazy("refused anaesthesia risks"),
-    "count": _lazy("number of injections"),
-    "default": _lazy("usual number"),
-    "studies": _lazy("studies"),
-    "max_age_days": _lazy("maximum age (days)"),
-    "duration_h": _lazy("duration (h)"),
-    "duration_days": _lazy("duration (days)"),
-    "hours": _lazy("time window (h)"),
-    "g_force": _lazy("g-force"),
-    "spin_min": _lazy("spin time (min)"),
-    "temperature_c": _lazy("temperature (°C)"),
-    "dose": _lazy("dose"),
-    "cells_million": _lazy("cells (million)"),
-    "issue_to_thaw_max_min": _lazy("issue to thaw (max. min)"),
-    "out_of_freezer_max_min": _lazy("out of the freezer (max. min)"),
-    "thaw_to_injection_max_min": _lazy("thaw to injection (max. min)"),
-    "interval_days": _lazy("days between sessions"),
-    "first_after_collection_days": _lazy("first injection after collection (days)"),
-    "release": _lazy("release specification"),
+    "collection": gettext_lazy("Collection"),
+    "processing": gettext_lazy("Processing"),
+    "injections": gettext_lazy("Injections"),
+    "product": gettext_lazy("Product"),
+    "preparation": gettext_lazy("Preparation"),
+    "eligibility": gettext_lazy("Eligibility"),
+    "variants": gettext_lazy("Variants"),
+    "follow_up": gettext_lazy("Follow-up"),
+    "volume_ml": gettext_lazy("volume (mL)"),
+    "bands": gettext_lazy("grade bands"),
+    "comorbidities": gettext_lazy("conditions"),
+    "young_below_age": gettext_lazy("age counted as young"),
+    "refuse": gettext_lazy("refused anaesthesia risks"),
+    "count": gettext_lazy("number of injections"),
+    "default": gettext_lazy("usual number"),
+    "studies": gettext_lazy("studies"),
+    "max_age_days": gettext_lazy("maximum age (days)"),
+    "duration_h": gettext_lazy("duration (h)"),
+    "duration_days": gettext_lazy("duration (days)"),
+    "hours": gettext_lazy("time window (h)"),
+    "g_force": gettext_lazy("g-force"),
+    "spin_min": gettext_lazy("spin time (min)"),
+    "temperature_c": gettext_lazy("temperature (°C)"),
+    "dose": gettext_lazy("dose"),
+    "cells_million": gettext_lazy("cells (million)"),
+    "issue_to_thaw_max_min": gettext_lazy("issue to thaw (max. min)"),
+    "out_of_freezer_max_min": gettext_lazy("out of the freezer (max. min)"),
+    "thaw_to_injection_max_min": gettext_lazy("thaw to injection (max. min)"),
+    "interval_days": gettext_lazy("days between sessions"),
+    "first_after_collection_days": gettext_lazy("first injection after collection (days)"),
+    "release": gettext_lazy("release specification"),
 }
 _PART = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+|\*)\])?$")
 

@@ -181,7 +181,7 @@ def disposition_result(
                 "not_failed", "Only a failed result needs a QA disposition.", "decision"
             )
         if row.disposition:
-            raise ConflictError("decided", f"This result was already {row.disposition}.")
+            raise ConflictError("decided", "This result already has a QA disposition.")
         signature = apply_signature(
             proof,
             meaning=SignatureMeaning.REVIEWED,

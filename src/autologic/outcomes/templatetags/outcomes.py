@@ -6,8 +6,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from autologic.care.models import Appointment
 from autologic.outcomes.domain import registry
@@ -16,18 +15,18 @@ from autologic.outcomes.queries import timepoint_of
 register = template.Library()
 
 SCORE_NAMES = {
-    "pain": _lazy("Pain"),
-    "symptoms": _lazy("Symptoms"),
-    "adl": _lazy("Daily living"),
-    "sport_rec": _lazy("Sport and recreation"),
-    "qol": _lazy("Quality of life"),
-    "stiffness": _lazy("Stiffness"),
-    "function": _lazy("Function"),
-    "total": _lazy("Total"),
-    "interval": _lazy("Interval score"),
-    "score": _lazy("Score"),
-    "percent": _lazy("Disability"),
-    "global": _lazy("Global assessment"),
+    "pain": gettext_lazy("Pain"),
+    "symptoms": gettext_lazy("Symptoms"),
+    "adl": gettext_lazy("Daily living"),
+    "sport_rec": gettext_lazy("Sport and recreation"),
+    "qol": gettext_lazy("Quality of life"),
+    "stiffness": gettext_lazy("Stiffness"),
+    "function": gettext_lazy("Function"),
+    "total": gettext_lazy("Total"),
+    "interval": gettext_lazy("Interval score"),
+    "score": gettext_lazy("Score"),
+    "percent": gettext_lazy("Disability"),
+    "global": gettext_lazy("Global assessment"),
 }
 
 
