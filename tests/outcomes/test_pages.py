@@ -25,8 +25,8 @@ def test_lists_move_from_due_to_overdue_to_missed(course, site, fixed_clock) -> 
     lists = queries.follow_ups(site, w6.due_on)
     assert "fu-w6" in keys(lists, State.DUE)
     row = next(r for r in lists[State.DUE] if r.appointment.key == "fu-w6")
-    assert (row.answered, row.total) == (0, 4)
-    assert row.missing == ["HOOS", "KOOS", "NRS"]
+    assert (row.answered, row.total) == (0, 6)
+    assert row.missing == ["HOOS", "KOOS", "NRS", "PGA"]
     assert "fu-w6" in keys(queries.follow_ups(site, w6.due_on + timedelta(days=1)), State.OVERDUE)
     assert "fu-w6" in keys(queries.follow_ups(site, w6.due_to + timedelta(days=1)), State.MISSED)
     before = queries.follow_ups(site, w6.due_from - timedelta(days=1))
@@ -36,8 +36,10 @@ def test_lists_move_from_due_to_overdue_to_missed(course, site, fixed_clock) -> 
 def test_a_completed_timepoint_leaves_the_lists(course, site, submit) -> None:
     for name, form, answers in (
         ("knee", "NRS", {"PAIN": 5}),
+        ("knee", "PGA", {"GLOBAL": 40}),
         ("knee", "KOOS", koos(2)),
         ("hip", "NRS", {"PAIN": 5}),
+        ("hip", "PGA", {"GLOBAL": 40}),
         ("hip", "HOOS", hoos(2)),
     ):
         submit(course, "baseline", name, form, answers)

@@ -19,8 +19,8 @@ def test_follow_ups_come_from_the_protocol_with_instruments_per_region(course) -
     baseline = follow_up(course, "baseline")
     due = queries.due_at(baseline)
     assert due == {
-        region(course, "knee").pk: ["NRS", "KOOS"],
-        region(course, "hip").pk: ["NRS", "HOOS"],
+        region(course, "knee").pk: ["NRS", "PGA", "KOOS"],
+        region(course, "hip").pk: ["NRS", "PGA", "HOOS"],
     }
     w6 = follow_up(course, "w6")
     assert w6.due_from < w6.due_on < w6.due_to
@@ -70,7 +70,7 @@ def test_an_instrument_not_due_for_the_region_is_refused(course, submit) -> None
     with pytest.raises(ValidationFailed) as err:
         submit(course, "baseline", "knee", "HOOS", hoos(1))
     assert err.value.code == "not_due"
-    assert "NRS, KOOS" in err.value.message
+    assert "NRS, PGA, KOOS" in err.value.message
 
 
 def test_the_same_questionnaire_is_taken_once_per_timepoint(course, submit) -> None:
@@ -121,8 +121,10 @@ def test_the_timepoint_closes_when_every_region_has_answered(course, submit) -> 
     baseline = follow_up(course, "baseline")
     assert baseline.kind == "prom"
     submit(course, "baseline", "knee", "NRS", {"PAIN": 6})
+    submit(course, "baseline", "knee", "PGA", {"GLOBAL": 40})
     submit(course, "baseline", "knee", "KOOS", koos(2))
     submit(course, "baseline", "hip", "NRS", {"PAIN": 4})
+    submit(course, "baseline", "hip", "PGA", {"GLOBAL": 40})
     baseline.refresh_from_db()
     assert baseline.status != "done"
     assert queries.outstanding(baseline) == [(region(course, "hip").pk, "HOOS")]

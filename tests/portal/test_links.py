@@ -24,17 +24,20 @@ def test_a_link_opens_the_questionnaires_owed_and_keeps_only_the_token_hash(issu
     forms = sorted((r, i) for r, i in link.forms)
     knee_id = baseline.course.regions.get(region="knee").pk
     hip_id = baseline.course.regions.get(region="hip").pk
-    assert forms == sorted([(knee_id, "NRS"), (knee_id, "KOOS"), (hip_id, "NRS"), (hip_id, "HOOS")])
+    assert forms == sorted(
+        [(region, instrument) for region in (knee_id, hip_id) for instrument in ("NRS", "PGA")]
+        + [(knee_id, "KOOS"), (hip_id, "HOOS")]
+    )
     assert issued.url.endswith(f"/p/{issued.token}/")
     event = AuditEvent.objects.get(action="portal.link_issued")
     assert event.changes["forms"] and issued.token not in str(event.changes)
 
 
-def test_in_german_only_the_generic_scale_goes_out_and_the_rest_is_held_with_a_reason(
+def test_in_german_only_the_generic_scales_go_out_and_the_rest_is_held_with_a_reason(
     baseline, nurse_user, fixed_clock
 ):
     issued = actions.issue_link(baseline, language="de", by=nurse_user, now=fixed_clock.now())
-    assert {i for _r, i in issued.link.forms} == {"NRS"}
+    assert {i for _r, i in issued.link.forms} == {"NRS", "PGA"}
     held = {(i, refusal.code) for _r, i, refusal in issued.blocked}
     assert held == {("KOOS", "no_text"), ("HOOS", "no_text")}
 

@@ -32,7 +32,7 @@ def test_home_lists_only_this_links_forms_with_no_login(client: Client, issued, 
     body = response.content.decode()
     assert f"Hello {patient.given_name}" in body
     assert patient.family_name not in body and patient.mrn not in body
-    assert body.count("0 of") == 4
+    assert body.count("0 of") == 6  # NRS, PGA and the region's function score, per region
     assert "no-store" in response["Cache-Control"]
     assert response["Referrer-Policy"] == "same-origin"
 

@@ -55,6 +55,8 @@ def test_nothing_is_sent_once_every_questionnaire_is_in(
         ("hip", "HOOS", hoos(1)),
         ("knee", "NRS", {"PAIN": 4}),
         ("hip", "NRS", {"PAIN": 3}),
+        ("knee", "PGA", {"GLOBAL": 30}),
+        ("hip", "PGA", {"GLOBAL": 30}),
     ):
         submit(course, "baseline", region_name, instrument, answers, on=baseline.due_from)
     _on(fixed_clock, baseline.due_from)

@@ -118,6 +118,7 @@ ACTIONS = {
     "prom.progress_saved": gettext_lazy("Questionnaire saved for later"),
     "prom.submitted": gettext_lazy("Questionnaire submitted"),
     "outcomes.threshold_chosen": gettext_lazy("Responder threshold chosen"),
+    "rehab.record": gettext_lazy("Rehabilitation phase recorded"),
     "portal.link_issued": gettext_lazy("Portal link sent"),
     "portal.link_opened": gettext_lazy("Portal link opened"),
     "portal.link_revoked": gettext_lazy("Portal link revoked"),
