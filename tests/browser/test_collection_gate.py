@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from autologic.clinical import actions as clinical
 from autologic.lab.models import Collection
 from tests.browser.conftest import shot
+from tests.browser.test_bedside import fill_harvest_record
 from tests.browser.test_clinic_shell import sign_in
 from tests.care.conftest import fixed_clock, resources, start_course  # noqa: F401
 
@@ -70,6 +71,7 @@ def test_a_harvest_refused_for_a_pending_authorisation_then_allowed_after_it_is_
     expect(page.locator("[data-gate=ready]")).to_be_visible()
     expect(page.locator("[data-gate-check=authorised]")).to_contain_text("AEMPS-UA-2026-0417")
     shot(page, "33-collection-gate-ready")
+    fill_harvest_record(page, course.site, request.getfixturevalue("fixed_clock"))
     page.get_by_role("button", name="Save collection").click()
     expect(page.locator(".flash-success")).to_contain_text("Collection recorded")
     lot = Collection.objects.get(course=course)

@@ -68,6 +68,13 @@ def clinic(site, physician, patient, protocols) -> None:
         },
         by=physician,
     )
+    # The active version asks for conservative treatment first (seed 002): six weeks that failed.
+    clinical.add_record(
+        kind="conservative",
+        patient=patient,
+        data={"treatment": "physiotherapy", "started_on": date(2026, 8, 1), "result": "failed"},
+        by=physician,
+    )
     row = protocols["acs-large-joint"]
     report = evaluate(
         row.protocol, clinical_queries.facts_for(assessment, [region], today=date(2026, 11, 21))
