@@ -99,7 +99,12 @@ def test_every_lab_has_a_lot_at_each_stage(seeded):
         assert collected.collected_at > now - timedelta(hours=2)
 
 
-def test_the_logins_are_printed_for_every_clinic(seeded):
+def test_the_logins_and_todays_work_are_printed_for_every_clinic(seeded):
     for site in ("dus", "thr", "dxb"):
         assert f" {site} " in seeded
     assert "demo-Autologic-2026" in seeded
+    # Where to look today: the bedside list and a link to each lab lot by its stage.
+    assert "injection session(s) today" in seeded and "/injections/" in seeded
+    for stage in ("released and stored", "failed QC, awaiting QA", "incubating", "collected"):
+        assert seeded.count(stage) >= 3, stage
+    assert seeded.count("/lab/lots/") == 15

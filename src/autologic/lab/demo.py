@@ -54,8 +54,8 @@ def seed_lab(site: Site, staff: dict[str, User]) -> None:
         .select_related("patient", "protocol", "site")
         .order_by("pk")[: len(STAGES)]
     )
-    for course, stage in zip(courses, STAGES, strict=False):
-        stage(course, tech, now)
+    for course, (_name, make) in zip(courses, STAGES, strict=False):
+        make(course, tech, now)
 
 
 def _collect(course: Course, tech: User, at: datetime) -> Collection:
@@ -162,10 +162,11 @@ def _collected(course: Course, tech: User, now: datetime) -> None:
     _collect(course, tech, now - timedelta(minutes=40))
 
 
-STAGES: tuple[Callable[[Course, User, datetime], None], ...] = (
-    _released,
-    _failed_qc,
-    _awaiting_qc,
-    _incubating,
-    _collected,
+# The stages in the order the lots are made, each with its name in the demo's printed tour.
+STAGES: tuple[tuple[str, Callable[[Course, User, datetime], None]], ...] = (
+    ("released and stored", _released),
+    ("failed QC, awaiting QA", _failed_qc),
+    ("processed and stored, awaiting QC", _awaiting_qc),
+    ("incubating", _incubating),
+    ("collected", _collected),
 )

@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from autologic.accounts import actions as accounts
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import SignerProof
 from autologic.care import actions as care
-from autologic.care.models import ClosedDay, Course, Resource
+from autologic.care.models import Appointment, ClosedDay, Course, Resource
 from autologic.clinical import actions as clinical
 from autologic.clinical import queries as clinical_queries
 from autologic.clinical.demo import prepare_for_collection
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             self._lab(site, staff)
             self._outcomes(site, staff)
         self._print_logins()
+        self._print_today(list(sites.values()))
         self._print_portal_links(list(sites.values()))
 
     def _site(self, spec: dict[str, Any]) -> Site:
@@ -270,6 +272,33 @@ class Command(BaseCommand):
         for site, found in links:
             if found:
                 self.stdout.write(f"  {site.code:<5} {found[0]}: {found[1]}\n")
+
+    def _print_today(self, sites: list[Site]) -> None:
+        """Where a new user finds today's work: the bedside sessions and the lab lots."""
+        from autologic.lab.demo import STAGES
+        from autologic.lab.models import Collection
+
+        base = settings.AUTOLOGIC_PUBLIC_URL.rstrip("/")
+        self.stdout.write("\nToday at each clinic:\n")
+        for site in sites:
+            today = local_today(site.time_zone)
+            zone = ZoneInfo(site.time_zone)
+            sessions = [
+                a
+                for a in Appointment.objects.filter(course__site=site, kind="injection")
+                .exclude(starts_at=None)
+                .order_by("starts_at")
+                if a.starts_at.astimezone(zone).date() == today
+            ]
+            self.stdout.write(
+                f"  {site.code:<5} {len(sessions)} injection session(s) today: "
+                f"{base}{reverse('injections:today')}\n"
+            )
+            lots = Collection.objects.filter(site=site).order_by("pk")
+            for lot, (stage, _make) in zip(lots, STAGES, strict=False):
+                self.stdout.write(
+                    f"        {stage:<34} {base}{reverse('lab:lot', args=[lot.pk])}\n"
+                )
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})\n")
