@@ -151,6 +151,7 @@ def start_course(patient, physician, protocols, fixed_clock) -> Callable[..., Co
         earliest: date = date(2026, 11, 23),
         who=None,
         skip: tuple[str, ...] = (),
+        variant: str = "",
     ) -> Course:
         prepare(who or patient, protocols[code].protocol, physician, skip=skip)
         assessment = clinical.create_assessment(
@@ -194,6 +195,7 @@ def start_course(patient, physician, protocols, fixed_clock) -> Callable[..., Co
             earliest_start=earliest,
             notes="",
             by=physician,
+            variant=variant,
         )
 
     return start

@@ -53,7 +53,7 @@ def freezer(site, resources, manager) -> Freezer:
 def harvest_for(course, collected_at) -> Harvest:
     """A harvest record that meets the course's protocol: fasted 8 h, its anaesthesia (with the
     sedation agent where sedated), discharged after the recovery time."""
-    needs = lab.harvest_needs(course.protocol.protocol)
+    needs = lab.harvest_needs(course.plan)
     return Harvest(
         last_intake_at=collected_at - timedelta(hours=8) if needs.fasting_h else None,
         anaesthesia="" if needs.anaesthesia == "none" else needs.anaesthesia,
@@ -88,8 +88,11 @@ def make_lot(
         who=None,
         injections: int | None = None,
         store: bool = False,
+        variant: str = "",
     ) -> Collection:
-        course = start_course(code, regions=regions, who=who, injections=injections)
+        course = start_course(
+            code, regions=regions, who=who, injections=injections, variant=variant
+        )
         outcome = care.schedule_course(course=course, by=physician, expected_version=course.version)
         assert outcome.ok, outcome.explanation
         course.refresh_from_db()
@@ -108,7 +111,7 @@ def make_lot(
         )
         run = lab.start_run(collection, by=tech, now=now)
         start = now
-        protocol = course.protocol.protocol
+        protocol = course.plan
         plan = (
             steps
             if steps is not None
@@ -184,7 +187,7 @@ def store_units(collection: Collection, by, now) -> None:
 
 def pass_qc(collection: Collection, by) -> None:
     """Enter passing results for every row of the lot's release specification."""
-    spec = collection.protocol.protocol.release
+    spec = collection.course.plan.release
     values = {
         ">=": lambda r: str(r.limit),
         "<=": lambda r: str(r.limit),

@@ -56,10 +56,12 @@ def create_course(
     earliest_start: date,
     notes: str,
     by: User,
+    variant: str = "",
     now: datetime | None = None,
 ) -> Course:
     """Start a course from a signed, final eligibility decision, pinned to its protocol
-    version; its events are listed at once and booked by ``schedule_course``.
+    version and to one of the version's variants ("" is the protocol itself); its events are
+    listed at once and booked by ``schedule_course``.
 
     A conditional decision ("eligible with conditions") is not final: its conditions are met
     first, and a physician signs a new decision (or overrides to eligible, with a reason)."""
@@ -83,7 +85,28 @@ def create_course(
             "earliest_start_past", "The earliest start cannot be in the past.", "earliest_start"
         )
     regions = _decision_regions(decision)
-    spec = decision.protocol.protocol.injections
+    offered = [v.key for v in decision.protocol.protocol.variants]
+    if variant and variant not in offered:
+        raise ValidationFailed(
+            "variant_not_offered",
+            f"This protocol offers the variants {', '.join(offered) or 'none'}.",
+            "variant",
+            {"allowed": ", ".join(offered) or "-"},
+        )
+    course = Course(
+        site=site,
+        patient_id=decision.patient_id,
+        protocol=decision.protocol,
+        variant=variant,
+        decision=decision,
+        injections=injections,
+        guidance=guidance,
+        earliest_start=earliest_start,
+        notes=notes.strip(),
+        created_by=by,
+        created_at=now,
+    )
+    spec = course.plan.injections
     if not spec.count.min <= injections <= spec.count.max:
         raise ValidationFailed(
             "injections_out_of_range",
@@ -101,7 +124,7 @@ def create_course(
         )
     try:
         pathway = expand(
-            decision.protocol.protocol,
+            course.plan,
             regions=len(regions),
             injections=injections,
             guidance=guidance,
@@ -110,18 +133,7 @@ def create_course(
     except PathwayError as exc:
         raise ValidationFailed("protocol_mismatch", str(exc), "injections") from exc
     with audited_transaction():
-        course = Course.objects.create(
-            site=site,
-            patient_id=decision.patient_id,
-            protocol=decision.protocol,
-            decision=decision,
-            injections=injections,
-            guidance=guidance,
-            earliest_start=earliest_start,
-            notes=notes.strip(),
-            created_by=by,
-            created_at=now,
-        )
+        course.save()
         course.regions.set(regions)
         Appointment.objects.bulk_create(
             Appointment(
@@ -143,6 +155,7 @@ def create_course(
             changes={
                 "course_id": [None, course.pk],
                 "protocol": str(decision.protocol),
+                "variant": variant,
                 "decision_id": decision.pk,
                 "regions": [str(r) for r in regions],
                 "injections": injections,

@@ -6,11 +6,13 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import Site
 from autologic.care import choices
 from autologic.care.domain.scheduling import weekly_hours
+from autologic.care.labels import COLLECTIONS
 from autologic.common.domain.calendars import Calendar
 from autologic.common.forms import ClinicDateField, FreeTextField
 from autologic.protocols.domain.schema import Protocol
@@ -19,6 +21,7 @@ from autologic.protocols.domain.schema import Protocol
 class CourseForm(forms.Form):
     """The course's choices within what its protocol allows."""
 
+    variant = forms.ChoiceField(label=_("Harvest and processing"), required=False)
     injections = forms.IntegerField(label=_("Number of injections"), min_value=1, max_value=20)
     guidance = forms.ChoiceField(label=_("Guidance"), choices=choices.GUIDANCE)
     earliest_start = ClinicDateField(label=_("Earliest start"))
@@ -45,6 +48,16 @@ class CourseForm(forms.Form):
         self.fields["earliest_start"] = ClinicDateField(
             label=_("Earliest start"), calendar=Calendar(site.calendar)
         )
+        if protocol.variants:
+            # The protocol's own route first, then its variants by their names (seed 004).
+            language = get_language() or "en"
+            base = COLLECTIONS.get(protocol.collection.kind, protocol.collection.kind)
+            self.fields["variant"].choices = [
+                ("", _("As the protocol describes: %(harvest)s") % {"harvest": base}),
+                *((v.key, v.name.get(language)) for v in protocol.variants),
+            ]
+        else:
+            del self.fields["variant"]
 
     def clean_injections(self) -> int:
         """Inside the protocol's range."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autologic.care import choices
+
+if TYPE_CHECKING:
+    from autologic.protocols.domain.schema import Protocol, Text
 
 USER = settings.AUTH_USER_MODEL
 
@@ -66,6 +72,9 @@ class Course(models.Model):
     decision = models.ForeignKey(
         "clinical.EligibilityDecision", on_delete=models.PROTECT, related_name="courses"
     )
+    # The protocol's variant the course follows (seed 004: harvest from fat instead of marrow,
+    # or cells multiplied in culture); blank: the protocol itself.
+    variant = models.SlugField(_("variant"), max_length=40, blank=True, default="")
     regions = models.ManyToManyField("clinical.AffectedRegion", related_name="+")
     injections = models.PositiveSmallIntegerField(_("injections"))
     guidance = models.CharField(_("guidance"), max_length=16, choices=choices.GUIDANCE)
@@ -83,6 +92,20 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return f"Course {self.pk} ({self.protocol_id})"
+
+    @cached_property
+    def plan(self) -> Protocol:
+        """What this course follows: its protocol version as its variant changes it.
+
+        Everything bound to a course (collection kind, processing steps, release specification,
+        scheduling windows, consumables) reads this, never the version's base protocol."""
+        return self.protocol.protocol.variant(self.variant)
+
+    @property
+    def variant_name(self) -> Text | None:
+        """The chosen variant's localised name, or None for the protocol itself."""
+        chosen = next((v for v in self.protocol.protocol.variants if v.key == self.variant), None)
+        return chosen.name if chosen is not None else None
 
     @property
     def scheduling_id(self) -> str:

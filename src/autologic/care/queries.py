@@ -14,7 +14,6 @@ from autologic.care.domain.pathway import Pathway, expand
 from autologic.care.labels import event_label, key_label
 from autologic.care.models import Appointment, Booking, ClosedDay, Course, Resource
 from autologic.protocols.domain.schema import Protocol
-from autologic.protocols.models import ProtocolVersion
 
 SLOT = 15  # minutes; every booking starts and ends on this grid
 HORIZON_AFTER_START_DAYS = 250  # long enough for a course and its booked follow-up visits
@@ -28,7 +27,7 @@ def resource_id(resource: Resource) -> str:
 def pathway_for(course: Course) -> Pathway:
     """The course's events, expanded from the protocol version it started with."""
     return expand(
-        course.protocol.protocol,
+        course.plan,
         regions=max(1, course.regions.count()),
         injections=course.injections,
         guidance=course.guidance,
@@ -254,7 +253,7 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
         .exclude(course__status="cancelled")
         .select_related("course__patient", "course__protocol", "appointment")
     )
-    protocols: dict[int, Protocol] = {}
+    protocols: dict[tuple[int, str], Protocol] = {}
     for booking in bookings:
         row = rows[booking.resource_id]
         local_start = booking.starts_at.astimezone(zone)
@@ -292,16 +291,17 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
     )
 
 
-def _parsed(version: ProtocolVersion, parsed: dict[int, Protocol]) -> Protocol:
-    """A protocol version's content, parsed once per page however many rows name it."""
-    if version.pk not in parsed:
-        parsed[version.pk] = version.protocol
-    return parsed[version.pk]
+def _plan(course: Course, plans: dict[tuple[int, str], Protocol]) -> Protocol:
+    """A course's plan, resolved once per page however many rows name its version and variant."""
+    key = (course.protocol_id, course.variant)
+    if key not in plans:
+        plans[key] = course.plan
+    return plans[key]
 
 
-def _booking_label(booking: Booking, protocols: dict[int, Protocol]) -> str:
+def _booking_label(booking: Booking, protocols: dict[tuple[int, str], Protocol]) -> str:
     """What a booking is for, in words ("Injection 2"; a hold: "Freezing → Injection 1")."""
-    protocol = _parsed(booking.course.protocol, protocols)
+    protocol = _plan(booking.course, protocols)
     if booking.appointment is not None:
         return event_label(booking.appointment.kind, booking.appointment.key, protocol)
     return f"{key_label(booking.hold_from, protocol)} → {key_label(booking.hold_to, protocol)}"
@@ -403,12 +403,12 @@ def agenda(site: Site, first: date, days: int) -> list[AgendaRow]:
         .values_list("appointment_id", "resource__name")
     ):
         rooms[appointment_id].append(name)
-    protocols: dict[int, Protocol] = {}
+    protocols: dict[tuple[int, str], Protocol] = {}
     rows = []
     for a in appointments:
         if a.starts_at is None:
             continue
-        label = event_label(a.kind, a.key, _parsed(a.course.protocol, protocols))
+        label = event_label(a.kind, a.key, _plan(a.course, protocols))
         rows.append(AgendaRow(a, a.starts_at.astimezone(zone).date(), label, rooms[a.pk]))
     return rows
 

@@ -69,6 +69,7 @@ def course_new(request: HttpRequest, patient_id: int, decision_id: int) -> HttpR
                 earliest_start=form.cleaned_data["earliest_start"],
                 notes=form.cleaned_data["notes"],
                 by=request.user,
+                variant=form.cleaned_data.get("variant", ""),
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -102,16 +103,16 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     context = {
         "course": course,
         "patient": course.patient,
-        "protocol": course.protocol.protocol,
+        "protocol": course.plan,
         "timeline": queries.timeline(course),
         "regions": list(course.regions.all()),
         "kits": pathway.kits,
         "kits_per_session": pathway.kits_per_session,
         "consumables": pathway.consumables,
-        "labels": event_labels(pathway, course.protocol.protocol),
+        "labels": event_labels(pathway, course.plan),
         "instruments": {e.key: e.instruments for e in pathway.events},
         # Phases with a key are follow-up items on the outcomes page (started, done, problem).
-        "tracked_rehab": any(p.key for p in course.protocol.protocol.rehabilitation),
+        "tracked_rehab": any(p.key for p in course.plan.rehabilitation),
         "now": clock.now(),
         # A session can be reported missed from a day before it until it happens.
         "recent": clock.now() - timedelta(days=1),

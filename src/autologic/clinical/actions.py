@@ -347,7 +347,7 @@ def sign_gate_exception(
         raise PermissionRefused(
             "physician_exception_only", "Only a physician may sign an exception to a gate."
         )
-    allowed = course.protocol.protocol.preparation.exceptions
+    allowed = course.plan.preparation.exceptions
     if gate not in allowed:
         raise ValidationFailed(
             "gate_not_exceptable",

@@ -179,12 +179,12 @@ def gate_facts(course: Course, day: date, today: date) -> GateFacts:
 def course_gate(course: Course, day: date, today: date) -> Gate:
     """The gate before a course's collection on ``day``: the page shows it, the action enforces
     it (``clinical.domain.gates.collection_gate``)."""
-    return collection_gate(course.protocol.protocol, gate_facts(course, day, today))
+    return collection_gate(course.plan, gate_facts(course, day, today))
 
 
 def course_hold_end(course: Course) -> HoldEnd:
     """The earliest day the medication hold allows the course's collection."""
-    hold = course.protocol.protocol.preparation.medication_hold
+    hold = course.plan.preparation.medication_hold
     return hold_end(hold, medication_facts(course.patient))
 
 
@@ -194,4 +194,4 @@ def course_markers(course: Course, day: date) -> MarkerStatus:
         MarkerFacts(t.marker, t.sampled_on, t.result)
         for t in MarkerTest.objects.filter(patient_id=course.patient_id)
     )
-    return marker_status(course.protocol.protocol.preparation.markers, tests, day)
+    return marker_status(course.plan.preparation.markers, tests, day)

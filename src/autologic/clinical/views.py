@@ -244,7 +244,7 @@ def gate_exception(request: HttpRequest, course_id: int) -> HttpResponse:
     if course is None:
         raise Http404
     today = local_today(course.site.time_zone)
-    allowed = list(course.protocol.protocol.preparation.exceptions)
+    allowed = list(course.plan.preparation.exceptions)
     form = GateExceptionForm(
         request.POST or None, gates=allowed, initial={"gate": request.GET.get("gate")}
     )
@@ -272,7 +272,7 @@ def gate_exception(request: HttpRequest, course_id: int) -> HttpResponse:
     context = {
         "patient": course.patient,
         "course": course,
-        "protocol": course.protocol.protocol,
+        "protocol": course.plan,
         "gate": queries.course_gate(course, today, today),
         "allowed": allowed,
         "exceptions": exceptions,

@@ -89,6 +89,7 @@ MESSAGES = {
     "earliest_start_past": _("The earliest start cannot be in the past."),
     "injections_out_of_range": _("This protocol gives %(min)s to %(max)s injections."),
     "guidance_not_offered": _("This protocol is guided by %(allowed)s."),
+    "variant_not_offered": _("This protocol offers the variants %(allowed)s."),
     "course_already_scheduled": _("This course is already scheduled."),
     "course_changed": _(
         "Someone else changed this course meanwhile; reload the page and try again."

@@ -1,5 +1,5 @@
-"""The demo clinics: two sites, staff of every role at each (with their real names), and
-generated patients."""
+"""The demo clinics: Düsseldorf, Tehran and Dubai, staff of every role at each (with their real
+names), and generated patients."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ SITES = [
         "default_language": "fa",
         "mrn_prefix": "T",
     },
+    {
+        # Seed 002: ACS (Orthokine) in Dubai, conservative treatment first, ultrasound guided.
+        "code": "dxb",
+        "name": "Autologic Demo Clinic Dubai",
+        "time_zone": "Asia/Dubai",
+        "calendar": "gregorian",
+        "currency": "AED",
+        # Arabic is not an interface language yet: the clinic works in English.
+        "languages": ["en"],
+        "default_language": "en",
+        "mrn_prefix": "U",
+    },
 ]
 
 # username, site code, role, given, family, fixed base32 TOTP secret (demo only)
@@ -47,6 +59,27 @@ STAFF = [
     ("billing.tehran", "thr", "billing", "لیلا", "صادقی", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXL"),
     ("manager.tehran", "thr", "manager", "بهرام", "مرادی", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXM"),
     ("admin.tehran", "thr", "administrator", "نسرین", "اکبری", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXN"),
+    ("dr.mansoori", "dxb", "physician", "Layla", "Al Mansoori", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXO"),
+    ("nurse.dubai", "dxb", "nurse", "Mariam", "Haddad", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"),
+    (
+        "lab.dubai",
+        "dxb",
+        "lab_technician",
+        "Rashid",
+        "Al Shamsi",
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXR",
+    ),
+    ("coord.dubai", "dxb", "coordinator", "Noura", "Khoury", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXS"),
+    ("billing.dubai", "dxb", "billing", "Yousef", "Saleh", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXT"),
+    ("manager.dubai", "dxb", "manager", "Huda", "Al Nuaimi", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXU"),
+    (
+        "admin.dubai",
+        "dxb",
+        "administrator",
+        "Khalid",
+        "Al Suwaidi",
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXV",
+    ),
 ]
 
 NAMES = {
@@ -123,8 +156,62 @@ NAMES = {
         "male": ["علی", "محمد", "حسین", "رضا", "مهدی", "حسن", "عباس"],
         "languages": ["fa"],
     },
+    "dxb": {
+        "family": [
+            "Al Mansoori",
+            "Al Hashimi",
+            "Al Shamsi",
+            "Al Nuaimi",
+            "Al Falasi",
+            "Al Suwaidi",
+            "Al Ketbi",
+            "Haddad",
+            "Khoury",
+            "Saleh",
+            "Salaya",
+            "Farouk",
+        ],
+        "female": ["Fatima", "Aisha", "Mariam", "Noura", "Layla", "Huda", "Salma"],
+        "male": ["Mohammed", "Ahmed", "Khalid", "Omar", "Yousef", "Rashid", "Saeed"],
+        "languages": ["en"],
+        # Every other patient is registered in Arabic script, as on an Emirates ID.
+        "arabic": {
+            "Al Mansoori": "المنصوري",
+            "Al Hashimi": "الهاشمي",
+            "Al Shamsi": "الشامسي",
+            "Al Nuaimi": "النعيمي",
+            "Al Falasi": "الفلاسي",
+            "Al Suwaidi": "السويدي",
+            "Al Ketbi": "الكتبي",
+            "Haddad": "حداد",
+            "Khoury": "خوري",
+            "Saleh": "صالح",
+            "Salaya": "سلايا",
+            "Farouk": "فاروق",
+            "Fatima": "فاطمة",
+            "Aisha": "عائشة",
+            "Mariam": "مريم",
+            "Noura": "نورة",
+            "Layla": "ليلى",
+            "Huda": "هدى",
+            "Salma": "سلمى",
+            "Mohammed": "محمد",
+            "Ahmed": "أحمد",
+            "Khalid": "خالد",
+            "Omar": "عمر",
+            "Yousef": "يوسف",
+            "Rashid": "راشد",
+            "Saeed": "سعيد",
+        },
+    },
 }
-PATIENTS_PER_SITE = {"dus": 50, "thr": 20}
+PATIENTS_PER_SITE = {"dus": 50, "thr": 20, "dxb": 20}
+# Phone numbers of generated patients: country and area code, and the range of the rest.
+PHONES = {
+    "dus": ("+49211", 1000000, 9999999),
+    "thr": ("+9821", 10000000, 99999999),
+    "dxb": ("+97150", 1000000, 9999999),
+}
 
 
 def _day(text: str) -> date:
@@ -142,6 +229,17 @@ def _knee(side: str, grade: int, read_on: str) -> dict[str, object]:
         "grade_reader": "Dr. Radiologie Nord",
         "grade_read_on": _day(read_on),
         "grade_notes": "",
+    }
+
+
+def _failed(treatment: str, started: str, ended: str, notes: str) -> dict[str, object]:
+    """A conservative treatment tried first that did not help (seed 002)."""
+    return {
+        "treatment": treatment,
+        "started_on": _day(started),
+        "ended_on": _day(ended),
+        "result": "failed",
+        "notes": notes,
     }
 
 
@@ -193,10 +291,14 @@ ASSESSMENTS: list[dict[str, Any]] = [
         ),
         "regions": [_knee("right", 4, "2026-10-30"), _knee("left", 3, "2026-10-30")],
         "records": {
+            "conservative": [
+                _failed("physiotherapy", "2026-03-02", "2026-06-26", "Pain at rest unchanged."),
+                _failed("hyaluronic_acid_injection", "2026-07-06", "2026-09-28", "No relief."),
+            ],
             "medication": [
                 {"name": "Apixaban 5 mg", "drug_class": "anticoagulant", "dose": "2 x daily"},
                 {"name": "Ibuprofen 400 mg", "drug_class": "nsaid", "dose": "as needed"},
-            ]
+            ],
         },
     },
     {
@@ -290,9 +392,57 @@ ASSESSMENTS.append(
     }
 )
 
-_WEEKDAYS = {"mon-fri": "08:00-18:00"}
-_LAB = {"mon-fri": "07:30-18:30"}
-_IRAN_WEEK = {"sat-wed": "08:00-16:00", "thu": "08:00-12:00"}
+# More knee patients for ACS, each after conservative treatment that failed (seed 002: "we will
+# usually recommend alternative treatment methods - should these prove ineffective ..."): with
+# the first ones they give every demo lab a lot at each stage.
+ASSESSMENTS.extend(
+    {
+        "assessment": _header(on, complaint=complaint),
+        "regions": [_knee(side, grade, on)],
+        "records": {"conservative": treatments},
+    }
+    for on, complaint, side, grade, treatments in (
+        (
+            "2026-11-09",
+            "Chronic knee osteoarthritis for years; stairs and kneeling hurt.",
+            "right",
+            3,
+            [
+                _failed("physiotherapy", "2026-04-06", "2026-07-03", "Three months, no change."),
+                _failed("analgesics", "2026-04-06", "2026-09-30", "Paracetamol; pain at night."),
+            ],
+        ),
+        (
+            "2026-11-11",
+            "Knee pain after running; early osteoarthritis.",
+            "left",
+            2,
+            [
+                _failed("exercise", "2026-05-04", "2026-08-28", "Home programme, pain unchanged."),
+                _failed("brace", "2026-06-01", "2026-09-01", "Unloader brace, little help."),
+            ],
+        ),
+        (
+            "2026-11-13",
+            "Knee osteoarthritis; the corticosteroid injection helped for two weeks only.",
+            "right",
+            2,
+            [
+                _failed("corticosteroid_injection", "2026-07-01", "2026-08-15", "Two weeks."),
+                _failed("physiotherapy", "2026-08-17", "2026-10-30", "Ten sessions."),
+            ],
+        ),
+    )
+)
+
+# The demo clinics also open on weekend mornings, so whatever day the demo starts, its "today"
+# has sessions to walk through.
+_WEEKEND = {"sat-sun": "09:00-13:00"}
+_WEEKDAYS = {"mon-fri": "08:00-18:00", **_WEEKEND}
+_LAB = {"mon-fri": "07:30-18:30", "sat-sun": "08:00-14:00"}
+_IRAN_WEEK = {"sat-wed": "08:00-16:00", "thu": "08:00-12:00", "fri": "09:00-13:00"}
+# Dubai: Monday to Friday with the Friday prayer break, and the weekend.
+_GULF_WEEK = {"mon-thu": "08:00-18:00", "fri": "08:00-12:00, 14:30-18:00", "sat-sun": "09:00-17:00"}
 
 # Per site: (code, kind, name, capacity, capabilities, weekly hours, staff username or "").
 RESOURCES: dict[str, list[tuple[str, str, str, int, list[str], dict[str, str], str]]] = {
@@ -313,7 +463,7 @@ RESOURCES: dict[str, list[tuple[str, str, str, int, list[str], dict[str, str], s
             "Dr. Anna Weber",
             1,
             ["ultrasound", "fluoroscopy", "harvest"],
-            {"mon-fri": "08:00-17:00"},
+            {"mon-fri": "08:00-17:00", **_WEEKEND},
             "physician",
         ),
         (
@@ -363,6 +513,30 @@ RESOURCES: dict[str, list[tuple[str, str, str, int, list[str], dict[str, str], s
         ("centrifuge-1", "centrifuge", "سانتریفیوژ", 1, [], _IRAN_WEEK, ""),
         ("freezer-1", "freezer", "فریزر ۲۰- درجه", 200, [], {}, ""),
     ],
+    "dxb": [
+        ("room-1", "room", "Procedure room 1 (ultrasound)", 1, ["ultrasound"], _GULF_WEEK, ""),
+        (
+            "room-2",
+            "room",
+            "Procedure room 2 (C-arm)",
+            1,
+            ["ultrasound", "fluoroscopy"],
+            _GULF_WEEK,
+            "",
+        ),
+        (
+            "dr-mansoori",
+            "clinician",
+            "Dr. Layla Al Mansoori",
+            1,
+            ["ultrasound", "fluoroscopy", "harvest"],
+            _GULF_WEEK,
+            "dr.mansoori",
+        ),
+        ("incubator-1", "incubator", "Incubator 1 (37 °C)", 24, [], {}, ""),
+        ("centrifuge-1", "centrifuge", "Centrifuge", 1, [], _GULF_WEEK, ""),
+        ("freezer-1", "freezer", "Freezer −20 °C", 200, [], {}, ""),
+    ],
 }
 CLOSED_DAYS: dict[str, list[tuple[str, str]]] = {
     "dus": [
@@ -379,9 +553,21 @@ CLOSED_DAYS: dict[str, list[tuple[str, str]]] = {
         ("2027-03-23", "نوروز"),
         ("2027-03-24", "نوروز"),
     ],
+    "dxb": [
+        ("2027-01-01", "New Year's Day"),
+        # Eid al-Fitr 2027 as expected; the clinic confirms it after the moon sighting.
+        ("2027-03-10", "Eid al-Fitr"),
+        ("2027-03-11", "Eid al-Fitr"),
+        ("2027-03-12", "Eid al-Fitr"),
+    ],
 }
 # Demo patients (by position) whose assessment is signed for a protocol and started as a course.
+# At each clinic the ACS courses, in this order, get the demo lab's lots: released (its first
+# injection is today), failed QC awaiting QA, awaiting QC, incubating, just collected.
+_ACS = [(0, "acs-large-joint"), (1, "acs-large-joint"), (3, "acs-spine")]
+_MORE_ACS = [(5, "acs-large-joint"), (6, "acs-large-joint"), (7, "acs-large-joint")]
 COURSES: dict[str, list[tuple[int, str]]] = {
-    "dus": [(0, "acs-large-joint"), (1, "acs-large-joint"), (3, "acs-spine"), (4, "bm-msc-knee")],
-    "thr": [(0, "acs-large-joint")],
+    "dus": [*_ACS, (4, "bm-msc-knee"), *_MORE_ACS],
+    "thr": [*_ACS, *_MORE_ACS],
+    "dxb": [*_ACS, *_MORE_ACS],
 }

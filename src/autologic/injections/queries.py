@@ -118,7 +118,7 @@ def timing_of(appointment: Appointment, now: datetime) -> bedside.Timing:
         .values_list("pk", flat=True)
     )
     number = keys.index(appointment.pk) + 1
-    window = session_window(course.protocol.protocol, number)
+    window = session_window(course.plan, number)
     anchor = _anchor_time(course, window.anchor, keys[number - 2] if number > 1 else None)
     if anchor is None:
         return bedside.Timing(today, planned)

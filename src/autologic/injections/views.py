@@ -233,7 +233,7 @@ def verify(request: HttpRequest, appointment_id: int) -> HttpResponse:
     administer_form = _administer_form(request, verdict) if verdict.may_proceed else None
     if administer_form is not None:
         administer_form.initial["guidance"] = appointment.course.guidance
-        dose = appointment.course.protocol.protocol.product.dose
+        dose = appointment.course.plan.product.dose
         if dose and dose.volume_ml:
             administer_form.initial["volume_ml"] = dose.volume_ml
     return _page(

@@ -97,7 +97,7 @@ def content_for(unit: Unit) -> LabelContent:
     chain = unit.chain
     patient = chain.patient
     collection = unit.collection
-    product = collection.protocol.protocol.product
+    product = collection.course.plan.product
     site = unit.site
     zone = ZoneInfo(site.time_zone)
     language = site.default_language or "en"

@@ -97,7 +97,7 @@ def work_queue(site: Site, now: datetime) -> WorkQueue:
     )
     lots = list(
         Collection.objects.filter(site=site, recorded_at__gte=since, release__isnull=True)
-        .select_related("patient", "protocol", "chain", "run")
+        .select_related("patient", "protocol", "course__protocol", "chain", "run")
         .annotate(results_count=Count("results__attribute", distinct=True))
         .order_by("collected_at")
     )
@@ -167,7 +167,7 @@ def quarantine(site: Site) -> list[QuarantinedLot]:
 
 
 def _queue_item(lot: Any, steps: dict[int, list[StepRecord]], open_deviations: int) -> QueueItem:
-    protocol = lot.protocol.protocol
+    protocol = lot.course.plan
     run = getattr(lot, "run", None)
     records = steps.get(run.pk, []) if run else []
     done = {r.key for r in records if r.ended_at is not None and r.passage == 0}
@@ -262,7 +262,7 @@ def lot_facts(collection: Collection) -> LotFacts:
 
     The lot page and the release action both judge a lot from this, through ``release_gate``.
     """
-    protocol = collection.protocol.protocol
+    protocol = collection.course.plan
     results: dict[str, list[ResultFact]] = defaultdict(list)
     for attribute, verdict, disposition in (
         QCResult.objects.filter(collection=collection)
@@ -312,21 +312,21 @@ def _plain(number: Decimal) -> str:
 def release_gate(collection: Collection) -> list[Blocker]:
     """What stops this lot's release, in words; empty when it may be released. The one source
     for the lot page, the work queue and the release action."""
-    return release_blockers(collection.protocol.protocol.release, lot_facts(collection))
+    return release_blockers(collection.course.plan.release, lot_facts(collection))
 
 
 def lot(collection_id: int, site: Site) -> LotView | None:
     """Load one lot (a collection) with its steps, units, labels, results and blockers."""
     collection = (
         Collection.objects.select_related(
-            "patient", "protocol", "chain", "collected_by", "course", "release"
+            "patient", "protocol", "chain", "collected_by", "course__protocol", "release"
         )
         .filter(pk=collection_id, site=site)
         .first()
     )
     if collection is None:
         return None
-    protocol = collection.protocol.protocol
+    protocol = collection.course.plan
     units = list(
         Unit.objects.filter(collection=collection)
         .select_related("box__rack__freezer")

@@ -96,7 +96,7 @@ def collect(request: HttpRequest, course_id: int) -> HttpResponse:
     staff = User.objects.filter(site=site, is_active=True, role__in=COLLECTORS).order_by(
         "last_name"
     )
-    protocol = course.protocol.protocol
+    protocol = course.plan
     volume = protocol.collection.volume_ml or (
         (protocol.collection.volume_ml_per_injection or 0) * lab.planned_units(course)
     )
@@ -405,7 +405,7 @@ def labels_pdf(request: HttpRequest, collection_id: int, job: str) -> HttpRespon
     collection = _lot_or_404(request, collection_id)
     rows = list(
         Label.objects.filter(job=job, unit__collection=collection)
-        .select_related("unit__chain__patient", "unit__collection__protocol", "unit__site")
+        .select_related("unit__chain__patient", "unit__collection__course__protocol", "unit__site")
         .order_by("unit__index")
     )
     if not rows:
@@ -516,7 +516,7 @@ def release(request: HttpRequest, collection_id: int) -> HttpResponse:
     """Release or reject the lot under electronic signature(s)."""
     collection = _lot_or_404(request, collection_id)
     form = SignForm(request.POST)
-    spec = collection.protocol.protocol.release
+    spec = collection.course.plan.release
     two = bool(spec and spec.signatures > 1)
     if form.is_valid():
         try:
@@ -541,7 +541,7 @@ def release_with_exception(request: HttpRequest, collection_id: int) -> HttpResp
     """Release a non-conforming lot on a physician's signed approval, the patient informed."""
     collection = _lot_or_404(request, collection_id)
     form = ExceptionForm(request.POST)
-    spec = collection.protocol.protocol.release
+    spec = collection.course.plan.release
     two = bool(spec and spec.signatures > 1)
     if form.is_valid():
         data = form.cleaned_data

@@ -404,7 +404,7 @@ def record_rehab(
     note = note.strip()
     with audited_transaction():
         locked = for_update(Course.objects).select_related("protocol", "site").get(pk=course.pk)
-        phases = rehab.trackable(locked.protocol.protocol.rehabilitation)
+        phases = rehab.trackable(locked.plan.rehabilitation)
         found = next((p for p in phases if p.key == phase), None)
         chosen = rehab.check_change(
             found, phase, status, note, anchor=queries.rehab_anchor(locked), on=on

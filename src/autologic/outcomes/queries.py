@@ -41,7 +41,7 @@ def timepoint_of(appointment: Appointment) -> Timepoint | None:
     if not appointment.key.startswith(FOLLOW_UP):
         return None
     key = timepoint_key(appointment)
-    points = appointment.course.protocol.protocol.follow_up.timepoints
+    points = appointment.course.plan.follow_up.timepoints
     return next((p for p in points if p.key == key), None)
 
 
@@ -372,7 +372,7 @@ def rehab_courses(patient: Patient, today: date) -> list[RehabCourse]:
         .prefetch_related("rehab_progress__recorded_by")
     )
     for course in courses:
-        phases = rehab.trackable(course.protocol.protocol.rehabilitation)
+        phases = rehab.trackable(course.plan.rehabilitation)
         if not phases:
             continue
         anchor = rehab_anchor(course)

@@ -79,7 +79,7 @@ def collection_problems(
     )
     problems.extend(
         harvest_problems(
-            harvest_needs(course.protocol.protocol),
+            harvest_needs(course.plan),
             harvest or Harvest(),
             collected_at=collected_at,
             now=now,
@@ -113,7 +113,7 @@ def record_collection(
     before collection is not met on the collection day.  The donation's infectious-disease
     status is set from the markers on file.
     """
-    protocol = course.protocol.protocol
+    protocol = course.plan
     with audited_transaction():
         course = (
             for_update(Course.objects)
@@ -256,7 +256,7 @@ def start_run(collection: Collection, *, by: User, now: datetime) -> Run:
     """Start processing a collection's specimen, unless the protocol stops processing for a
     reactive or missing infectious-disease marker."""
     collection = refresh_markers(collection, by=by, now=now)
-    spec = collection.protocol.protocol.preparation.markers
+    spec = collection.course.plan.preparation.markers
     day = collection.collected_at.astimezone(ZoneInfo(collection.site.time_zone)).date()
     with audited_transaction():
         status = clinical_queries.course_markers(collection.course, day)
@@ -341,7 +341,7 @@ def record_step(
     now: datetime,
 ) -> StepRecord:
     """Record a processing step (or a culture passage); deviations from the window are raised."""
-    protocol = run.collection.protocol.protocol
+    protocol = run.collection.course.plan
     step = protocol_step(protocol, key)
     _check_values(step, values, now)
     with audited_transaction():
@@ -375,7 +375,7 @@ def finish_step(record: StepRecord, *, values: StepValues, by: User, now: dateti
         if record.ended_at is not None:
             raise ConflictError("step_recorded", f"Step {record.key} is already finished.")
         run = record.run
-        protocol = run.collection.protocol.protocol
+        protocol = run.collection.course.plan
         step = protocol_step(protocol, record.key)
         values = StepValues(**{**asdict(values), "started_at": record.started_at})
         _check_values(step, values, now)
@@ -420,7 +420,7 @@ def _settle(
             message=finding.message,
             created_at=now,
         )
-    protocol = run.collection.protocol.protocol
+    protocol = run.collection.course.plan
     if run.finished_at is None and _all_steps(run, protocol):
         run.finished_at = now
         run.save(update_fields=["finished_at"])
@@ -479,7 +479,7 @@ def divide(
 ) -> list[Unit]:
     """Divide the processed specimen into final units, quarantined until release."""
     collection = run.collection
-    protocol = collection.protocol.protocol
+    protocol = collection.course.plan
     if not 1 <= count <= 48:
         raise ValidationFailed("count", "Between 1 and 48 units.", "count")
     if volume_ml is not None and volume_ml <= 0:

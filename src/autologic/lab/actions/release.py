@@ -74,7 +74,7 @@ def disposition_deviation(
 
 def spec_row(collection: Collection, attribute: str) -> SpecRow:
     """The specification row for an attribute in the lot's pinned protocol version."""
-    spec = collection.protocol.protocol.release
+    spec = collection.course.plan.release
     for row in spec.specification if spec else []:
         if row.attribute == attribute:
             return row
@@ -301,7 +301,7 @@ def _decide(
     *,
     exception: ReleaseException | None,
 ) -> Release:
-    spec = collection.protocol.protocol.release
+    spec = collection.course.plan.release
     needed = spec.signatures if spec else 1
     signers = {proof.user.pk for proof in proofs}
     if len(proofs) < needed or len(signers) < len(proofs):

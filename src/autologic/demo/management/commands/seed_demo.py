@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import base64
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from autologic.accounts import actions as accounts
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import SignerProof
 from autologic.care import actions as care
-from autologic.care.models import ClosedDay, Resource
+from autologic.care.models import Appointment, ClosedDay, Course, Resource
 from autologic.clinical import actions as clinical
 from autologic.clinical import queries as clinical_queries
 from autologic.clinical.demo import prepare_for_collection
@@ -23,11 +25,13 @@ from autologic.clinical.domain.eligibility import evaluate
 from autologic.clinical.models import EligibilityDecision
 from autologic.common import clock
 from autologic.common.clock import local_today
+from autologic.common.domain.clock import FixedClock
 from autologic.demo import data
 from autologic.patients import actions as patients
 from autologic.patients.models import Patient
 from autologic.protocols import queries as protocol_queries
 from autologic.protocols.actions import sync_protocols
+from autologic.protocols.models import ProtocolVersion
 
 
 class Command(BaseCommand):
@@ -51,6 +55,7 @@ class Command(BaseCommand):
             self._lab(site, staff)
             self._outcomes(site, staff)
         self._print_logins()
+        self._print_today(list(sites.values()))
         self._print_portal_links(list(sites.values()))
 
     def _site(self, spec: dict[str, Any]) -> Site:
@@ -90,13 +95,19 @@ class Command(BaseCommand):
         registrar = next(
             u for u in staff.values() if u.site_id == site.pk and u.role == "coordinator"
         )
+        area, low, high = data.PHONES[site.code]
+        arabic = names.get("arabic", {})
         for index in range(count):
             sex = rng.choice(["female", "male"])
             given = rng.choice(names[sex])
             family = rng.choice(names["family"])
             born = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 365 * 50))
+            phone = f"{area}{rng.randrange(low, high)}"
+            language = rng.choice(names["languages"])
             if index < existing:
                 continue
+            if arabic and index % 2:
+                given, family = arabic[given], arabic[family]
             patients.create_patient(
                 site=site,
                 data={
@@ -105,12 +116,10 @@ class Command(BaseCommand):
                     "given_name": given,
                     "date_of_birth": born,
                     "sex": sex,
-                    "phone": f"+49211{rng.randrange(1000000, 9999999)}"
-                    if site.code == "dus"
-                    else f"+9821{rng.randrange(10000000, 99999999)}",
+                    "phone": phone,
                     "email": "",
                     "address": "",
-                    "preferred_language": rng.choice(names["languages"]),
+                    "preferred_language": language,
                 },
                 by=registrar,
             )
@@ -170,6 +179,9 @@ class Command(BaseCommand):
         patients_in_order = list(Patient.objects.filter(site=site).order_by("id")[:10])
         protocols = {p.code: p for p in protocol_queries.latest_active()}
         today = local_today(site.time_zone)
+        # The clinic's first ACS course was booked yesterday for yesterday's blood draw, so its
+        # first injection is today (the demo lab releases its lot); the others start later.
+        first_acs = not Course.objects.filter(site=site, protocol__therapy="acs").exists()
         for index, code in data.COURSES.get(site.code, []):
             if index >= len(patients_in_order) or code not in protocols:
                 continue
@@ -197,6 +209,10 @@ class Command(BaseCommand):
             )
             if decision.verdict != "eligible":
                 continue  # a conditional decision starts no course (shown on the record)
+            if first_acs and row.therapy == "acs":
+                first_acs = False
+                self._book_from_yesterday(site, decision, row, physician)
+                continue
             course = care.create_course(
                 decision=decision,
                 injections=row.protocol.injections.count.default,
@@ -208,6 +224,30 @@ class Command(BaseCommand):
                 now=clock.now() - timedelta(days=2),
             )
             care.schedule_course(course=course, by=physician, expected_version=course.version)
+
+    def _book_from_yesterday(
+        self, site: Site, decision: EligibilityDecision, row: ProtocolVersion, physician: User
+    ) -> None:
+        """Start and book a course as the physician did yesterday before the clinic opened."""
+        zone = ZoneInfo(site.time_zone)
+        yesterday = local_today(site.time_zone) - timedelta(days=1)
+        then = datetime.combine(yesterday, time(6, 0), tzinfo=zone).astimezone(UTC)
+        previous = clock.set_clock(FixedClock(then))
+        try:
+            course = care.create_course(
+                decision=decision,
+                injections=row.protocol.injections.count.default,
+                guidance=row.protocol.injections.guidance[0],
+                earliest_start=yesterday,
+                notes="",
+                by=physician,
+                now=then,
+            )
+            care.schedule_course(
+                course=course, by=physician, expected_version=course.version, now=then
+            )
+        finally:
+            clock.set_clock(previous)
 
     def _lab(self, site: Site, staff: dict[str, User]) -> None:
         """Freezers for the lab, and in Düsseldorf one released, stored ACS lot and one whose
@@ -232,6 +272,33 @@ class Command(BaseCommand):
         for site, found in links:
             if found:
                 self.stdout.write(f"  {site.code:<5} {found[0]}: {found[1]}\n")
+
+    def _print_today(self, sites: list[Site]) -> None:
+        """Where a new user finds today's work: the bedside sessions and the lab lots."""
+        from autologic.lab.demo import STAGES
+        from autologic.lab.models import Collection
+
+        base = settings.AUTOLOGIC_PUBLIC_URL.rstrip("/")
+        self.stdout.write("\nToday at each clinic:\n")
+        for site in sites:
+            today = local_today(site.time_zone)
+            zone = ZoneInfo(site.time_zone)
+            sessions = [
+                a
+                for a in Appointment.objects.filter(course__site=site, kind="injection")
+                .exclude(starts_at=None)
+                .order_by("starts_at")
+                if a.starts_at.astimezone(zone).date() == today
+            ]
+            self.stdout.write(
+                f"  {site.code:<5} {len(sessions)} injection session(s) today: "
+                f"{base}{reverse('injections:today')}\n"
+            )
+            lots = Collection.objects.filter(site=site).order_by("pk")
+            for lot, (stage, _make) in zip(lots, STAGES, strict=False):
+                self.stdout.write(
+                    f"        {stage:<34} {base}{reverse('lab:lot', args=[lot.pk])}\n"
+                )
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})\n")
