@@ -124,7 +124,7 @@ def given(unit: Unit, mrn: str, *, region="knee", side="left", reason="") -> act
         volume_ml=None,
         reactions=("none",),
         override_reason=reason,
-        approach="superolateral",
+        approach="interlaminar" if region.startswith("spine") else "superolateral",
         anaesthetic="lidocaine",
         anaesthetic_dose_mg=Decimal("40"),
     )
