@@ -255,6 +255,8 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
         .select_related("course__patient", "course__protocol", "appointment")
     )
     protocols: dict[int, Protocol] = {}
+    bookings = list(bookings)
+    rooms = _rooms({b.appointment_id for b in bookings if b.appointment_id is not None})
     for booking in bookings:
         row = rows[booking.resource_id]
         local_start = booking.starts_at.astimezone(zone)
@@ -266,6 +268,11 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
             "patient": booking.course.patient,
             "appointment": appointment,
             "label": _booking_label(booking, protocols),
+            "name": f"{booking.course.patient.family_name}, {booking.course.patient.given_name}",
+            # Where it happens, when the row is not the room itself (a clinician, a centrifuge).
+            "room": ""
+            if row.resource.kind == "room" or appointment is None
+            else ", ".join(rooms.get(appointment.pk, [])),
             "start": local_start,
             "end": local_end,
             "from": local_start.strftime("%H:%M"),
@@ -290,6 +297,15 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
     return sorted(
         rows.values(), key=lambda r: (_KIND_ORDER.get(r.resource.kind, 9), r.resource.code)
     )
+
+
+def _rooms(appointment_ids: set[int]) -> dict[int, list[str]]:
+    """The rooms booked for each of these appointments, by name."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = Booking.objects.filter(appointment_id__in=appointment_ids, resource__kind="room")
+    for appointment_id, name in rows.values_list("appointment_id", "resource__name"):
+        found[appointment_id].append(name)
+    return found
 
 
 def _parsed(version: ProtocolVersion, parsed: dict[int, Protocol]) -> Protocol:

@@ -324,7 +324,8 @@ def _day_svg(rows: list[queries.CalendarRow], day: date, zone: ZoneInfo) -> dict
                     "h": ROW_HEIGHT - 8,
                     "kind": item["appointment"].kind if item["appointment"] else "hold",
                     "text_x": round(LABEL_WIDTH + start * scale + 3, 1),
-                    "wide": (end - start) * scale > 70,
+                    "wide": (end - start) * scale > 40,
+                    "text": _fit(f"{item['name']} · {item['label']}", (end - start) * scale - 6),
                 }
             )
         lanes.append(
@@ -348,6 +349,16 @@ def _day_svg(rows: list[queries.CalendarRow], day: date, zone: ZoneInfo) -> dict
         "lanes": lanes,
         "bottom": 30 + len(rows) * ROW_HEIGHT,
     }
+
+
+# Average advance of a character of the day view's 10 px block labels, in SVG units.
+CHAR_WIDTH = 5.6
+
+
+def _fit(text: str, width: float) -> str:
+    """The text cut to what a block of this width shows, with an ellipsis when cut."""
+    room = int(width / CHAR_WIDTH)
+    return text if len(text) <= room else text[: max(1, room - 1)].rstrip() + "…"
 
 
 def _peak(items: list[dict[str, Any]]) -> int:
