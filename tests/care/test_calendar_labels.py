@@ -39,5 +39,8 @@ def test_calendars_name_the_patient_the_step_and_the_room(
     texts = re.findall(r'<text class="bk-label"[^>]*>([^<]*)</text>', page)
     assert any(t.startswith(patient.family_name) for t in texts)
     assert not any(t.startswith(patient.mrn) for t in texts)
-    row = re.search(rf"<tr><td class=\"mono\">[^<]*</td><td>{clinician} <span class=\"muted\">· {room}</span>", page)
+    row = re.search(
+        rf"<tr><td class=\"mono\">[^<]*</td><td>{clinician} <span class=\"muted\">· {room}</span>",
+        page,
+    )
     assert row, "the appointment list names the room beside the clinician"

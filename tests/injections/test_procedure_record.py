@@ -56,9 +56,16 @@ def test_each_missing_or_wrong_entry_names_its_field():
     assert fields(anaesthetic="none") == ["anaesthetic_dose_mg"]  # a dose of nothing
     assert fields(anaesthetic="procaine") == ["anaesthetic"]
     # Without local anaesthesia in the protocol, an empty agent is no gap.
-    assert procedure.problems(
-        anaesthesia="none", route="intra_articular", anaesthetic="", dose_mg=None, approach="lateral"
-    ) == []
+    assert (
+        procedure.problems(
+            anaesthesia="none",
+            route="intra_articular",
+            anaesthetic="",
+            dose_mg=None,
+            approach="lateral",
+        )
+        == []
+    )
 
 
 def test_the_approach_fits_the_route():
@@ -123,7 +130,11 @@ def test_the_spine_record_keeps_level_guidance_approach_and_anaesthetic(
         now=fixed_clock.now(),
     )
     record.refresh_from_db()
-    assert (record.level, record.guidance, record.approach) == ("L4/L5", "fluoroscopy", "interlaminar")
+    assert (record.level, record.guidance, record.approach) == (
+        "L4/L5",
+        "fluoroscopy",
+        "interlaminar",
+    )
     assert (record.anaesthetic, record.anaesthetic_dose_mg) == ("lidocaine", Decimal("20.0"))
     event = AuditEvent.objects.get(action="injection.given")
     assert event.changes["level"] == "L4/L5"
@@ -171,9 +182,9 @@ def test_a_refused_dose_is_shown_at_its_field_and_keeps_what_was_typed(
     assert '<option value="anterolateral" selected>' in html
     # Refused with the fields, before any signing: nothing but page reads was audited, and
     # the same authenticator codes still sign below.
-    assert set(
-        AuditEvent.objects.filter(seq__gt=last).values_list("action", flat=True)
-    ) <= {"patient.read"}
+    assert set(AuditEvent.objects.filter(seq__gt=last).values_list("action", flat=True)) <= {
+        "patient.read"
+    }
     # Only the approaches of the route are offered.
     assert 'value="interlaminar"' not in html
     form["anaesthetic_dose_mg"] = "50"

@@ -182,7 +182,8 @@ def test_a_refused_deviation_decision_stays_open_with_its_error_and_what_was_typ
     assert response.status_code == 400
     assert re.search(r"<details open><summary>[^<]*Decide", html)
     field = re.search(
-        rf'<div class="field has-error">\s*<label for="id_deviation{deviation.pk}_password">.*?</div>',
+        rf'<div class="field has-error">\s*<label for="id_deviation{deviation.pk}_password">'
+        r".*?</div>",
         html,
         re.S,
     )

@@ -137,8 +137,7 @@ MESSAGES = {
     "anaesthetic_dose_missing": _("Enter the dose of the local anaesthetic given, in mg."),
     "anaesthetic_dose_not_positive": _("The dose must be more than 0 mg."),
     "anaesthetic_dose_over_maximum": _(
-        "%(dose)s mg is more than the maximum single dose of this local anaesthetic "
-        "(%(max)s mg)."
+        "%(dose)s mg is more than the maximum single dose of this local anaesthetic (%(max)s mg)."
     ),
     "approach_missing": _("Record the approach."),
     "approach_wrong_route": _("This approach does not fit the protocol's route."),

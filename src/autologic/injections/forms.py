@@ -185,7 +185,12 @@ class AdministerForm(SignatureFields):
                 approach=data["approach"],
             ):
                 if problem.field not in self.errors:
-                    self.add_error(problem.field, message_for(ValidationFailed(
-                        problem.code, problem.message, problem.field, problem.data
-                    )))
+                    self.add_error(
+                        problem.field,
+                        message_for(
+                            ValidationFailed(
+                                problem.code, problem.message, problem.field, problem.data
+                            )
+                        ),
+                    )
         return data

@@ -87,7 +87,9 @@ def problems(
             )
     elif anaesthetic not in MAX_DOSE_MG:
         found.append(
-            Problem("anaesthetic", "anaesthetic_unknown", "Choose a local anaesthetic from the list.")
+            Problem(
+                "anaesthetic", "anaesthetic_unknown", "Choose a local anaesthetic from the list."
+            )
         )
     elif dose_mg is None:
         found.append(
