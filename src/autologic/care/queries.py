@@ -199,6 +199,12 @@ class TimelineEntry:
     # the clinic's dates; None when it starts and ends on one day.
     span: tuple[int, date, date] | None = None
 
+    @property
+    def planned_shown(self) -> bool:
+        """True when the time shown is the plan beside a record of what happened (an event
+        done on another day shows when it happened; its plan is in the history)."""
+        return bool(self.happened) and not any(h["status"] == "moved" for h in self.history)
+
 
 def timeline(course: Course) -> list[TimelineEntry]:
     """The course's events in order, with their resources and day numbers."""
