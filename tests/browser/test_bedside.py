@@ -198,6 +198,9 @@ def bedside_walk(page: Page, base: str, course, clock, verifier, foreign: Unit |
     page.fill("#id_unit", unit.identifier + unit.flags)
     page.press("#id_unit", "Enter")
     expect(page.locator("#verdict[data-scan-result=pass]")).to_contain_text("Match")
+    page.select_option("#id_approach", "superolateral")
+    page.select_option("#id_anaesthetic", "lidocaine")
+    page.fill("#id_anaesthetic_dose_mg", "40")
     page.locator("form.administer").get_by_label("None").check()
     page.fill("#id_password", PASSWORD)
     page.fill("#id_otp_token", fresh_code(course.patient and page_user(page)))
@@ -303,6 +306,9 @@ def test_bedside_a_nurse_only_override_is_refused(
 
     def sign(verifier) -> None:
         page.fill("#id_override_reason", "Left knee operated last week; plan agreed.")
+        page.select_option("#id_approach", "superolateral")
+        page.select_option("#id_anaesthetic", "lidocaine")
+        page.fill("#id_anaesthetic_dose_mg", "40")
         page.locator("form.administer").get_by_label("None").check()
         page.fill("#id_password", PASSWORD)
         page.fill("#id_otp_token", fresh_code(nurse))

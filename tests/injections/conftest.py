@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -123,6 +124,9 @@ def given(unit: Unit, mrn: str, *, region="knee", side="left", reason="") -> act
         volume_ml=None,
         reactions=("none",),
         override_reason=reason,
+        approach="interlaminar" if region.startswith("spine") else "superolateral",
+        anaesthetic="lidocaine",
+        anaesthetic_dose_mg=Decimal("40"),
     )
 
 

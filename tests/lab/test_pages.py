@@ -147,3 +147,68 @@ def test_printed_labels_decode_back_to_the_identifier(make_lot, tech, tmp_path):
     assert linear == [expected]
     assert matrix == expected
     assert parse(linear[0]).data == unit.identifier  # Type 3 flags re-verified
+
+
+def _deviation_lot(make_lot, tech):
+    steps = [
+        ("incubation", {"hours": 5, "temperature_c": 37.0}),
+        ("centrifugation", {"hours": 0.3, "g_force": 2000, "spin_min": 10}),
+        ("aliquoting", {"hours": 0.5}),
+    ]
+    lot = make_lot(steps=steps, store=True)
+    pass_qc(lot, tech)
+    return lot
+
+
+def test_a_refused_deviation_decision_stays_open_with_its_error_and_what_was_typed(
+    make_lot, tech, manager
+):
+    import re
+
+    from autologic.lab.models import Deviation
+    from tests.conftest import PASSWORD
+
+    lot = _deviation_lot(make_lot, tech)
+    (deviation,) = Deviation.objects.filter(run__collection=lot)
+    client = signed_in(manager)
+    page = client.get(f"/lab/lots/{lot.pk}/").content.decode()
+    assert re.search(r"<details><summary>[^<]*Decide", page)  # closed until used
+    # A wrong password: refused at the password, the decision and the text kept.
+    response = client.post(
+        f"/lab/lots/{lot.pk}/deviations/{deviation.pk}/",
+        {"decision": "rejected", "justification": "Incubated one hour too long.", "password": "x"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert re.search(r"<details open><summary>[^<]*Decide", html)
+    field = re.search(
+        rf'<div class="field has-error">\s*<label for="id_deviation{deviation.pk}_password">'
+        r".*?</div>",
+        html,
+        re.S,
+    )
+    assert field and 'class="error"' in field.group(0)
+    assert 'value="Incubated one hour too long."' in html
+    assert '<option value="rejected" selected>' in html
+    # No justification: the justification field says so.
+    response = client.post(
+        f"/lab/lots/{lot.pk}/deviations/{deviation.pk}/",
+        {"decision": "accepted", "justification": "", "password": PASSWORD},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and "<details open>" in html
+    assert f'id="id_deviation{deviation.pk}_justification-error"' in html
+    deviation.refresh_from_db()
+    assert deviation.disposition == "open"
+
+
+def test_the_release_form_marks_the_refused_signature_field(make_lot, tech, manager):
+    import re
+
+    lot = _deviation_lot(make_lot, tech)
+    client = signed_in(manager)
+    html = client.post(
+        f"/lab/lots/{lot.pk}/release/", {"decision": "released", "password": "wrong"}
+    ).content.decode()
+    assert re.search(r'<div class="field has-error">\s*<label for="id_password">', html)
+    assert 'role="alert"' in html

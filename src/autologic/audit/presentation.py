@@ -33,6 +33,7 @@ MODELS = {
     "closed_day": "care.ClosedDay",
     "resource": "care.Resource",
     "adverse_event": "adverse_events.AdverseEvent",
+    "injection": "injections.Administration",
     "unit": "lab.Unit",
     "collection": "lab.Collection",
     "run": "lab.StepRecord",

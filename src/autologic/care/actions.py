@@ -412,7 +412,7 @@ def complete_appointment(
             appointment.starts_at = at
             fields += ["history", "starts_at", "ends_at"]
             changes["planned"] = planned.isoformat()
-            changes["done_at"] = at.isoformat()
+        changes["done_at"] = at.isoformat()  # the course timeline shows when it happened
         appointment.status = "done"
         appointment.save(update_fields=fields)
         record_event(

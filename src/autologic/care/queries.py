@@ -9,10 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from autologic.accounts.models import Site
+from autologic.audit.models import AuditEvent
 from autologic.care.domain import scheduling as engine
 from autologic.care.domain.pathway import Pathway, expand
 from autologic.care.labels import event_label, key_label
 from autologic.care.models import Appointment, Booking, ClosedDay, Course, Resource
+from autologic.lab.models import StepRecord
 from autologic.protocols.domain.schema import Protocol
 
 SLOT = 15  # minutes; every booking starts and ends on this grid
@@ -172,6 +174,17 @@ def course_list(site: Site, status: str = "") -> list[Course]:
 
 
 @dataclass(frozen=True)
+class Happened:
+    """What was recorded for a planned event: when it happened, by whom, when it was recorded."""
+
+    at: datetime
+    by: str
+    recorded_at: datetime | None  # a step record keeps no time of its own entry
+    until: datetime | None = None  # a lab step's end
+    what: str = ""  # a lab step's key (culture passages repeat it)
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     """One event of a course's timeline."""
 
@@ -180,6 +193,16 @@ class TimelineEntry:
     day: int | None  # days from collection
     holds: list[str]
     history: list[dict[str, Any]]  # earlier times given up: {start (datetime), status, by}
+    happened: list[Happened] = field(default_factory=list)
+    # An event over several days (a culture, an incubation overnight): (days, first, last) in
+    # the clinic's dates; None when it starts and ends on one day.
+    span: tuple[int, date, date] | None = None
+
+    @property
+    def planned_shown(self) -> bool:
+        """True when the time shown is the plan beside a record of what happened (an event
+        done on another day shows when it happened; its plan is in the history)."""
+        return bool(self.happened) and not any(h["status"] == "moved" for h in self.history)
 
 
 def timeline(course: Course) -> list[TimelineEntry]:
@@ -210,6 +233,15 @@ def timeline(course: Course) -> list[TimelineEntry]:
         when = a.starts_at.astimezone(zone).date() if a.starts_at else a.due_on
         return None if when is None else (when - origin).days
 
+    happened = _happened(course)
+
+    def span_of(a: Appointment) -> tuple[int, date, date] | None:
+        if a.starts_at is None or a.ends_at is None:
+            return None
+        first_day = a.starts_at.astimezone(zone).date()
+        last_day = a.ends_at.astimezone(zone).date()
+        return ((last_day - first_day).days, first_day, last_day) if last_day > first_day else None
+
     entries = [
         TimelineEntry(
             a,
@@ -217,10 +249,39 @@ def timeline(course: Course) -> list[TimelineEntry]:
             day_of(a),
             holds.get(a.key, []),
             [{**h, "start": datetime.fromisoformat(h["start"])} for h in a.history],
+            happened.get(a.key, []),
+            span_of(a),
         )
         for a in appointments
     ]
     return sorted(entries, key=_timeline_order)
+
+
+def _happened(course: Course) -> dict[str, list[Happened]]:
+    """What was recorded for the course's events, by event key: each appointment marked done
+    (its audit event: the time it happened, who, when recorded) and each lab step record."""
+    found: dict[str, list[Happened]] = defaultdict(list)
+    done = AuditEvent.objects.filter(
+        action="appointment.done",
+        object_type="patient",
+        object_id=str(course.patient_id),
+        changes__course_id=course.pk,
+    ).order_by("seq")
+    for event in done:
+        at = event.changes.get("done_at")
+        found[event.changes["appointment"]].append(
+            Happened(
+                datetime.fromisoformat(at) if at else event.occurred_at,
+                event.actor_name,
+                event.occurred_at,
+            )
+        )
+    steps = StepRecord.objects.filter(run__collection__course=course).select_related("by")
+    for step in steps.order_by("started_at", "pk"):
+        found[step.key].append(
+            Happened(step.started_at, step.by.printed_name, None, step.ended_at, step.key)
+        )
+    return found
 
 
 def _timeline_order(entry: TimelineEntry) -> tuple[int, int]:
@@ -254,6 +315,8 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
         .select_related("course__patient", "course__protocol", "appointment")
     )
     protocols: dict[tuple[int, str], Protocol] = {}
+    bookings = list(bookings)
+    rooms = _rooms({b.appointment_id for b in bookings if b.appointment_id is not None})
     for booking in bookings:
         row = rows[booking.resource_id]
         local_start = booking.starts_at.astimezone(zone)
@@ -265,6 +328,11 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
             "patient": booking.course.patient,
             "appointment": appointment,
             "label": _booking_label(booking, protocols),
+            "name": f"{booking.course.patient.family_name}, {booking.course.patient.given_name}",
+            # Where it happens, when the row is not the room itself (a clinician, a centrifuge).
+            "room": ""
+            if row.resource.kind == "room" or appointment is None
+            else ", ".join(rooms.get(appointment.pk, [])),
             "start": local_start,
             "end": local_end,
             "from": local_start.strftime("%H:%M"),
@@ -297,6 +365,15 @@ def _plan(course: Course, plans: dict[tuple[int, str], Protocol]) -> Protocol:
     if key not in plans:
         plans[key] = course.plan
     return plans[key]
+
+
+def _rooms(appointment_ids: set[int]) -> dict[int, list[str]]:
+    """The rooms booked for each of these appointments, by name."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = Booking.objects.filter(appointment_id__in=appointment_ids, resource__kind="room")
+    for appointment_id, name in rows.values_list("appointment_id", "resource__name"):
+        found[appointment_id].append(name)
+    return found
 
 
 def _booking_label(booking: Booking, protocols: dict[tuple[int, str], Protocol]) -> str:

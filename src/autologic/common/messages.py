@@ -129,6 +129,19 @@ MESSAGES = {
     ),
     "box_not_empty": _("The box still holds %(units)s; move them out first."),
     "bad_infectious": _("Choose what the box holds."),
+    "anaesthetic_missing": _(
+        "The protocol gives this injection under local anaesthesia: record the local "
+        "anaesthetic, or that none was given."
+    ),
+    "anaesthetic_dose_without_agent": _("A dose was entered but no local anaesthetic was given."),
+    "anaesthetic_unknown": _("Choose a local anaesthetic from the list."),
+    "anaesthetic_dose_missing": _("Enter the dose of the local anaesthetic given, in mg."),
+    "anaesthetic_dose_not_positive": _("The dose must be more than 0 mg."),
+    "anaesthetic_dose_over_maximum": _(
+        "%(dose)s mg is more than the maximum single dose of this local anaesthetic (%(max)s mg)."
+    ),
+    "approach_missing": _("Record the approach."),
+    "approach_wrong_route": _("This approach does not fit the protocol's route."),
 }
 
 

@@ -23,7 +23,7 @@ from autologic.common.domain.identifiers import Identifier
 from autologic.common.locks import for_update
 from autologic.injections import queries
 from autologic.injections.choices import REACTIONS
-from autologic.injections.domain import bedside, cold_chain
+from autologic.injections.domain import bedside, cold_chain, procedure
 from autologic.injections.domain.coverage import Allocation
 from autologic.injections.models import Administration, Reservation
 from autologic.lab.actions.storage import check_in, check_out
@@ -275,6 +275,9 @@ class Given:
     level: str = ""  # the spinal level given (spine regions)
     route: str = ""  # the route given; empty: the protocol's
     timing_reason: str = ""  # why it is given outside the protocol's window
+    approach: str = ""
+    anaesthetic: str = ""  # "none": none given; empty: not recorded (refused when required)
+    anaesthetic_dose_mg: Decimal | None = None
 
 
 def administer(
@@ -419,6 +422,7 @@ def _administer(
             "timing_reason",
         )
     route = given.route or session.route
+    _procedure(given, course, route)
     level = bedside.spinal_level(given.level) if given.level.strip() else ""
     content = {
         "unit": unit.identifier,
@@ -432,7 +436,10 @@ def _administer(
         "override": given.override_reason.strip(),
         "timing": timing_reason,
         "guidance": given.guidance,
-        "volume_ml": str(given.volume_ml) if given.volume_ml is not None else None,
+        "approach": given.approach,
+        "anaesthetic": given.anaesthetic,
+        "anaesthetic_dose_mg": _decimal(given.anaesthetic_dose_mg),
+        "volume_ml": _decimal(given.volume_ml),
     }
     signatures = [
         apply_signature(
@@ -485,6 +492,9 @@ def _administer(
         override_reason=given.override_reason.strip() if override else "",
         timing_reason=timing_reason,
         guidance=given.guidance,
+        approach=given.approach,
+        anaesthetic=given.anaesthetic,
+        anaesthetic_dose_mg=given.anaesthetic_dose_mg,
         volume_ml=given.volume_ml,
         operator=operator.user,
         second_verifier=verifier.user,
@@ -509,6 +519,14 @@ def _administer(
             "planned": [facts.planned.region, facts.planned.side],
             "reactions": list(given.reactions),
             **({"level": level} if level else {}),
+            "guidance": given.guidance,
+            "approach": given.approach,
+            "anaesthetic": given.anaesthetic,
+            **(
+                {"anaesthetic_dose_mg": _decimal(given.anaesthetic_dose_mg)}
+                if given.anaesthetic_dose_mg is not None
+                else {}
+            ),
             **({"override": given.override_reason.strip()} if override else {}),
             **({"timing": [f.code for f in verdict.timing]} if verdict.timing else {}),
             **({"timing_reason": timing_reason} if timing_reason else {}),
@@ -517,6 +535,24 @@ def _administer(
     )
     moved = _close_session(appointment, course, operator.user, now)
     return record, moved
+
+
+def _procedure(given: Given, course: Course, route: str) -> None:
+    """The procedure record (anaesthetic, dose, approach) as the protocol needs it."""
+    found = procedure.problems(
+        anaesthesia=queries.anaesthesia_of(course.protocol_id),
+        route=route,
+        anaesthetic=given.anaesthetic,
+        dose_mg=given.anaesthetic_dose_mg,
+        approach=given.approach,
+    )
+    if found:
+        first = found[0]
+        raise ValidationFailed(first.code, first.message, first.field, first.data)
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _close_session(appointment: Appointment, course: Course, by: User, now: datetime) -> bool:

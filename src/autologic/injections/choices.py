@@ -25,3 +25,23 @@ ROUTES = [
     ("intramuscular", _("Intramuscular")),
     ("epidural_perineural", _("Epidural perineural")),
 ]
+# Local anaesthetics at the bedside (injections/domain/procedure.py MAX_DOSE_MG).
+ANAESTHETICS = [
+    ("none", _("None given")),
+    ("lidocaine", _("Lidocaine")),
+    ("bupivacaine", _("Bupivacaine")),
+    ("ropivacaine", _("Ropivacaine")),
+]
+# Approaches (injections/domain/procedure.py: which fit which route).
+APPROACHES = [
+    ("interlaminar", _("Interlaminar")),
+    ("transforaminal", _("Transforaminal")),
+    ("caudal", _("Caudal")),
+    ("anterior", _("Anterior")),
+    ("anterolateral", _("Anterolateral")),
+    ("anteromedial", _("Anteromedial")),
+    ("lateral", _("Lateral")),
+    ("medial", _("Medial")),
+    ("posterior", _("Posterior")),
+    ("superolateral", _("Superolateral")),
+]

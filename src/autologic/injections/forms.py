@@ -9,8 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.care.choices import GUIDANCE
 from autologic.clinical.choices import REGIONS, SIDES
+from autologic.common.domain.errors import ValidationFailed
 from autologic.common.forms import FreeTextField, SignatureFields
-from autologic.injections.choices import REACTIONS, ROUTES
+from autologic.common.messages import message_for
+from autologic.injections.choices import ANAESTHETICS, APPROACHES, REACTIONS, ROUTES
+from autologic.injections.domain import procedure
 
 SCAN = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
 
@@ -64,6 +67,17 @@ class AdministerForm(SignatureFields):
     level = forms.CharField(max_length=12, required=False, widget=forms.HiddenInput)
     route = forms.ChoiceField(choices=ROUTES, required=False, widget=forms.HiddenInput)
     guidance = forms.ChoiceField(label=_("Guidance"), choices=GUIDANCE)
+    approach = forms.ChoiceField(label=_("Approach"), choices=[("", "—"), *APPROACHES])
+    anaesthetic = forms.ChoiceField(
+        label=_("Local anaesthetic"), choices=[("", "—"), *ANAESTHETICS], required=False
+    )
+    anaesthetic_dose_mg = forms.DecimalField(
+        label=_("Local anaesthetic dose (mg)"),
+        required=False,
+        max_digits=6,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
     volume_ml = forms.DecimalField(
         label=_("Volume given (mL)"),
         required=False,
@@ -108,6 +122,9 @@ class AdministerForm(SignatureFields):
 
     field_order = [
         "guidance",
+        "approach",
+        "anaesthetic",
+        "anaesthetic_dose_mg",
         "volume_ml",
         "reactions",
         "reaction_notes",
@@ -126,9 +143,23 @@ class AdministerForm(SignatureFields):
         verifiers: Any,
         override: bool = False,
         off_window: bool = False,
+        route: str = "",
+        anaesthesia: str = "none",
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        self.route = route
+        self.anaesthesia = anaesthesia
+        fits = set(procedure.approaches(route))
+        self.fields["approach"].choices = [
+            ("", "—"),
+            *((code, label) for code, label in APPROACHES if code in fits),
+        ]
+        if anaesthesia != "none":
+            self.fields["anaesthetic"].required = True
+            self.fields["anaesthetic"].help_text = _(
+                "The protocol gives this injection under local anaesthesia."
+            )
         self.fields["verifier"].queryset = verifiers
         self.fields["verifier"].label_from_instance = lambda u: f"{u.printed_name} ({u.role_label})"
         if override:
@@ -141,3 +172,25 @@ class AdministerForm(SignatureFields):
             del self.fields["timing_reason"]
         self.fields["password"].label = _("Operator (you): password")
         self.fields["otp_token"].label = _("Operator (you): authenticator code")
+
+    def clean(self) -> dict[str, Any]:
+        """The procedure record is checked with the fields, by the action's own rule."""
+        data = super().clean() or {}
+        if "approach" in data and "anaesthetic" in data and "anaesthetic_dose_mg" in data:
+            for problem in procedure.problems(
+                anaesthesia=self.anaesthesia,
+                route=data.get("route") or self.route,
+                anaesthetic=data["anaesthetic"],
+                dose_mg=data["anaesthetic_dose_mg"],
+                approach=data["approach"],
+            ):
+                if problem.field not in self.errors:
+                    self.add_error(
+                        problem.field,
+                        message_for(
+                            ValidationFailed(
+                                problem.code, problem.message, problem.field, problem.data
+                            )
+                        ),
+                    )
+        return data

@@ -74,6 +74,16 @@ class Administration(models.Model):
     # Given outside the protocol's window for the session (too early or too late): why.
     timing_reason = models.TextField(_("reason for the timing"), blank=True)
     guidance = models.CharField(_("guidance"), max_length=16, choices=GUIDANCE)
+    approach = models.CharField(
+        _("approach"), max_length=16, choices=choices.APPROACHES, blank=True
+    )
+    # Blank on records made before the procedure record (2026-12); "none": none was given.
+    anaesthetic = models.CharField(
+        _("local anaesthetic"), max_length=16, choices=choices.ANAESTHETICS, blank=True
+    )
+    anaesthetic_dose_mg = models.DecimalField(
+        _("local anaesthetic dose (mg)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
     volume_ml = models.DecimalField(
         _("volume given (mL)"), max_digits=6, decimal_places=2, null=True, blank=True
     )

@@ -105,6 +105,12 @@ def route_of(protocol_version_id: int) -> str:
     return ProtocolVersion.objects.get(pk=protocol_version_id).protocol.injections.route
 
 
+@lru_cache(maxsize=256)
+def anaesthesia_of(protocol_version_id: int) -> str:
+    """The protocol's anaesthesia for the injection: none, local or local with sedation."""
+    return ProtocolVersion.objects.get(pk=protocol_version_id).protocol.injections.anaesthesia
+
+
 def timing_of(appointment: Appointment, now: datetime) -> bedside.Timing:
     """The session's planned day and the protocol's window for it, counted from its anchor as
     it happened (the collection, or the previous injection), in the clinic's dates."""

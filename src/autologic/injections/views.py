@@ -173,14 +173,18 @@ def return_to_stock(request: HttpRequest, appointment_id: int, unit_id: int) -> 
 
 
 def _administer_form(
-    request: HttpRequest, verdict: bedside.Verdict, data: Any = None
+    request: HttpRequest, appointment: Appointment, verdict: bedside.Verdict, data: Any = None
 ) -> AdministerForm:
+    scan = data_from_scan(request)
+    protocol_id = appointment.course.protocol_id
     return AdministerForm(
         data,
-        initial={"reactions": [], **data_from_scan(request)},
+        initial={"reactions": [], **scan},
         verifiers=_verifiers(request),
         override=verdict.outcome == bedside.OVERRIDE,
         off_window=verdict.needs_timing_reason,
+        route=scan["route"] or queries.route_of(protocol_id),
+        anaesthesia=queries.anaesthesia_of(protocol_id),
     )
 
 
@@ -230,7 +234,9 @@ def verify(request: HttpRequest, appointment_id: int) -> HttpResponse:
             by=request.user,
             now=now,
         )
-    administer_form = _administer_form(request, verdict) if verdict.may_proceed else None
+    administer_form = (
+        _administer_form(request, appointment, verdict) if verdict.may_proceed else None
+    )
     if administer_form is not None:
         administer_form.initial["guidance"] = appointment.course.guidance
         dose = appointment.course.plan.product.dose
@@ -253,7 +259,7 @@ def administer(request: HttpRequest, appointment_id: int) -> HttpResponse:
     now = clock.now()
     posted = data_from_scan(request)
     verdict = _verdict(request, appointment, posted)
-    form = _administer_form(request, verdict, request.POST)
+    form = _administer_form(request, appointment, verdict, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -286,6 +292,9 @@ def administer(request: HttpRequest, appointment_id: int) -> HttpResponse:
                     level=data["level"],
                     route=data["route"],
                     timing_reason=data.get("timing_reason", ""),
+                    approach=data["approach"],
+                    anaesthetic=data["anaesthetic"],
+                    anaesthetic_dose_mg=data["anaesthetic_dose_mg"],
                 ),
                 operator=operator,
                 verifier=second,

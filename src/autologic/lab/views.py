@@ -254,7 +254,14 @@ def _render_lot(
         "disposition_form": forms.get("disposition_form") or ResultDispositionForm(),
         "disposition_of": forms.get("disposition_of"),
         "checkin_form": forms.get("checkin_form") or CheckInForm(boxes=boxes),
-        "deviation_form": forms.get("deviation_form") or DeviationForm(),
+        # One form per open deviation; a refused decision comes back open, with its errors.
+        "deviation_of": forms.get("deviation_of"),
+        "deviation_forms": {
+            str(d.pk): forms["deviation_form"]
+            if d.pk == forms.get("deviation_of")
+            else DeviationForm(auto_id=deviation_ids(d.pk))
+            for d in view.deviations
+        },
         "reagent_form": forms.get("reagent_form")
         or ReagentUseForm(
             prefix="reagent",
@@ -272,6 +279,11 @@ def _render_lot(
         and view.next_step is None,
     }
     return render(request, "lab/lot.html", context, status=status)
+
+
+def deviation_ids(deviation_id: int) -> str:
+    """Element ids of one deviation's decision form (a lot can show several)."""
+    return f"id_deviation{deviation_id}_%s"
 
 
 def _refused(request: HttpRequest, collection: Collection, **forms: Any) -> HttpResponse:
@@ -587,7 +599,7 @@ def deviation(request: HttpRequest, collection_id: int, deviation_id: int) -> Ht
     row = Deviation.objects.filter(pk=deviation_id, run__collection=collection).first()
     if row is None:
         raise Http404
-    form = DeviationForm(request.POST)
+    form = DeviationForm(request.POST, auto_id=deviation_ids(row.pk))
     if form.is_valid():
         try:
             (proof,) = _proofs(request, form, False)
@@ -602,7 +614,7 @@ def deviation(request: HttpRequest, collection_id: int, deviation_id: int) -> Ht
             add_domain_error(form, exc)
         else:
             return _back(request, collection)
-    return _refused(request, collection, deviation_form=form)
+    return _refused(request, collection, deviation_form=form, deviation_of=row.pk)
 
 
 @require_POST
