@@ -71,3 +71,12 @@ def test_post_release_sterility_failure_holds_the_remaining_units_and_shows_the_
     expect(page.locator("[data-testid=given]")).to_contain_text(lot.patient.mrn)
     expect(page.locator("[data-testid=recipients], [data-testid=notices]").first).to_be_visible()
     shot(page, "43-recall-look-back")
+
+    # The same lot page in Persian: right to left, the hold and the failed result in Persian.
+    page.goto(f"{base}/lab/lots/{lot.pk}/")
+    page.select_option("#language-select", "fa")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#qc")).not_to_contain_text("Stands until QA disposes of it.")
+    expect(page.locator("#qc")).not_to_contain_text("after release")
+    shot(page, "44-lot-post-release-fa")
+    page.select_option("#language-select", "en")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 COLLECTION_KINDS = [
     ("blood_draw", _("Blood draw")),
@@ -97,4 +98,16 @@ DISPOSAL_METHODS = [
 REAGENT_KINDS = [
     ("kit", _("Kit (e.g. glass-bead syringe)")),
     ("reagent", _("Reagent or medium")),
+]
+
+# The answers of qualitative QC rows and their criteria, as stored and as shown in each language
+# (the stored value stays the English answer the specification judges).
+QC_ANSWERS = [
+    gettext_noop("not detected"),
+    gettext_noop("detected"),
+    gettext_noop("no growth"),
+    gettext_noop("growth"),
+    gettext_noop("conforms"),
+    gettext_noop("does not conform"),
+    gettext_noop("report"),
 ]
