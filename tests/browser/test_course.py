@@ -130,9 +130,11 @@ def test_create_schedule_reschedule_and_view_a_course(
 
     page.get_by_role("link", name="Calendar").click()
     page.goto(f"{base}/care/calendar/?view=week&date=2026-11-23")
-    expect(page.locator(".weekview")).to_contain_text(patient.mrn)
+    # Readable labels: the patient's name and the step, not a clipped MRN (issue 16).
+    expect(page.locator(".weekview")).to_contain_text(patient.family_name)
+    expect(page.locator(".weekview")).to_contain_text("Injection 1")
     shot(page, "23-calendar-week")
     page.goto(f"{base}/care/calendar/?date=2026-11-25")
     expect(page.locator("svg.dayview")).to_be_visible()
-    expect(page.locator("table.table")).to_contain_text(patient.mrn)
+    expect(page.locator("table.table")).to_contain_text(patient.family_name)
     shot(page, "24-calendar-day")
