@@ -81,7 +81,7 @@ def test_release_refused_while_the_freezing_step_is_still_running(
         labels.set_label_state(unit.labels.get(), state="applied", by=tech, now=t)
     pass_qc(lot, tech)
 
-    blockers = [b.text for b in queries.release_gate(lot)]
+    blockers = [b.message for b in queries.release_gate(lot)]
     assert blockers == [
         "freezing is still running: enter its end time",
         "6 frozen unit(s) are not stored in a freezer box",
@@ -311,3 +311,15 @@ def test_qc_page_shows_the_accepted_values_and_keeps_a_refused_value_at_its_fiel
     assert 'value="Infinity"' in row  # what was typed is kept
     assert 'class="error"' in row and "volume needs a number" in row
     assert not QCResult.objects.filter(collection=lot).exists()
+
+
+def test_release_blockers_shown_in_the_users_language(make_lot, manager):
+    lot = make_lot()  # no QC result yet, frozen units not stored
+    client = signed_in(manager)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    html = client.get(f"/lab/lots/{lot.pk}/").content.decode()
+    section = html[html.index('data-testid="release-blockers"') :]
+    section = section[: section.index("</div>")]
+    assert "appearance: noch kein Ergebnis" in section
+    assert "6 gefrorene Einheit(en) sind nicht in einer Gefrierbox eingelagert" in section
+    assert "no result yet" not in section and "not stored" not in section

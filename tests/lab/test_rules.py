@@ -116,7 +116,7 @@ def facts(**kw) -> LotFacts:
 
 
 def texts(spec, lot) -> list[str]:
-    return [b.text for b in release_blockers(spec, lot)]
+    return [b.message for b in release_blockers(spec, lot)]
 
 
 SPEC = Release(

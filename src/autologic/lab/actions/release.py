@@ -350,7 +350,7 @@ def _decide(
         }
         if exception is not None:
             content["exception"] = {
-                "waived": [b.text for b in waived],
+                "waived": [b.message for b in waived],
                 "reason": exception.reason.strip(),
                 "patient_informed": exception.patient_informed,
             }
@@ -430,7 +430,7 @@ def _decide(
 
 def _refuse_blocked(blockers: list[Blocker]) -> None:
     if blockers:
-        texts = [b.text for b in blockers]
+        texts = [b.message for b in blockers]
         raise ValidationFailed(
             "release_blocked",
             "Release blocked: " + "; ".join(texts) + ".",

@@ -176,7 +176,7 @@ class Blocker:
     """One thing that stops a release, in words."""
 
     kind: BlockerKind
-    text: str
+    message: str
 
     @property
     def waivable(self) -> bool:
@@ -184,7 +184,7 @@ class Blocker:
         return self.kind is BlockerKind.NON_CONFORMING
 
     def __str__(self) -> str:
-        return self.text
+        return self.message
 
 
 @dataclass(frozen=True)
