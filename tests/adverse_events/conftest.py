@@ -11,6 +11,7 @@ import pytest
 from autologic.adverse_events import actions as ae
 from autologic.injections import actions as bedside
 from autologic.injections.models import Administration
+from autologic.lab.models import Collection
 from tests.conftest import band
 from tests.injections.conftest import (  # noqa: F401
     NOW,
@@ -40,19 +41,25 @@ def inject(released, physician, nurse, fixed_clock) -> Callable[..., Administrat
     def make(who=None, *, operator=None, verifier=None) -> Administration:
         fixed_clock.current = NOW  # a course cannot start in the past
         lot = released(who=who) if who is not None else released()
-        first = sessions(lot)[0]
-        unit = ready(first, nurse, fixed_clock)
         operator = operator or physician
         verifier = verifier or (nurse if operator != nurse else physician)
-        return bedside.administer(
-            first,
-            given(unit, band(lot.patient)),
-            operator=proof(operator),
-            verifier=proof(verifier),
-            now=fixed_clock.now(),
-        )
+        return give_first(lot, nurse, fixed_clock, operator=operator, verifier=verifier)
 
     return make
+
+
+def give_first(lot: Collection, nurse, fixed_clock, *, operator, verifier) -> Administration:
+    """The nurse readies the lot's first session's unit; ``operator`` gives it, ``verifier``
+    checks."""
+    first = sessions(lot)[0]
+    unit = ready(first, nurse, fixed_clock)
+    return bedside.administer(
+        first,
+        given(unit, band(lot.patient)),
+        operator=proof(operator),
+        verifier=proof(verifier),
+        now=fixed_clock.now(),
+    )
 
 
 @pytest.fixture

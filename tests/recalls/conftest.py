@@ -9,7 +9,7 @@ import pytest
 
 from autologic.lab.actions.release import record_result
 from autologic.lab.models import Collection, QCResult
-from tests.adverse_events.conftest import inject, with_email  # noqa: F401
+from tests.adverse_events.conftest import give_first, inject, with_email  # noqa: F401
 from tests.injections.conftest import (  # noqa: F401
     LATER,
     NOW,
@@ -57,20 +57,10 @@ def fail_after_release(lot: Collection, *, by, now, attribute: str = "sterility"
 @pytest.fixture
 def given_first(released, physician, nurse, fixed_clock) -> Callable[..., Collection]:
     """A released lot whose first session's unit was given; the rest are reserved."""
-    from autologic.injections import actions as bedside
-    from tests.conftest import band
 
     def make(**kwargs) -> Collection:
         lot = released(**kwargs)
-        first = sessions(lot)[0]
-        unit = ready(first, nurse, fixed_clock)
-        bedside.administer(
-            first,
-            given(unit, band(lot.patient)),
-            operator=proof(physician),
-            verifier=proof(nurse),
-            now=fixed_clock.now(),
-        )
+        give_first(lot, nurse, fixed_clock, operator=physician, verifier=nurse)
         return lot
 
     return make

@@ -222,12 +222,6 @@ class ResultRow:
     high: str = ""  # "" when unbounded above
 
     @property
-    def latest(self) -> QCResult | None:
-        """The most recent result that QA has not invalidated."""
-        kept = [r for r in self.history if r.disposition != "invalidated"]
-        return kept[-1] if kept else None
-
-    @property
     def standing_failures(self) -> list[QCResult]:
         """Failed results that still stand (no QA disposition has invalidated them)."""
         return [r for r in self.history if r.verdict == "fail" and r.disposition == ""]
@@ -348,23 +342,25 @@ def lot(collection_id: int, site: Site) -> LotView | None:
         .order_by("at", "id")
     ):
         results[result.attribute].append(result)
-    rows = [
-        ResultRow(
-            attribute=r.attribute,
-            name=r.name,
-            method=r.method,
-            criterion=describe(r),
-            accepted=accepted(r),
-            qualitative=r.operator in ("not_detected", "conforms"),
-            blocking=r.blocking,
-            history=results[r.attribute],
-            operator=r.operator,
-            unit=r.unit,
-            low=_plain(plausible(r)[0]),
-            high="" if plausible(r)[1].is_infinite() else _plain(plausible(r)[1]),
+    rows: list[ResultRow] = []
+    for r in protocol.release.specification if protocol.release else []:
+        low, high = plausible(r)
+        rows.append(
+            ResultRow(
+                attribute=r.attribute,
+                name=r.name,
+                method=r.method,
+                criterion=describe(r),
+                accepted=accepted(r),
+                qualitative=r.operator in ("not_detected", "conforms"),
+                blocking=r.blocking,
+                history=results[r.attribute],
+                operator=r.operator,
+                unit=r.unit,
+                low=_plain(low),
+                high="" if high.is_infinite() else _plain(high),
+            )
         )
-        for r in (protocol.release.specification if protocol.release else [])
-    ]
     live = [u.identifier for u in children if u.status not in ("discarded", "expired")]
     pairs = [(u.identifier, label.state) for u in children for label in labels[u.pk]]
     done = {s.key for s in steps if s.ended_at is not None and s.passage == 0}

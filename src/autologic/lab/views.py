@@ -508,19 +508,37 @@ def _proofs(
         )
     ]
     if two:
-        second = User.objects.filter(
-            username=data.get("second_username", ""), site=request.user.site, is_active=True
-        ).first()
-        if second is None:
-            raise ValidationFailed(
-                "second_signer", "The second signer's user name is not known.", "second_username"
-            )
         proofs.append(
-            verify_signer(
-                second, password=data["second_password"], otp_token=data["second_otp_token"]
+            _clinic_signer(
+                request,
+                data.get("second_username", ""),
+                data["second_password"],
+                data["second_otp_token"],
+                unknown=ValidationFailed(
+                    "second_signer",
+                    "The second signer's user name is not known.",
+                    "second_username",
+                ),
             )
         )
     return proofs
+
+
+def _clinic_signer(
+    request: HttpRequest, username: str, password: str, otp_token: str, *, unknown: ValidationFailed
+) -> SignerProof:
+    """Another active user of the clinic re-authenticates; ``unknown`` is raised when the user
+    name names none."""
+    signer = User.objects.filter(username=username, site=request.user.site, is_active=True).first()
+    if signer is None:
+        raise unknown
+    return verify_signer(signer, password=password, otp_token=otp_token)
+
+
+def _two_signers(collection: Collection) -> bool:
+    """Whether the lot's release specification asks for a second signature."""
+    spec = collection.course.plan.release
+    return bool(spec and spec.signatures > 1)
 
 
 @require_POST
@@ -528,8 +546,7 @@ def release(request: HttpRequest, collection_id: int) -> HttpResponse:
     """Release or reject the lot under electronic signature(s)."""
     collection = _lot_or_404(request, collection_id)
     form = SignForm(request.POST)
-    spec = collection.course.plan.release
-    two = bool(spec and spec.signatures > 1)
+    two = _two_signers(collection)
     if form.is_valid():
         try:
             proofs = _proofs(request, form, two)
@@ -553,25 +570,21 @@ def release_with_exception(request: HttpRequest, collection_id: int) -> HttpResp
     """Release a non-conforming lot on a physician's signed approval, the patient informed."""
     collection = _lot_or_404(request, collection_id)
     form = ExceptionForm(request.POST)
-    spec = collection.course.plan.release
-    two = bool(spec and spec.signatures > 1)
+    two = _two_signers(collection)
     if form.is_valid():
         data = form.cleaned_data
         try:
             proofs = _proofs(request, form, two)
-            physician = User.objects.filter(
-                username=data["physician_username"], site=request.user.site, is_active=True
-            ).first()
-            if physician is None:
-                raise ValidationFailed(
+            approval = _clinic_signer(
+                request,
+                data["physician_username"],
+                data["physician_password"],
+                data["physician_otp_token"],
+                unknown=ValidationFailed(
                     "physician_unknown",
                     "The approving physician's user name is not known.",
                     "physician_username",
-                )
-            approval = verify_signer(
-                physician,
-                password=data["physician_password"],
-                otp_token=data["physician_otp_token"],
+                ),
             )
             qa.release_with_exception(
                 collection,
