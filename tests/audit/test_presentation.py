@@ -73,3 +73,49 @@ def test_every_action_code_the_code_writes_has_a_label():
     unlabelled = {c for c in codes if action_label(c) == c.partition(".")[0].capitalize()}
     assert "session.start" in codes
     assert unlabelled == set()
+
+
+FA = Shown(Calendar.JALALI, ZoneInfo("Asia/Tehran"), "fa")
+
+
+def test_codes_inside_events_read_as_words_in_persian(protocols):
+    """Found by the seed walks in Persian: a consent's procedure, a decision's protocol and
+    verdicts, a signature's meaning, the scheduler's method and a course's variant showed as
+    codes (acs-spine, eligible, approved, greedy, adipose)."""
+    with translation.override("fa"):
+        consent = present("consent.create", {"procedure": [None, "acs-spine"]}, FA)
+        decision = present(
+            "eligibility.decide",
+            {
+                "protocol": "acs-spine v3",
+                "computed_verdict": "eligible",
+                "verdict": [None, "eligible"],
+            },
+            FA,
+        )
+        signed = present("signature.apply", {"meaning": "approved"}, FA)
+        scheduled = present("course.schedule", {"method": "greedy"}, FA)
+        course = present("course.create", {"protocol": "cells-hip v3", "variant": "adipose"}, FA)
+        title = action_label("eligibility.decide")
+    spine = protocols["acs-spine"].protocol.title.fa
+    assert consent[0].after == spine
+    assert decision[0].after == f"{spine} v3"
+    assert decision[1].after == decision[2].after == "واجد شرایط"
+    texts = " ".join(row.after for row in [*decision, *signed, *scheduled, *course])
+    for code in ("acs-spine", "eligible", "approved", "greedy", "adipose"):
+        assert code not in texts
+    hip = protocols["cells-hip"].protocol
+    assert course[1].after == next(v for v in hip.variants if v.key == "adipose").name.fa
+    assert title == "تصمیم درباره واجد شرایط بودن امضا شد"
+
+
+def test_a_clinical_record_event_uses_its_forms_labels_and_choices():
+    with translation.override("es"):
+        rows = present(
+            "study.create", {"kind": [None, "cartigram_mri"], "result": [None, "normal"]}, BERLIN
+        )
+        assert action_label("study.create") == "Registro creado: Prueba preoperatoria"
+    assert rows == [
+        ChangeRow("Prueba", None, "RM con Cartigram"),
+        ChangeRow("Resultado", None, "Normal"),
+    ]

@@ -144,7 +144,8 @@ def test_eligibility_report_cites_rules_and_prints(physician, patient, assessmen
     assert response.status_code == 200
     html = response.content.decode()
     assert response.context["report"].verdict == "not_eligible"
-    assert "acs-kl-grade" in html
+    assert "Radiographic grade" in html  # the rule, by what it checks (not its id, acs-kl-grade)
+    assert "acs-kl-grade" not in html
     assert "needs a documented reason" in html
     assert "data-print" in html
 

@@ -181,3 +181,32 @@ def test_a_blood_draw_page_has_no_harvest_fields(start_course, tech):
     course = start_course("acs-large-joint")
     form = signed_in(tech).get(f"/lab/courses/{course.pk}/collect/").context["form"]
     assert not set(form.HARVEST_FIELDS) & set(form.fields)
+
+
+@pytest.mark.django_db
+def test_sedation_chosen_where_the_protocol_plans_local_anaesthesia_asks_for_the_agent(
+    start_course, tech
+):
+    """The hip harvest plans local anaesthesia; a team that sedates anyway names the agent at
+    its field (found by the seed 004 walk: this was a server error)."""
+    course = start_course("cells-hip")
+    client = signed_in(tech)
+    url = f"/lab/courses/{course.pk}/collect/"
+    form = client.get(url).context["form"]
+    assert form["anaesthesia"].value() == "local" and "sedation_agent" in form.fields
+    local = NOW.astimezone(ZoneInfo(course.site.time_zone))
+    typed = {
+        "collected_at": local.strftime("%Y-%m-%dT%H:%M"),
+        "collected_by": tech.pk,
+        "volume_ml": "60",
+        "containers": "1",
+        "container_type": "Heparinised marrow bag",
+        "anaesthesia": "local_sedation",
+        "sedation_agent": "",
+    }
+    response = client.post(url, typed)
+    assert response.status_code == 400
+    assert response.context["form"].errors["sedation_agent"] == [
+        "Name the sedation agent and dose."
+    ]
+    assert not Collection.objects.filter(course=course).exists()

@@ -27,7 +27,7 @@ def test_an_adipose_hip_course_records_a_lipoaspirate_and_its_own_steps(make_lot
     assert keys == ["washing", "svf-separation"]
     # Released against the base specification (the variant keeps it), not the cultured one.
     gate = " ".join(str(b) for b in release_gate(lot))
-    assert "appearance" in gate and "mycoplasma" not in gate
+    assert "Appearance" in gate and "Mycoplasma" not in gate
 
 
 def test_an_adipose_lot_refuses_the_marrow_step(

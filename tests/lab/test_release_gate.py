@@ -83,14 +83,14 @@ def test_release_refused_while_the_freezing_step_is_still_running(
 
     blockers = [b.message for b in queries.release_gate(lot)]
     assert blockers == [
-        "freezing is still running: enter its end time",
+        "Freezing at −20 °C is still running: enter its end time",
         "6 frozen unit(s) are not stored in a freezer box",
     ]
     html = page_blockers(signed_in(manager), lot)
     assert "Every release condition is met" not in html
     for text in blockers:
         assert text in html  # the page shows what the gate enforces, from the same function
-    with pytest.raises(ValidationFailed, match="freezing is still running"):
+    with pytest.raises(ValidationFailed, match="Freezing at −20 °C is still running"):
         release(lot, manager)
 
     end = t + timedelta(hours=1)
@@ -133,10 +133,10 @@ def test_qc_result_never_overwritten_a_later_pass_does_not_release_a_failed_lot(
     )
     assert repeat.repeat_of == failed and failed.repeat_of is not None
     assert QCResult.objects.filter(collection=lot, attribute="appearance").count() == 3
-    with pytest.raises(ValidationFailed, match="appearance: failed"):
+    with pytest.raises(ValidationFailed, match="Appearance: failed"):
         release(lot, manager)
     html = page_blockers(signed_in(manager), lot)
-    assert "appearance: failed" in html and "Stands until QA disposes of it." in html
+    assert "Appearance: failed" in html and "Stands until QA disposes of it." in html
     assert "Re-inspected against the reference card" in html
 
     # The database itself refuses to rewrite or delete a result.
@@ -193,7 +193,7 @@ def test_qc_result_disposition_is_signed_once_and_only_for_a_failure(make_lot, t
             failed, decision="invalidated", justification="later", proof=proof(manager), now=LATER
         )
     # A confirmed failure still blocks an ordinary release.
-    with pytest.raises(ValidationFailed, match="appearance: failed"):
+    with pytest.raises(ValidationFailed, match="Appearance: failed"):
         release(lot, manager)
 
 
@@ -247,7 +247,7 @@ def test_release_with_exception_needs_a_physician_the_reason_and_the_patient_inf
     )
     assert meanings == {"released", "approved"}
     event = AuditEvent.objects.get(action="lot.released_with_exception", object_id=str(lot.pk))
-    assert "volume: failed" in str(event.changes)
+    assert "Volume per syringe: failed" in str(event.changes)
     assert {u.status for u in Unit.objects.filter(collection=lot, parent__isnull=False)} == {
         "reserved"
     }
@@ -309,7 +309,7 @@ def test_qc_page_shows_the_accepted_values_and_keeps_a_refused_value_at_its_fiel
     row = html[html.index('data-attribute="volume"') :]
     row = row[: row.index("</tr>")]
     assert 'value="Infinity"' in row  # what was typed is kept
-    assert 'class="error"' in row and "volume needs a number" in row
+    assert 'class="error"' in row and "A number is needed here" in row
     assert not QCResult.objects.filter(collection=lot).exists()
 
 
@@ -320,6 +320,6 @@ def test_release_blockers_shown_in_the_users_language(make_lot, manager):
     html = client.get(f"/lab/lots/{lot.pk}/").content.decode()
     section = html[html.index('data-testid="release-blockers"') :]
     section = section[: section.index("</div>")]
-    assert "appearance: noch kein Ergebnis" in section
+    assert "Aussehen: noch kein Ergebnis" in section
     assert "6 gefrorene Einheit(en) sind nicht in einer Gefrierbox eingelagert" in section
     assert "no result yet" not in section and "not stored" not in section

@@ -95,9 +95,9 @@ def test_qualitative_results_and_unreadable_input():
     sterility = row(attribute="sterility", operator="not_detected")
     assert judge(sterility, "No growth")[0] is Verdict.PASS
     assert judge(sterility, "growth")[0] is Verdict.FAIL
-    with pytest.raises(ResultError, match="answered with"):
+    with pytest.raises(ResultError, match="The answer here is"):
         judge(sterility, "maybe")
-    with pytest.raises(ResultError, match="needs a number"):
+    with pytest.raises(ResultError, match="A number is needed"):
         judge(row(attribute="viability", operator=">=", limit=70), "high")
     report = row(attribute="il1ra", operator="report", blocking=False)
     assert judge(report, "2014.8") == (Verdict.RECORDED, 2014.8)
@@ -221,7 +221,7 @@ def test_qc_numbers_refused_when_not_finite_malformed_or_implausible(
     spec = row(attribute=attribute, operator=operator, limit=limit, unit=unit)
     with pytest.raises(ResultError) as refused:
         judge(spec, text, locale="en")
-    assert str(refused.value).startswith(attribute)
+    assert unit in str(refused.value)  # it says what a result looks like here
 
 
 def test_qc_plausible_bounds_come_from_the_protocol_when_given():
@@ -234,7 +234,7 @@ def test_qc_plausible_bounds_come_from_the_protocol_when_given():
         plausible={"min": 0, "max": 500},
     )
     assert judge(count, "40")[0] is Verdict.PASS
-    with pytest.raises(ResultError, match="not plausible; a result lies in 0–500 million"):
+    with pytest.raises(ResultError, match="not plausible here; a result lies in 0–500 million"):
         judge(count, "4000")
 
 

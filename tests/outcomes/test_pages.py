@@ -143,3 +143,40 @@ def test_entry_page_refuses_another_patients_timepoint(course, make_staff, site,
     client = signed_in(make_staff("nurse"))
     query = f"?appointment={baseline.pk}&region={region(course, 'knee').pk}&instrument=NRS"
     assert client.get(f"/outcomes/patients/{other.pk}/enter/{query}").status_code == 404
+
+
+def test_a_paper_form_is_worded_in_the_users_language(course, make_staff, fixed_clock) -> None:
+    """The NRS typed in from paper at a Persian desk reads as the Persian form does (found by
+    the seed 000 walk: the title and the item were English)."""
+    from django.utils import translation
+
+    from autologic.portal.texts import shipped
+
+    baseline = follow_up(course, "baseline")
+    at(fixed_clock, baseline.due_on)
+    nurse = make_staff("nurse")
+    nurse.preferred_language = "fa"
+    nurse.save(update_fields=["preferred_language"])
+    client = signed_in(nurse)
+    client.cookies["django_language"] = "fa"
+    query = f"?appointment={baseline.pk}&region={region(course, 'knee').pk}&instrument=NRS"
+    with translation.override("fa"):  # and back to English after the request
+        page = client.get(f"/outcomes/patients/{course.patient.pk}/enter/{query}")
+    html = page.content.decode()
+    persian = shipped()[("NRS", "fa")]
+    assert persian.title in html
+    assert persian.questions()[0].text.split("{region}")[0] in html
+    assert "Pain numeric rating scale" not in html
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [("baseline", "baseline"), ("w6", "6 weeks"), ("m12", "12 months"), ("m12-mri", "12 months")],
+)
+def test_a_chart_names_its_timepoints_in_words(key: str, shown: str) -> None:
+    from django.utils import translation
+
+    from autologic.outcomes.templatetags.outcomes import timepoint
+
+    with translation.override("en"):
+        assert timepoint(key) == shown

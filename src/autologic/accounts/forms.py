@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import CALENDAR_CHOICES, ROLE_CHOICES
-from autologic.common.forms import PrintedNameField
+from autologic.common.forms import LanguageSelect, PrintedNameField
 
 
 class LoginForm(forms.Form):
@@ -69,7 +69,9 @@ class SiteForm(forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple
     )
-    default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    default_language = forms.ChoiceField(
+        label=_("Default language"), choices=settings.LANGUAGES, widget=LanguageSelect
+    )
     mrn_prefix = forms.RegexField(
         label=_("MRN prefix"),
         regex=r"^[A-Z0-9]{1,6}$",

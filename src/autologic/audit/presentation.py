@@ -21,8 +21,11 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from autologic.audit.models import MEANING_CHOICES
+from autologic.clinical.choices import VERDICTS
 from autologic.clinical.messages import region_text
 from autologic.common.domain.calendars import Calendar, format_date, format_datetime
+from autologic.protocols.queries import protocol_title, variant_name
 
 # The model whose fields an action's changes name, by the action's first word.
 MODELS = {
@@ -56,7 +59,8 @@ ACTIONS = {
     "wristband.issue": gettext_lazy("Wristband printed"),
     "assessment.create": gettext_lazy("Assessment started"),
     "assessment.region_add": gettext_lazy("Region added to the assessment"),
-    "eligibility.override": gettext_lazy("Eligibility decision signed"),
+    "eligibility.decide": gettext_lazy("Eligibility decision signed"),
+    "eligibility.override": gettext_lazy("Eligibility decision signed, differing from the report"),
     "gate.exception": gettext_lazy("Exception to a check before collection"),
     "medication_hold.confirm": gettext_lazy("Medication hold confirmed with the patient"),
     "course.create": gettext_lazy("Course started"),
@@ -146,6 +150,9 @@ LABELS = {
     "note": gettext_lazy("note"),
     "voided": gettext_lazy("wristbands voided"),
     "meaning": gettext_lazy("meaning"),
+    "computed_verdict": gettext_lazy("verdict of the report"),
+    "verdict": gettext_lazy("decision"),
+    "justification": gettext_lazy("justification"),
     "protocol": gettext_lazy("protocol"),
     "regions": gettext_lazy("regions"),
     "kits": gettext_lazy("kits"),
@@ -170,6 +177,20 @@ HIDDEN = frozenset(
 )
 # Keys whose values are treated regions as recorded ("spine_lumbar midline").
 REGION_KEYS = frozenset({"region", "regions"})
+# Keys whose coded values have labels outside any model field's choices.
+KEY_CHOICES = {
+    "meaning": MEANING_CHOICES,
+    "verdict": VERDICTS,
+    "computed_verdict": VERDICTS,
+    # How the scheduler placed a course (care/domain/scheduling).
+    "method": [
+        ("greedy", gettext_lazy("first free times, in order")),
+        ("cpsat", gettext_lazy("optimised over the whole calendar")),
+    ],
+}
+# Keys whose value is a protocol code (a consent names the treatment it covers).
+PROTOCOL_KEYS = frozenset({"procedure", "protocol"})
+_VERSIONED = re.compile(r"^(?P<code>[a-z0-9-]+) v(?P<version>\d+)$")
 # Keys whose value is a list of things, never a [before, after] pair.
 LISTS = frozenset({"regions", "units", "notices", "voided", "instruments", "labels"})
 HIDDEN_SUFFIXES = ("_id", "_ids", "_hash", "_token", "_signature")
@@ -214,12 +235,24 @@ def action_label(action: str) -> str:
     if verb == "failed":
         return _("Sign-in refused")
     model = _model(subject)
-    noun = str(model._meta.verbose_name) if model is not None else subject.replace("_", " ")
+    record = _record(subject)
+    if record is not None:
+        noun = str(record[1])
+    else:
+        noun = str(model._meta.verbose_name) if model is not None else subject.replace("_", " ")
     if verb == "create":
         return _("%(thing)s recorded") % {"thing": noun.capitalize()}
     if verb == "update":
         return _("%(thing)s changed") % {"thing": noun.capitalize()}
     return noun.capitalize()
+
+
+def _record(subject: str) -> tuple[Any, Any] | None:
+    """A clinical record's form (its field labels and choices) and its title, by audit subject."""
+    from autologic.clinical.forms import RECORD_FORMS, RECORD_TITLES
+
+    form = RECORD_FORMS.get(subject)
+    return None if form is None else (form, RECORD_TITLES[subject])
 
 
 def _model(subject: str) -> type[models.Model] | None:
@@ -284,7 +317,10 @@ def value_text(field: models.Field[Any, Any] | None, value: Any, shown: Shown) -
 
 def present(action: str, changes: dict[str, Any] | None, shown: Shown) -> list[ChangeRow]:
     """An event's changes as labelled, translated rows, internal keys left out."""
-    model = _model(action.partition(".")[0])
+    subject = action.partition(".")[0]
+    model = _model(subject)
+    record = _record(subject)
+    form_fields = record[0].base_fields if record is not None else {}
     rows = []
     for key, value in (changes or {}).items():
         if hidden(key):
@@ -293,16 +329,55 @@ def present(action: str, changes: dict[str, Any] | None, shown: Shown) -> list[C
         if field is not None and field.is_relation and _ids(value):
             continue  # row ids: the page the event is shown on already names the record
         label = field_label(model, key)
+        form_field = form_fields.get(key)
+        if form_field is not None:
+            # The clinical record's own form names its fields and choices in the UI language.
+            label = str(form_field.label)
+            choices = {str(k): v for k, v in getattr(form_field, "choices", None) or []}
+            value = _chosen(value, choices)
         if value in (None, "", [], {}):
             continue  # nothing recorded under this key
+        if key in KEY_CHOICES:
+            value = _chosen(value, {k: v for k, v in KEY_CHOICES[key]})
         if key in REGION_KEYS:
             value = _regions(value)
+        if key in PROTOCOL_KEYS:
+            value = _protocols(value, shown.language)
+        if key == "variant" and isinstance(value, str) and value:
+            value = _variant(str((changes or {}).get("protocol", "")), value, shown.language)
         if isinstance(value, list) and len(value) == 2 and _is_pair(key):
             before = None if value[0] is None else value_text(field, value[0], shown)
             rows.append(ChangeRow(label, before, value_text(field, value[1], shown)))
         else:
             rows.append(ChangeRow(label, None, value_text(field, value, shown)))
     return rows
+
+
+def _chosen(value: Any, choices: dict[str, Any]) -> Any:
+    """Choice codes replaced by their labels (in lists and [before, after] pairs too)."""
+    if isinstance(value, list):
+        return [_chosen(item, choices) for item in value]
+    return str(choices[str(value)]) if value is not None and str(value) in choices else value
+
+
+def _protocols(value: Any, language: str) -> Any:
+    """Protocol codes as the protocols' names (in lists and [before, after] pairs too)."""
+    if isinstance(value, list):
+        return [_protocols(item, language) for item in value]
+    if not isinstance(value, str) or not value:
+        return value
+    versioned = _VERSIONED.match(value)
+    if versioned:  # "acs-spine v3", as a decision records the version it used
+        return f"{protocol_title(versioned['code'], language)} v{versioned['version']}"
+    return protocol_title(value, language)
+
+
+def _variant(protocol: str, key: str, language: str) -> str:
+    """A course's variant by name, read from the protocol version the event names."""
+    versioned = _VERSIONED.match(protocol)
+    if versioned is None:
+        return key
+    return variant_name(versioned["code"], int(versioned["version"]), key, language)
 
 
 def _regions(value: Any) -> Any:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.clinical import choices
 from autologic.common.domain.calendars import Calendar, format_date
+from autologic.protocols.queries import protocol_title
 
 TEXTS = {
     "no_region": _("No affected region is recorded."),
@@ -145,6 +146,8 @@ def _param(name: str, value: Any, calendar: Calendar, language: str) -> str:
         return format_date(day, calendar, language)
     if name == "region":
         return region_text(str(value))
+    if name in {"procedure", "scope"} and value:
+        return protocol_title(str(value), language)
     lookup = {
         "diagnosis": _DIAGNOSES,
         "study": _STUDIES,

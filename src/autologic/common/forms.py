@@ -260,3 +260,20 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     """Attach a refused action's message to the field it names, or to the whole form."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, message_for(error))
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A choice of staff shown by printed name and role, never by login name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.printed_name} ({obj.role_label})"
+
+
+class LanguageSelect(forms.Select):
+    """A choice of languages, each named in itself and marked so (``lang``) for screen readers."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if option["value"]:
+            option["attrs"]["lang"] = option["value"]
+        return option

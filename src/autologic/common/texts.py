@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from autologic.clinical.choices import REGIONS, site_label
 from autologic.common.domain_texts import TEXTS
@@ -26,6 +27,11 @@ FRAGMENTS = [
     gettext_noop("injection %(n)s"),
     gettext_noop("%(min)s–%(max)s days after %(anchor)s"),
     gettext_noop("%(window)s (%(start)s to %(end)s)"),
+    # What a QC result row accepts (lab/domain/release.py::accepted).
+    gettext_noop("not detected or detected"),
+    gettext_noop("conforms or does not conform"),
+    gettext_noop("a number ≥ %(low)s%(unit)s"),
+    gettext_noop("a number %(low)s–%(high)s%(unit)s"),
 ]
 DAYS = re.compile(r"(\d+) days?")
 # "right knee", "left spine_lumbar L4/L5": a site as the bedside names it, in codes.
@@ -100,3 +106,15 @@ def translate_text(text: str) -> str:
     if len(sentences) > 1:
         return " ".join(translate_text(sentence) for sentence in sentences)
     return text
+
+
+def translate_for(text: str, protocol: Any) -> str:
+    """A text about a protocol's product (a release blocker naming a QC attribute or a
+    processing step by its English name) in the active language, names included."""
+    translated = translate_text(text)
+    language = get_language() or "en"
+    named = [*protocol.processing, *(protocol.release.specification if protocol.release else [])]
+    for thing in sorted(named, key=lambda thing: -len(thing.name.en)):
+        if thing.name.en in translated:
+            translated = translated.replace(thing.name.en, thing.name.get(language))
+    return translated

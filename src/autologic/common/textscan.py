@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 OUTPUT = PACKAGE / "common" / "domain_texts.py"
 LIBRARY = PACKAGE / "protocols" / "library"
 # Error classes named only by their base, and message holders built without a class here.
-MESSAGE_POSITION = {"DomainError": 1}
+MESSAGE_POSITION = {"DomainError": 1, "ResultError": 0}
 SKIP_PARTS = {"migrations", "tests", "locale", "static", "templates"}
 HEADER = '''"""English texts of domain code and protocol files, for the translation catalogues.
 
@@ -168,12 +168,14 @@ def scan_protocols() -> set[str]:
     found: set[str] = set()
     for path in sorted(LIBRARY.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for row in data.get("consumables") or []:
-            if isinstance(row, dict) and isinstance(row.get("item"), str):
-                found.add(row["item"])
-        for row in (data.get("release") or {}).get("specification") or []:
-            if isinstance(row, dict) and isinstance(row.get("method"), str):
-                found.add(row["method"])
+        # A variant (the hip's adipose harvest) brings its own consumables and release tests.
+        for part in [data, *(v for v in data.get("variants") or [] if isinstance(v, dict))]:
+            for row in part.get("consumables") or []:
+                if isinstance(row, dict) and isinstance(row.get("item"), str):
+                    found.add(row["item"])
+            for row in (part.get("release") or {}).get("specification") or []:
+                if isinstance(row, dict) and isinstance(row.get("method"), str):
+                    found.add(row["method"])
     return {text.replace("%", "%%") for text in found}
 
 

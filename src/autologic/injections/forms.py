@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from autologic.care.choices import GUIDANCE
 from autologic.clinical.choices import REGIONS, SIDES
 from autologic.common.domain.errors import ValidationFailed
-from autologic.common.forms import FreeTextField, SignatureFields
+from autologic.common.forms import FreeTextField, SignatureFields, StaffChoiceField
 from autologic.common.messages import message_for
 from autologic.injections.choices import ANAESTHETICS, APPROACHES, REACTIONS, ROUTES
 from autologic.injections.domain import procedure
@@ -108,7 +108,7 @@ class AdministerForm(SignatureFields):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    verifier = forms.ModelChoiceField(label=_("Second verifier"), queryset=None)  # type: ignore[arg-type]
+    verifier = StaffChoiceField(label=_("Second verifier"), queryset=None)  # type: ignore[arg-type]
     verifier_password = forms.CharField(
         label=_("Second verifier: password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
@@ -161,7 +161,6 @@ class AdministerForm(SignatureFields):
                 "The protocol gives this injection under local anaesthesia."
             )
         self.fields["verifier"].queryset = verifiers
-        self.fields["verifier"].label_from_instance = lambda u: f"{u.printed_name} ({u.role_label})"
         if override:
             self.fields["verifier"].help_text = _(
                 "An override needs a physician as one of the two signers."

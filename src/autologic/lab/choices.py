@@ -111,3 +111,5 @@ QC_ANSWERS = [
     gettext_noop("does not conform"),
     gettext_noop("report"),
 ]
+# Units of QC results that are words, not symbols (symbols such as mL and % stay as written).
+QC_UNITS = [gettext_noop("million")]

@@ -15,6 +15,7 @@ from autologic.common.forms import (
     FreeTextField,
     LocalDateTimeField,
     SignatureFields,
+    StaffChoiceField,
 )
 from autologic.lab import choices
 from autologic.lab.choices import INFECTIOUS_STATUSES
@@ -39,7 +40,7 @@ class CollectionForm(SiteForm):
     """Who collected what, when, into which containers."""
 
     collected_at = LocalDateTimeField(label=_("Collected at"))
-    collected_by = forms.ModelChoiceField(label=_("Collected by"), queryset=User.objects.none())
+    collected_by = StaffChoiceField(label=_("Collected by"), queryset=User.objects.none())
     volume_ml = forms.DecimalField(
         label=_("Volume (mL)"), min_value=0.1, max_value=2000, decimal_places=1
     )
@@ -84,8 +85,8 @@ class CollectionForm(SiteForm):
         unused = set(self.HARVEST_FIELDS) if not needs.asks else set()
         if not needs.fasting_h:
             unused.add("last_intake_at")
-        if needs.anaesthesia != "local_sedation":
-            unused.add("sedation_agent")
+        # The sedation agent stays whenever anaesthesia is asked: the team may sedate even where
+        # the protocol plans local anaesthesia alone, and then the agent is required.
         if needs.recovery_min == 0:
             unused.add("discharged_at")
         for name in unused:
@@ -108,7 +109,7 @@ class CollectionForm(SiteForm):
         for field, text in self.problems(data) if self.problems else []:
             if field and field in self.errors:
                 continue  # the field's own error says it first
-            self.add_error(field or None, text)
+            self.add_error(field if field in self.fields else None, text)
         return data
 
 
@@ -276,7 +277,12 @@ class ReagentUseForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, steps: Any = None, calendar: str = "gregorian", **kwargs: Any
+        self,
+        *args: Any,
+        steps: Any = None,
+        step_names: dict[str, str] | None = None,
+        calendar: str = "gregorian",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["expires_on"] = ClinicDateField(
@@ -285,6 +291,9 @@ class ReagentUseForm(forms.Form):
         self.order_fields(["kind", "name", "lot_number", "manufacturer", "expires_on", "step"])
         if steps is not None:
             self.fields["step"].queryset = steps
+        names = step_names or {}
+        # A step by the protocol's name for it in the user's language, not its key.
+        self.fields["step"].label_from_instance = lambda record: names.get(record.key, record.key)
 
 
 class BoxChoiceField(forms.ModelChoiceField):

@@ -12,9 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from autologic.accounts.models import Site
 from autologic.care.models import Appointment, Course
+from autologic.lab.choices import QC_UNITS
 from autologic.lab.domain.labels import Reconciliation, reconcile
 from autologic.lab.domain.processing import Recorded, unfinished
 from autologic.lab.domain.release import (
@@ -299,6 +301,13 @@ def lot_facts(collection: Collection) -> LotFacts:
     )
 
 
+def _in_words(text: str, unit: str | None) -> str:
+    """A criterion or unit with a worded unit ("million") in the user's language."""
+    if unit and unit in QC_UNITS:
+        return text.replace(unit, gettext(unit))
+    return text
+
+
 def _plain(number: Decimal) -> str:
     return f"{number.normalize():f}"
 
@@ -350,13 +359,13 @@ def lot(collection_id: int, site: Site) -> LotView | None:
                 attribute=r.attribute,
                 name=r.name,
                 method=r.method,
-                criterion=describe(r),
-                accepted=accepted(r),
+                criterion=_in_words(describe(r), r.unit),
+                accepted=_in_words(accepted(r), r.unit),
                 qualitative=r.operator in ("not_detected", "conforms"),
                 blocking=r.blocking,
                 history=results[r.attribute],
                 operator=r.operator,
-                unit=r.unit,
+                unit=_in_words(r.unit or "", r.unit),
                 low=_plain(low),
                 high="" if high.is_infinite() else _plain(high),
             )

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -63,6 +64,7 @@ from autologic.lab.models import (
     Unit,
 )
 from autologic.lab.printing import content_for, pdf
+from autologic.protocols.domain.schema import Protocol
 
 COLLECTORS = (Role.PHYSICIAN, Role.NURSE, Role.LAB_TECHNICIAN)
 
@@ -186,11 +188,17 @@ def add_problems(form: CollectionForm, error: DomainError, calendar: Calendar) -
         form.add_error(field, problem_text(problem, calendar))
 
 
+def _step_names(protocol: Protocol) -> dict[str, str]:
+    """The protocol's processing steps by key, named in the user's language."""
+    return {step.key: step.name.get(get_language() or "en") for step in protocol.processing}
+
+
 def _container(kind: str) -> str:
+    """The usual container, in the user's language: what is typed is kept as the record."""
     return {
-        "blood_draw": "10 mL glass-bead syringe",
-        "marrow_aspirate": "Heparinised marrow bag",
-        "lipoaspirate": "Lipoaspirate canister",
+        "blood_draw": _("10 mL glass-bead syringe"),
+        "marrow_aspirate": _("Heparinised marrow bag"),
+        "lipoaspirate": _("Lipoaspirate canister"),
     }[kind]
 
 
@@ -266,6 +274,7 @@ def _render_lot(
         or ReagentUseForm(
             prefix="reagent",
             steps=StepRecord.objects.filter(run__collection=view.collection),
+            step_names=_step_names(view.protocol),
             calendar=site.calendar,
         ),
         "reagent_uses": queries.reagent_uses(view.collection),
@@ -741,6 +750,7 @@ def reagent_use(request: HttpRequest, collection_id: int) -> HttpResponse:
         request.POST,
         prefix="reagent",
         steps=StepRecord.objects.filter(run__collection=collection),
+        step_names=_step_names(collection.course.plan),
         calendar=request.user.site.calendar,
     )
     if form.is_valid():

@@ -26,13 +26,16 @@ def item_label(instrument: Instrument, item: Item) -> str:
 class ItemsForm(forms.Form):
     """Every item of one instrument; an unanswered item is allowed (the rules decide)."""
 
-    def __init__(self, *args: Any, instrument: Instrument, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, instrument: Instrument, wording: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instrument = instrument
+        asked = {q.id: q.text for q in wording.questions()} if wording is not None else {}
         for item in instrument.items:
             if item.high - item.low <= RADIO_MAX:
                 field: forms.Field = forms.TypedChoiceField(
-                    label=item_label(instrument, item),
+                    label=asked.get(item.id) or item_label(instrument, item),
                     choices=[(v, str(v)) for v in range(item.low, item.high + 1)],
                     coerce=int,
                     empty_value=None,
@@ -41,7 +44,7 @@ class ItemsForm(forms.Form):
                 )
             else:
                 field = forms.IntegerField(
-                    label=item_label(instrument, item),
+                    label=asked.get(item.id) or item_label(instrument, item),
                     min_value=item.low,
                     max_value=item.high,
                     required=False,

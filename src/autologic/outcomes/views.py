@@ -19,6 +19,8 @@ from autologic.outcomes.domain import registry, thresholds
 from autologic.outcomes.domain.schedule import State
 from autologic.outcomes.forms import PaperEntryForm, RehabForm, ThresholdForm
 from autologic.patients.models import Patient
+from autologic.portal.actions import region_label
+from autologic.portal.texts import wording
 
 TABS = (State.DUE, State.OVERDUE, State.MISSED)
 
@@ -104,9 +106,15 @@ def enter(request: HttpRequest, patient_id: int) -> HttpResponse:
     appointment, region, instrument_id = _target(request, found)
     instrument = registry.get(instrument_id)
     calendar = Calendar(found.site.calendar)
+    # The items as the patient's paper form words them, in the user's language where the
+    # clinic has that wording (a licensed wording is shown by item number only).
+    shown = wording(found.site, instrument.id, request.LANGUAGE_CODE)
+    if shown is not None:
+        shown = shown.with_region(region_label(region, request.LANGUAGE_CODE))
     form = PaperEntryForm(
         request.POST or None,
         instrument=instrument,
+        wording=shown,
         calendar=calendar,
         initial={"completed_on": clock.local_today(found.site.time_zone)},
     )
@@ -130,7 +138,9 @@ def enter(request: HttpRequest, patient_id: int) -> HttpResponse:
                 add_domain_error(form, exc)
             else:
                 messages.success(
-                    request, _("%(instrument)s saved and scored.") % {"instrument": instrument.id}
+                    request,
+                    _("%(instrument)s saved and scored.")
+                    % {"instrument": shown.title if shown is not None else instrument.id},
                 )
                 return redirect("outcomes:patient", patient_id=found.pk)
         status = 400
@@ -143,6 +153,7 @@ def enter(request: HttpRequest, patient_id: int) -> HttpResponse:
             "appointment": appointment,
             "region": region,
             "instrument": instrument,
+            "title": shown.title if shown is not None else instrument.title,
             "form": form,
         },
         status=status,

@@ -16,6 +16,7 @@ from autologic.common.domain.phones import region_for_zone
 from autologic.common.forms import (
     ClinicDateField,
     FreeTextField,
+    LanguageSelect,
     PhoneField,
     PrintedNameField,
     SignatureFields,
@@ -49,7 +50,7 @@ class PatientForm(forms.Form):
         label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     preferred_language = forms.ChoiceField(
-        label=_("Preferred language"), choices=settings.LANGUAGES
+        label=_("Preferred language"), choices=settings.LANGUAGES, widget=LanguageSelect
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     different_person = forms.BooleanField(

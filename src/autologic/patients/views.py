@@ -113,7 +113,7 @@ def consent_add(request: HttpRequest, patient_id: int) -> HttpResponse:
         today=local_today(site.time_zone),
         born=patient.date_of_birth,
         procedures=[
-            (p.code, f"{p.protocol.title.get(get_language() or 'en')} ({p.code})")
+            (p.code, p.protocol.title.get(get_language() or "en"))
             for p in protocol_queries.latest_active()
         ],
     )

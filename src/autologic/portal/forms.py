@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField, FreeTextField
+from autologic.common.forms import ClinicDateField, FreeTextField, LanguageSelect
 from autologic.outcomes.domain import registry
 
 CHANNELS = [
@@ -24,7 +24,7 @@ class SendForm(forms.Form):
 
     channel = forms.ChoiceField(label=_("How"), choices=CHANNELS, widget=forms.RadioSelect)
     language = forms.ChoiceField(
-        label=_("Language of the questionnaire"), choices=settings.LANGUAGES
+        label=_("Language of the questionnaire"), choices=settings.LANGUAGES, widget=LanguageSelect
     )
 
 

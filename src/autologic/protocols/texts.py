@@ -24,12 +24,66 @@ RULE_KINDS = {
     "studies": gettext_lazy("Pre-operative studies"),
     "medication_hold": gettext_lazy("Medication hold"),
     "authorisation": gettext_lazy("Regulatory authorisation"),
+    "conservative_first": gettext_lazy("Conservative treatment first"),
 }
 REQUIREMENTS = {
     "high_anaesthesia_risk": gettext_lazy("a high anaesthesia risk"),
     "comorbidity": gettext_lazy("a comorbidity"),
     "young": gettext_lazy("a young patient"),
     "avoids_surgery": gettext_lazy("a patient who wants to avoid surgery"),
+}
+# The protocol file's coded values, as the protocol page names them.
+WORDS: dict[str, dict[str, Any]] = {
+    "condition": {
+        "frozen": gettext_lazy("Frozen"),
+        "refrigerated": gettext_lazy("Refrigerated"),
+        "ambient": gettext_lazy("Room temperature"),
+        "fresh": gettext_lazy("Fresh"),
+    },
+    "source_tissue": {
+        "venous_blood": gettext_lazy("Venous blood"),
+        "bone_marrow": gettext_lazy("Bone marrow"),
+        "adipose": gettext_lazy("Adipose tissue"),
+    },
+    "manipulation": {
+        "minimal": gettext_lazy("Minimal manipulation"),
+        "enzymatic": gettext_lazy("Enzymatic digestion"),
+        "culture_expanded": gettext_lazy("Multiplied in culture"),
+    },
+    "cell_type": {"none": gettext_lazy("no cells (serum)")},
+    "collection": {
+        "blood_draw": gettext_lazy("Blood draw"),
+        "marrow_aspirate": gettext_lazy("Bone-marrow aspirate"),
+        "lipoaspirate": gettext_lazy("Lipoaspirate"),
+    },
+    "route": {
+        "intra_articular": gettext_lazy("Intra-articular"),
+        "peritendinous": gettext_lazy("Peritendinous"),
+        "intramuscular": gettext_lazy("Intramuscular"),
+        "epidural_perineural": gettext_lazy("Epidural perineural"),
+    },
+    "guidance": {
+        "ultrasound": gettext_lazy("Ultrasound"),
+        "fluoroscopy": gettext_lazy("Fluoroscopy"),
+    },
+    "equipment": {
+        "incubator": gettext_lazy("Incubator"),
+        "centrifuge": gettext_lazy("Centrifuge"),
+        "culture": gettext_lazy("Culture laboratory"),
+        "biosafety_cabinet": gettext_lazy("Biosafety cabinet"),
+        "freezer": gettext_lazy("Freezer"),
+    },
+    "timepoint": {
+        "visit": gettext_lazy("Visit"),
+        "imaging": gettext_lazy("Imaging"),
+        "prom": gettext_lazy("Questionnaires"),
+    },
+    "modality": dict(choices.MODALITIES),
+    "per": {
+        "course": gettext_lazy("per course"),
+        "collection": gettext_lazy("per collection"),
+        "region_injection": gettext_lazy("per region and injection"),
+    },
 }
 FLAGS = {"lower_expected_success": gettext_lazy("lower expected success")}
 VOCABULARIES: dict[str, dict[str, Any]] = {
@@ -38,6 +92,7 @@ VOCABULARIES: dict[str, dict[str, Any]] = {
     "comorbidities": dict(choices.COMORBIDITIES),
     "refuse": dict(choices.ANAESTHESIA_RISKS),
     "system": dict(choices.GRADE_SYSTEMS),
+    "treatments": dict(choices.CONSERVATIVE_TREATMENTS),
 }
 
 
@@ -57,7 +112,7 @@ def _outcome(value: Any) -> str:
 
 def rule_kind(rule: Any) -> str:
     """The translated name of a rule's kind."""
-    return str(RULE_KINDS.get(rule.kind, rule.kind.replace("_", " ").capitalize()))
+    return str(RULE_KINDS[rule.kind])
 
 
 def rule_sentences(rule: Any) -> list[str]:
@@ -94,6 +149,13 @@ def rule_sentences(rule: Any) -> list[str]:
         return [_("Flagged medications are on hold long enough before collection.")]
     if kind == "authorisation":
         return [_("The preparation's authorisation is granted and covers the treatment.")]
+    if kind == "conservative_first":
+        return [
+            _("At least %(weeks)s weeks of conservative treatment first: %(treatments)s.")
+            % {"weeks": rule.min_weeks, "treatments": _names("treatments", rule.treatments)},
+            _("None recorded: %(outcome)s.") % {"outcome": _outcome(rule.missing)},
+            _("It helped: %(outcome)s.") % {"outcome": _outcome(rule.helped)},
+        ]
     return [_generic(rule)]
 
 
@@ -192,6 +254,10 @@ SETTINGS = {
     "interval_days": gettext_lazy("days between sessions"),
     "first_after_collection_days": gettext_lazy("first injection after collection (days)"),
     "release": gettext_lazy("release specification"),
+    "target": gettext_lazy("usual value"),
+    "min": gettext_lazy("minimum"),
+    "max": gettext_lazy("maximum"),
+    "min_weeks": gettext_lazy("minimum duration (weeks)"),
 }
 _PART = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+|\*)\])?$")
 
@@ -236,4 +302,12 @@ def parameter_name(entry: str, protocol: Any) -> str:
             current = value
             words.append(_setting(name))
     text = " › ".join(words)
-    return f"{text} ({note}" if note else text
+    # The note is the protocol author's English remark; other languages show the name alone.
+    return f"{text} ({note}" if note and (get_language() or "en").startswith("en") else text
+
+
+def word(value: Any, vocabulary: str) -> str:
+    """A coded value of a protocol file in words ("frozen" → "Frozen"); lists joined."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(word(item, vocabulary) for item in value)
+    return str(WORDS[vocabulary].get(value, value))

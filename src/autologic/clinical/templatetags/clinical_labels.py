@@ -13,6 +13,7 @@ from autologic.accounts.roles import allows, rule_for
 from autologic.clinical import choices
 from autologic.clinical.messages import FLAGS, finding_text, region_text
 from autologic.common.domain.calendars import Calendar
+from autologic.protocols import texts
 
 register = template.Library()
 
@@ -112,3 +113,10 @@ def gate_fix(context: template.Context, check: Any, course: Any) -> dict[str, st
     name, url, label = target
     method = "POST" if name == "clinical:hold_confirm" else "GET"
     return {"url": url, "label": label} if allows(rule_for(name, method), user.role) else None
+
+
+@register.filter
+def rule_name(rule_id: str, rules: Any) -> str:
+    """The protocol rule a finding comes from, named by what it checks ("Radiographic grade")."""
+    rule = next((r for r in rules or [] if r.id == rule_id), None)
+    return texts.rule_kind(rule) if rule is not None else ""

@@ -128,7 +128,9 @@ def parse_date(
     try:
         value: date = jdatetime.date(y, mo, d).togregorian() if jalali else date(y, mo, d)
     except ValueError as exc:
-        typed = _digits(raw, language)  # echoed in the interface's digits, as the line around it
+        typed = interface_digits(
+            raw, language
+        )  # echoed in the interface's digits, as the line around it
         raise ValidationFailed(
             "impossible_date", f"{typed} is not a real date.", data={"text": typed}
         ) from exc
@@ -162,14 +164,14 @@ def parse_datetime(
         ) from exc
     hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        typed = _digits(parts[2], language)
+        typed = interface_digits(parts[2], language)
         raise ValidationFailed(
             "impossible_time", f"{typed} is not a real time.", data={"text": typed}
         )
     return datetime.combine(day, time(hour, minute, second))
 
 
-def _digits(text: str, language: str) -> str:
+def interface_digits(text: str, language: str) -> str:
     """Text in the digits of the interface: Persian digits in Persian, ASCII otherwise."""
     return text.translate(PERSIAN_DIGITS) if language == "fa" else text.translate(ASCII_DIGITS)
 

@@ -13,9 +13,15 @@ from django.utils.translation import get_language, ngettext
 
 from autologic.accounts.roles import allows, rule_for
 from autologic.common import clock
-from autologic.common.domain.calendars import Calendar, age_on, format_date, format_datetime
+from autologic.common.domain.calendars import (
+    Calendar,
+    age_on,
+    format_date,
+    format_datetime,
+    interface_digits,
+)
 from autologic.common.domain.phones import display_phone
-from autologic.common.texts import translate_text
+from autologic.common.texts import translate_for, translate_text
 
 register = template.Library()
 
@@ -51,10 +57,11 @@ def clinic_datetime(context: template.Context, value: datetime | None) -> SafeSt
 
 
 @register.simple_tag(takes_context=True)
-def age(context: template.Context, born: date) -> int:
-    """Whole years of age today, in the clinic's time zone."""
+def age(context: template.Context, born: date) -> str:
+    """Whole years of age today, in the clinic's time zone, in the interface's digits."""
     site = _site(context)
-    return age_on(born, clock.local_today(site.time_zone if site else "UTC"))
+    years = age_on(born, clock.local_today(site.time_zone if site else "UTC"))
+    return interface_digits(str(years), get_language() or "en")
 
 
 @register.simple_tag(takes_context=True)
@@ -80,6 +87,12 @@ def getitem(mapping: dict[str, Any], key: object) -> Any:
 
 
 @register.filter
+def translated_for(text: Any, protocol: Any) -> str:
+    """A text naming a protocol's processing steps or QC attributes, in the UI language."""
+    return "" if text is None else translate_for(str(text), protocol)
+
+
+@register.filter
 def translated_text(text: Any) -> str:
     """An English text from domain code or a protocol file (a refusal, a deviation, a
     consumable) in the UI language, when the catalogues know it."""
@@ -91,7 +104,8 @@ def minutes(value: Any) -> str:
     """A duration in minutes in the UI language ("30 min")."""
     if value is None or value == "":
         return ""
-    return ngettext("%(n)s minute", "%(n)s minutes", int(value)) % {"n": value}
+    shown = interface_digits(str(value), get_language() or "en")
+    return ngettext("%(n)s minute", "%(n)s minutes", int(value)) % {"n": shown}
 
 
 @register.filter
@@ -114,7 +128,8 @@ def clinic_time(context: template.Context, value: datetime | None) -> SafeString
         return "—"
     site = _site(context)
     local = value.astimezone(ZoneInfo(site.time_zone if site else "UTC"))
-    return format_html('<bdi dir="ltr">{}</bdi>', local.strftime("%H:%M"))
+    text = interface_digits(local.strftime("%H:%M"), get_language() or "en")
+    return format_html('<bdi dir="ltr">{}</bdi>', text)
 
 
 @register.filter

@@ -164,6 +164,13 @@ class Reconciliation:
     problem: str
 
 
+@dataclass(frozen=True)
+class LabelProblem:
+    """One reason a lot's labels do not reconcile, in words (the catalogues hold these)."""
+
+    message: str
+
+
 def reconcile(units: list[str], labels: list[tuple[str, str]]) -> Reconciliation:
     """Reconcile a lot: every printed label applied, voided or destroyed; one applied per unit.
 
@@ -173,15 +180,22 @@ def reconcile(units: list[str], labels: list[tuple[str, str]]) -> Reconciliation
     applied = Counter(unit for unit, state in labels if state == "applied")
     problems = []
     if counts["printed"]:
+        printed = counts["printed"]
         problems.append(
-            f"{counts['printed']} printed label(s) not yet applied, voided or destroyed"
+            LabelProblem(f"{printed} printed label(s) not yet applied, voided or destroyed").message
         )
     unlabelled = [unit for unit in units if applied[unit] == 0]
     if unlabelled:
-        problems.append(f"{len(unlabelled)} unit(s) without an applied label")
+        units_unlabelled = len(unlabelled)
+        problems.append(
+            LabelProblem(f"{units_unlabelled} unit(s) without an applied label").message
+        )
     doubled = [unit for unit in units if applied[unit] > 1]
     if doubled:
-        problems.append(f"{len(doubled)} unit(s) with more than one applied label")
+        units_doubled = len(doubled)
+        problems.append(
+            LabelProblem(f"{units_doubled} unit(s) with more than one applied label").message
+        )
     summary = {state: counts[state] for state in ("printed", "applied", "voided", "destroyed")}
     summary["total"] = len(labels)
     return Reconciliation(summary, not problems, "; ".join(problems))

@@ -145,9 +145,18 @@ def passage_refusal(step: Step, passage: int, recorded: Iterable[Recorded]) -> F
     return None
 
 
+@dataclass(frozen=True)
+class Unfinished:
+    """Why a step is not done yet, in words (the catalogues hold these sentences)."""
+
+    message: str
+
+
 def unfinished(step: Step, recorded: Iterable[Recorded]) -> str | None:
-    """What is missing before a step counts as done (its passage 0 ended), or None."""
+    """What is missing before a step counts as done (its passage 0 ended), or None; the step
+    is named by its English name, which the page shows in the user's language."""
     records = list(recorded)
+    step_name = step.name.en
     whole = next((r for r in records if r.passage == 0), None)
     if whole is not None and whole.ended:
         return None
@@ -158,8 +167,12 @@ def unfinished(step: Step, recorded: Iterable[Recorded]) -> str | None:
         counts = f" (passage {listed}: counts during the culture, they do not finish it)"
     if whole is not None:
         if step.kind == "culture":
-            return f"{step.key} is still running: end passage 0 at harvest{counts}"
-        return f"{step.key} is still running: enter its end time"
+            return Unfinished(
+                f"{step_name} is still running: end passage 0 at harvest{counts}"
+            ).message
+        return Unfinished(f"{step_name} is still running: enter its end time").message
     if step.kind == "culture":
-        return f"{step.key} has no record of the culture itself: record passage 0{counts}"
-    return f"{step.key} is not recorded"
+        return Unfinished(
+            f"{step_name} has no record of the culture itself: record passage 0{counts}"
+        ).message
+    return Unfinished(f"{step_name} is not recorded").message

@@ -39,7 +39,7 @@ def judge(row: SpecRow, value: str, *, locale: str = "en") -> tuple[Verdict, flo
     """
     text = value.strip()
     if not text:
-        raise ResultError(f"{row.attribute}: enter a result ({accepted(row)})")
+        raise ResultError(f"Enter a result ({accepted(row)})")
     if row.operator in ("not_detected", "conforms"):
         return _qualitative(row, text.lower()), None
     number = read_number(row, text, locale)
@@ -58,22 +58,20 @@ def read_number(row: SpecRow, text: str, locale: str) -> float:
     digits = digits.replace("\u066b", get_decimal_symbol(locale)).replace(
         "\u066c", get_group_symbol(locale)
     )
-    needs = f"{row.attribute} needs a number ({accepted(row)})"
+    expected = accepted(row)
     if not _NUMERAL.match(digits):
-        raise ResultError(needs)
+        raise ResultError(f"A number is needed here ({expected})")
     try:
         number = parse_decimal(digits, locale=locale, strict=True)
     except NumberFormatError:
-        raise ResultError(f"{needs}; {text!r} is not written as a number here") from None
+        raise ResultError(f"{text} is not written as a number here ({expected})") from None
     if not number.is_finite():
-        raise ResultError(needs)
+        raise ResultError(f"A number is needed here ({expected})")
     low, high = plausible(row)
     if not low <= number <= high:
         shown = f"{_fmt(low)}–{_fmt(high)}" if high != Decimal("Infinity") else f"≥ {_fmt(low)}"
-        raise ResultError(
-            f"{row.attribute}: {text} is not plausible; a result lies in {shown}"
-            + (f" {row.unit}" if row.unit else "")
-        )
+        unit = f" {row.unit}" if row.unit else ""
+        raise ResultError(f"{text} is not plausible here; a result lies in {shown}{unit}")
     return float(number)
 
 
@@ -114,7 +112,7 @@ def _qualitative(row: SpecRow, text: str) -> Verdict:
         return Verdict.PASS
     if text in bad:
         return Verdict.FAIL
-    raise ResultError(f"{row.attribute} is answered with {accepted(row)}")
+    raise ResultError(f"The answer here is {accepted(row)}")
 
 
 def _compare(row: SpecRow, number: float) -> bool:
@@ -227,17 +225,18 @@ def release_blockers(spec: Release | None, lot: LotFacts) -> list[Blocker]:
         if not row.blocking:
             continue
         results = standing(lot.results.get(row.attribute, []))
+        attribute = row.name.en  # the page shows it in the user's language
         failed = sum(1 for r in results if r.verdict is Verdict.FAIL)
         if failed:
             problems.append(
                 Blocker(
                     BlockerKind.NON_CONFORMING,
-                    f"{row.attribute}: failed ({describe(row)} required); a failed result "
+                    f"{attribute}: failed ({describe(row)} required); a failed result "
                     "stands until QA invalidates it",
                 )
             )
         elif not results:
-            problems.append(Blocker(BlockerKind.NO_RESULT, f"{row.attribute}: no result yet"))
+            problems.append(Blocker(BlockerKind.NO_RESULT, f"{attribute}: no result yet"))
     if lot.open_deviations:
         problems.append(
             Blocker(
@@ -253,9 +252,8 @@ def release_blockers(spec: Release | None, lot: LotFacts) -> list[Blocker]:
             )
         )
     if not lot.labels_balanced:
-        problems.append(
-            Blocker(BlockerKind.LABELS, f"labels do not reconcile: {lot.label_problem}")
-        )
+        for problem in lot.label_problem.split("; "):
+            problems.append(Blocker(BlockerKind.LABELS, f"labels do not reconcile: {problem}"))
     if lot.unstored:
         problems.append(
             Blocker(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from autologic.care.models import Appointment
 from autologic.outcomes.domain import registry
@@ -30,6 +31,18 @@ SCORE_NAMES = {
 }
 
 
+# The instruments' recall periods (outcomes/domain), for the catalogues; shown through
+# ``translated_text``.
+RECALLS = [
+    gettext_noop("last week"),
+    gettext_noop("past week"),
+    gettext_noop("today"),
+    gettext_noop("last 48 hours"),
+    gettext_noop("past 4 weeks"),
+    gettext_noop("average over the last week"),
+]
+
+
 @register.filter
 def when(appointment: Appointment) -> str:
     """A follow-up's name: "baseline", "6 weeks", "3 months"."""
@@ -42,6 +55,23 @@ def when(appointment: Appointment) -> str:
         return ngettext("%(n)s week", "%(n)s weeks", point.weeks) % {"n": point.weeks}
     months = point.months or 0
     return ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
+
+
+_TIMEPOINT_KEY = re.compile(r"^(?P<unit>[wm])(?P<n>\d+)(?:-.*)?$")
+
+
+@register.filter
+def timepoint(key: str) -> str:
+    """A follow-up timepoint by its protocol key ("baseline", "w6", "m12") in words."""
+    if key == "baseline":
+        return _("baseline")
+    found = _TIMEPOINT_KEY.match(key or "")
+    if found is None:
+        return key
+    n = int(found["n"])
+    if found["unit"] == "w":
+        return ngettext("%(n)s week", "%(n)s weeks", n) % {"n": n}
+    return ngettext("%(n)s month", "%(n)s months", n) % {"n": n}
 
 
 @register.filter
