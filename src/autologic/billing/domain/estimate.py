@@ -15,19 +15,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from autologic.billing.domain.money import Money, total
+from autologic.billing.domain.money import BillingError, Money, total
 
 Per = Literal["course", "collection", "injection", "region_injection"]
 # Countries where a clinic may price by its own list; Germany bills physicians' services by GOÄ.
 FREE_PRICING = frozenset({"ES", "AE", "IR"})
 
 
-class EstimateError(ValueError):
-    """A price or estimate that cannot stand as entered; ``field`` names what to correct."""
-
-    def __init__(self, code: str, message: str, field: str) -> None:
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
+class EstimateError(BillingError):
+    """A price or estimate that cannot stand as entered."""
 
 
 @dataclass(frozen=True)

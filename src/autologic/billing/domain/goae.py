@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from autologic.billing.domain.money import Money, round_half_up
+from autologic.billing.domain.money import BillingError, Money, round_half_up
 
 POINT_VALUE_EUR = Decimal("0.0582873")  # § 5(1) GOÄ: 5.82873 cent
 RECEIPT_ABOVE_EUR = Decimal("25.56")  # § 10(2) GOÄ
@@ -73,12 +73,8 @@ class Line:
     needs_agreement: bool
 
 
-class GoaeError(ValueError):
-    """A GOÄ line that may not be billed as entered; ``field`` names what to correct."""
-
-    def __init__(self, code: str, message: str, field: str) -> None:
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
+class GoaeError(BillingError):
+    """A GOÄ line that may not be billed as entered."""
 
 
 @dataclass(frozen=True)

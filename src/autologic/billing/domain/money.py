@@ -17,6 +17,14 @@ class MoneyError(ValueError):
     """An amount that cannot be money: wrong currency, too many decimals, not finite."""
 
 
+class BillingError(ValueError):
+    """A billing rule refused what was entered; ``field`` names what to correct."""
+
+    def __init__(self, code: str, message: str, field: str) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+
 @dataclass(frozen=True)
 class Currency:
     """A currency as the clinic books it: ISO code, decimals, and from when that holds."""
