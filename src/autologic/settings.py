@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "autologic.outcomes",
     "autologic.adverse_events",
     "autologic.recalls",
+    "autologic.billing",
     "autologic.outbox",
     "autologic.portal",
     "autologic.dashboard",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("adverse-events/", include("autologic.adverse_events.urls")),
     path("recalls/", include("autologic.recalls.urls")),
     path("protocols/", include("autologic.protocols.urls")),
+    path("billing/", include("autologic.billing.urls")),
     path("api/v1/", api.urls),
     path("", include("autologic.portal.urls")),
     path("", include("autologic.dashboard.urls")),

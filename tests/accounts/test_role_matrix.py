@@ -83,7 +83,46 @@ def world(site, make_staff, physician, patient, protocols):
     ids.update(_lab(staff[Role.LAB_TECHNICIAN], physician, ids["course_id"]))
     ids.update(_portal(physician, ids["course_id"]))
     ids.update(_recalls(staff[Role.LAB_TECHNICIAN], ids["collection_id"]))
+    ids.update(_billing(staff[Role.BILLING], ids["course_id"]))
     return staff, ids
+
+
+def _billing(clerk, course_id) -> dict[str, object]:
+    """The course's signed estimate and its invoice, at a Spanish-billing clinic."""
+    from autologic.audit.actions import SignerProof
+    from autologic.billing import actions
+    from autologic.billing.domain.money import Money
+    from autologic.care.models import Course
+    from autologic.common import clock
+    from autologic.protocols.models import ProtocolVersion
+    from tests.billing.conftest import PROFILES
+
+    course = Course.objects.get(pk=course_id)
+    now = clock.now()
+    actions.set_billing_profile(course.site, PROFILES["ES"], by=None, now=now)
+    actions.seed_price_list(
+        course.site, ProtocolVersion.objects.get(pk=course.protocol_id), by=clerk, now=now
+    )
+    estimate = actions.offer_estimate(
+        course,
+        plan=actions.PlanRequest(
+            deposit=Money.of(0, "EUR"), parts=2, first_due=now.date(), every_days=30
+        ),
+        language="es",
+        by=clerk,
+        now=now,
+    )
+    actions.accept_estimate(
+        estimate,
+        signed_by="Patient",
+        signed_on=now.date(),
+        acceptance="in_person",
+        agreement_signed=False,
+        proof=SignerProof(user=clerk, second_factor=True),
+        now=now,
+    )
+    invoice = actions.issue_invoice(course, recipient_tax_id="12345678Z", by=clerk, now=now)
+    return {"estimate_id": estimate.pk, "invoice_id": invoice.pk}
 
 
 def _recalls(tech, collection_id) -> dict[str, object]:

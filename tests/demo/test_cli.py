@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# Every test here runs the command on its own SQLite file (DATABASE_URL is removed), so the
+# PostgreSQL run of the suite would repeat them unchanged: they run once, with the SQLite run.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        "postgres" in os.environ.get("DATABASE_URL", ""),
+        reason="the command runs on its own SQLite file whatever the suite's database is",
+    ),
+]
 
 
 def autologic(data_dir: Path, *args: str, mode: str = "demo", extra: dict[str, str] | None = None):

@@ -19,6 +19,7 @@ NAVIGATION = [
     ("injections:today", _("Bedside"), "injections:"),
     ("outcomes:follow_ups", _("Follow-ups"), "outcomes:"),
     ("adverse_events:list", _("Adverse events"), "adverse_events:"),
+    ("billing:home", _("Billing"), "billing:"),
     ("protocols:list", _("Protocols"), "protocols:"),
     ("care:resources", _("Resources"), "care:resource"),
     ("audit:log", _("Audit trail"), "audit:"),

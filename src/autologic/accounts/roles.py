@@ -58,6 +58,9 @@ RECALL_READERS = CLINICAL | LAB
 HOLDERS = QA | CLINICIANS
 # Follow-ups: coordinators chase them, clinicians see them, the manager watches the numbers.
 FOLLOW_UP_READERS = CLINICAL | {Role.MANAGER}
+# Billing: the front desk (billing) and the manager work the money; coordinators read it.
+BILLERS = frozenset({Role.BILLING, Role.MANAGER})
+BILLING_READERS = BILLERS | {Role.COORDINATOR}
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
@@ -124,6 +127,19 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "lab:readings": {"POST": LAB},
     "lab:excursion_ack": {"POST": LAB},
     "lab:reagent_use": {"POST": COLLECTORS},
+    "billing:home": BILLING_READERS,
+    "billing:course": BILLING_READERS,
+    "billing:seed_price_list": {"POST": BILLERS},
+    "billing:offer_estimate": {"POST": BILLERS},
+    "billing:accept_estimate": {"POST": BILLERS},
+    "billing:estimate_pdf": BILLING_READERS,
+    "billing:issue_invoice": {"POST": BILLERS},
+    "billing:invoice": BILLING_READERS,
+    "billing:invoice_pdf": BILLING_READERS,
+    "billing:credit_note": {"POST": BILLERS},
+    "billing:record_payment": {"POST": BILLERS},
+    "billing:record_refund": {"POST": BILLERS},
+    "billing:verifactu_export": BILLERS,
     "recalls:list": RECALL_READERS,
     "recalls:detail": RECALL_READERS,
     "recalls:open_recall": {"GET": HOLDERS, "POST": HOLDERS},

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# The audit trail, the lab's custody records (unit state changes, storage moves, readings) and
-# the follow-up history of adverse events.
+# The audit trail, the lab's custody records (unit state changes, storage moves, readings), the
+# follow-up history of adverse events, and billing's issued documents and money movements.
 APPEND_ONLY_TABLES = (
     "audit_event",
     "audit_signature",
@@ -29,6 +29,11 @@ APPEND_ONLY_TABLES = (
     "lab_storageevent",
     "lab_reading",
     "adverse_events_adverseeventupdate",
+    # Issued invoices and credit notes, payments and refunds, VERI*FACTU records: never changed.
+    # (records first: a test teardown empties the tables in this order, and records cite invoices)
+    "billing_verifacturecord",
+    "billing_payment",
+    "billing_invoice",
 )
 
 SAME_PATIENT = "autologous product: administration patient differs from the unit source patient"

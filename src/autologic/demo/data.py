@@ -571,3 +571,50 @@ COURSES: dict[str, list[tuple[int, str]]] = {
     "thr": [*_ACS, *_MORE_ACS],
     "dxb": [*_ACS, *_MORE_ACS],
 }
+
+# How each demo clinic bills (billing.md): the German clinic by GOÄ items, Tehran by its own
+# price range for the hip course (seed 004: 12–20 million tomans), shown in tomans, with a
+# deposit before the harvest; Dubai by the protocol's AED prices with 5 % VAT until the zero
+# rate is confirmed. Every ❓ fact stays unconfirmed, so the pages show its note.
+BILLING = {
+    "dus": {
+        "country": "DE",
+        "legal_name": "Autologic Demo MVZ Düsseldorf GmbH",
+        "tax_id": "103/5555/0815",
+        "address": "Königsallee 1\n40212 Düsseldorf",
+    },
+    "thr": {
+        "country": "IR",
+        "legal_name": "درمانگاه نمایشی درد تهران",
+        "tax_id": "10103456789",
+        "address": "تهران، خیابان ولیعصر، پلاک ۱",
+        "show_tomans": True,
+        "deposit_gate": True,
+    },
+    "dxb": {
+        "country": "AE",
+        "legal_name": "Autologic Demo Clinic Dubai LLC",
+        "tax_id": "100345678900003",
+        "address": "Dubai Healthcare City, Building 64, Dubai",
+    },
+}
+# GOÄ items the Düsseldorf clinic bills an ACS course by (points: billing.md §2.1 and the GOÄ
+# schedule; which analog position fits ACS is ❓ there and shown as such).
+GOAE_ACS = [
+    ("1", {"en": "Consultation", "de": "Beratung"}, "course", 80),
+    (
+        "5",
+        {"en": "Symptom-related examination", "de": "Symptombezogene Untersuchung"},
+        "course",
+        80,
+    ),
+    ("284", {"en": "Autologous blood treatment", "de": "Eigenblutbehandlung"}, "collection", 90),
+    (
+        "255",
+        {"en": "Intra-articular injection", "de": "Intraartikuläre Injektion"},
+        "region_injection",
+        95,
+    ),
+]
+# Seed 004's price range for the hip course, in rials (12–20 million tomans).
+HIP_RANGE_RIALS = (120_000_000, 200_000_000)

@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from autologic.common.domain.errors import ValidationFailed
+
 
 class MoneyError(ValueError):
     """An amount that cannot be money: wrong currency, too many decimals, not finite."""
 
 
-class BillingError(ValueError):
-    """A billing rule refused what was entered; ``field`` names what to correct."""
-
-    def __init__(self, code: str, message: str, field: str) -> None:
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
+class BillingError(ValidationFailed):
+    """A billing rule refused what was entered: a code, the English message, and ``field``, the
+    field to correct (one error path: views and the API show it like every DomainError)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +88,16 @@ class Money:
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
             raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
+
+    @classmethod
+    def from_minor(cls, units: int, code: str) -> Money:
+        """Money from a whole number of minor units (cents, fils, rials): how amounts are stored."""
+        return cls(code, Decimal(units).scaleb(-currency(code).scale))
+
+    @property
+    def minor_units(self) -> int:
+        """The amount as a whole number of minor units (IRR: whole rials), for storage."""
+        return int(self.amount.scaleb(currency(self.currency).scale))
 
     @property
     def minor(self) -> Decimal:

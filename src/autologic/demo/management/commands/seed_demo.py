@@ -54,9 +54,75 @@ class Command(BaseCommand):
             self._courses(site, staff)
             self._lab(site, staff)
             self._outcomes(site, staff)
+            self._billing(site)
         self._print_logins()
         self._print_today(list(sites.values()))
         self._print_portal_links(list(sites.values()))
+
+    def _billing(self, site: Site) -> None:
+        """The clinic's billing profile and first price lists (once)."""
+        from autologic.billing import actions as billing
+        from autologic.billing.domain.money import Money
+        from autologic.billing.models import BillingProfile, PriceList
+        from autologic.protocols.models import ProtocolVersion
+
+        spec = data.BILLING.get(site.code)
+        if spec is None or BillingProfile.objects.filter(site=site).exists():
+            return
+        now = clock.now()
+        billing.set_billing_profile(site, spec, by=None, now=now)
+        if spec["country"] == "DE":
+            zero = Money.of(0, site.currency)
+            items = [
+                {
+                    "code": code,
+                    "label": label,
+                    "per": per,
+                    "points": points,
+                    "frame": "personal",
+                    "low": zero,
+                    "high": zero,
+                }
+                for code, label, per, points in data.GOAE_ACS
+            ]
+            billing.add_price_list(
+                site,
+                "acs-large-joint",
+                effective_from=now.date(),
+                items=items,
+                source="GOÄ items of the clinic",
+                by=None,
+                now=now,
+            )
+            return
+        for version in ProtocolVersion.objects.filter(status="active"):
+            if any(site.currency in item.amounts for item in version.protocol.prices):
+                billing.seed_price_list(site, version, by=None, now=now)
+        if (
+            site.currency == "IRR"
+            and not PriceList.objects.filter(site=site, therapy="cells-hip").exists()
+        ):
+            low, high = data.HIP_RANGE_RIALS
+            billing.add_price_list(
+                site,
+                "cells-hip",
+                effective_from=now.date(),
+                items=[
+                    {
+                        "code": "hip-course",
+                        "label": {
+                            "fa": "دوره درمان سلولی مفصل ران",
+                            "en": "Hip cell therapy course",
+                        },
+                        "per": "course",
+                        "low": Money.of(low, "IRR"),
+                        "high": Money.of(high, "IRR"),
+                    }
+                ],
+                source="Clinic page (seed 004)",
+                by=None,
+                now=now,
+            )
 
     def _site(self, spec: dict[str, Any]) -> Site:
         site = Site.objects.filter(code=spec["code"]).first()

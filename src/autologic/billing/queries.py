@@ -1,0 +1,274 @@
+"""Read side of billing: a course's account (plan, invoices, payments, what is open), the front
+desk's overdue list, and the clinic's outstanding balances and ageing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import Sum
+
+from autologic.accounts.models import Site
+from autologic.billing.choices import OPEN_FACTS
+from autologic.billing.domain.account import Due, Settled, allocate, bucket
+from autologic.billing.domain.money import Money
+from autologic.billing.models import (
+    BillingProfile,
+    Estimate,
+    Instalment,
+    Invoice,
+    Payment,
+    PriceList,
+    VerifactuRecord,
+)
+from autologic.care.models import Appointment, Course
+
+LIST_LIMIT = 200
+
+
+def profile(site: Site) -> BillingProfile | None:
+    return BillingProfile.objects.filter(site=site).first()
+
+
+def open_facts(billing: BillingProfile | None) -> list[tuple[str, str]]:
+    """The ❓ facts of the clinic's country its adviser has not confirmed yet, with their note."""
+    if billing is None:
+        return []
+    confirmed = set(billing.confirmed or [])
+    return [
+        (key, str(note))
+        for key, note in OPEN_FACTS.get(billing.country, [])
+        if key not in confirmed
+    ]
+
+
+def paid(course: Course) -> Money:
+    """Payments less refunds for a course."""
+    minor = Payment.objects.filter(course=course).aggregate(s=Sum("amount_minor"))["s"] or 0
+    return Money.from_minor(int(minor), course.site.currency)
+
+
+def uncredited(course: Course) -> list[Invoice]:
+    """The course's invoices that no credit note has corrected, oldest first."""
+    return list(
+        Invoice.objects.filter(course=course)
+        .exclude(series="credit")
+        .exclude(corrections__isnull=False)
+        .order_by("issued_at", "id")
+    )
+
+
+def event_days(course: Course) -> dict[str, date]:
+    """The days of the course events instalments can fall due on: the first collection, the
+    first and the last injection (as planned, or as done)."""
+    zone = ZoneInfo(course.site.time_zone)
+    days: dict[str, date] = {}
+    rows = Appointment.objects.filter(course=course, kind__in=["collection", "injection"]).exclude(
+        status="cancelled"
+    )
+    injections = []
+    for row in rows.order_by("sequence"):
+        day = row.starts_at.astimezone(zone).date() if row.starts_at else row.due_on
+        if day is None:
+            continue
+        if row.kind == "collection":
+            days.setdefault("collection", day)
+        else:
+            injections.append(day)
+    if injections:
+        days["first_injection"] = min(injections)
+        days["last_injection"] = max(injections)
+    return days
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A plan part with its due day (from its event when tied to one) and what is paid of it."""
+
+    instalment: Instalment
+    due_on: date | None
+    settled: Settled
+
+
+@dataclass(frozen=True)
+class Account:
+    """Everything the front desk needs about a course's money."""
+
+    course: Course
+    billing: BillingProfile | None
+    estimate: Estimate | None
+    history: list[Estimate]
+    plan: list[PlanRow]
+    invoices: list[Invoice]
+    payments: list[Payment]
+    paid: Money
+    invoiced: Money
+    credit: Money
+    deposit_paid: bool
+    records: list[VerifactuRecord]
+
+    @property
+    def balance(self) -> Money:
+        return self.invoiced - self.paid
+
+
+def account(course: Course) -> Account:
+    currency = course.site.currency
+    estimates = list(Estimate.objects.filter(course=course).order_by("-revision"))
+    current = next((e for e in estimates if e.status in {"offered", "accepted"}), None)
+    received = paid(course)
+    plan: list[PlanRow] = []
+    credit = Money.of(0, currency)
+    deposit_paid = False
+    if current is not None:
+        days = event_days(course)
+        parts = list(current.instalments.all())
+        dues = [
+            Due(
+                str(part.number),
+                Money.from_minor(part.amount_minor, currency),
+                part.due_on or days.get(part.due_event),
+            )
+            for part in parts
+        ]
+        settled, credit = allocate(received, dues)
+        plan = [PlanRow(p, s.due.due_on, s) for p, s in zip(parts, settled, strict=True)]
+        deposit_rows = [row for row in plan if row.instalment.deposit]
+        deposit_paid = all(row.settled.settled for row in deposit_rows) if deposit_rows else True
+    invoices = list(
+        Invoice.objects.filter(course=course).select_related("corrects").order_by("issued_at", "id")
+    )
+    invoiced = Money.from_minor(sum(i.total_minor for i in invoices), currency)
+    return Account(
+        course=course,
+        billing=profile(course.site),
+        estimate=current,
+        history=[e for e in estimates if e is not current],
+        plan=plan,
+        invoices=invoices,
+        payments=list(Payment.objects.filter(course=course).order_by("received_on", "id")),
+        paid=received,
+        invoiced=invoiced,
+        credit=credit,
+        deposit_paid=deposit_paid,
+        records=list(VerifactuRecord.objects.filter(invoice__course=course).order_by("position")),
+    )
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """A plan part that is past due and not paid in full."""
+
+    course: Course
+    number: int
+    due_on: date
+    open: Money
+    days: int
+
+
+def overdue(site: Site, today: date) -> list[OverdueRow]:
+    """The front desk's list: every plan part past its due day with money still open."""
+    rows: list[OverdueRow] = []
+    estimates = (
+        Estimate.objects.filter(site=site, status="accepted")
+        .select_related("course__patient", "course__site")
+        .prefetch_related("instalments")
+        .order_by("id")[:LIST_LIMIT]
+    )
+    payments = defaultdict(int)
+    for course_id, minor in (
+        Payment.objects.filter(site=site)
+        .values_list("course_id")
+        .annotate(s=Sum("amount_minor"))
+        .values_list("course_id", "s")
+    ):
+        payments[course_id] = int(minor or 0)
+    for estimate in estimates:
+        course = estimate.course
+        parts = list(estimate.instalments.all())
+        days = event_days(course) if any(p.due_event for p in parts) else {}
+        dues = [
+            Due(
+                str(p.number),
+                Money.from_minor(p.amount_minor, estimate.currency),
+                p.due_on or days.get(p.due_event),
+            )
+            for p in parts
+        ]
+        settled, _ = allocate(Money.from_minor(payments[course.pk], estimate.currency), dues)
+        for part, state in zip(parts, settled, strict=True):
+            if state.overdue_on(today) and state.due.due_on is not None:
+                rows.append(
+                    OverdueRow(
+                        course, part.number, state.due.due_on, state.open, state.days_overdue(today)
+                    )
+                )
+    rows.sort(key=lambda r: (r.due_on, r.course.pk, r.number))
+    return rows
+
+
+@dataclass(frozen=True)
+class Ageing:
+    """Open invoice balances by how long they are overdue: 0–30, 31–60, 61–90, 90+ days."""
+
+    currency: str
+    buckets: tuple[Money, Money, Money, Money]
+    total: Money
+
+
+def ageing(site: Site, today: date) -> Ageing:
+    """Each course's open balance (invoiced less paid) aged from its oldest unpaid invoice's due
+    day, settling invoices oldest first."""
+    currency = site.currency
+    sums = [0, 0, 0, 0]
+    paid_by_course: dict[int, int] = defaultdict(int)
+    for course_id, minor in (
+        Payment.objects.filter(site=site)
+        .values_list("course_id")
+        .annotate(s=Sum("amount_minor"))
+        .values_list("course_id", "s")
+    ):
+        paid_by_course[course_id] = int(minor or 0)
+    by_course: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for course_id, due_on, minor in (
+        Invoice.objects.filter(site=site)
+        .order_by("issued_at", "id")
+        .values_list("course_id", "due_on", "total_minor")
+    ):
+        by_course[course_id].append((due_on, minor))
+    for course_id, rows in by_course.items():
+        dues = [Due(str(i), Money.from_minor(m, currency), d) for i, (d, m) in enumerate(rows)]
+        settled, _ = allocate(Money.from_minor(paid_by_course[course_id], currency), dues)
+        for state in settled:
+            if state.open.amount > 0:
+                sums[bucket(state.days_overdue(today))] += state.open.minor_units
+    buckets = tuple(Money.from_minor(s, currency) for s in sums)
+    return Ageing(currency, buckets, Money.from_minor(sum(sums), currency))  # type: ignore[arg-type]
+
+
+def recent_invoices(site: Site, limit: int = 50) -> list[Invoice]:
+    return list(
+        Invoice.objects.filter(site=site).select_related("patient").order_by("-issued_at")[:limit]
+    )
+
+
+def price_lists(site: Site) -> list[PriceList]:
+    return list(PriceList.objects.filter(site=site).prefetch_related("items"))
+
+
+def invoice(site: Site, invoice_id: int) -> Invoice | None:
+    return (
+        Invoice.objects.filter(site=site, pk=invoice_id)
+        .select_related("patient", "course", "corrects")
+        .first()
+    )
+
+
+def course(site: Site, course_id: int) -> Course | None:
+    return (
+        Course.objects.filter(site=site, pk=course_id)
+        .select_related("patient", "protocol", "site")
+        .first()
+    )

@@ -1,0 +1,40 @@
+"""Amounts on billing pages: the locale's digits, and tomans where the clinic shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, pgettext
+
+from autologic.billing.domain.display import format_money
+from autologic.billing.domain.money import Money
+
+register = template.Library()
+
+
+def show(value: Money, billing: Any, language: str) -> str:
+    """An amount as this clinic shows it (tomans in Tehran; printed invoices keep rials)."""
+    tomans = bool(billing is not None and billing.show_tomans and value.currency == "IRR")
+    return format_money(value, language, tomans=tomans, toman=pgettext("currency", "toman"))
+
+
+@register.simple_tag(takes_context=True)
+def money(context: template.Context, minor: int | None, currency: str) -> SafeString | str:
+    """``minor`` units of ``currency``, isolated so right-to-left text keeps the number whole."""
+    if minor is None:
+        return "—"
+    text = show(
+        Money.from_minor(int(minor), currency), context.get("billing"), get_language() or "en"
+    )
+    return format_html('<bdi class="money">{}</bdi>', text)
+
+
+@register.simple_tag(takes_context=True)
+def amount(context: template.Context, value: Money | None) -> SafeString | str:
+    """A Money value on a page."""
+    if value is None:
+        return "—"
+    return money(context, value.minor_units, value.currency)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from autologic.billing import views
+
+app_name = "billing"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("price-lists/seed/", views.seed_price_list, name="seed_price_list"),
+    path("courses/<int:course_id>/", views.course, name="course"),
+    path("courses/<int:course_id>/estimate/", views.offer_estimate, name="offer_estimate"),
+    path("estimates/<int:estimate_id>/accept/", views.accept_estimate, name="accept_estimate"),
+    path("estimates/<int:estimate_id>/pdf/", views.estimate_pdf, name="estimate_pdf"),
+    path("courses/<int:course_id>/invoice/", views.issue_invoice, name="issue_invoice"),
+    path("courses/<int:course_id>/payment/", views.record_payment, name="record_payment"),
+    path("courses/<int:course_id>/refund/", views.record_refund, name="record_refund"),
+    path("invoices/<int:invoice_id>/", views.invoice, name="invoice"),
+    path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/credit-note/", views.credit_note, name="credit_note"),
+    path("verifactu.xml", views.verifactu_export, name="verifactu_export"),
+]

@@ -1,0 +1,405 @@
+"""Billing pages: the front desk's overview, a course's account, invoices and their PDFs. Views
+read through ``queries`` and write through ``actions``; a refusal shows on its form's field."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import segno
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from autologic.audit.actions import record_read, verify_signer
+from autologic.billing import actions, queries
+from autologic.billing.actions import GoaeChoice, PlanRequest
+from autologic.billing.domain import verifactu
+from autologic.billing.domain.money import Money
+from autologic.billing.forms import (
+    AcceptForm,
+    CreditNoteForm,
+    EstimateForm,
+    InvoiceForm,
+    PaymentForm,
+    RefundForm,
+)
+from autologic.billing.models import Estimate, PriceItem, PriceList, VerifactuRecord
+from autologic.billing.printing import pdf_response
+from autologic.care.models import Course
+from autologic.common import clock
+from autologic.common.domain.errors import DomainError
+from autologic.common.forms import add_domain_error
+from autologic.protocols.models import ProtocolVersion
+from autologic.protocols.queries import protocol_title
+
+
+def _today(request: HttpRequest) -> Any:
+    return clock.now().astimezone(ZoneInfo(request.user.site.time_zone)).date()
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Overdue instalments, open balances by age, recent invoices and the price lists."""
+    site = request.user.site
+    today = _today(request)
+    overdue = queries.overdue(site, today)
+    if overdue:
+        actions_read = {row.course.patient_id for row in overdue}
+        for patient_id in sorted(actions_read):
+            record_read(request.user, "patient", patient_id, what="billing overdue list")
+    billing = queries.profile(site)
+    price_lists = queries.price_lists(site)
+    language = translation.get_language() or "en"
+    return render(
+        request,
+        "billing/home.html",
+        {
+            "billing": billing,
+            "open_facts": queries.open_facts(billing),
+            "overdue": overdue,
+            "ageing": queries.ageing(site, today),
+            "invoices": queries.recent_invoices(site),
+            "price_lists": price_lists,
+            "protocols": [
+                (v.pk, protocol_title(v.code, language), v.version)
+                for v in ProtocolVersion.objects.filter(status="active").order_by("code")
+            ],
+            "therapy_titles": {p.therapy: protocol_title(p.therapy, language) for p in price_lists},
+        },
+    )
+
+
+def seed_price_list(request: HttpRequest) -> HttpResponse:
+    """Start a therapy's price list from its protocol file's prices."""
+    version = ProtocolVersion.objects.filter(pk=request.POST.get("protocol")).first()
+    if version is None:
+        raise Http404
+    try:
+        prices = actions.seed_price_list(
+            request.user.site, version, by=request.user, now=clock.now()
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request, _("Price list %(therapy)s is in force.") % {"therapy": prices.therapy}
+        )
+    return redirect("billing:home")
+
+
+def _course(request: HttpRequest, course_id: int) -> Course:
+    course = queries.course(request.user.site, course_id)
+    if course is None:
+        raise Http404
+    return course
+
+
+def _items(course: Course) -> list[PriceItem]:
+    prices = (
+        PriceList.objects.filter(site=course.site, therapy=course.protocol.code)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    return list(prices.items.all()) if prices else []
+
+
+def _course_page(request: HttpRequest, course: Course, **forms: Any) -> HttpResponse:
+    account = queries.account(course)
+    billing = account.billing
+    site = course.site
+    context = {
+        "course": course,
+        "account": account,
+        "billing": billing,
+        "open_facts": queries.open_facts(billing),
+        "estimate_form": forms.get("estimate_form")
+        or EstimateForm(
+            site=site,
+            billing=billing,
+            items=_items(course),
+            initial={
+                "parts": 3,
+                "every_days": 30,
+                "first_due": _today(request),
+                "language": course.patient.preferred_language,
+            },
+        ),
+        "accept_form": forms.get("accept_form")
+        or AcceptForm(
+            site=site,
+            country=billing.country if billing else "",
+            initial={"signed_on": _today(request), "signed_by": course.patient.full_name},
+        ),
+        "invoice_form": forms.get("invoice_form") or InvoiceForm(),
+        "payment_form": forms.get("payment_form")
+        or PaymentForm(site=site, billing=billing, initial={"received_on": _today(request)}),
+        "refund_form": forms.get("refund_form") or RefundForm(site=site, billing=billing),
+        "today": _today(request),
+    }
+    record_read(request.user, "patient", course.patient_id, what="billing account")
+    return render(request, "billing/course.html", context, status=forms.get("status", 200))
+
+
+def course(request: HttpRequest, course_id: int) -> HttpResponse:
+    """A course's money: estimate and its history, plan, invoices, payments, what is open."""
+    return _course_page(request, _course(request, course_id))
+
+
+def offer_estimate(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    billing = queries.profile(course.site)
+    form = EstimateForm(request.POST, site=course.site, billing=billing, items=_items(course))
+    if form.is_valid():
+        multipliers = form.multipliers()
+        deposit = form.cleaned_data.get("deposit") or Money.of(0, course.site.currency)
+        if form.is_valid():
+            try:
+                actions.offer_estimate(
+                    course,
+                    plan=PlanRequest(
+                        deposit=deposit,
+                        parts=form.cleaned_data["parts"],
+                        first_due=form.cleaned_data["first_due"],
+                        every_days=form.cleaned_data["every_days"],
+                        on_events=form.cleaned_data["on_events"],
+                    ),
+                    fixed=form.fixed(),
+                    goae_choices={
+                        code: GoaeChoice(value, reason)
+                        for code, (value, reason) in multipliers.items()
+                    },
+                    agreement=form.cleaned_data.get("agreement", False),
+                    insurer=form.cleaned_data.get("insurer") or "",
+                    insurer_note=form.cleaned_data.get("insurer_note") or "",
+                    language=form.cleaned_data["language"],
+                    by=request.user,
+                    now=clock.now(),
+                )
+            except DomainError as exc:
+                add_domain_error(form, _goae_field(exc, form))
+            else:
+                messages.success(request, _("Estimate offered."))
+                return redirect("billing:course", course_id=course.pk)
+    return _course_page(request, course, estimate_form=form, status=400)
+
+
+def _goae_field(exc: DomainError, form: EstimateForm) -> DomainError:
+    """A GOÄ refusal names the multiplier or justification of its item."""
+    if exc.field in {"multiplier", "justification"} and form.goae:
+        for item in form.goae:
+            if item.code in exc.message:
+                kind = "multiplier" if exc.field == "multiplier" else "reason"
+                exc.field = f"{kind}-{item.code}"
+    return exc
+
+
+def _estimate(request: HttpRequest, estimate_id: int) -> Estimate:
+    estimate = (
+        Estimate.objects.filter(pk=estimate_id, site=request.user.site)
+        .select_related("course__patient", "course__protocol", "course__site")
+        .first()
+    )
+    if estimate is None:
+        raise Http404
+    return estimate
+
+
+def accept_estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
+    estimate = _estimate(request, estimate_id)
+    course = estimate.course
+    billing = queries.profile(course.site)
+    form = AcceptForm(request.POST, site=course.site, country=billing.country if billing else "")
+    if form.is_valid():
+        try:
+            proof = verify_signer(
+                request.user,
+                password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data.get("otp_token", ""),
+                session=request.session,
+            )
+            actions.accept_estimate(
+                estimate,
+                signed_by=form.cleaned_data["signed_by"],
+                signed_on=form.cleaned_data["signed_on"],
+                acceptance=form.cleaned_data["acceptance"],
+                agreement_signed=form.cleaned_data.get("agreement_signed", False),
+                proof=proof,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The signed estimate is recorded."))
+            return redirect("billing:course", course_id=course.pk)
+    return _course_page(request, course, accept_form=form, status=400)
+
+
+def issue_invoice(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    form = InvoiceForm(request.POST)
+    if form.is_valid():
+        try:
+            invoice = actions.issue_invoice(
+                course,
+                series=form.cleaned_data["series"],
+                recipient_tax_id=form.cleaned_data.get("recipient_tax_id") or "",
+                patient_is_recipient=form.cleaned_data["patient_is_recipient"],
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request, _("Invoice %(number)s issued.") % {"number": invoice.number_text}
+            )
+            return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _course_page(request, course, invoice_form=form, status=400)
+
+
+def record_payment(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    form = PaymentForm(request.POST, site=course.site, billing=queries.profile(course.site))
+    if form.is_valid():
+        try:
+            payment = actions.record_payment(
+                course,
+                amount=form.cleaned_data["amount"],
+                method=form.cleaned_data["method"],
+                received_on=form.cleaned_data["received_on"],
+                reference=form.cleaned_data.get("reference") or "",
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Payment recorded, receipt %(number)s.") % {"number": payment.receipt_number},
+            )
+            return redirect("billing:course", course_id=course.pk)
+    return _course_page(request, course, payment_form=form, status=400)
+
+
+def record_refund(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    form = RefundForm(request.POST, site=course.site, billing=queries.profile(course.site))
+    if form.is_valid():
+        zero = Money.of(0, course.site.currency)
+        try:
+            actions.record_refund(
+                course,
+                method=form.cleaned_data["method"],
+                reason=form.cleaned_data["reason"],
+                delivered=form.cleaned_data["delivered"],
+                making_units=form.cleaned_data.get("making_units") or zero,
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Refund recorded."))
+            return redirect("billing:course", course_id=course.pk)
+    return _course_page(request, course, refund_form=form, status=400)
+
+
+def _invoice(request: HttpRequest, invoice_id: int) -> Any:
+    invoice = queries.invoice(request.user.site, invoice_id)
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def _invoice_context(request: HttpRequest, invoice: Any) -> dict[str, Any]:
+    billing = queries.profile(invoice.site)
+    record = VerifactuRecord.objects.filter(invoice=invoice, kind="alta").first()
+    qr = ""
+    if record is not None:
+        facts = actions.facts(billing, invoice) if billing else None
+        if facts is not None:
+            qr = segno.make(verifactu.qr_url(facts, sending=False), error="m").svg_data_uri(scale=3)
+    return {"invoice": invoice, "billing": billing, "record": record, "qr": qr}
+
+
+def invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """An issued invoice or credit note as it was frozen, with its correction."""
+    invoice = _invoice(request, invoice_id)
+    form = CreditNoteForm(request.POST or None)
+    record_read(request.user, "patient", invoice.patient_id, what="invoice")
+    return render(
+        request,
+        "billing/invoice.html",
+        {**_invoice_context(request, invoice), "credit_form": form},
+    )
+
+
+def credit_note(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = _invoice(request, invoice_id)
+    form = CreditNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            credit = actions.issue_credit_note(
+                invoice, reason=form.cleaned_data["reason"], by=request.user, now=clock.now()
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request, _("Credit note %(number)s issued.") % {"number": credit.number_text}
+            )
+            return redirect("billing:invoice", invoice_id=credit.pk)
+    return render(
+        request,
+        "billing/invoice.html",
+        {**_invoice_context(request, invoice), "credit_form": form},
+        status=400,
+    )
+
+
+def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """The invoice as a PDF in the patient's language (WeasyPrint shapes Persian text)."""
+    invoice = _invoice(request, invoice_id)
+    record_read(request.user, "patient", invoice.patient_id, what="invoice PDF")
+    with translation.override(invoice.language):
+        html = render_to_string(
+            "billing/invoice_print.html", _invoice_context(request, invoice), request=request
+        )
+    return pdf_response(html, f"{invoice.number_text}.pdf")
+
+
+def estimate_pdf(request: HttpRequest, estimate_id: int) -> HttpResponse:
+    """The estimate with its payment plan, printed in the language chosen for the patient."""
+    estimate = _estimate(request, estimate_id)
+    account = queries.account(estimate.course)
+    record_read(request.user, "patient", estimate.patient_id, what="estimate PDF")
+    with translation.override(estimate.language):
+        html = render_to_string(
+            "billing/estimate_print.html",
+            {
+                "estimate": estimate,
+                "billing": account.billing,
+                "plan": [row for row in account.plan] if account.estimate == estimate else [],
+                "parts": list(estimate.instalments.all()),
+                "open_facts": queries.open_facts(account.billing),
+            },
+            request=request,
+        )
+    return pdf_response(html, f"estimate-{estimate.course_id}-{estimate.revision}.pdf")
+
+
+def verifactu_export(request: HttpRequest) -> HttpResponse:
+    """The clinic's VERI*FACTU records as one XML document, for its tax adviser or an inspector."""
+    site = request.user.site
+    billing = queries.profile(site)
+    if billing is None or not billing.verifactu:
+        raise Http404
+    records = VerifactuRecord.objects.filter(site=site).order_by("position")
+    xml = verifactu.export([(r.kind, r.xml) for r in records], billing.legal_name, billing.tax_id)
+    response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="verifactu.xml"'
+    return response
