@@ -16,6 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import SignerProof, apply_signature, record_event
@@ -619,6 +621,16 @@ def _priced(lines: list[dict[str, Any]], rate: vat.Rate | None, currency: str) -
     return priced
 
 
+def _in(language: str, text: str) -> str:
+    """A line's words in the language the document is printed in (frozen at issue)."""
+    with translation.override(language):
+        return gettext(text)
+
+
+# The invoice lines' own words, for the catalogues.
+LINE_WORDS = [gettext_noop("Deposit towards the treatment")]
+
+
 def issue_invoice(
     course: Course,
     *,
@@ -667,9 +679,7 @@ def issue_invoice(
             lines = [
                 {
                     "code": "deposit",
-                    "label": "Anticipo a cuenta del tratamiento"
-                    if profile.country == "ES"
-                    else "Deposit",
+                    "label": _in(estimate.language, "Deposit towards the treatment"),
                     "quantity": 1,
                     "unit_minor": deposit.amount_minor,
                     "amount_minor": deposit.amount_minor,

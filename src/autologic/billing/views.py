@@ -367,7 +367,9 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     record_read(request.user, "patient", invoice.patient_id, what="invoice PDF")
     with translation.override(invoice.language):
         html = render_to_string(
-            "billing/invoice_print.html", _invoice_context(request, invoice), request=request
+            "billing/invoice_print.html",
+            {**_invoice_context(request, invoice), "printed": True},
+            request=request,
         )
     return pdf_response(html, f"{invoice.number_text}.pdf")
 
@@ -386,6 +388,7 @@ def estimate_pdf(request: HttpRequest, estimate_id: int) -> HttpResponse:
                 "plan": [row for row in account.plan] if account.estimate == estimate else [],
                 "parts": list(estimate.instalments.all()),
                 "open_facts": queries.open_facts(account.billing),
+                "printed": True,
             },
             request=request,
         )

@@ -11,6 +11,7 @@ from django.utils.translation import get_language, pgettext
 
 from autologic.billing.domain.display import format_money
 from autologic.billing.domain.money import Money
+from autologic.common.domain.calendars import interface_digits
 
 register = template.Library()
 
@@ -26,9 +27,9 @@ def money(context: template.Context, minor: int | None, currency: str) -> SafeSt
     """``minor`` units of ``currency``, isolated so right-to-left text keeps the number whole."""
     if minor is None:
         return "—"
-    text = show(
-        Money.from_minor(int(minor), currency), context.get("billing"), get_language() or "en"
-    )
+    # Printed documents are official: rials, never tomans (billing.md §2.4).
+    billing = None if context.get("printed") else context.get("billing")
+    text = show(Money.from_minor(int(minor), currency), billing, get_language() or "en")
     return format_html('<bdi class="money">{}</bdi>', text)
 
 
@@ -38,3 +39,9 @@ def amount(context: template.Context, value: Money | None) -> SafeString | str:
     if value is None:
         return "—"
     return money(context, value.minor_units, value.currency)
+
+
+@register.filter
+def digits(value: object) -> str:
+    """A count or number in the interface's digits (Persian digits in Persian)."""
+    return interface_digits(str(value), get_language() or "en")
