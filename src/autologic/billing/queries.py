@@ -24,6 +24,7 @@ from autologic.billing.models import (
     VerifactuRecord,
 )
 from autologic.care.models import Appointment, Course
+from autologic.clinical.domain.gates import DepositFacts
 
 LIST_LIMIT = 200
 
@@ -155,6 +156,27 @@ def account(course: Course) -> Account:
         deposit_paid=deposit_paid,
         records=list(VerifactuRecord.objects.filter(invoice__course=course).order_by("position")),
     )
+
+
+def deposit_facts(course: Course) -> DepositFacts | None:
+    """What the gate before collection needs of billing (None: the clinic asks no deposit)."""
+    billing = profile(course.site)
+    if billing is None or not billing.deposit_gate:
+        return None
+    current = Estimate.objects.filter(course=course, status="accepted").first()
+    if current is None:
+        return DepositFacts(estimate_signed=False, has_deposit=False, paid=False)
+    parts = list(current.instalments.all())
+    deposits = [p for p in parts if p.deposit]
+    if not deposits:
+        return DepositFacts(estimate_signed=True, has_deposit=False, paid=True)
+    dues = [
+        Due(str(p.number), Money.from_minor(p.amount_minor, current.currency), p.due_on)
+        for p in parts
+    ]
+    settled, _ = allocate(paid(course), dues)
+    done = all(s.settled for p, s in zip(parts, settled, strict=True) if p.deposit)
+    return DepositFacts(estimate_signed=True, has_deposit=True, paid=done)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from autologic.clinical.models import (
     Medication,
     PreopStudy,
 )
+from autologic.clinical.queries import exceptable_gates
 from autologic.common import clock
 from autologic.common.domain.errors import ConflictError, PermissionRefused, ValidationFailed
 from autologic.common.locks import for_update
@@ -347,7 +348,7 @@ def sign_gate_exception(
         raise PermissionRefused(
             "physician_exception_only", "Only a physician may sign an exception to a gate."
         )
-    allowed = course.plan.preparation.exceptions
+    allowed = exceptable_gates(course)
     if gate not in allowed:
         raise ValidationFailed(
             "gate_not_exceptable",

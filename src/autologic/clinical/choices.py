@@ -83,6 +83,7 @@ MARKER_RESULTS = [
 EXCEPTABLE_GATES = [
     ("studies", _("Pre-operative studies")),
     ("medication_hold", _("Medication hold")),
+    ("deposit", _("Deposit before collection")),
 ]
 STUDY_RESULTS = [("pending", _("Pending")), ("normal", _("Normal")), ("abnormal", _("Abnormal"))]
 COMORBIDITIES = [

@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from autologic.billing.queries import deposit_facts
 from autologic.clinical.domain.eligibility import (
     AuthorisationFacts,
     ConservativeFacts,
@@ -173,7 +174,17 @@ def gate_facts(course: Course, day: date, today: date) -> GateFacts:
         exceptions=frozenset(
             GateException.objects.filter(course=course).values_list("gate", flat=True)
         ),
+        deposit=deposit_facts(course),
     )
+
+
+def exceptable_gates(course: Course) -> list[str]:
+    """The gates a physician may except for this course: the protocol's, and the clinic's
+    deposit where the clinic asks for one."""
+    gates = list(course.plan.preparation.exceptions)
+    if deposit_facts(course) is not None:
+        gates.append("deposit")
+    return gates
 
 
 def course_gate(course: Course, day: date, today: date) -> Gate:

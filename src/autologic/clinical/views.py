@@ -244,7 +244,7 @@ def gate_exception(request: HttpRequest, course_id: int) -> HttpResponse:
     if course is None:
         raise Http404
     today = local_today(course.site.time_zone)
-    allowed = list(course.plan.preparation.exceptions)
+    allowed = queries.exceptable_gates(course)
     form = GateExceptionForm(
         request.POST or None, gates=allowed, initial={"gate": request.GET.get("gate")}
     )

@@ -10,10 +10,13 @@ page can never say "ready" when the action would refuse.  The checks, each on th
   the physician who signed the final decision) and not older than its limit;
 - **medication hold**: every flagged drug the patient takes has been stopped for the protocol's
   days, and a clinician confirmed the hold with the patient on the day itself;
-- **consent**: a signed treatment consent covers this procedure (the protocol) on that day.
+- **consent**: a signed treatment consent covers this procedure (the protocol) on that day;
+- **deposit** (where the clinic asks for one, a billing choice): the signed estimate's deposit is
+  paid in full.
 
 Where the protocol's preparation lists a gate under ``exceptions``, a physician's signed exception
-turns its blocked checks into *excepted* ones; no other gate can be excepted.
+turns its blocked checks into *excepted* ones; the clinic's deposit can always be excepted by a
+physician (it is the clinic's own rule, not a clinical one); no other gate can be excepted.
 """
 
 from __future__ import annotations
@@ -30,7 +33,19 @@ from autologic.clinical.domain.eligibility import (
 from autologic.protocols.domain.schema import MedicationHold, Protocol
 
 Status = Literal["ok", "blocked", "excepted"]
-GATES = ("eligibility", "authorisation", "studies", "medication_hold", "consent")
+GATES = ("eligibility", "authorisation", "studies", "medication_hold", "consent", "deposit")
+# Gates of the clinic's own rules, which a physician may except whatever the protocol lists.
+CLINIC_GATES = frozenset({"deposit"})
+
+
+@dataclass(frozen=True)
+class DepositFacts:
+    """The clinic's deposit before collection: whether the estimate is signed and its deposit
+    paid in full (None in the gate's facts when the clinic asks for no deposit)."""
+
+    estimate_signed: bool
+    has_deposit: bool
+    paid: bool
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,7 @@ class GateFacts:
     hold_confirmations: tuple[HoldConfirmationFacts, ...] = ()
     consents: tuple[ConsentFacts, ...] = ()
     exceptions: frozenset[str] = frozenset()
+    deposit: DepositFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -264,7 +280,21 @@ def _consent(protocol: Protocol, facts: GateFacts) -> list[Check]:
     return [Check("consent", "blocked", "consent_missing", message, params)]
 
 
-CHECKS = (_eligibility, _authorisation, _studies, _medication_hold, _consent)
+def _deposit(protocol: Protocol, facts: GateFacts) -> list[Check]:
+    deposit = facts.deposit
+    if deposit is None:
+        return []
+    if not deposit.estimate_signed:
+        message = "The clinic asks for a deposit: the estimate is not signed yet."
+        return [Check("deposit", "blocked", "deposit_estimate_unsigned", message)]
+    if not deposit.has_deposit:
+        return [Check("deposit", "ok", "deposit_none", "The signed plan asks for no deposit.")]
+    if deposit.paid:
+        return [Check("deposit", "ok", "deposit_paid", "The deposit is paid.")]
+    return [Check("deposit", "blocked", "deposit_unpaid", "The deposit is not paid in full.")]
+
+
+CHECKS = (_eligibility, _authorisation, _studies, _medication_hold, _consent, _deposit)
 
 
 def collection_gate(protocol: Protocol, facts: GateFacts) -> Gate:
@@ -273,7 +303,7 @@ def collection_gate(protocol: Protocol, facts: GateFacts) -> Gate:
     checks: list[Check] = []
     for evaluate in CHECKS:
         for check in evaluate(protocol, facts):
-            exceptable = check.gate in allowed
+            exceptable = check.gate in allowed or check.gate in CLINIC_GATES
             status: Status = check.status
             if status == "blocked" and exceptable and check.gate in facts.exceptions:
                 status = "excepted"

@@ -33,6 +33,7 @@ GATE_NAMES = {
     "studies": _("Pre-operative studies"),
     "medication_hold": _("Medication hold"),
     "consent": _("Signed consent for this procedure"),
+    "deposit": _("Deposit before collection"),
 }
 
 
@@ -97,6 +98,9 @@ def _fix_target(check: Any, course: Any, back: str) -> tuple[str, str, str] | No
     if check.gate == "consent":
         url = reverse("patients:consent_add", args=[patient])
         return "patients:consent_add", url, str(_("Record the signed consent"))
+    if check.gate == "deposit":
+        url = reverse("billing:course", args=[course.pk])
+        return "billing:course", url, str(_("Open the course's billing"))
     return None
 
 
