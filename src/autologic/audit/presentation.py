@@ -123,6 +123,7 @@ ACTIONS = {
     "invoice.issue.credit": gettext_lazy("Credit note issued"),
     "payment.record": gettext_lazy("Payment recorded"),
     "payment.refund": gettext_lazy("Refund recorded"),
+    "payment.reminder": gettext_lazy("Payment reminder sent"),
     "bedside.refused": gettext_lazy("Bedside check stopped the injection"),
     "injection.override": gettext_lazy("Bedside warning overridden"),
     "adverse_event.record": gettext_lazy("Adverse event recorded"),

@@ -23,7 +23,7 @@ from autologic.accounts.models import Site, User
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning
 from autologic.audit.journal import audited_transaction
-from autologic.billing import queries
+from autologic.billing import mail, queries
 from autologic.billing.choices import SERIES_PREFIX
 from autologic.billing.domain import estimate as pricing
 from autologic.billing.domain import goae, instalments, vat, verifactu
@@ -36,6 +36,7 @@ from autologic.billing.models import (
     Invoice,
     NumberRange,
     Payment,
+    PaymentReminder,
     PriceItem,
     PriceList,
     VerifactuRecord,
@@ -43,6 +44,7 @@ from autologic.billing.models import (
 from autologic.care.models import Course
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
+from autologic.outbox.actions import queue_message
 from autologic.protocols.models import ProtocolVersion
 
 SOFTWARE = verifactu.Software(
@@ -999,3 +1001,85 @@ def set_billing_profile(
             now=now,
         )
     return profile
+
+
+def send_payment_reminders(site: Site, *, now: datetime) -> dict[str, int]:
+    """Remind each patient of an instalment that falls due within the clinic's reminder days,
+    and once more when it is overdue; once per step (safe to run often, from the worker)."""
+    billing = BillingProfile.objects.filter(site=site).first()
+    if billing is None:
+        return {}
+    today = now.astimezone(ZoneInfo(site.time_zone)).date()
+    counts: dict[str, int] = {}
+    for row in queries.open_instalments(site):
+        step = reminder_step(row.due_on, today, billing.reminder_days)
+        if step is None or row.instalment.reminders.filter(step=step).exists():
+            continue
+        outcome = _remind(billing, row, step, now)
+        if outcome:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def reminder_step(due_on: date, today: date, days_before: int) -> str | None:
+    """``before`` from ``days_before`` days ahead to the due day, ``overdue`` after it."""
+    if today > due_on:
+        return "overdue"
+    if today >= due_on - timedelta(days=days_before):
+        return "before"
+    return None
+
+
+def _remind(billing: BillingProfile, row: queries.OpenInstalment, step: str, now: datetime) -> str:
+    patient = row.course.patient
+    channel = "email" if patient.email else "sms" if patient.phone else ""
+    try:
+        with audited_transaction():
+            message = None
+            outcome = "no_contact"
+            if channel:
+                subject, body = mail.reminder(
+                    patient,
+                    billing,
+                    step=step,
+                    number=row.instalment.number,
+                    amount=row.open,
+                    due_on=row.due_on,
+                    language=patient.preferred_language or billing.site.default_language,
+                )
+                message = queue_message(
+                    site=billing.site,
+                    channel=channel,
+                    to=patient.email if channel == "email" else patient.phone,
+                    subject=subject,
+                    body=body,
+                    purpose=mail.PURPOSE,
+                    now=now,
+                )
+                outcome = "queued"
+            PaymentReminder.objects.create(
+                instalment=row.instalment, step=step, outcome=outcome, message=message, at=now
+            )
+            record_event(
+                actor=None,
+                site=billing.site,
+                action="payment.reminder",
+                object_type="patient",
+                object_id=patient.pk,
+                changes={
+                    "instalment": row.instalment.pk,
+                    "step": step,
+                    "channel": channel,
+                    "outcome": outcome,
+                },
+                now=now,
+            )
+    except IntegrityError:
+        return ""  # another worker reminded this step first
+    except ValidationFailed as refused:  # an unusable phone number, for one
+        with audited_transaction():
+            PaymentReminder.objects.get_or_create(
+                instalment=row.instalment, step=step, defaults={"outcome": refused.code, "at": now}
+            )
+        return refused.code
+    return outcome

@@ -39,6 +39,7 @@ SERIES = [
 ]
 # Number prefixes per series (a corrective has its own series, billing.md §4).
 SERIES_PREFIX = {"invoice": "R", "deposit": "A", "credit": "G", "receipt": "Q"}
+REMINDER_STEPS = [("before", _("before it falls due")), ("overdue", _("overdue"))]
 PAYMENT_METHODS = [
     ("cash", _("cash")),
     ("card", _("card")),

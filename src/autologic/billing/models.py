@@ -158,7 +158,6 @@ class Instalment(models.Model):
     amount_minor = models.BigIntegerField()
     due_on = models.DateField(null=True, blank=True)
     due_event = models.CharField(max_length=16, choices=choices.DUE_EVENTS, blank=True)
-    reminded_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["estimate", "number"]
@@ -288,3 +287,27 @@ class VerifactuRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id}#{self.position} {self.kind}"
+
+
+class PaymentReminder(models.Model):
+    """A reminder of one instalment, sent once per step (before it falls due, once overdue)
+    through the outbox; the unique step keeps two workers from sending it twice."""
+
+    instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="reminders")
+    step = models.CharField(max_length=10, choices=choices.REMINDER_STEPS)
+    outcome = models.CharField(max_length=20)
+    message = models.ForeignKey(
+        "outbox.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instalment", "step"], name="payment_reminder_once_per_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instalment} {self.step}: {self.outcome}"

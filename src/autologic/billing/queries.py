@@ -180,33 +180,25 @@ def deposit_facts(course: Course) -> DepositFacts | None:
 
 
 @dataclass(frozen=True)
-class OverdueRow:
-    """A plan part that is past due and not paid in full."""
+class OpenInstalment:
+    """A plan part of a signed estimate with a due day and money still open."""
 
     course: Course
-    number: int
+    instalment: Instalment
     due_on: date
     open: Money
-    days: int
 
 
-def overdue(site: Site, today: date) -> list[OverdueRow]:
-    """The front desk's list: every plan part past its due day with money still open."""
-    rows: list[OverdueRow] = []
+def open_instalments(site: Site) -> list[OpenInstalment]:
+    """Every signed plan's part that has a due day and is not paid in full (oldest due first
+    settled by the payments, as everywhere)."""
+    rows: list[OpenInstalment] = []
     estimates = (
         Estimate.objects.filter(site=site, status="accepted")
         .select_related("course__patient", "course__site")
         .prefetch_related("instalments")
-        .order_by("id")[:LIST_LIMIT]
+        .order_by("id")
     )
-    payments = defaultdict(int)
-    for course_id, minor in (
-        Payment.objects.filter(site=site)
-        .values_list("course_id")
-        .annotate(s=Sum("amount_minor"))
-        .values_list("course_id", "s")
-    ):
-        payments[course_id] = int(minor or 0)
     for estimate in estimates:
         course = estimate.course
         parts = list(estimate.instalments.all())
@@ -219,16 +211,33 @@ def overdue(site: Site, today: date) -> list[OverdueRow]:
             )
             for p in parts
         ]
-        settled, _ = allocate(Money.from_minor(payments[course.pk], estimate.currency), dues)
+        settled, _ = allocate(paid(course), dues)
         for part, state in zip(parts, settled, strict=True):
-            if state.overdue_on(today) and state.due.due_on is not None:
-                rows.append(
-                    OverdueRow(
-                        course, part.number, state.due.due_on, state.open, state.days_overdue(today)
-                    )
-                )
-    rows.sort(key=lambda r: (r.due_on, r.course.pk, r.number))
+            if not state.settled and state.due.due_on is not None:
+                rows.append(OpenInstalment(course, part, state.due.due_on, state.open))
     return rows
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """A plan part that is past due and not paid in full."""
+
+    course: Course
+    number: int
+    due_on: date
+    open: Money
+    days: int
+
+
+def overdue(site: Site, today: date) -> list[OverdueRow]:
+    """The front desk's list: every plan part past its due day with money still open."""
+    rows = [
+        OverdueRow(r.course, r.instalment.number, r.due_on, r.open, (today - r.due_on).days)
+        for r in open_instalments(site)
+        if r.due_on < today
+    ]
+    rows.sort(key=lambda r: (r.due_on, r.course.pk, r.number))
+    return rows[:LIST_LIMIT]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """`autologic worker`: the embedded background worker.
 
 Every ``--interval`` seconds it moves units past their expiry to expired (the bedside then
-reserves others), sends the reminders that have come due at every clinic, runs the
+reserves others), sends the questionnaire and payment reminders that have come due at every
+clinic, runs the
 tasks waiting on the database queue (deliveries, retries), and sweeps the outbox for anything a
 lost task left behind. With ``AUTOLOGIC_REDIS_URL`` set, tasks run on RQ workers instead
 (``autologic rqworker --job-class django_tasks_rq.Job --with-scheduler``) and this loop only
@@ -24,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from autologic.accounts.actions import close_quiet_bursts
 from autologic.accounts.models import Site
 from autologic.audit.anchoring.publish import AnchorSchedule
+from autologic.billing.actions import send_payment_reminders
 from autologic.common import clock
 from autologic.lab.actions.expiry import expire_due_units
 from autologic.outbox.actions import deliver_due
@@ -60,6 +62,9 @@ class Command(BaseCommand):
             counts = send_due_reminders(site, now=clock.now())
             if counts:
                 self.stdout.write(f"{site.code}: reminders {counts}")
+            payments = send_payment_reminders(site, now=clock.now())
+            if payments:
+                self.stdout.write(f"{site.code}: payment reminders {payments}")
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
             call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
         swept = deliver_due(now=clock.now())
