@@ -122,7 +122,11 @@ def _billing(clerk, course_id) -> dict[str, object]:
         now=now,
     )
     invoice = actions.issue_invoice(course, recipient_tax_id="12345678Z", by=clerk, now=now)
-    return {"estimate_id": estimate.pk, "invoice_id": invoice.pk}
+    coverage = actions.add_coverage(
+        course, insurer="Sanitas", policy_number="P-1", channel="direct", by=clerk, now=now
+    )
+    claim = actions.open_claim(course, coverage, by=clerk, now=now)
+    return {"estimate_id": estimate.pk, "invoice_id": invoice.pk, "claim_id": claim.pk}
 
 
 def _recalls(tech, collection_id) -> dict[str, object]:

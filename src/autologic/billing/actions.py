@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -25,12 +25,14 @@ from autologic.audit.domain import SignatureMeaning
 from autologic.audit.journal import audited_transaction
 from autologic.billing import mail, queries
 from autologic.billing.choices import SERIES_PREFIX
+from autologic.billing.domain import claims, goae, instalments, vat, verifactu
 from autologic.billing.domain import estimate as pricing
-from autologic.billing.domain import goae, instalments, vat, verifactu
 from autologic.billing.domain.account import RefundPolicy, refundable
 from autologic.billing.domain.money import BillingError, Money, total
 from autologic.billing.models import (
     BillingProfile,
+    Claim,
+    Coverage,
     Estimate,
     Instalment,
     Invoice,
@@ -1083,3 +1085,247 @@ def _remind(billing: BillingProfile, row: queries.OpenInstalment, step: str, now
             )
         return refused.code
     return outcome
+
+
+def add_coverage(
+    course: Course,
+    *,
+    insurer: str,
+    policy_number: str,
+    channel: str,
+    share_rule: str = "",
+    pre_authorisation: str = "",
+    course_cap: Money | None = None,
+    year_cap: Money | None = None,
+    covered_items: list[str] | None = None,
+    by: User,
+    now: datetime,
+) -> Coverage:
+    """Record a patient's insurance (audited); claims of the course's invoices go through it."""
+    insurer, policy_number = insurer.strip(), policy_number.strip()
+    if not insurer:
+        raise ValidationFailed("insurer_required", "Name the insurer.", "insurer")
+    if not policy_number:
+        raise ValidationFailed("policy_required", "Enter the policy number.", "policy_number")
+    if channel not in {"direct", "reimbursement"}:
+        raise ValidationFailed("channel_unknown", "Choose how the insurer pays.", "channel")
+    with audited_transaction():
+        row = Coverage.objects.create(
+            site=course.site,
+            patient=course.patient,
+            insurer=insurer,
+            policy_number=policy_number,
+            channel=channel,
+            share_rule=share_rule.strip(),
+            pre_authorisation=pre_authorisation.strip(),
+            course_cap_minor=course_cap.minor_units if course_cap else None,
+            year_cap_minor=year_cap.minor_units if year_cap else None,
+            covered_items=covered_items or [],
+            recorded_by=by,
+            recorded_at=now,
+        )
+        record_event(
+            actor=by,
+            site=course.site,
+            action="coverage.add",
+            object_type="patient",
+            object_id=course.patient_id,
+            changes={"coverage": row.pk, "insurer": insurer, "channel": channel},
+            now=now,
+        )
+    return row
+
+
+def open_claim(course: Course, coverage: Coverage, *, by: User, now: datetime) -> Claim:
+    """A draft claim of the course's invoice to the insurer: the covered lines, within the
+    policy's caps per course and per year."""
+    if coverage.patient_id != course.patient_id:
+        raise ValidationFailed(
+            "coverage_other_patient", "This insurance is another patient's.", "coverage"
+        )
+    with audited_transaction():
+        locked = for_update(Course.objects.filter(pk=course.pk)).select_related("site").get()
+        invoice = next((i for i in queries.uncredited(locked) if i.series == "invoice"), None)
+        if invoice is None:
+            raise ConflictError(
+                "claim_needs_invoice", "Issue the course's invoice before claiming it.", "invoice"
+            )
+        currency = invoice.currency
+        covered = set(coverage.covered_items or [])
+        lines = [line for line in invoice.lines if not covered or line["code"] in covered]
+        claimed = Money.from_minor(
+            max(sum(line["net_minor"] + line["tax_minor"] for line in lines), 0), currency
+        )
+        year = now.astimezone(ZoneInfo(locked.site.time_zone)).year
+        used = Claim.objects.filter(
+            coverage=coverage, created_at__year=year, approved_minor__isnull=False
+        ).aggregate(s=models.Sum("approved_minor"))["s"]
+        amount = claims.capped(
+            claimed,
+            course_cap=Money.from_minor(coverage.course_cap_minor, currency)
+            if coverage.course_cap_minor is not None
+            else None,
+            year_cap=Money.from_minor(coverage.year_cap_minor, currency)
+            if coverage.year_cap_minor is not None
+            else None,
+            used_this_year=Money.from_minor(int(used or 0), currency),
+        )
+        claim = Claim.objects.create(
+            site=locked.site,
+            course=locked,
+            coverage=coverage,
+            invoice=invoice,
+            channel=coverage.channel,
+            currency=currency,
+            claimed_minor=amount.minor_units,
+            created_by=by,
+            created_at=now,
+            updated_at=now,
+        )
+        _claim_event(claim, "claim.open", {"claimed": str(amount.amount)}, by, now)
+    return claim
+
+
+def _claim_event(claim: Claim, action: str, changes: dict[str, Any], by: User, now: datetime):
+    record_event(
+        actor=by,
+        site=claim.site,
+        action=action,
+        object_type="claim",
+        object_id=claim.pk,
+        changes={"course": claim.course_id, "state": claim.state, **changes},
+        now=now,
+    )
+
+
+def _locked_claim(claim: Claim, expected_version: int | None) -> Claim:
+    for_update(Course.objects.filter(pk=claim.course_id)).get()
+    current = for_update(Claim.objects.filter(pk=claim.pk)).select_related("site").get()
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(
+            "claim_changed", "Someone changed this claim meanwhile: reload the page.", "claim"
+        )
+    return current
+
+
+def submit_claim(
+    claim: Claim,
+    *,
+    reference: str = "",
+    by: User,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Claim:
+    """The claim is sent to the insurer (directly, or as the pack the patient takes)."""
+    with audited_transaction():
+        current = _locked_claim(claim, expected_version)
+        current.state = claims.move(current.state, "submitted")
+        current.reference = reference.strip() or current.reference
+        current.version += 1
+        current.updated_at = now
+        current.save(update_fields=["state", "reference", "version", "updated_at"])
+        _claim_event(current, "claim.submit", {"reference": current.reference}, by, now)
+    return current
+
+
+def decide_claim(
+    claim: Claim,
+    *,
+    approved: Money | None,
+    reason: str = "",
+    by: User,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Claim:
+    """Record the insurer's decision: approved in full, partly (with its reason) or rejected."""
+    with audited_transaction():
+        current = _locked_claim(claim, expected_version)
+        decision = claims.decide(
+            Money.from_minor(current.claimed_minor, current.currency), approved
+        )
+        if decision.state != "approved" and not reason.strip():
+            raise ValidationFailed(
+                "claim_reason_required", "Give the insurer's reason for paying less.", "reason"
+            )
+        current.state = claims.move(current.state, decision.state)
+        current.approved_minor = decision.approved.minor_units
+        current.reason = reason.strip()
+        current.version += 1
+        current.updated_at = now
+        current.save(update_fields=["state", "approved_minor", "reason", "version", "updated_at"])
+        _claim_event(current, "claim.decide", {"approved": str(decision.approved.amount)}, by, now)
+    return current
+
+
+def record_claim_payment(
+    claim: Claim,
+    *,
+    amount: Money,
+    received_on: date,
+    by: User,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Claim:
+    """The insurer paid. A direct claim's payment reaches the clinic (a payment on the course, so
+    the patient's share is what is left); a reimbursement went to the patient and is noted."""
+    with audited_transaction():
+        current = _locked_claim(claim, expected_version)
+        if amount.amount <= 0 or amount.minor_units > (current.approved_minor or 0):
+            raise ValidationFailed(
+                "claim_payment_amount",
+                "The insurer's payment is more than zero and at most what it approved.",
+                "amount",
+            )
+        current.state = claims.move(current.state, "paid")
+        current.paid_minor = amount.minor_units
+        current.version += 1
+        current.updated_at = now
+        current.save(update_fields=["state", "paid_minor", "version", "updated_at"])
+        if current.channel == "direct":
+            Payment.objects.create(
+                site=current.site,
+                patient_id=current.course.patient_id,
+                course_id=current.course_id,
+                method="insurer",
+                amount_minor=amount.minor_units,
+                currency=amount.currency,
+                received_on=received_on,
+                reference=f"{current.coverage.insurer} {current.reference}".strip(),
+                receipt_number=_receipt_number(current.site, now),
+                recorded_by=by,
+                recorded_at=now,
+            )
+        _claim_event(current, "claim.paid", {"paid": str(amount.amount)}, by, now)
+    return current
+
+
+def resubmit_claim(claim: Claim, *, by: User, now: datetime) -> Claim:
+    """A new draft for what a rejected or partly approved claim left unpaid, naming it."""
+    with audited_transaction():
+        current = _locked_claim(claim, None)
+        if current.state not in claims.RESUBMITTABLE and not (
+            current.state == "paid" and (current.approved_minor or 0) < current.claimed_minor
+        ):
+            raise ConflictError(
+                "claim_not_resubmittable",
+                "Only a rejected or partly approved claim is resubmitted.",
+                "claim",
+            )
+        if Claim.objects.filter(resubmission_of=current).exists():
+            raise ConflictError("claim_resubmitted", "This claim is already resubmitted.", "claim")
+        left = current.claimed_minor - (current.approved_minor or 0)
+        new = Claim.objects.create(
+            site=current.site,
+            course_id=current.course_id,
+            coverage=current.coverage,
+            invoice=current.invoice,
+            channel=current.channel,
+            currency=current.currency,
+            claimed_minor=left,
+            resubmission_of=current,
+            created_by=by,
+            created_at=now,
+            updated_at=now,
+        )
+        _claim_event(new, "claim.resubmit", {"follows": current.pk}, by, now)
+    return new

@@ -39,6 +39,18 @@ SERIES = [
 ]
 # Number prefixes per series (a corrective has its own series, billing.md §4).
 SERIES_PREFIX = {"invoice": "R", "deposit": "A", "credit": "G", "receipt": "Q"}
+CLAIM_CHANNELS = [
+    ("direct", _("direct claim by the clinic")),
+    ("reimbursement", _("the patient claims reimbursement")),
+]
+CLAIM_STATES = [
+    ("draft", _("draft")),
+    ("submitted", _("submitted")),
+    ("approved", _("approved")),
+    ("partly_approved", _("partly approved")),
+    ("rejected", _("rejected")),
+    ("paid", _("paid by the insurer")),
+]
 REMINDER_STEPS = [("before", _("before it falls due")), ("overdue", _("overdue"))]
 PAYMENT_METHODS = [
     ("cash", _("cash")),

@@ -245,3 +245,56 @@ class CreditNoteForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class CoverageForm(forms.Form):
+    insurer = FreeTextField(label=_("Insurer"), max_length=200)
+    policy_number = FreeTextField(label=_("Policy number"), max_length=64)
+    channel = forms.ChoiceField(label=_("How it pays"), choices=choices.CLAIM_CHANNELS)
+    share_rule = FreeTextField(
+        label=_("Share rule, as the policy writes it"), required=False, max_length=200
+    )
+    pre_authorisation = FreeTextField(label=_("Pre-authorisation"), required=False, max_length=64)
+    course_cap = forms.CharField(label=_("Cap per course"), required=False)
+    year_cap = forms.CharField(label=_("Cap per year"), required=False)
+
+    def __init__(self, *args: Any, site: Site, billing: BillingProfile | None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        currency, tomans = _unit(site, billing)
+        for name, label in (("course_cap", _("Cap per course")), ("year_cap", _("Cap per year"))):
+            self.fields[name] = MoneyField(
+                label=label, required=False, currency=currency, tomans=tomans
+            )
+
+
+class ClaimStepForm(forms.Form):
+    """One step of a claim: submit, the insurer's decision, its payment, or a resubmission."""
+
+    step = forms.ChoiceField(
+        choices=[
+            ("submit", "submit"),
+            ("decide", "decide"),
+            ("paid", "paid"),
+            ("resubmit", "resubmit"),
+        ],
+        widget=forms.HiddenInput,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reference = FreeTextField(label=_("Insurer's reference"), required=False, max_length=64)
+    approved = forms.CharField(label=_("Amount approved"), required=False)
+    reason = FreeTextField(label=_("Insurer's reason"), required=False, max_length=500)
+    amount = forms.CharField(label=_("Amount paid by the insurer"), required=False)
+    received_on = ClinicDateField(label=_("Paid on"), required=False)
+
+    def __init__(self, *args: Any, site: Site, billing: BillingProfile | None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        currency, tomans = _unit(site, billing)
+        self.fields["approved"] = MoneyField(
+            label=_("Amount approved"), required=False, currency=currency, tomans=tomans
+        )
+        self.fields["amount"] = MoneyField(
+            label=_("Amount paid by the insurer"), required=False, currency=currency, tomans=tomans
+        )
+        self.fields["received_on"] = ClinicDateField(
+            label=_("Paid on"), required=False, calendar=Calendar(site.calendar)
+        )

@@ -311,3 +311,59 @@ class PaymentReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instalment} {self.step}: {self.outcome}"
+
+
+class Coverage(models.Model):
+    """A patient's insurance for a course: the insurer, the policy, how it pays (directly to a
+    contracted clinic, or reimbursing the patient), its share rule and caps, what it covers."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    insurer = models.CharField(_("insurer"), max_length=200)
+    policy_number = models.CharField(_("policy number"), max_length=64)
+    channel = models.CharField(_("how it pays"), max_length=16, choices=choices.CLAIM_CHANNELS)
+    pre_authorisation = models.CharField(_("pre-authorisation"), max_length=64, blank=True)
+    # The insurer's own rule, as written in the policy ("up to 30 % of its tariff").
+    share_rule = models.CharField(_("share rule"), max_length=200, blank=True)
+    course_cap_minor = models.BigIntegerField(null=True, blank=True)
+    year_cap_minor = models.BigIntegerField(null=True, blank=True)
+    covered_items = models.JSONField(default=list, blank=True)  # price item codes; empty: all
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["patient", "insurer"]
+
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.policy_number}"
+
+
+class Claim(models.Model):
+    """A claim of a course's invoice to an insurer, through its states; a resubmission is a new
+    claim naming the one it follows."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey("care.Course", on_delete=models.PROTECT, related_name="+")
+    coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="claims")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="claims")
+    channel = models.CharField(max_length=16, choices=choices.CLAIM_CHANNELS)
+    state = models.CharField(max_length=16, choices=choices.CLAIM_STATES, default="draft")
+    currency = models.CharField(max_length=3)
+    claimed_minor = models.BigIntegerField()
+    approved_minor = models.BigIntegerField(null=True, blank=True)
+    paid_minor = models.BigIntegerField(default=0)
+    resubmission_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resubmissions"
+    )
+    reference = models.CharField(_("insurer's reference"), max_length=64, blank=True)
+    reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Claim {self.pk} ({self.state})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
@@ -16,6 +17,8 @@ from autologic.billing.domain.account import Due, Settled, allocate, bucket
 from autologic.billing.domain.money import Money
 from autologic.billing.models import (
     BillingProfile,
+    Claim,
+    Coverage,
     Estimate,
     Instalment,
     Invoice,
@@ -302,4 +305,46 @@ def course(site: Site, course_id: int) -> Course | None:
         Course.objects.filter(site=site, pk=course_id)
         .select_related("patient", "protocol", "site")
         .first()
+    )
+
+
+def coverages(course: Course) -> list[Coverage]:
+    return list(Coverage.objects.filter(patient_id=course.patient_id, site=course.site))
+
+
+def claims(course: Course) -> list[Claim]:
+    return list(
+        Claim.objects.filter(course=course)
+        .select_related("coverage", "invoice", "resubmission_of")
+        .prefetch_related("resubmissions")
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ClaimPack:
+    """What the reimbursement pack holds besides the invoice: the receipts, the treatment's
+    dates, diagnoses and the physician who certifies them."""
+
+    receipts: list[Payment]
+    regions: list[Any]  # the course's affected regions, each with its diagnosis
+    physician: str
+    first_day: date | None
+    last_day: date | None
+
+
+def claim_pack(claim: Claim) -> ClaimPack:
+    course = claim.course
+    regions = course.regions.all()
+    days = event_days(course)
+    return ClaimPack(
+        receipts=list(
+            Payment.objects.filter(course=course, amount_minor__gt=0)
+            .exclude(method="insurer")
+            .order_by("received_on", "id")
+        ),
+        regions=list(regions),
+        physician=course.decision.decided_by.printed_name,
+        first_day=days.get("collection"),
+        last_day=days.get("last_injection"),
     )

@@ -21,18 +21,28 @@ from autologic.billing.domain import verifactu
 from autologic.billing.domain.money import Money
 from autologic.billing.forms import (
     AcceptForm,
+    ClaimStepForm,
+    CoverageForm,
     CreditNoteForm,
     EstimateForm,
     InvoiceForm,
     PaymentForm,
     RefundForm,
 )
-from autologic.billing.models import Estimate, PriceItem, PriceList, VerifactuRecord
+from autologic.billing.models import (
+    Claim,
+    Coverage,
+    Estimate,
+    PriceItem,
+    PriceList,
+    VerifactuRecord,
+)
 from autologic.billing.printing import pdf_response
 from autologic.care.models import Course
 from autologic.common import clock
-from autologic.common.domain.errors import DomainError
-from autologic.common.forms import add_domain_error
+from autologic.common.domain.errors import DomainError, ValidationFailed
+from autologic.common.forms import add_domain_error, int_or_none
+from autologic.common.messages import message_for
 from autologic.protocols.models import ProtocolVersion
 from autologic.protocols.queries import protocol_title
 
@@ -137,6 +147,9 @@ def _course_page(request: HttpRequest, course: Course, **forms: Any) -> HttpResp
         "payment_form": forms.get("payment_form")
         or PaymentForm(site=site, billing=billing, initial={"received_on": _today(request)}),
         "refund_form": forms.get("refund_form") or RefundForm(site=site, billing=billing),
+        "coverage_form": forms.get("coverage_form") or CoverageForm(site=site, billing=billing),
+        "coverages": queries.coverages(course),
+        "claims": queries.claims(course),
         "today": _today(request),
     }
     record_read(request.user, "patient", course.patient_id, what="billing account")
@@ -406,3 +419,124 @@ def verifactu_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="verifactu.xml"'
     return response
+
+
+def add_coverage(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    form = CoverageForm(request.POST, site=course.site, billing=queries.profile(course.site))
+    if form.is_valid():
+        try:
+            actions.add_coverage(
+                course,
+                insurer=form.cleaned_data["insurer"],
+                policy_number=form.cleaned_data["policy_number"],
+                channel=form.cleaned_data["channel"],
+                share_rule=form.cleaned_data.get("share_rule") or "",
+                pre_authorisation=form.cleaned_data.get("pre_authorisation") or "",
+                course_cap=form.cleaned_data.get("course_cap"),
+                year_cap=form.cleaned_data.get("year_cap"),
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Insurance recorded."))
+            return redirect("billing:course", course_id=course.pk)
+    return _course_page(request, course, coverage_form=form, status=400)
+
+
+def open_claim(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(request, course_id)
+    coverage = Coverage.objects.filter(
+        pk=int_or_none(request.POST.get("coverage")), site=course.site
+    ).first()
+    if coverage is None:
+        raise Http404
+    try:
+        actions.open_claim(course, coverage, by=request.user, now=clock.now())
+    except DomainError as exc:
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(request, _("Claim opened."))
+    return redirect("billing:course", course_id=course.pk)
+
+
+def claim_step(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = Claim.objects.filter(pk=claim_id, site=request.user.site).first()
+    if claim is None:
+        raise Http404
+    course = _course(request, claim.course_id)
+    form = ClaimStepForm(request.POST, site=course.site, billing=queries.profile(course.site))
+    if form.is_valid():
+        data, now, version = form.cleaned_data, clock.now(), form.cleaned_data["version"]
+        try:
+            if data["step"] == "submit":
+                actions.submit_claim(
+                    claim,
+                    reference=data.get("reference") or "",
+                    by=request.user,
+                    now=now,
+                    expected_version=version,
+                )
+            elif data["step"] == "decide":
+                actions.decide_claim(
+                    claim,
+                    approved=data.get("approved"),
+                    reason=data.get("reason") or "",
+                    by=request.user,
+                    now=now,
+                    expected_version=version,
+                )
+            elif data["step"] == "paid":
+                if data.get("amount") is None or data.get("received_on") is None:
+                    raise ValidationFailed(
+                        "claim_payment_missing",
+                        "Enter the amount and the day it was paid.",
+                        "amount",
+                    )
+                actions.record_claim_payment(
+                    claim,
+                    amount=data["amount"],
+                    received_on=data["received_on"],
+                    by=request.user,
+                    now=now,
+                    expected_version=version,
+                )
+            else:
+                actions.resubmit_claim(claim, by=request.user, now=now)
+        except DomainError as exc:
+            messages.error(request, message_for(exc))
+        else:
+            messages.success(request, _("Claim updated."))
+            return redirect("billing:course", course_id=course.pk)
+    else:
+        messages.error(request, _("Please correct the claim's fields."))
+    return _course_page(request, course, status=400)
+
+
+def claim_pack(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """What the patient takes to the insurer: the invoice, the receipts and the physician's
+    certificate with the diagnosis, in the clinic's language and calendar (Jalali in Tehran)."""
+    claim = (
+        Claim.objects.filter(pk=claim_id, site=request.user.site)
+        .select_related("course__patient", "course__decision__decided_by", "coverage", "invoice")
+        .first()
+    )
+    if claim is None:
+        raise Http404
+    record_read(request.user, "patient", claim.course.patient_id, what="claim pack")
+    pack = queries.claim_pack(claim)
+    with translation.override(claim.invoice.language):
+        html = render_to_string(
+            "billing/claim_pack_print.html",
+            {
+                **_invoice_context(request, claim.invoice),
+                "printed": True,
+                "claim": claim,
+                "pack": pack,
+                "therapy": protocol_title(claim.course.protocol.code, claim.invoice.language),
+            },
+            request=request,
+        )
+    return pdf_response(html, f"claim-{claim.pk}.pdf")
