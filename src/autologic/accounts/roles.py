@@ -128,6 +128,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "lab:excursion_ack": {"POST": LAB},
     "lab:reagent_use": {"POST": COLLECTORS},
     "billing:home": BILLING_READERS,
+    "billing:reports": BILLERS,
     "billing:course": BILLING_READERS,
     "billing:seed_price_list": {"POST": BILLERS},
     "billing:offer_estimate": {"POST": BILLERS},

@@ -230,6 +230,10 @@ class Invoice(models.Model):
                 fields=["site", "series", "year", "number"], name="invoice_number_unique"
             )
         ]
+        indexes = [
+            models.Index(fields=["site", "issued_on"], name="invoice_site_issued_idx"),
+            models.Index(fields=["course", "issued_at", "id"], name="invoice_course_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number_text
@@ -257,6 +261,10 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["received_on", "id"]
+        indexes = [
+            models.Index(fields=["site", "course"], name="payment_site_course_idx"),
+            models.Index(fields=["site", "received_on"], name="payment_site_day_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.receipt_number

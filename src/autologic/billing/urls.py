@@ -5,6 +5,7 @@ from autologic.billing import views
 app_name = "billing"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("reports/", views.reports, name="reports"),
     path("price-lists/seed/", views.seed_price_list, name="seed_price_list"),
     path("courses/<int:course_id>/", views.course, name="course"),
     path("courses/<int:course_id>/estimate/", views.offer_estimate, name="offer_estimate"),

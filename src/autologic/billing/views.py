@@ -3,6 +3,7 @@ read through ``queries`` and write through ``actions``; a refusal shows on its f
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,9 @@ from django.utils.translation import gettext as _
 from autologic.audit.actions import record_read, verify_signer
 from autologic.billing import actions, queries
 from autologic.billing.actions import GoaeChoice, PlanRequest
+from autologic.billing.choices import CLAIM_STATES
 from autologic.billing.domain import verifactu
+from autologic.billing.domain.display import locale_for
 from autologic.billing.domain.money import Money
 from autologic.billing.forms import (
     AcceptForm,
@@ -40,6 +43,7 @@ from autologic.billing.models import (
 from autologic.billing.printing import pdf_response
 from autologic.care.models import Course
 from autologic.common import clock
+from autologic.common.domain.calendars import interface_digits
 from autologic.common.domain.errors import DomainError, ValidationFailed
 from autologic.common.forms import add_domain_error, int_or_none
 from autologic.common.messages import message_for
@@ -540,3 +544,68 @@ def claim_pack(request: HttpRequest, claim_id: int) -> HttpResponse:
             request=request,
         )
     return pdf_response(html, f"claim-{claim.pk}.pdf")
+
+
+def _month_label(day: Any, calendar: str, language: str) -> tuple[tuple[int, int], str]:
+    if calendar == "jalali":
+        import jdatetime
+
+        j = jdatetime.date.fromgregorian(date=day)
+        key = (j.year, j.month)
+        return key, interface_digits(f"{j.year}/{j.month:02d}", language)
+    from babel.dates import format_date as babel_date
+
+    return (day.year, day.month), babel_date(day, "LLL y", locale=locale_for(language))
+
+
+def reports(request: HttpRequest) -> HttpResponse:
+    """Revenue by month (in the clinic's calendar), by therapy and by payer, open balances by
+    age, and claims by state: bars where people compare, the amounts beside them."""
+    site = request.user.site
+    today = _today(request)
+    first = today - timedelta(days=364)
+    language = translation.get_language() or "en"
+    months: dict[tuple[int, int], list[Any]] = {}
+    for day, minor in sorted(queries.revenue_by_day(site, first, today).items()):
+        key, label = _month_label(day, site.calendar, language)
+        months.setdefault(key, [label, 0, 0])
+        months[key][1] += minor
+        months[key][2] += 1
+    currency = site.currency
+    therapy = [
+        (protocol_title(code, language) if code else "—", minor, n)
+        for code, minor, n in queries.revenue_by_therapy(site, first, today)
+    ]
+    payers = [
+        (name or _("Patients"), minor, n)
+        for name, minor, n in queries.received_by_payer(site, first, today)
+    ]
+    states = dict(CLAIM_STATES)
+    claim_rows = [
+        (str(states.get(state, state)), minor, n)
+        for state, minor, n in queries.claims_by_state(site)
+    ]
+    ageing = queries.ageing(site, today)
+    ageing_rows = [
+        (label, money.minor_units, 0)
+        for label, money in zip(
+            [_("0–30 days"), _("31–60 days"), _("61–90 days"), _("over 90 days")],
+            ageing.buckets,
+            strict=True,
+        )
+    ]
+    return render(
+        request,
+        "billing/reports.html",
+        {
+            "billing": queries.profile(site),
+            "first": first,
+            "last": today,
+            "months": queries.bars([tuple(v) for _k, v in sorted(months.items())], currency),
+            "therapies": queries.bars(therapy, currency),
+            "payers": queries.bars(payers, currency),
+            "claims": queries.bars(claim_rows, currency),
+            "ageing": queries.bars(ageing_rows, currency),
+            "ageing_total": ageing.total,
+        },
+    )
