@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from autologic.audit.models import MEANING_CHOICES
+from autologic.billing.choices import PAYMENT_METHODS, REMINDER_STEPS
 from autologic.clinical.choices import VERDICTS
 from autologic.clinical.messages import region_text
 from autologic.common.domain.calendars import Calendar, format_date, format_datetime
@@ -47,6 +48,13 @@ MODELS = {
     "recall": "recalls.Recall",
     "site": "accounts.Site",
     "staff": "accounts.User",
+    "billing_profile": "billing.BillingProfile",
+    "price_list": "billing.PriceList",
+    "estimate": "billing.Estimate",
+    "invoice": "billing.Invoice",
+    "payment": "billing.Payment",
+    "coverage": "billing.Coverage",
+    "claim": "billing.Claim",
 }
 
 # What happened, by action code.
@@ -183,6 +191,26 @@ LABELS = {
     "notices": gettext_lazy("notices"),
     "identifier": gettext_lazy("identifier"),
     "units": gettext_lazy("units"),
+    # Billing events (billing/actions.py).
+    "items": gettext_lazy("items"),
+    "revision": gettext_lazy("revision"),
+    "price_list_version": gettext_lazy("price list version"),
+    "total": gettext_lazy("total"),
+    "currency": gettext_lazy("currency"),
+    "instalments": gettext_lazy("instalments"),
+    "number": gettext_lazy("number"),
+    "corrects_number": gettext_lazy("corrects"),
+    "amount": gettext_lazy("amount"),
+    "paid_by": gettext_lazy("paid by"),
+    "receipt": gettext_lazy("receipt"),
+    "paid": gettext_lazy("paid"),
+    "delivered": gettext_lazy("treatment given"),
+    "units_made": gettext_lazy("units made"),
+    "reminder": gettext_lazy("reminder"),
+    "sent_by": gettext_lazy("sent by"),
+    "outcome": gettext_lazy("outcome"),
+    "claimed": gettext_lazy("claimed"),
+    "approved": gettext_lazy("approved"),
 }
 
 # Internal material: ids, hashes, tokens and signature proofs mean nothing to a reader.
@@ -196,6 +224,13 @@ REGION_KEYS = frozenset({"region", "regions"})
 # Keys whose coded values have labels outside any model field's choices.
 KEY_CHOICES = {
     "meaning": MEANING_CHOICES,
+    "paid_by": PAYMENT_METHODS,
+    "reminder": REMINDER_STEPS,
+    "sent_by": [("email", gettext_lazy("e-mail")), ("sms", gettext_lazy("SMS"))],
+    "outcome": [
+        ("queued", gettext_lazy("queued for sending")),
+        ("no_contact", gettext_lazy("no e-mail or mobile number")),
+    ],
     "verdict": VERDICTS,
     "computed_verdict": VERDICTS,
     # How the scheduler placed a course (care/domain/scheduling).

@@ -163,7 +163,7 @@ def add_price_list(
                 "therapy": therapy,
                 "version": version,
                 "effective_from": effective_from.isoformat(),
-                "items": [i["code"] for i in items],
+                "items": len(items),
             },
             now=now,
         )
@@ -392,10 +392,10 @@ def offer_estimate(
             changes={
                 "course": locked.pk,
                 "revision": revision,
-                "price_list": chosen.version,
+                "price_list_version": chosen.version,
                 "total": str(course_total.amount),
                 "currency": currency,
-                "supersedes": current.pk if current else None,
+                "supersedes_id": current.pk if current else None,
                 "instalments": len(schedule_parts),
             },
             now=now,
@@ -483,8 +483,8 @@ def accept_estimate(
             object_type="estimate",
             object_id=current.pk,
             changes={
-                "signed_by": signed_by,
-                "signed_on": signed_on.isoformat(),
+                "accepted_by_name": signed_by,
+                "accepted_on": signed_on.isoformat(),
                 "acceptance": acceptance,
                 "agreement_signed": agreement_signed,
             },
@@ -601,7 +601,7 @@ def _freeze(
             "course": course.pk,
             "total": str(invoice.total.amount),
             "currency": currency,
-            "corrects": corrects.number_text if corrects else None,
+            "corrects_number": corrects.number_text if corrects else None,
         },
         now=now,
     )
@@ -894,7 +894,7 @@ def record_payment(
                 "course": locked.pk,
                 "amount": str(amount.amount),
                 "currency": amount.currency,
-                "method": method,
+                "paid_by": method,
                 "receipt": payment.receipt_number,
             },
             now=now,
@@ -952,7 +952,7 @@ def record_refund(
                 "amount": str(back.amount),
                 "paid": str(paid.amount),
                 "delivered": str(delivered.amount),
-                "units": str(making_units.amount),
+                "units_made": str(making_units.amount),
                 "reason": reason,
             },
             now=now,
@@ -1069,9 +1069,9 @@ def _remind(billing: BillingProfile, row: queries.OpenInstalment, step: str, now
                 object_type="patient",
                 object_id=patient.pk,
                 changes={
-                    "instalment": row.instalment.pk,
-                    "step": step,
-                    "channel": channel,
+                    "instalment_id": row.instalment.pk,
+                    "reminder": step,
+                    "sent_by": channel,
                     "outcome": outcome,
                 },
                 now=now,
@@ -1130,7 +1130,7 @@ def add_coverage(
             action="coverage.add",
             object_type="patient",
             object_id=course.patient_id,
-            changes={"coverage": row.pk, "insurer": insurer, "channel": channel},
+            changes={"coverage_id": row.pk, "insurer": insurer, "channel": channel},
             now=now,
         )
     return row
@@ -1327,5 +1327,5 @@ def resubmit_claim(claim: Claim, *, by: User, now: datetime) -> Claim:
             created_at=now,
             updated_at=now,
         )
-        _claim_event(new, "claim.resubmit", {"follows": current.pk}, by, now)
+        _claim_event(new, "claim.resubmit", {"follows_id": current.pk}, by, now)
     return new

@@ -123,9 +123,11 @@ class Estimate(models.Model):
     )
     accepted_on = models.DateField(_("signed on"), null=True, blank=True)
     accepted_by_name = models.CharField(_("signed by"), max_length=200, blank=True)
-    acceptance = models.CharField(max_length=12, choices=choices.ACCEPTANCE, blank=True)
+    acceptance = models.CharField(
+        _("how it was signed"), max_length=12, choices=choices.ACCEPTANCE, blank=True
+    )
     # Germany: the § 2 / IGeL agreement and the § 630c(3) BGB cost information, signed first.
-    agreement_signed = models.BooleanField(default=False)
+    agreement_signed = models.BooleanField(_("§ 2 / IGeL agreement signed"), default=False)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
@@ -354,8 +356,10 @@ class Claim(models.Model):
     course = models.ForeignKey("care.Course", on_delete=models.PROTECT, related_name="+")
     coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="claims")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="claims")
-    channel = models.CharField(max_length=16, choices=choices.CLAIM_CHANNELS)
-    state = models.CharField(max_length=16, choices=choices.CLAIM_STATES, default="draft")
+    channel = models.CharField(_("how it pays"), max_length=16, choices=choices.CLAIM_CHANNELS)
+    state = models.CharField(
+        _("state"), max_length=16, choices=choices.CLAIM_STATES, default="draft"
+    )
     currency = models.CharField(max_length=3)
     claimed_minor = models.BigIntegerField()
     approved_minor = models.BigIntegerField(null=True, blank=True)

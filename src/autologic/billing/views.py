@@ -131,6 +131,7 @@ def _course_page(request: HttpRequest, course: Course, **forms: Any) -> HttpResp
         "open_facts": queries.open_facts(billing),
         "estimate_form": forms.get("estimate_form")
         or EstimateForm(
+            prefix="estimate",
             site=site,
             billing=billing,
             items=_items(course),
@@ -147,11 +148,15 @@ def _course_page(request: HttpRequest, course: Course, **forms: Any) -> HttpResp
             country=billing.country if billing else "",
             initial={"signed_on": _today(request), "signed_by": course.patient.full_name},
         ),
-        "invoice_form": forms.get("invoice_form") or InvoiceForm(),
+        "invoice_form": forms.get("invoice_form") or InvoiceForm(prefix="invoice"),
         "payment_form": forms.get("payment_form")
-        or PaymentForm(site=site, billing=billing, initial={"received_on": _today(request)}),
-        "refund_form": forms.get("refund_form") or RefundForm(site=site, billing=billing),
-        "coverage_form": forms.get("coverage_form") or CoverageForm(site=site, billing=billing),
+        or PaymentForm(
+            prefix="payment", site=site, billing=billing, initial={"received_on": _today(request)}
+        ),
+        "refund_form": forms.get("refund_form")
+        or RefundForm(prefix="refund", site=site, billing=billing),
+        "coverage_form": forms.get("coverage_form")
+        or CoverageForm(prefix="coverage", site=site, billing=billing),
         "coverages": queries.coverages(course),
         "claims": queries.claims(course),
         "today": _today(request),
@@ -168,7 +173,9 @@ def course(request: HttpRequest, course_id: int) -> HttpResponse:
 def offer_estimate(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id)
     billing = queries.profile(course.site)
-    form = EstimateForm(request.POST, site=course.site, billing=billing, items=_items(course))
+    form = EstimateForm(
+        request.POST, prefix="estimate", site=course.site, billing=billing, items=_items(course)
+    )
     if form.is_valid():
         multipliers = form.multipliers()
         deposit = form.cleaned_data.get("deposit") or Money.of(0, course.site.currency)
@@ -256,7 +263,7 @@ def accept_estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
 
 def issue_invoice(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id)
-    form = InvoiceForm(request.POST)
+    form = InvoiceForm(request.POST, prefix="invoice")
     if form.is_valid():
         try:
             invoice = actions.issue_invoice(
@@ -279,7 +286,9 @@ def issue_invoice(request: HttpRequest, course_id: int) -> HttpResponse:
 
 def record_payment(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id)
-    form = PaymentForm(request.POST, site=course.site, billing=queries.profile(course.site))
+    form = PaymentForm(
+        request.POST, prefix="payment", site=course.site, billing=queries.profile(course.site)
+    )
     if form.is_valid():
         try:
             payment = actions.record_payment(
@@ -304,7 +313,9 @@ def record_payment(request: HttpRequest, course_id: int) -> HttpResponse:
 
 def record_refund(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id)
-    form = RefundForm(request.POST, site=course.site, billing=queries.profile(course.site))
+    form = RefundForm(
+        request.POST, prefix="refund", site=course.site, billing=queries.profile(course.site)
+    )
     if form.is_valid():
         zero = Money.of(0, course.site.currency)
         try:
@@ -427,7 +438,9 @@ def verifactu_export(request: HttpRequest) -> HttpResponse:
 
 def add_coverage(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id)
-    form = CoverageForm(request.POST, site=course.site, billing=queries.profile(course.site))
+    form = CoverageForm(
+        request.POST, prefix="coverage", site=course.site, billing=queries.profile(course.site)
+    )
     if form.is_valid():
         try:
             actions.add_coverage(

@@ -83,6 +83,12 @@ TEXTS = {
         "%(day)s."
     ),
     "consent_missing": _("No signed treatment consent covers %(procedure)s."),
+    "deposit_estimate_unsigned": _(
+        "The clinic asks for a deposit: the estimate is not signed yet."
+    ),
+    "deposit_none": _("The signed plan asks for no deposit."),
+    "deposit_paid": _("The deposit is paid."),
+    "deposit_unpaid": _("The deposit is not paid in full."),
     # actions
     "record_region": _("Record the affected region and diagnosis."),
     "record_grade": _("Record a %(system)s grade for %(region)s."),
