@@ -234,7 +234,12 @@ class Invoice(models.Model):
         ]
         indexes = [
             models.Index(fields=["site", "issued_on"], name="invoice_site_issued_idx"),
-            models.Index(fields=["course", "issued_at", "id"], name="invoice_course_order_idx"),
+            # The ageing statement reads a site's invoices course by course in issue order.
+            models.Index(
+                fields=["site", "course", "issued_at", "id"],
+                name="invoice_site_course_order_idx",
+                include=["total_minor", "due_on", "series"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -264,7 +269,9 @@ class Payment(models.Model):
     class Meta:
         ordering = ["received_on", "id"]
         indexes = [
-            models.Index(fields=["site", "course"], name="payment_site_course_idx"),
+            models.Index(
+                fields=["site", "course"], name="payment_site_course_idx", include=["amount_minor"]
+            ),
             models.Index(fields=["site", "received_on"], name="payment_site_day_idx"),
         ]
 

@@ -264,7 +264,10 @@ WITH paid AS (
            ) AS cumulative
     FROM billing_invoice i
     WHERE i.site_id = %(site)s AND i.series <> 'credit'
-      AND NOT EXISTS (SELECT 1 FROM billing_invoice c WHERE c.corrects_id = i.id)
+      AND NOT EXISTS (
+          SELECT 1 FROM billing_invoice c
+          WHERE c.corrects_id = i.id AND c.corrects_id IS NOT NULL
+      )
 ), unpaid AS (
     SELECT o.due_on,
            CASE WHEN o.cumulative - COALESCE(p.paid, 0) <= 0 THEN 0
