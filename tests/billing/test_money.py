@@ -50,7 +50,7 @@ def test_goae_above_the_threshold_needs_a_justification_and_above_the_maximum_an
         GOAE.line("5", Decimal("3.0"))
     assert (missing.value.code, missing.value.field) == (
         "goae_justification_missing",
-        "justification",
+        "justification-5",
     )
     justified = GOAE.line("5", Decimal("3.0"), justification="Erhöhter Zeitaufwand bei Adipositas")
     assert justified.needs_justification and justified.fee == Money.of("13.99", "EUR")

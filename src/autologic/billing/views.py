@@ -211,12 +211,9 @@ def offer_estimate(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 def _goae_field(exc: DomainError, form: EstimateForm) -> DomainError:
-    """A GOÄ refusal names the multiplier or justification of its item."""
-    if exc.field in {"multiplier", "justification"} and form.goae:
-        for item in form.goae:
-            if item.code in exc.message:
-                kind = "multiplier" if exc.field == "multiplier" else "reason"
-                exc.field = f"{kind}-{item.code}"
+    """A GOÄ refusal names its item's field: the justification is typed in ``reason-<Nr.>``."""
+    if exc.field and exc.field.startswith("justification-"):
+        exc.field = "reason-" + exc.field.removeprefix("justification-")
     return exc
 
 
@@ -351,7 +348,18 @@ def _invoice_context(request: HttpRequest, invoice: Any) -> dict[str, Any]:
         facts = actions.facts(billing, invoice) if billing else None
         if facts is not None:
             qr = segno.make(verifactu.qr_url(facts, sending=False), error="m").svg_data_uri(scale=3)
-    return {"invoice": invoice, "billing": billing, "record": record, "qr": qr}
+    taxed = bool(invoice.tax_minor) or invoice.document.get("issuer", {}).get("country") == "AE"
+    goae = bool(invoice.document.get("fee_schedule"))
+    return {
+        "invoice": invoice,
+        "billing": billing,
+        "record": record,
+        "qr": qr,
+        "taxed": taxed,
+        # The columns before the amount: service, quantity, unit price (+ GOÄ Nr. and multiplier,
+        # + net, rate and VAT on a taxed invoice).
+        "label_span": 3 + (2 if goae else 0) + (3 if taxed else 0),
+    }
 
 
 def invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:

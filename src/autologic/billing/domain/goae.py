@@ -110,24 +110,24 @@ class Goae:
         if multiplier < 1:
             raise GoaeError(
                 "goae_multiplier_below_one",
-                f"A multiplier starts at 1.0, not {multiplier}",
-                "multiplier",
+                f"GOÄ Nr. {number}: a multiplier starts at 1.0, not {multiplier}",
+                f"multiplier-{number}",
             )
         needs_agreement = multiplier > span.maximum
         if needs_agreement and not agreement_signed:
             raise GoaeError(
                 "goae_agreement_missing",
-                f"{multiplier} is above the maximum {span.maximum}: only a written § 2 "
-                "agreement made before the service allows it",
-                "multiplier",
+                f"GOÄ Nr. {number}: {multiplier} is above the maximum {span.maximum}: only a "
+                "written § 2 agreement made before the service allows it",
+                f"multiplier-{number}",
             )
         needs_justification = multiplier > span.threshold
         if needs_justification and not justification.strip():
             raise GoaeError(
                 "goae_justification_missing",
-                f"{multiplier} is above {span.threshold}: the invoice must give a written "
-                "justification for this service",
-                "justification",
+                f"GOÄ Nr. {number}: {multiplier} is above {span.threshold}: the invoice must give "
+                "a written justification for this service",
+                f"justification-{number}",
             )
         return Line(
             item, multiplier, self.fee(item, multiplier), needs_justification, needs_agreement

@@ -45,3 +45,21 @@ def amount(context: template.Context, value: Money | None) -> SafeString | str:
 def digits(value: object) -> str:
     """A count or number in the interface's digits (Persian digits in Persian)."""
     return interface_digits(str(value), get_language() or "en")
+
+
+@register.filter
+def decimal(value: object) -> str:
+    """A decimal (a GOÄ multiplier, a VAT rate) with the locale's separator and digits."""
+    from decimal import Decimal, InvalidOperation
+
+    from babel.numbers import format_decimal
+
+    from autologic.billing.domain.display import locale_for
+
+    language = get_language() or "en"
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = format_decimal(number, format="#,##0.0##", locale=locale_for(language))
+    return interface_digits(text, language)
