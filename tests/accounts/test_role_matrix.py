@@ -126,7 +126,12 @@ def _billing(clerk, course_id) -> dict[str, object]:
         course, insurer="Sanitas", policy_number="P-1", channel="direct", by=clerk, now=now
     )
     claim = actions.open_claim(course, coverage, by=clerk, now=now)
-    return {"estimate_id": estimate.pk, "invoice_id": invoice.pk, "claim_id": claim.pk}
+    return {
+        "estimate_id": estimate.pk,
+        "invoice_id": invoice.pk,
+        "claim_id": claim.pk,
+        "price_list_id": estimate.price_list_id,
+    }
 
 
 def _recalls(tech, collection_id) -> dict[str, object]:

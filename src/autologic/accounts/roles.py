@@ -129,6 +129,9 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "lab:reagent_use": {"POST": COLLECTORS},
     "billing:home": BILLING_READERS,
     "billing:reports": BILLERS,
+    # How the clinic bills and what it charges: the manager's decisions.
+    "billing:settings": {"GET": frozenset({Role.MANAGER}), "POST": frozenset({Role.MANAGER})},
+    "billing:price_list": {"GET": frozenset({Role.MANAGER}), "POST": frozenset({Role.MANAGER})},
     "billing:course": BILLING_READERS,
     "billing:seed_price_list": {"POST": BILLERS},
     "billing:offer_estimate": {"POST": BILLERS},

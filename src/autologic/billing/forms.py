@@ -298,3 +298,117 @@ class ClaimStepForm(forms.Form):
         self.fields["received_on"] = ClinicDateField(
             label=_("Paid on"), required=False, calendar=Calendar(site.calendar)
         )
+
+
+class ProfileForm(forms.Form):
+    """How the clinic bills, set by its manager; each ❓ fact is confirmed here, with its note."""
+
+    country = forms.ChoiceField(label=_("Country"), choices=choices.COUNTRIES)
+    legal_name = FreeTextField(label=_("Legal name on invoices"), max_length=200)
+    tax_id = FreeTextField(label=_("Tax number"), max_length=32)
+    address = FreeTextField(
+        label=_("Address on invoices"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    invoice_prefix = FreeTextField(label=_("Invoice number prefix"), required=False, max_length=12)
+    show_tomans = forms.BooleanField(label=_("Show prices in tomans (Iran)"), required=False)
+    deposit_gate = forms.BooleanField(
+        label=_("No collection until the deposit is paid (a physician may except it)"),
+        required=False,
+    )
+    verifactu = forms.BooleanField(label=_("Keep VERI*FACTU records (Spain)"), required=False)
+    payment_days = forms.IntegerField(label=_("Days to pay an invoice"), min_value=0, max_value=365)
+    estimate_days = forms.IntegerField(
+        label=_("Days an estimate is valid"), min_value=1, max_value=365
+    )
+    reminder_days = forms.IntegerField(
+        label=_("Reminder days before an instalment is due"), min_value=0, max_value=60
+    )
+    refund_keep_percent = forms.DecimalField(
+        label=_("Cancellation fee (per cent of what is refunded)"),
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=2,
+    )
+    refund_units_made = forms.BooleanField(label=_("Refund units already made"), required=False)
+    confirmed = forms.MultipleChoiceField(
+        label=_("Confirmed by the clinic's tax adviser"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, country: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed"].choices = [
+            (key, note) for key, note in choices.OPEN_FACTS.get(country, [])
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("verifactu") and data.get("country") != "ES":
+            self.add_error("verifactu", _("VERI*FACTU records are for Spanish clinics."))
+        return data
+
+
+class PriceRevisionForm(forms.Form):
+    """A new version of a price list: each item's price (or range, or GOÄ points), in force
+    from a day; the earlier version and its estimates stay as they were."""
+
+    effective_from = ClinicDateField(label=_("In force from"))
+
+    def __init__(
+        self,
+        *args: Any,
+        site: Site,
+        billing: BillingProfile | None,
+        items: list[PriceItem],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        currency, tomans = _unit(site, billing)
+        self.items = items
+        self.fields["effective_from"] = ClinicDateField(
+            label=_("In force from"), calendar=Calendar(site.calendar)
+        )
+        for item in items:
+            name = _label(item)
+            if item.points is not None:
+                self.fields[f"points-{item.code}"] = forms.IntegerField(
+                    label=_("GOÄ %(number)s: points") % {"number": item.code},
+                    min_value=1,
+                    initial=item.points,
+                )
+                continue
+            self.fields[f"low-{item.code}"] = MoneyField(
+                label=_("%(item)s: price (lowest)") % {"item": name},
+                currency=currency,
+                tomans=tomans,
+                initial=Money.from_minor(item.low_minor, currency),
+            )
+            self.fields[f"high-{item.code}"] = MoneyField(
+                label=_("%(item)s: highest price (a range; blank for one price)") % {"item": name},
+                currency=currency,
+                tomans=tomans,
+                required=False,
+                initial=Money.from_minor(item.high_minor, currency)
+                if item.high_minor != item.low_minor
+                else None,
+            )
+
+    def lines(self, currency: str) -> list[dict[str, Any]]:
+        rows = []
+        zero = Money.of(0, currency)
+        for item in self.items:
+            row: dict[str, Any] = {
+                "code": item.code,
+                "label": item.label,
+                "per": item.per,
+                "frame": item.frame,
+                "analog_of": item.analog_of,
+            }
+            if item.points is not None:
+                row |= {"points": self.cleaned_data[f"points-{item.code}"], "low": zero}
+            else:
+                low = self.cleaned_data[f"low-{item.code}"]
+                row |= {"low": low, "high": self.cleaned_data.get(f"high-{item.code}") or low}
+            rows.append(row)
+        return rows

@@ -30,6 +30,8 @@ from autologic.billing.forms import (
     EstimateForm,
     InvoiceForm,
     PaymentForm,
+    PriceRevisionForm,
+    ProfileForm,
     RefundForm,
 )
 from autologic.billing.models import (
@@ -629,4 +631,83 @@ def reports(request: HttpRequest) -> HttpResponse:
             "ageing": queries.bars(ageing_rows, currency),
             "ageing_total": ageing.total,
         },
+    )
+
+
+PROFILE_DEFAULTS = {
+    "payment_days": 14,
+    "estimate_days": 30,
+    "reminder_days": 3,
+    "refund_keep_percent": 0,
+}
+
+
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The clinic's billing profile, set by its manager, with the ❓ facts to confirm."""
+    site = request.user.site
+    billing = queries.profile(site)
+    initial: dict[str, Any] = (
+        {f: getattr(billing, f) for f in actions.PROFILE_FIELDS} if billing else PROFILE_DEFAULTS
+    )
+    country = request.POST.get("country") or (billing.country if billing else "DE")
+    form = ProfileForm(request.POST or None, country=country, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            actions.set_billing_profile(site, data, by=request.user, now=clock.now())
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Billing profile saved."))
+            return redirect("billing:home")
+    return render(
+        request,
+        "billing/settings.html",
+        {"form": form, "billing": billing},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def price_list(request: HttpRequest, price_list_id: int) -> HttpResponse:
+    """A new version of a price list, in force from a day (the earlier one stays)."""
+    site = request.user.site
+    prices = PriceList.objects.filter(pk=price_list_id, site=site).first()
+    if prices is None:
+        raise Http404
+    billing = queries.profile(site)
+    items = list(prices.items.all())
+    form = PriceRevisionForm(
+        request.POST or None,
+        site=site,
+        billing=billing,
+        items=items,
+        initial={"effective_from": _today(request)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = actions.add_price_list(
+                site,
+                prices.therapy,
+                effective_from=form.cleaned_data["effective_from"],
+                items=form.lines(prices.currency),
+                source=_("Revised by %(name)s") % {"name": request.user.printed_name},
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Version %(version)s is saved.") % {"version": new.version})
+            return redirect("billing:home")
+    language = translation.get_language() or "en"
+    return render(
+        request,
+        "billing/price_list.html",
+        {
+            "form": form,
+            "prices": prices,
+            "billing": billing,
+            "therapy": protocol_title(prices.therapy, language),
+        },
+        status=400 if request.method == "POST" else 200,
     )
