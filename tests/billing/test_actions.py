@@ -414,3 +414,19 @@ def test_a_payment_needs_a_positive_amount_and_a_past_date(site, start_course, b
             now=NOW,
         )
     assert future.value.field == "received_on"
+
+
+def test_a_changed_course_is_offered_a_revised_estimate(site, start_course, billing_clerk):
+    from autologic.care.models import Course
+
+    course = eur_course(site, start_course, billing_clerk)
+    actions.offer_estimate(course, plan=plan("EUR"), language="es", by=billing_clerk, now=NOW)
+    assert queries.account(course).changed is False
+    Course.objects.filter(pk=course.pk).update(injections=course.injections + 2)  # re-planned
+    course.refresh_from_db()
+    assert queries.account(course).changed is True
+    revised = actions.offer_estimate(
+        course, plan=plan("EUR"), language="es", by=billing_clerk, now=NOW
+    )
+    assert queries.account(course).changed is False
+    assert revised.revision == 2 and revised.supersedes.status == "superseded"

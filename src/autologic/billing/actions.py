@@ -193,7 +193,7 @@ EVENTS = ("collection", "first_injection", "last_injection")
 
 
 def _shape(course: Course) -> pricing.Shape:
-    return pricing.Shape(regions=max(course.regions.count(), 1), injections=course.injections)
+    return pricing.Shape(**queries.shape_now(course))
 
 
 def _label(item: PriceItem, language: str) -> str:
@@ -362,6 +362,7 @@ def offer_estimate(
             currency=currency,
             lines=lines,
             total_minor=course_total.minor_units,
+            shape=queries.shape_now(locked),
             insurer=insurer.strip(),
             insurer_note=insurer_note.strip(),
             valid_until=today + timedelta(days=profile.estimate_days),

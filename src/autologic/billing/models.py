@@ -113,6 +113,9 @@ class Estimate(models.Model):
     # [{code, label, quantity, unit_minor, amount_minor, reason, goae: {...}}]
     lines = models.JSONField()
     total_minor = models.BigIntegerField()
+    # What the course was when priced (regions, injections, collections): a course that changes
+    # afterwards is offered a revised estimate.
+    shape = models.JSONField(default=dict)
     insurer = models.CharField(_("supplementary insurer"), max_length=200, blank=True)
     insurer_note = models.TextField(_("what the insurer may reimburse"), blank=True)
     valid_until = models.DateField(_("valid until"))

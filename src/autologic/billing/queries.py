@@ -112,6 +112,8 @@ class Account:
     credit: Money
     deposit_paid: bool
     records: list[VerifactuRecord]
+    # The course changed since the estimate (more regions, other injections): offer a revision.
+    changed: bool = False
 
     @property
     def balance(self) -> Money:
@@ -158,7 +160,17 @@ def account(course: Course) -> Account:
         credit=credit,
         deposit_paid=deposit_paid,
         records=list(VerifactuRecord.objects.filter(invoice__course=course).order_by("position")),
+        changed=current is not None and bool(current.shape) and current.shape != shape_now(course),
     )
+
+
+def shape_now(course: Course) -> dict[str, int]:
+    """The course's regions, injections and collections as an estimate counts them."""
+    return {
+        "regions": max(course.regions.count(), 1),
+        "injections": course.injections,
+        "collections": 1,
+    }
 
 
 def deposit_facts(course: Course) -> DepositFacts | None:
