@@ -430,3 +430,42 @@ def test_a_changed_course_is_offered_a_revised_estimate(site, start_course, bill
     )
     assert queries.account(course).changed is False
     assert revised.revision == 2 and revised.supersedes.status == "superseded"
+
+
+def test_an_estimate_signed_on_paper_keeps_its_scan(site, start_course, billing_clerk):
+    from autologic.billing.domain import scans
+    from autologic.billing.models import SignedScan
+    from tests.conftest import signed_in
+
+    course = eur_course(site, start_course, billing_clerk)
+    estimate = actions.offer_estimate(
+        course, plan=plan("EUR"), language="es", by=billing_clerk, now=NOW
+    )
+
+    def sign(scan=None):
+        return actions.accept_estimate(
+            estimate,
+            signed_by="Marta Puig",
+            signed_on=TODAY,
+            acceptance="paper",
+            agreement_signed=False,
+            proof=SignerProof(user=billing_clerk, second_factor=True),
+            now=NOW,
+            scan=scan,
+        )
+
+    with pytest.raises(ValidationFailed) as missing:
+        sign()
+    assert missing.value.field == "scan"
+    with pytest.raises(ValidationFailed) as wrong:
+        scans.scan(b"MZ\x90\x00 not a document")
+    assert wrong.value.code == "scan_type"
+    pdf = scans.scan(b"%PDF-1.7\n% signed\n%%EOF\n")
+    sign(pdf)
+    stored = SignedScan.objects.get(estimate=estimate)
+    assert stored.sha256 == pdf.sha256 and stored.content_type == "application/pdf"
+    from autologic.audit.models import Signature
+
+    assert Signature.objects.filter(object_type="estimate", object_id=str(estimate.pk)).exists()
+    response = signed_in(billing_clerk).get(f"/billing/estimates/{estimate.pk}/scan/")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-1.7")

@@ -57,11 +57,22 @@ def test_seed_003_in_barcelona_with_a_verifactu_chain_the_checker_accepts(
     assert lines["assessment"] == 0  # the free assessment
     assert estimate.total_minor == (1500 + 6000 + 500 * course.injections) * 100
     fill(w, {"acceptance": "paper"})
+    w.page.set_input_files(
+        "#id_scan",
+        files=[
+            {
+                "name": "presupuesto-firmado.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4\n% signed on paper\n%%EOF\n",
+            }
+        ],
+    )
     w.sign(clerk)
     w.click("Record and sign")
     w.ok(confirmed=True)
 
     # A Spanish invoice names the patient's NIF; the deposit has an invoice of its own.
+    expect(w.page.get_by_role("link", name=w._("the signed scan"))).to_have_count(1)
     fill(w, {"invoice-series": "deposit"})
     w.click("Issue", exact=True)
     expect(w.page.locator("#id_invoice-recipient_tax_id-error")).to_have_count(1)

@@ -137,6 +137,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "billing:offer_estimate": {"POST": BILLERS},
     "billing:accept_estimate": {"POST": BILLERS},
     "billing:estimate_pdf": BILLING_READERS,
+    "billing:estimate_scan": BILLING_READERS,
     "billing:issue_invoice": {"POST": BILLERS},
     "billing:invoice": BILLING_READERS,
     "billing:invoice_pdf": BILLING_READERS,

@@ -25,7 +25,7 @@ from autologic.audit.domain import SignatureMeaning
 from autologic.audit.journal import audited_transaction
 from autologic.billing import mail, queries
 from autologic.billing.choices import SERIES_PREFIX
-from autologic.billing.domain import claims, goae, instalments, vat, verifactu
+from autologic.billing.domain import claims, goae, instalments, scans, vat, verifactu
 from autologic.billing.domain import estimate as pricing
 from autologic.billing.domain.account import RefundPolicy, refundable
 from autologic.billing.domain.money import BillingError, Money, total
@@ -41,6 +41,7 @@ from autologic.billing.models import (
     PaymentReminder,
     PriceItem,
     PriceList,
+    SignedScan,
     VerifactuRecord,
 )
 from autologic.care.models import Course
@@ -413,12 +414,17 @@ def accept_estimate(
     agreement_signed: bool,
     proof: SignerProof,
     now: datetime,
+    scan: scans.Scan | None = None,
 ) -> Estimate:
     """Record that the patient signed the estimate (and, in Germany, the § 2 / IGeL agreement
     with the § 630c(3) BGB cost information); the recording staff member e-signs it."""
     signed_by = signed_by.strip()
     if not signed_by:
         raise ValidationFailed("signer_missing", "Enter who signed the estimate.", "signed_by")
+    if acceptance == "paper" and scan is None:
+        raise ValidationFailed(
+            "scan_missing", "Add the scan of the estimate signed on paper.", "scan"
+        )
     profile = _profile(estimate.site)
     with audited_transaction():
         locked = for_update(Course.objects.filter(pk=estimate.course_id)).get()
@@ -474,9 +480,20 @@ def accept_estimate(
                 "currency": current.currency,
                 "signed_by": signed_by,
                 "signed_on": signed_on.isoformat(),
+                "scan_sha256": scan.sha256 if scan else "",
             },
             now=now,
         )
+        if scan is not None:
+            SignedScan.objects.create(
+                estimate=current,
+                content=scan.content,
+                content_type=scan.content_type,
+                size=len(scan.content),
+                sha256=scan.sha256,
+                uploaded_by=proof.user,
+                uploaded_at=now,
+            )
         record_event(
             actor=proof.user,
             site=current.site,

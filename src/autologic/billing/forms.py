@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import Site
 from autologic.billing import choices
+from autologic.billing.domain import scans
 from autologic.billing.domain.display import format_plain, parse_money
 from autologic.billing.domain.money import Money
+from autologic.billing.domain.scans import Scan
 from autologic.billing.models import BillingProfile, PriceItem
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
@@ -174,7 +176,12 @@ class AcceptForm(SignatureFields):
         ),
         required=False,
     )
-    field_order = ["signed_by", "signed_on", "acceptance", "agreement_signed"]
+    scan = forms.FileField(
+        label=_("Scan of the signed estimate (PDF, JPEG or PNG)"),
+        required=False,
+        help_text=_("Needed when the patient signed on paper."),
+    )
+    field_order = ["signed_by", "signed_on", "acceptance", "scan", "agreement_signed"]
 
     def __init__(self, *args: Any, site: Site, country: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -184,6 +191,17 @@ class AcceptForm(SignatureFields):
         if country != "DE":
             del self.fields["agreement_signed"]
         self.order_fields(self.field_order)
+
+    def clean_scan(self) -> Scan | None:
+        upload = self.cleaned_data.get("scan")
+        if not upload:
+            return None
+        if upload.size > scans.MAX_BYTES:
+            raise forms.ValidationError(_("The scan is larger than 10 MB."))
+        try:
+            return scans.scan(upload.read())
+        except DomainError as exc:
+            raise forms.ValidationError(message_for(exc)) from exc
 
 
 class InvoiceForm(forms.Form):

@@ -389,3 +389,19 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"Claim {self.pk} ({self.state})"
+
+
+class SignedScan(models.Model):
+    """The scan of an estimate the patient signed on paper, kept with its SHA-256 (which the
+    clerk's e-signature covers)."""
+
+    estimate = models.OneToOneField(Estimate, on_delete=models.PROTECT, related_name="scan")
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"scan of {self.estimate_id} ({self.content_type}, {self.size} bytes)"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("courses/<int:course_id>/estimate/", views.offer_estimate, name="offer_estimate"),
     path("estimates/<int:estimate_id>/accept/", views.accept_estimate, name="accept_estimate"),
     path("estimates/<int:estimate_id>/pdf/", views.estimate_pdf, name="estimate_pdf"),
+    path("estimates/<int:estimate_id>/scan/", views.estimate_scan, name="estimate_scan"),
     path("courses/<int:course_id>/invoice/", views.issue_invoice, name="issue_invoice"),
     path("courses/<int:course_id>/payment/", views.record_payment, name="record_payment"),
     path("courses/<int:course_id>/refund/", views.record_refund, name="record_refund"),

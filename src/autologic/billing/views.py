@@ -40,6 +40,7 @@ from autologic.billing.models import (
     Estimate,
     PriceItem,
     PriceList,
+    SignedScan,
     VerifactuRecord,
 )
 from autologic.billing.printing import pdf_response
@@ -234,7 +235,9 @@ def accept_estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
     estimate = _estimate(request, estimate_id)
     course = estimate.course
     billing = queries.profile(course.site)
-    form = AcceptForm(request.POST, site=course.site, country=billing.country if billing else "")
+    form = AcceptForm(
+        request.POST, request.FILES, site=course.site, country=billing.country if billing else ""
+    )
     if form.is_valid():
         try:
             proof = verify_signer(
@@ -251,6 +254,7 @@ def accept_estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
                 agreement_signed=form.cleaned_data.get("agreement_signed", False),
                 proof=proof,
                 now=clock.now(),
+                scan=form.cleaned_data.get("scan"),
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -711,3 +715,15 @@ def price_list(request: HttpRequest, price_list_id: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def estimate_scan(request: HttpRequest, estimate_id: int) -> HttpResponse:
+    """The scan of the estimate the patient signed on paper, as it was uploaded."""
+    estimate = _estimate(request, estimate_id)
+    scan = SignedScan.objects.filter(estimate=estimate).first()
+    if scan is None:
+        raise Http404
+    record_read(request.user, "patient", estimate.patient_id, what="signed estimate scan")
+    response = HttpResponse(bytes(scan.content), content_type=scan.content_type)
+    response["Content-Disposition"] = f'inline; filename="estimate-{estimate.pk}-signed"'
+    return response
