@@ -63,7 +63,7 @@ def test_only_the_patient_portal_is_reached_by_token_without_login():
         if rule == Gate.PORTAL_TOKEN
         or (isinstance(rule, dict) and Gate.PORTAL_TOKEN in rule.values())
     }
-    assert by_token == {"portal:home", "portal:form", "portal:answer"}
+    assert by_token == {"portal:home", "portal:form", "portal:answer", "portal:estimate"}
     for name in by_token:  # a token page is never also open to a role
         rule = ACCESS[name]
         assert all(

@@ -126,6 +126,7 @@ ACTIONS = {
     "price_list.create": gettext_lazy("Price list version added"),
     "estimate.offer": gettext_lazy("Estimate offered"),
     "estimate.accept": gettext_lazy("Signed estimate recorded"),
+    "estimate.link_sent": gettext_lazy("Link to the estimate sent to the patient"),
     "invoice.issue.invoice": gettext_lazy("Invoice issued"),
     "invoice.issue.deposit": gettext_lazy("Deposit invoice issued"),
     "invoice.issue.credit": gettext_lazy("Credit note issued"),

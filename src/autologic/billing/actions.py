@@ -15,7 +15,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, models
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -34,6 +36,7 @@ from autologic.billing.models import (
     Claim,
     Coverage,
     Estimate,
+    EstimateLink,
     Instalment,
     Invoice,
     NumberRange,
@@ -1347,3 +1350,148 @@ def resubmit_claim(claim: Claim, *, by: User, now: datetime) -> Claim:
         )
         _claim_event(new, "claim.resubmit", {"follows_id": current.pk}, by, now)
     return new
+
+
+ESTIMATE_REF = "estimate-link"
+
+
+def send_estimate_link(
+    estimate: Estimate, *, channel: str, by: User, now: datetime
+) -> EstimateLink:
+    """Send the patient a personal link to read and accept the estimate online, in the
+    estimate's language; the token is minted as the message goes out and stored nowhere."""
+    from autologic.portal.actions import contact  # the patient's e-mail or mobile, checked
+    from autologic.portal.domain import LINK_PLACEHOLDER
+
+    profile = _profile(estimate.site)
+    if profile.country == "DE":
+        raise ValidationFailed(
+            "online_not_in_germany",
+            "In Germany the § 2 / IGeL agreement is signed in writing: print it for the patient.",
+            "channel",
+        )
+    if estimate.status != "offered":
+        raise ConflictError(
+            "estimate_not_offered",
+            "This estimate is no longer on offer (accepted or replaced by a revision).",
+            "estimate",
+        )
+    patient = estimate.patient
+    to = contact(patient, channel)
+    if not to:
+        raise ValidationFailed(
+            "no_contact", "The patient has no e-mail address or mobile number for this.", "channel"
+        )
+    zone = ZoneInfo(estimate.site.time_zone)
+    until = datetime.combine(estimate.valid_until + timedelta(days=1), datetime.min.time(), zone)
+    with audited_transaction():
+        link = EstimateLink.objects.create(
+            site=estimate.site,
+            estimate=estimate,
+            channel=channel,
+            created_by=by,
+            created_at=now,
+            expires_at=until,
+        )
+        subject, body = mail.estimate_invitation(estimate, LINK_PLACEHOLDER)
+        queue_message(
+            site=estimate.site,
+            channel=channel,
+            to=to,
+            subject=subject,
+            body=body,
+            purpose="billing.estimate",
+            ref=f"{ESTIMATE_REF}:{link.pk}",
+            now=now,
+        )
+        record_event(
+            actor=by,
+            site=estimate.site,
+            action="estimate.link_sent",
+            object_type="estimate",
+            object_id=estimate.pk,
+            changes={"sent_by": channel},
+            now=now,
+        )
+    return link
+
+
+def render_estimate_link(message: Any, now: datetime) -> tuple[str, str]:
+    """The outbox calls this as it sends: a token is minted for the link, only its hash kept."""
+    from autologic.outbox.channels import Refused
+    from autologic.portal import domain as portal
+
+    link = EstimateLink.objects.filter(pk=int(message.ref.split(":")[1])).first()
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        raise Refused("the estimate's link is closed; nothing was sent.")
+    token = portal.new_token()
+    EstimateLink.objects.filter(pk=link.pk).update(token_hash=portal.token_hash(token))
+    url = settings.AUTOLOGIC_PUBLIC_URL + reverse("portal:estimate", args=[token])
+    return message.subject, portal.fill_link(message.body, url)
+
+
+def open_estimate_link(token: str, *, now: datetime) -> EstimateLink | None:
+    """The live link behind a token; None when unknown, expired or already used."""
+    from autologic.portal import domain as portal
+
+    if not token:
+        return None
+    return (
+        EstimateLink.objects.select_related("estimate__patient", "estimate__site", "site")
+        .filter(token_hash=portal.token_hash(token), expires_at__gt=now, used_at__isnull=True)
+        .first()
+    )
+
+
+def accept_estimate_online(link: EstimateLink, *, name: str, now: datetime) -> Estimate:
+    """The patient accepts on their own page by typing their full name (as the clinic knows
+    it) and ticking their agreement; the link closes."""
+    typed = " ".join(name.split())
+    patient = link.estimate.patient
+    expected = {
+        " ".join(f"{patient.given_name} {patient.family_name}".split()).casefold(),
+        " ".join(f"{patient.family_name} {patient.given_name}".split()).casefold(),
+    }
+    if typed.casefold() not in expected:
+        raise ValidationFailed(
+            "name_differs", "Type your full name as the clinic has it on file.", "name"
+        )
+    with audited_transaction():
+        current = for_update(Estimate.objects.filter(pk=link.estimate_id)).get()
+        closed = EstimateLink.objects.filter(
+            pk=link.pk, used_at__isnull=True, expires_at__gt=now
+        ).update(used_at=now)
+        if not closed or current.status != "offered":
+            raise ConflictError(
+                "estimate_not_offered",
+                "This estimate is no longer on offer (accepted or replaced by a revision).",
+                "estimate",
+            )
+        today = now.astimezone(ZoneInfo(current.site.time_zone)).date()
+        if today > current.valid_until:
+            raise ValidationFailed(
+                "estimate_expired",
+                "The estimate expired before it was signed: offer a revised one.",
+                "name",
+            )
+        current.status = "accepted"
+        current.accepted_on = today
+        current.accepted_by_name = typed
+        current.acceptance = "online"
+        current.save(update_fields=["status", "accepted_on", "accepted_by_name", "acceptance"])
+        record_event(
+            actor=None,
+            site=current.site,
+            action="estimate.accept",
+            object_type="estimate",
+            object_id=current.pk,
+            changes={
+                "accepted_by_name": typed,
+                "accepted_on": today.isoformat(),
+                "acceptance": "online",
+                "total": str(current.total.amount),
+                "currency": current.currency,
+            },
+            now=now,
+        )
+    return current

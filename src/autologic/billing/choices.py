@@ -24,6 +24,7 @@ ESTIMATE_STATUSES = [
 ACCEPTANCE = [
     ("paper", _("signed on paper, scan kept")),
     ("in_person", _("signed in person at the front desk")),
+    ("online", _("accepted online by the patient, with the name typed")),
 ]
 DUE_EVENTS = [
     ("", _("on a date")),

@@ -169,7 +169,10 @@ class AcceptForm(SignatureFields):
 
     signed_by = PrintedNameField(label=_("Signed by"), max_length=200)
     signed_on = ClinicDateField(label=_("Date signed"))
-    acceptance = forms.ChoiceField(label=_("How it was signed"), choices=choices.ACCEPTANCE)
+    acceptance = forms.ChoiceField(
+        label=_("How it was signed"),
+        choices=[c for c in choices.ACCEPTANCE if c[0] != "online"],  # the patient's own page
+    )
     agreement_signed = forms.BooleanField(
         label=_(
             "The § 2 / IGeL agreement and the § 630c(3) BGB cost information are signed as well"
@@ -430,3 +433,19 @@ class PriceRevisionForm(forms.Form):
                 row |= {"low": low, "high": self.cleaned_data.get(f"high-{item.code}") or low}
             rows.append(row)
         return rows
+
+
+class SendEstimateForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Send the link by"),
+        choices=[("sms", _("SMS")), ("email", _("e-mail"))],
+    )
+
+
+class OnlineAcceptForm(forms.Form):
+    """The patient's acceptance on their own page: their full name, typed, and a tick."""
+
+    name = PrintedNameField(label=_("Your full name"), max_length=200)
+    agree = forms.BooleanField(
+        label=_("I accept this estimate and its payment plan."), required=True
+    )

@@ -5,6 +5,7 @@ SMS are not secure channels)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -54,3 +55,24 @@ def reminder(
                 "\n\n%(clinic)s"
             )
     return subject, body % values
+
+
+def estimate_invitation(estimate: Any, placeholder: str) -> tuple[str, str]:
+    """The message with the link to the estimate, in its language; no amounts or treatment in
+    the text (the page behind the link shows them)."""
+    site = estimate.site
+    patient = estimate.patient
+    language = estimate.language
+    with translation.override(language):
+        subject = _("Your estimate from %(clinic)s") % {"clinic": site.name}
+        body = _(
+            "Hello %(name)s,\n\nyour estimate and payment plan are ready. You can read them and "
+            "accept them here:\n\n%(url)s\n\nThe link is personal and works until %(until)s."
+            "\n\n%(clinic)s"
+        ) % {
+            "name": patient.given_name,
+            "url": placeholder,
+            "until": format_date(estimate.valid_until, Calendar(site.calendar), language),
+            "clinic": site.name,
+        }
+    return subject, body

@@ -405,3 +405,23 @@ class SignedScan(models.Model):
 
     def __str__(self) -> str:
         return f"scan of {self.estimate_id} ({self.content_type}, {self.size} bytes)"
+
+
+class EstimateLink(models.Model):
+    """A patient's tokenised link to read and accept one estimate online; the token exists only
+    in the message that carried it (its SHA-256 is kept), minted as the outbox sends it."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    estimate = models.ForeignKey(Estimate, on_delete=models.PROTECT, related_name="links")
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    channel = models.CharField(max_length=8)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"estimate link {self.pk} ({self.estimate_id})"

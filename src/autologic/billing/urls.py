@@ -12,6 +12,7 @@ urlpatterns = [
     path("courses/<int:course_id>/", views.course, name="course"),
     path("courses/<int:course_id>/estimate/", views.offer_estimate, name="offer_estimate"),
     path("estimates/<int:estimate_id>/accept/", views.accept_estimate, name="accept_estimate"),
+    path("estimates/<int:estimate_id>/send/", views.send_estimate, name="send_estimate"),
     path("estimates/<int:estimate_id>/pdf/", views.estimate_pdf, name="estimate_pdf"),
     path("estimates/<int:estimate_id>/scan/", views.estimate_scan, name="estimate_scan"),
     path("courses/<int:course_id>/invoice/", views.issue_invoice, name="issue_invoice"),

@@ -33,6 +33,7 @@ from autologic.billing.forms import (
     PriceRevisionForm,
     ProfileForm,
     RefundForm,
+    SendEstimateForm,
 )
 from autologic.billing.models import (
     Claim,
@@ -160,6 +161,7 @@ def _course_page(request: HttpRequest, course: Course, **forms: Any) -> HttpResp
         or RefundForm(prefix="refund", site=site, billing=billing),
         "coverage_form": forms.get("coverage_form")
         or CoverageForm(prefix="coverage", site=site, billing=billing),
+        "send_form": SendEstimateForm(),
         "coverages": queries.coverages(course),
         "claims": queries.claims(course),
         "today": _today(request),
@@ -727,3 +729,19 @@ def estimate_scan(request: HttpRequest, estimate_id: int) -> HttpResponse:
     response = HttpResponse(bytes(scan.content), content_type=scan.content_type)
     response["Content-Disposition"] = f'inline; filename="estimate-{estimate.pk}-signed"'
     return response
+
+
+def send_estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
+    """Send the patient a personal link to read and accept the estimate online."""
+    estimate = _estimate(request, estimate_id)
+    form = SendEstimateForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.send_estimate_link(
+                estimate, channel=form.cleaned_data["channel"], by=request.user, now=clock.now()
+            )
+        except DomainError as exc:
+            messages.error(request, message_for(exc))
+        else:
+            messages.success(request, _("The link to the estimate is on its way to the patient."))
+    return redirect("billing:course", course_id=estimate.course_id)

@@ -6,6 +6,7 @@ app_name = "portal"
 urlpatterns = [
     # The patient's side: the token is the only credential.
     path("p/<str:token>/", views.home, name="home"),
+    path("p/<str:token>/estimate/", views.estimate, name="estimate"),
     path("p/<str:token>/<int:region_id>/<str:instrument>/", views.form, name="form"),
     path("p/<str:token>/<int:region_id>/<str:instrument>/answer/", views.answer, name="answer"),
     # Staff.

@@ -19,6 +19,7 @@ from django_ratelimit.core import is_ratelimited
 from autologic.clinical.models import AffectedRegion
 from autologic.common import clock
 from autologic.common.domain.errors import DomainError
+from autologic.common.messages import message_for
 from autologic.outcomes import actions as outcomes
 from autologic.outcomes.domain import registry
 from autologic.outcomes.models import Response
@@ -256,4 +257,53 @@ def answer(request: HttpRequest, token: str, region_id: int, instrument: str) ->
         context,
         status=422 if errors else 200,
         language=link.language,
+    )
+
+
+@never_cache
+def estimate(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's own page for an estimate: what the course will cost, the payment plan,
+    and acceptance by typing their full name."""
+    from autologic.billing import actions as billing
+    from autologic.billing.forms import OnlineAcceptForm
+
+    if is_ratelimited(
+        request, group="portal-link", key=_link_key, rate=REQUESTS_PER_LINK, increment=True
+    ):
+        return _page(request, "portal/slow_down.html", {}, status=429)
+    link = billing.open_estimate_link(token, now=clock.now())
+    if link is None:
+        if is_ratelimited(
+            request, group="portal-miss", key="ip", rate=MISSES_PER_ADDRESS, increment=True
+        ):
+            return _page(request, "portal/slow_down.html", {}, status=429)
+        return _page(request, "portal/gone.html", {}, status=404)
+    offer = link.estimate
+    language = offer.language
+    with translation.override(language):
+        form = OnlineAcceptForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                billing.accept_estimate_online(
+                    link, name=form.cleaned_data["name"], now=clock.now()
+                )
+            except DomainError as exc:
+                form.add_error("name" if exc.field == "name" else None, message_for(exc))
+            else:
+                return _page(
+                    request, "portal/estimate_accepted.html", {"estimate": offer}, language=language
+                )
+    context = {
+        "estimate": offer,
+        "parts": list(offer.instalments.all()),
+        "billing": offer.site.billing,
+        "form": form,
+        "site_name": offer.site.name,
+    }
+    return _page(
+        request,
+        "portal/estimate.html",
+        context,
+        language=language,
+        status=400 if request.method == "POST" else 200,
     )

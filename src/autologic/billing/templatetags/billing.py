@@ -63,3 +63,14 @@ def decimal(value: object) -> str:
         return str(value)
     text = format_decimal(number, format="#,##0.0##", locale=locale_for(language))
     return interface_digits(text, language)
+
+
+@register.simple_tag
+def site_date(value: Any, site: Any) -> SafeString | str:
+    """A date in a clinic's calendar where no one is signed in (the patient's own page)."""
+    from autologic.common.domain.calendars import Calendar, format_date
+
+    if value is None:
+        return "—"
+    text = format_date(value, Calendar(site.calendar), get_language() or "en")
+    return format_html('<bdi dir="ltr">{}</bdi>', text)
