@@ -285,3 +285,14 @@ def test_cli_validate_exit_codes_and_reasons():
     lower = _cli("check-char", "abc")
     assert lower.returncode == 1
     assert "lower case" in lower.stderr
+
+
+def test_a_unit_of_a_ch_facility_with_a_wrong_check_is_a_wrong_check():
+    """Found by hypothesis in CI: facility CH000, division A0 of 27 read with a sibling's
+    division; the chain-identifier reading failed first and named the wrong reason."""
+    din = make_din("CH000", 2026, 0)
+    unit = make_unit(din, division_code(1, 27))
+    sibling = make_unit(din, division_code(2, 27))
+    with pytest.raises(IdentifierError) as refused:
+        parse(sibling.data + unit.check)
+    assert refused.value.code == "wrong_check"

@@ -388,7 +388,10 @@ def _coi_or_unit(compact: str) -> Identifier:
             "ambiguous",
             "these characters read as a chain identifier and as a unit; scan the barcode instead",
         )
-    raise refusals[0]  # read as the chain identifier these characters most likely are
+    # The refusal of the reading whose shape fits: a unit of a CH… facility with a wrong K is a
+    # wrong check, not a malformed chain identifier; else the chain identifier it most likely is.
+    fitting = [error for error in refusals if error.code != "bad_shape"]
+    raise (fitting or refusals)[0]
 
 
 def _compound(raw: str) -> Identifier:
