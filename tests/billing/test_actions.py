@@ -289,7 +289,7 @@ def test_payments_settle_the_deposit_first_and_overpayment_is_a_credit(
         now=NOW,
     )
     accept(estimate, billing_clerk)
-    assert queries.account(course).deposit_paid is False
+    assert queries.deposit_facts(course).paid is False
     actions.record_payment(
         course,
         amount=Money.of(30_000_000, "IRR"),
@@ -299,7 +299,7 @@ def test_payments_settle_the_deposit_first_and_overpayment_is_a_credit(
         now=NOW,
     )
     account = queries.account(course)
-    assert account.deposit_paid is False
+    assert queries.deposit_facts(course).paid is False
     assert [row.settled.paid.minor_units for row in account.plan] == [30_000_000, 0, 0, 0]
     actions.record_payment(
         course,
@@ -310,7 +310,7 @@ def test_payments_settle_the_deposit_first_and_overpayment_is_a_credit(
         now=NOW,
     )
     account = queries.account(course)
-    assert account.deposit_paid and account.credit.minor_units == 20_000_000
+    assert queries.deposit_facts(course).paid and account.credit.minor_units == 20_000_000
     assert (
         Payment.objects.filter(course=course).values_list("amount_minor", flat=True)[0]
         == 30_000_000

@@ -97,3 +97,30 @@ def test_a_clinic_without_the_deposit_rule_has_no_such_check(site, start_course)
     gate = clinical_queries.course_gate(course, TODAY, TODAY)
     assert "deposit" not in {c.gate for c in gate.checks}
     assert "deposit" not in clinical_queries.exceptable_gates(course)
+
+
+def test_the_billing_page_says_what_the_gate_decides(hip_course, make_staff):
+    """Paid before the estimate is signed: the gate still blocks, and so does the page."""
+    from tests.conftest import signed_in
+
+    clerk = make_staff("billing")
+    actions.offer_estimate(
+        hip_course,
+        plan=plan("IRR", deposit=40_000_000, parts=3),
+        fixed={"hip-course": (Money.of(160_000_000, "IRR"), "Fat-derived cells")},
+        language="fa",
+        by=clerk,
+        now=NOW,
+    )
+    actions.record_payment(
+        hip_course,
+        amount=Money.of(40_000_000, "IRR"),
+        method="cash",
+        received_on=TODAY,
+        by=clerk,
+        now=NOW,
+    )
+    assert deposit_check(hip_course).code == "deposit_estimate_unsigned"
+    html = signed_in(clerk).get(f"/billing/courses/{hip_course.pk}/").content.decode()
+    badge = html[html.index('data-testid="deposit-gate"') :][:600]
+    assert "badge-bad" in badge and "badge-ok" not in badge

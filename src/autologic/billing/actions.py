@@ -892,34 +892,64 @@ def record_payment(
             raise BillingError(
                 "currency_mismatch", f"Payments here are in {locked.site.currency}.", "amount"
             )
-        payment = Payment.objects.create(
-            site=locked.site,
-            patient=locked.patient,
-            course=locked,
+        payment = _book(
+            locked,
             method=method,
-            amount_minor=amount.minor_units,
-            currency=amount.currency,
+            amount=amount,
             received_on=received_on,
             reference=reference.strip(),
-            receipt_number=_receipt_number(locked.site, now),
-            recorded_by=by,
-            recorded_at=now,
-        )
-        record_event(
-            actor=by,
-            site=locked.site,
             action="payment.record",
-            object_type="payment",
-            object_id=payment.pk,
-            changes={
-                "course": locked.pk,
-                "amount": str(amount.amount),
-                "currency": amount.currency,
-                "paid_by": method,
-                "receipt": payment.receipt_number,
-            },
+            changes={"paid_by": method},
+            by=by,
             now=now,
         )
+    return payment
+
+
+def _book(
+    course: Course,
+    *,
+    method: str,
+    amount: Money,
+    received_on: date,
+    reference: str = "",
+    reason: str = "",
+    action: str,
+    changes: dict[str, Any],
+    by: User,
+    now: datetime,
+) -> Payment:
+    """Money in (or, negative, out) for a course, with its receipt number and audit event, in
+    the caller's audited transaction (the course locked)."""
+    payment = Payment.objects.create(
+        site=course.site,
+        patient_id=course.patient_id,
+        course=course,
+        method=method,
+        amount_minor=amount.minor_units,
+        currency=amount.currency,
+        received_on=received_on,
+        reference=reference,
+        reason=reason,
+        receipt_number=_receipt_number(course.site, now),
+        recorded_by=by,
+        recorded_at=now,
+    )
+    record_event(
+        actor=by,
+        site=course.site,
+        action=action,
+        object_type="payment",
+        object_id=payment.pk,
+        changes={
+            "course": course.pk,
+            "amount": str(amount.amount),
+            "currency": amount.currency,
+            "receipt": payment.receipt_number,
+            **changes,
+        },
+        now=now,
+    )
     return payment
 
 
@@ -948,34 +978,21 @@ def record_refund(
             raise ConflictError(
                 "nothing_to_refund", "Under the clinic's policy nothing is refunded.", "course"
             )
-        payment = Payment.objects.create(
-            site=locked.site,
-            patient=locked.patient,
-            course=locked,
+        payment = _book(
+            locked,
             method="refund",
-            amount_minor=-back.minor_units,
-            currency=back.currency,
+            amount=Money(back.currency, -back.amount),
             received_on=now.astimezone(ZoneInfo(locked.site.time_zone)).date(),
             reference=method,
             reason=reason,
-            receipt_number=_receipt_number(locked.site, now),
-            recorded_by=by,
-            recorded_at=now,
-        )
-        record_event(
-            actor=by,
-            site=locked.site,
             action="payment.refund",
-            object_type="payment",
-            object_id=payment.pk,
             changes={
-                "course": locked.pk,
-                "amount": str(back.amount),
                 "paid": str(paid.amount),
                 "delivered": str(delivered.amount),
                 "units_made": str(making_units.amount),
                 "reason": reason,
             },
+            by=by,
             now=now,
         )
     return payment
@@ -1303,18 +1320,16 @@ def record_claim_payment(
         current.updated_at = now
         current.save(update_fields=["state", "paid_minor", "version", "updated_at"])
         if current.channel == "direct":
-            Payment.objects.create(
-                site=current.site,
-                patient_id=current.course.patient_id,
-                course_id=current.course_id,
+            _book(
+                current.course,
                 method="insurer",
-                amount_minor=amount.minor_units,
-                currency=amount.currency,
+                amount=amount,
                 received_on=received_on,
                 reference=f"{current.coverage.insurer} {current.reference}".strip(),
-                receipt_number=_receipt_number(current.site, now),
-                recorded_by=by,
-                recorded_at=now,
+                action="payment.record",
+                changes={"paid_by": "insurer"},
+                by=by,
+                now=now,
             )
         _claim_event(current, "claim.paid", {"paid": str(amount.amount)}, by, now)
     return current

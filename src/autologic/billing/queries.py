@@ -87,6 +87,25 @@ def event_days(course: Course) -> dict[str, date]:
     return days
 
 
+def settle_plan(
+    estimate: Estimate, course: Course, received: Money
+) -> tuple[list[tuple[Instalment, Settled]], Money]:
+    """The plan's parts with what the payments settled of each (oldest due first), each due
+    on its date or on its course event, and what is paid beyond them (the credit)."""
+    parts = list(estimate.instalments.all())
+    days = event_days(course) if any(p.due_event for p in parts) else {}
+    dues = [
+        Due(
+            str(p.number),
+            Money.from_minor(p.amount_minor, estimate.currency),
+            p.due_on or days.get(p.due_event),
+        )
+        for p in parts
+    ]
+    settled, credit = allocate(received, dues)
+    return list(zip(parts, settled, strict=True)), credit
+
+
 @dataclass(frozen=True)
 class PlanRow:
     """A plan part with its due day (from its event when tied to one) and what is paid of it."""
@@ -110,7 +129,6 @@ class Account:
     paid: Money
     invoiced: Money
     credit: Money
-    deposit_paid: bool
     records: list[VerifactuRecord]
     # The course changed since the estimate (more regions, other injections): offer a revision.
     changed: bool = False
@@ -127,22 +145,9 @@ def account(course: Course) -> Account:
     received = paid(course)
     plan: list[PlanRow] = []
     credit = Money.of(0, currency)
-    deposit_paid = False
     if current is not None:
-        days = event_days(course)
-        parts = list(current.instalments.all())
-        dues = [
-            Due(
-                str(part.number),
-                Money.from_minor(part.amount_minor, currency),
-                part.due_on or days.get(part.due_event),
-            )
-            for part in parts
-        ]
-        settled, credit = allocate(received, dues)
-        plan = [PlanRow(p, s.due.due_on, s) for p, s in zip(parts, settled, strict=True)]
-        deposit_rows = [row for row in plan if row.instalment.deposit]
-        deposit_paid = all(row.settled.settled for row in deposit_rows) if deposit_rows else True
+        rows, credit = settle_plan(current, course, received)
+        plan = [PlanRow(part, state.due.due_on, state) for part, state in rows]
     invoices = list(
         Invoice.objects.filter(course=course).select_related("corrects").order_by("issued_at", "id")
     )
@@ -158,7 +163,6 @@ def account(course: Course) -> Account:
         paid=received,
         invoiced=invoiced,
         credit=credit,
-        deposit_paid=deposit_paid,
         records=list(VerifactuRecord.objects.filter(invoice__course=course).order_by("position")),
         changed=current is not None and bool(current.shape) and current.shape != shape_now(course),
     )
@@ -181,17 +185,13 @@ def deposit_facts(course: Course) -> DepositFacts | None:
     current = Estimate.objects.filter(course=course, status="accepted").first()
     if current is None:
         return DepositFacts(estimate_signed=False, has_deposit=False, paid=False)
-    parts = list(current.instalments.all())
-    deposits = [p for p in parts if p.deposit]
+    rows, _ = settle_plan(current, course, paid(course))
+    deposits = [state for part, state in rows if part.deposit]
     if not deposits:
         return DepositFacts(estimate_signed=True, has_deposit=False, paid=True)
-    dues = [
-        Due(str(p.number), Money.from_minor(p.amount_minor, current.currency), p.due_on)
-        for p in parts
-    ]
-    settled, _ = allocate(paid(course), dues)
-    done = all(s.settled for p, s in zip(parts, settled, strict=True) if p.deposit)
-    return DepositFacts(estimate_signed=True, has_deposit=True, paid=done)
+    return DepositFacts(
+        estimate_signed=True, has_deposit=True, paid=all(s.settled for s in deposits)
+    )
 
 
 @dataclass(frozen=True)
@@ -216,18 +216,8 @@ def open_instalments(site: Site) -> list[OpenInstalment]:
     )
     for estimate in estimates:
         course = estimate.course
-        parts = list(estimate.instalments.all())
-        days = event_days(course) if any(p.due_event for p in parts) else {}
-        dues = [
-            Due(
-                str(p.number),
-                Money.from_minor(p.amount_minor, estimate.currency),
-                p.due_on or days.get(p.due_event),
-            )
-            for p in parts
-        ]
-        settled, _ = allocate(paid(course), dues)
-        for part, state in zip(parts, settled, strict=True):
+        settled, _ = settle_plan(estimate, course, paid(course))
+        for part, state in settled:
             if not state.settled and state.due.due_on is not None:
                 rows.append(OpenInstalment(course, part, state.due.due_on, state.open))
     return rows

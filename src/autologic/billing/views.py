@@ -46,6 +46,7 @@ from autologic.billing.models import (
 )
 from autologic.billing.printing import pdf_response
 from autologic.care.models import Course
+from autologic.clinical import queries as clinical_queries
 from autologic.common import clock
 from autologic.common.domain.calendars import interface_digits
 from autologic.common.domain.errors import DomainError, ValidationFailed
@@ -166,6 +167,10 @@ def _course_page(request: HttpRequest, course: Course, **forms: Any) -> HttpResp
         "claims": queries.claims(course),
         "today": _today(request),
     }
+    # The deposit before collection as the collection gate itself decides it (one function).
+    today = _today(request)
+    gate = clinical_queries.course_gate(course, today, today)
+    context["deposit_check"] = next((c for c in gate.checks if c.gate == "deposit"), None)
     record_read(request.user, "patient", course.patient_id, what="billing account")
     return render(request, "billing/course.html", context, status=forms.get("status", 200))
 
