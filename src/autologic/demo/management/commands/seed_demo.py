@@ -63,7 +63,7 @@ class Command(BaseCommand):
         """The clinic's billing profile and first price lists (once)."""
         from autologic.billing import actions as billing
         from autologic.billing.domain.money import Money
-        from autologic.billing.models import BillingProfile, PriceList
+        from autologic.billing.models import BillingProfile
         from autologic.protocols.models import ProtocolVersion
 
         spec = data.BILLING.get(site.code)
@@ -95,13 +95,7 @@ class Command(BaseCommand):
                 now=now,
             )
             return
-        for version in ProtocolVersion.objects.filter(status="active"):
-            if any(site.currency in item.amounts for item in version.protocol.prices):
-                billing.seed_price_list(site, version, by=None, now=now)
-        if (
-            site.currency == "IRR"
-            and not PriceList.objects.filter(site=site, therapy="cells-hip").exists()
-        ):
+        if site.currency == "IRR":
             low, high = data.HIP_RANGE_RIALS
             billing.add_price_list(
                 site,
@@ -123,6 +117,10 @@ class Command(BaseCommand):
                 by=None,
                 now=now,
             )
+        # Then the protocols' own prices for every other therapy (seed 004's range stays).
+        for version in ProtocolVersion.objects.filter(status="active"):
+            if any(site.currency in item.amounts for item in version.protocol.prices):
+                billing.seed_price_list(site, version, by=None, now=now)
 
     def _site(self, spec: dict[str, Any]) -> Site:
         site = Site.objects.filter(code=spec["code"]).first()
