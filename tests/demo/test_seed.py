@@ -108,3 +108,20 @@ def test_the_logins_and_todays_work_are_printed_for_every_clinic(seeded):
     for stage in ("released and stored", "failed QC, awaiting QA", "incubating", "collected"):
         assert seeded.count(stage) >= 3, stage
     assert seeded.count("/lab/lots/") == 15
+
+
+def test_each_demo_clinic_bills_by_its_countrys_rules(seeded):
+    from autologic.billing.models import BillingProfile, PriceList
+
+    profiles = {p.site.code: p for p in BillingProfile.objects.select_related("site")}
+    assert {code: p.country for code, p in profiles.items()} == {
+        "dus": "DE",
+        "thr": "IR",
+        "dxb": "AE",
+    }
+    assert profiles["thr"].show_tomans and profiles["thr"].deposit_gate
+    hip = PriceList.objects.get(site__code="thr", therapy="cells-hip").items.get()
+    assert (hip.low_minor, hip.high_minor) == (120_000_000, 200_000_000)  # 12–20 M tomans
+    goae = PriceList.objects.get(site__code="dus", therapy="acs-large-joint")
+    assert all(item.points for item in goae.items.all())  # GOÄ items, no flat prices
+    assert PriceList.objects.filter(site__code="dxb", currency="AED").exists()
