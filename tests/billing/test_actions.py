@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import DatabaseError, transaction
@@ -469,3 +470,36 @@ def test_an_estimate_signed_on_paper_keeps_its_scan(site, start_course, billing_
     assert Signature.objects.filter(object_type="estimate", object_id=str(estimate.pk)).exists()
     response = signed_in(billing_clerk).get(f"/billing/estimates/{estimate.pk}/scan/")
     assert response.status_code == 200 and response.content.startswith(b"%PDF-1.7")
+
+
+def test_instalments_on_course_events_fall_due_on_the_scheduled_days(
+    site, start_course, billing_clerk, resources, physician
+):
+    from autologic.care import actions as care
+    from autologic.care.models import Appointment
+
+    course = eur_course(site, start_course, billing_clerk)
+    estimate = actions.offer_estimate(
+        course,
+        plan=plan("EUR", deposit="100.00", parts=3, on_events=True),
+        language="es",
+        by=billing_clerk,
+        now=NOW,
+    )
+    assert [r.due_on for r in queries.account(course).plan][1:] == [None, None, None]
+    care.schedule_course(course=course, by=physician, expected_version=course.version, now=NOW)
+    zone = ZoneInfo(site.time_zone)
+    booked = Appointment.objects.filter(course=course, kind__in=["collection", "injection"])
+    collection = min(a.starts_at.astimezone(zone).date() for a in booked if a.kind == "collection")
+    injections = sorted(
+        a.starts_at.astimezone(zone).date() for a in booked if a.kind == "injection"
+    )
+    rows = queries.account(course).plan
+    assert [r.instalment.due_event for r in rows] == [
+        "",
+        "collection",
+        "first_injection",
+        "last_injection",
+    ]
+    assert [r.due_on for r in rows][1:] == [collection, injections[0], injections[-1]]
+    assert estimate.instalments.count() == 4
