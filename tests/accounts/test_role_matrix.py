@@ -126,11 +126,20 @@ def _billing(clerk, course_id) -> dict[str, object]:
         course, insurer="Sanitas", policy_number="P-1", channel="direct", by=clerk, now=now
     )
     claim = actions.open_claim(course, coverage, by=clerk, now=now)
+    payment = actions.record_payment(
+        course,
+        amount=Money.of("10.00", "EUR"),
+        method="cash",
+        received_on=now.date(),
+        by=clerk,
+        now=now,
+    )
     return {
         "estimate_id": estimate.pk,
         "invoice_id": invoice.pk,
         "claim_id": claim.pk,
         "price_list_id": estimate.price_list_id,
+        "payment_id": payment.pk,
     }
 
 

@@ -503,3 +503,57 @@ def test_instalments_on_course_events_fall_due_on_the_scheduled_days(
     ]
     assert [r.due_on for r in rows][1:] == [collection, injections[0], injections[-1]]
     assert estimate.instalments.count() == 4
+
+
+def test_in_germany_nothing_falls_due_before_the_goae_invoice(site, start_course, billing_clerk):
+    billing_for(site, "DE")
+    goae_list(site)
+    course = start_course("acs-large-joint")
+    estimate = actions.offer_estimate(
+        course, plan=plan("EUR", parts=2), language="de", by=billing_clerk, now=NOW
+    )
+    accept(estimate, billing_clerk, agreement=True)
+    assert [r.due_on for r in queries.account(course).plan] == [None, None]
+    assert queries.overdue(site, TODAY + timedelta(days=90)) == []
+    later = NOW + timedelta(days=10)
+    invoice = actions.issue_invoice(course, by=billing_clerk, now=later)
+    dues = [r.due_on for r in queries.account(course).plan]
+    assert dues == [invoice.issued_on, TODAY + timedelta(days=30)]
+
+
+def test_a_receipt_is_printed_and_a_spanish_deposit_asks_for_its_invoice(
+    site, start_course, billing_clerk, tmp_path
+):
+    import subprocess
+
+    from tests.conftest import signed_in
+
+    course = eur_course(site, start_course, billing_clerk)
+    estimate = actions.offer_estimate(
+        course,
+        plan=plan("EUR", deposit="300.00", parts=2),
+        language="es",
+        by=billing_clerk,
+        now=NOW,
+    )
+    accept(estimate, billing_clerk)
+    assert queries.account(course).deposit_needs_invoice is False
+    payment = actions.record_payment(
+        course,
+        amount=Money.of("300.00", "EUR"),
+        method="card",
+        received_on=TODAY,
+        by=billing_clerk,
+        now=NOW,
+    )
+    assert queries.account(course).deposit_needs_invoice is True
+    actions.issue_invoice(
+        course, series="deposit", recipient_tax_id="12345678Z", by=billing_clerk, now=NOW
+    )
+    assert queries.account(course).deposit_needs_invoice is False
+    response = signed_in(billing_clerk).get(f"/billing/payments/{payment.pk}/receipt/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "receipt.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert payment.receipt_number in text and "300,00" in text

@@ -75,3 +75,27 @@ def test_a_price_change_is_a_new_version_from_its_day(site, start_course, make_s
     assert again.price_list == first
     assert Estimate.objects.get(pk=before.pk).total_minor == before.total_minor
     accept(again, clerk)
+
+
+def test_tax_is_the_clinics_data_with_its_countrys_default(site, start_course, make_staff):
+    from decimal import Decimal
+
+    clerk = make_staff("billing")
+    course = eur_course(site, start_course, clerk, country="ES")
+    profile = BillingProfile.objects.get(site=site)
+    assert (profile.tax_percent, profile.tax_basis) == (
+        None,
+        "Operación exenta de IVA (art. 20.Uno.3 Ley 37/1992)",
+    )
+    # A clinic whose adviser found the service taxable sets 21 % and its note.
+    actions.set_billing_profile(
+        site,
+        {"country": "ES", "tax_percent": Decimal("21"), "tax_basis": "IVA 21 %"},
+        by=None,
+        now=NOW,
+    )
+    estimate = actions.offer_estimate(course, plan=plan("EUR"), language="es", by=clerk, now=NOW)
+    accept(estimate, clerk)
+    invoice = actions.issue_invoice(course, recipient_tax_id="12345678Z", by=clerk, now=NOW)
+    assert invoice.document["tax_basis"] == "IVA 21 %"
+    assert invoice.tax_minor == sum(round(line["net_minor"] * 21 / 100) for line in invoice.lines)

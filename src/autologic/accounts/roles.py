@@ -142,6 +142,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "billing:issue_invoice": {"POST": BILLERS},
     "billing:invoice": BILLING_READERS,
     "billing:invoice_pdf": BILLING_READERS,
+    "billing:receipt": BILLING_READERS,
     "billing:credit_note": {"POST": BILLERS},
     "billing:record_payment": {"POST": BILLERS},
     "billing:record_refund": {"POST": BILLERS},

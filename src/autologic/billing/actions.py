@@ -531,16 +531,14 @@ def _next_number(site: Site, series: str, year: int) -> int:
 
 
 def _tax(profile: BillingProfile, patient_is_recipient: bool) -> tuple[vat.Rate | None, str]:
-    """The tax rate of the clinic's country and the legal basis the invoice prints."""
-    if profile.country == "AE":
-        confirmed = "zero_rate" in (profile.confirmed or [])
-        rate = vat.uae_rate(patient_is_recipient=patient_is_recipient and confirmed)
-        return rate, rate.basis
-    if profile.country == "ES":
-        return None, "Operación exenta de IVA (art. 20.Uno.3 Ley 37/1992)"
-    if profile.country == "DE":
-        return None, "Umsatzsteuerfrei gemäß § 4 Nr. 14a UStG"
-    return None, ""
+    """The clinic's tax (its data) for an invoice, and the legal basis the invoice prints."""
+    setting = vat.TaxSetting(profile.tax_percent, profile.tax_basis, profile.zero_rate_basis)
+    rate = vat.rate_for(
+        setting,
+        zero_rate_confirmed="zero_rate" in (profile.confirmed or []),
+        patient_is_recipient=patient_is_recipient,
+    )
+    return rate, rate.basis if rate else profile.tax_basis
 
 
 def _document(profile: BillingProfile, course: Course, basis: str, extra: dict[str, Any]) -> dict:
@@ -999,6 +997,9 @@ def record_refund(
 
 
 PROFILE_FIELDS = (
+    "tax_percent",
+    "tax_basis",
+    "zero_rate_basis",
     "country",
     "legal_name",
     "tax_id",
@@ -1027,6 +1028,15 @@ def set_billing_profile(
         raise ValidationFailed(
             "verifactu_outside_spain", "VERI*FACTU records are for Spanish clinics.", "verifactu"
         )
+    if "country" in data and not {"tax_percent", "tax_basis"} & set(data):
+        # A clinic starts from its country's tax (billing.md §1); the manager may change it.
+        default = vat.DEFAULTS[data["country"]]
+        data = {
+            **data,
+            "tax_percent": default.percent,
+            "tax_basis": default.basis,
+            "zero_rate_basis": default.zero_basis,
+        }
     with audited_transaction():
         before = BillingProfile.objects.filter(site=site).first()
         old = {f: str(getattr(before, f)) for f in data} if before else {}

@@ -337,6 +337,22 @@ class ProfileForm(forms.Form):
         required=False,
     )
     verifactu = forms.BooleanField(label=_("Keep VERI*FACTU records (Spain)"), required=False)
+    tax_percent = forms.DecimalField(
+        label=_("VAT rate (%)"),
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=2,
+        help_text=_("Blank where the treatment is exempt."),
+    )
+    tax_basis = FreeTextField(
+        label=_("Tax note printed on invoices"), required=False, max_length=200
+    )
+    zero_rate_basis = FreeTextField(
+        label=_("Zero-rate note (where healthcare to the patient is zero-rated)"),
+        required=False,
+        max_length=200,
+    )
     payment_days = forms.IntegerField(label=_("Days to pay an invoice"), min_value=0, max_value=365)
     estimate_days = forms.IntegerField(
         label=_("Days an estimate is valid"), min_value=1, max_value=365

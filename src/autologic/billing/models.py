@@ -46,6 +46,13 @@ class BillingProfile(models.Model):
     # Spain: VERI*FACTU records are kept (non-sending mode); sending to the AEAT stays off.
     verifactu = models.BooleanField(_("VERI*FACTU records"), default=False)
     invoice_prefix = models.CharField(_("invoice number prefix"), max_length=12, default="")
+    # Tax as data (vat.DEFAULTS gives a new clinic its country's): the standard percent (blank:
+    # the treatment is exempt), the legal basis printed, and a zero rate's basis (UAE).
+    tax_percent = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    tax_basis = models.CharField(_("tax note printed on invoices"), max_length=200, blank=True)
+    zero_rate_basis = models.CharField(_("zero-rate note"), max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.country})"

@@ -94,16 +94,39 @@ def settle_plan(
     on its date or on its course event, and what is paid beyond them (the credit)."""
     parts = list(estimate.instalments.all())
     days = event_days(course) if any(p.due_event for p in parts) else {}
+    invoiced_on = goae_invoice_day(course)
     dues = [
         Due(
             str(p.number),
             Money.from_minor(p.amount_minor, estimate.currency),
-            p.due_on or days.get(p.due_event),
+            not_before(p.due_on or days.get(p.due_event), invoiced_on),
         )
         for p in parts
     ]
     settled, credit = allocate(received, dues)
     return list(zip(parts, settled, strict=True)), credit
+
+
+_NOT_YET = date.max
+
+
+def goae_invoice_day(course: Course) -> date | None:
+    """Germany: a fee falls due only on a GOÄ invoice (§ 12 GOÄ), so a plan part is due no
+    earlier than the course's invoice; ``date.max`` while there is none. Elsewhere None."""
+    billing = profile(course.site)
+    if billing is None or billing.country != "DE":
+        return None
+    first = next((i for i in uncredited(course) if i.series == "invoice"), None)
+    return first.issued_on if first else _NOT_YET
+
+
+def not_before(due: date | None, earliest: date | None) -> date | None:
+    """A due day moved to ``earliest`` when it comes first (None: not due until then)."""
+    if earliest is None or due is None:
+        return due
+    if earliest == _NOT_YET:
+        return None
+    return max(due, earliest)
 
 
 @dataclass(frozen=True)
@@ -132,6 +155,8 @@ class Account:
     records: list[VerifactuRecord]
     # The course changed since the estimate (more regions, other injections): offer a revision.
     changed: bool = False
+    # Spain: an advance payment calls for an invoice (DGT V1044-13) and none is issued yet.
+    deposit_needs_invoice: bool = False
 
     @property
     def balance(self) -> Money:
@@ -165,7 +190,17 @@ def account(course: Course) -> Account:
         credit=credit,
         records=list(VerifactuRecord.objects.filter(invoice__course=course).order_by("position")),
         changed=current is not None and bool(current.shape) and current.shape != shape_now(course),
+        deposit_needs_invoice=_deposit_needs_invoice(course, plan, invoices),
     )
+
+
+def _deposit_needs_invoice(course: Course, plan: list[PlanRow], invoices: list[Invoice]) -> bool:
+    billing = profile(course.site)
+    if billing is None or billing.country != "ES":
+        return False
+    received = any(row.instalment.deposit and row.settled.paid.amount > 0 for row in plan)
+    open_invoices = [i for i in invoices if i.series != "credit" and not i.corrections.exists()]
+    return received and not open_invoices
 
 
 def shape_now(course: Course) -> dict[str, int]:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("courses/<int:course_id>/claims/", views.open_claim, name="open_claim"),
     path("claims/<int:claim_id>/step/", views.claim_step, name="claim_step"),
     path("claims/<int:claim_id>/pack/", views.claim_pack, name="claim_pack"),
+    path("payments/<int:payment_id>/receipt/", views.receipt, name="receipt"),
     path("invoices/<int:invoice_id>/", views.invoice, name="invoice"),
     path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/credit-note/", views.credit_note, name="credit_note"),

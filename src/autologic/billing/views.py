@@ -39,6 +39,7 @@ from autologic.billing.models import (
     Claim,
     Coverage,
     Estimate,
+    Payment,
     PriceItem,
     PriceList,
     SignedScan,
@@ -750,3 +751,23 @@ def send_estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The link to the estimate is on its way to the patient."))
     return redirect("billing:course", course_id=estimate.course_id)
+
+
+def receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """A payment's (or refund's) receipt as a PDF, in the patient's language."""
+    payment = (
+        Payment.objects.filter(pk=payment_id, site=request.user.site)
+        .select_related("patient", "course", "site")
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    record_read(request.user, "patient", payment.patient_id, what="receipt")
+    billing = queries.profile(payment.site)
+    with translation.override(payment.patient.preferred_language or payment.site.default_language):
+        html = render_to_string(
+            "billing/receipt_print.html",
+            {"payment": payment, "billing": billing, "printed": True},
+            request=request,
+        )
+    return pdf_response(html, f"{payment.receipt_number}.pdf")
