@@ -78,6 +78,18 @@ def billing_for(site, country: str, **overrides: Any):
 def goae_list(site) -> None:
     zero = Money.of(0, "EUR")
     items = [{**i, "low": zero, "high": zero} for i in GOAE_ITEMS]
+    # A § 10 expense: the ACS syringe kit (whether it qualifies is ❓ in billing.md).
+    kit = Money.of("180.00", "EUR")
+    items.append(
+        {
+            "code": "acs-kit",
+            "label": {"en": "ACS syringe kit", "de": "ACS-Spritzenset"},
+            "per": "collection",
+            "frame": "expense",
+            "low": kit,
+            "high": kit,
+        }
+    )
     actions.add_price_list(
         site,
         "acs-large-joint",

@@ -224,6 +224,10 @@ def test_a_german_course_is_billed_by_goae_lines_with_a_justified_multiplier(
         now=NOW,
     )
     lines = {line["code"]: line for line in estimate.lines}
+    # The kit is a § 10 expense with its amount; above €25.56 its receipt goes with the invoice.
+    assert (
+        lines["acs-kit"]["amount_minor"] == 18000 and lines["acs-kit"]["expense"]["receipt_needed"]
+    )
     # Nr. 284 at 2.3 = €12.07 (billing.md §2.1, a published figure);
     # Nr. 255 at 3.0 = 95 × 0.0582873 × 3.0 = 16.6118… → €16.61.
     assert lines["284"]["unit_minor"] == 1207

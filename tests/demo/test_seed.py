@@ -123,5 +123,6 @@ def test_each_demo_clinic_bills_by_its_countrys_rules(seeded):
     hip = PriceList.objects.get(site__code="thr", therapy="cells-hip").items.get()
     assert (hip.low_minor, hip.high_minor) == (120_000_000, 200_000_000)  # 12–20 M tomans
     goae = PriceList.objects.get(site__code="dus", therapy="acs-large-joint")
-    assert all(item.points for item in goae.items.all())  # GOÄ items, no flat prices
+    # GOÄ items and § 10 expenses, no flat prices.
+    assert all(item.points or item.frame == "expense" for item in goae.items.all())
     assert PriceList.objects.filter(site__code="dxb", currency="AED").exists()

@@ -142,7 +142,11 @@ def add_price_list(
         )
         for position, item in enumerate(items, start=1):
             low, high = item["low"], item.get("high", item["low"])
-            if profile.country not in pricing.FREE_PRICING and not item.get("points"):
+            if (
+                profile.country not in pricing.FREE_PRICING
+                and not item.get("points")
+                and item.get("frame") != EXPENSE
+            ):
                 pricing.allowed(profile.country)
             pricing.PriceLine(item["code"], item["code"], item["per"], low, high)  # checks range
             PriceItem.objects.create(
@@ -212,14 +216,18 @@ def _goae_lines(
     agreement: bool,
     language: str,
 ) -> list[dict[str, Any]]:
+    fees = [i for i in items if i.frame != EXPENSE]
     schedule = goae.Goae(
         {
             i.code: goae.Item(i.code, int(i.points or 0), i.frame or "personal", "", i.analog_of)  # type: ignore[arg-type]
-            for i in items
+            for i in fees
         }
     )
     lines = []
     for item in items:
+        if item.frame == EXPENSE:
+            lines.append(_expense_line(item, shape, language))
+            continue
         choice = choices.get(item.code, GoaeChoice(goae.SPANS[item.frame or "personal"].threshold))
         line = schedule.line(
             item.code,
@@ -247,6 +255,26 @@ def _goae_lines(
             }
         )
     return lines
+
+
+# A § 10 GOÄ expense (a kit, a syringe set) on a German clinic's list: an amount, no points.
+EXPENSE = "expense"
+
+
+def _expense_line(item: PriceItem, shape: pricing.Shape, language: str) -> dict[str, Any]:
+    """A § 10 expense: its kind and amount; a single item above €25.56 needs its receipt."""
+    unit = Money.from_minor(item.low_minor, "EUR")
+    expense = goae.Expense(_label(item, language), unit)
+    quantity = shape.quantity(item.per)  # type: ignore[arg-type]
+    return {
+        "code": item.code,
+        "label": expense.kind,
+        "quantity": quantity,
+        "unit_minor": unit.minor_units,
+        "amount_minor": unit.minor_units * quantity,
+        "reason": "",
+        "expense": {"receipt_needed": expense.receipt_needed},
+    }
 
 
 def offer_estimate(
@@ -286,7 +314,7 @@ def offer_estimate(
     shape = _shape(course)
     currency = chosen.currency
     if profile.country == "DE":
-        if any(i.points is None for i in items):
+        if any(i.points is None and i.frame != EXPENSE for i in items):
             pricing.allowed(profile.country)
         lines = _goae_lines(items, shape, goae_choices or {}, agreement, language)
         schedule = "GOÄ 1996"

@@ -616,5 +616,9 @@ GOAE_ACS = [
         95,
     ),
 ]
+# § 10 GOÄ expenses the Düsseldorf clinic lists (whether ACS kits qualify is ❓ in billing.md).
+GOAE_EXPENSES = [
+    ("acs-kit", {"en": "ACS syringe kit", "de": "ACS-Spritzenset"}, "collection", "180.00"),
+]
 # Seed 004's price range for the hip course, in rials (12–20 million tomans).
 HIP_RANGE_RIALS = (120_000_000, 200_000_000)

@@ -85,6 +85,17 @@ class Command(BaseCommand):
                 }
                 for code, label, per, points in data.GOAE_ACS
             ]
+            items += [
+                {
+                    "code": code,
+                    "label": label,
+                    "per": per,
+                    "frame": "expense",
+                    "low": Money.of(amount, "EUR"),
+                    "high": Money.of(amount, "EUR"),
+                }
+                for code, label, per, amount in data.GOAE_EXPENSES
+            ]
             billing.add_price_list(
                 site,
                 "acs-large-joint",
