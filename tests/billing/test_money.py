@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from autologic.billing.domain.goae import SPANS, Expense, Goae, GoaeError, Item
 from autologic.billing.domain.instalments import plan, split
-from autologic.billing.domain.money import CURRENCIES, Money, MoneyError, round_half_up
+from autologic.billing.domain.money import (
+    CURRENCIES,
+    BillingError,
+    Money,
+    MoneyError,
+    round_half_up,
+)
 from autologic.billing.domain.vat import invoice_tax, line_tax, uae_rate
 
 GOAE = Goae(
@@ -143,3 +149,21 @@ def test_uae_vat_is_rounded_per_line_to_the_fils_and_zero_for_the_patient():
         "1.01", "AED"
     )
     assert invoice_tax(lines, uae_rate(patient_is_recipient=True)) == Money.of("0.00", "AED")
+
+
+def test_amounts_are_typed_as_the_clinic_writes_them_and_misplaced_separators_are_refused():
+    from autologic.billing.domain.display import format_money, parse_money
+
+    assert parse_money("۱۶٬۰۰۰٬۰۰۰", "IRR", "fa", tomans=True) == Money.of(160_000_000, "IRR")
+    assert parse_money("1.234,50", "EUR", "es") == Money.of("1234.50", "EUR")
+    assert parse_money("1,234.5", "AED", "en") == Money.of("1234.50", "AED")
+    for typo, language in (("12,3,4", "en"), ("1.2.3,4", "de"), ("12,345", "de"), ("abc", "es")):
+        with pytest.raises(BillingError) as refused:
+            parse_money(typo, "EUR", language)
+        assert refused.value.field == "amount"
+    # Shown back in the clinic's way: tomans with Persian digits in Tehran.
+    assert format_money(Money.of(160_000_000, "IRR"), "fa", tomans=True, toman="تومان") in {
+        "۱۶٬۰۰۰٬۰۰۰ تومان",
+        "۱۶,۰۰۰,۰۰۰ تومان",
+    }
+    assert format_money(Money.of("1234.5", "EUR"), "de") == "1.234,50\xa0€"

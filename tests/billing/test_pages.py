@@ -99,3 +99,20 @@ def test_tax_is_the_clinics_data_with_its_countrys_default(site, start_course, m
     invoice = actions.issue_invoice(course, recipient_tax_id="12345678Z", by=clerk, now=NOW)
     assert invoice.document["tax_basis"] == "IVA 21 %"
     assert invoice.tax_minor == sum(round(line["net_minor"] * 21 / 100) for line in invoice.lines)
+
+
+def test_odd_input_on_billing_forms_is_refused_by_name_never_a_server_error(
+    site, start_course, make_staff
+):
+    clerk = make_staff("billing")
+    billing_for(site, "ES")
+    client = signed_in(clerk)
+    assert client.post("/billing/price-lists/seed/", {"protocol": "abc"}).status_code == 404
+    course = start_course("acs-large-joint")
+    refused = client.post(
+        f"/billing/courses/{course.pk}/payment/",
+        {"payment-amount": "12,3,4", "payment-method": "cash", "payment-received_on": "x"},
+    )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'id="id_payment-amount-error"' in html and 'id="id_payment-received_on-error"' in html

@@ -94,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def seed_price_list(request: HttpRequest) -> HttpResponse:
     """Start a therapy's price list from its protocol file's prices."""
-    version = ProtocolVersion.objects.filter(pk=request.POST.get("protocol")).first()
+    version = ProtocolVersion.objects.filter(pk=int_or_none(request.POST.get("protocol"))).first()
     if version is None:
         raise Http404
     try:

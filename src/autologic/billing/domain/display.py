@@ -57,7 +57,7 @@ def parse_money(
     )
     locale = "en_GB" if language == "fa" else locale_for(language)
     try:
-        value = parse_decimal(cleaned, locale=locale, strict=False)
+        value = parse_decimal(cleaned, locale=locale, strict=True)
     except NumberFormatError:
         raise BillingError("amount_not_a_number", f"{text!r} is not an amount", field) from None
     if tomans and code == "IRR":
