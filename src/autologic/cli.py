@@ -15,6 +15,8 @@ autologic ids validate ID      exit 0 for a valid DIN or chain-of-identity ident
 autologic score INSTRUMENT [FILE]  score a PROM response (JSON item -> value) and print JSON
 autologic worker [--once]      send due reminders and deliver the outbox (embedded task queue)
 autologic instrument-texts load FILE --site CODE  load a licensed wording or official translation
+autologic claims load FILE --site CODE  load a version of a clinic's claim file (`claims
+                               check FILE` validates one, `claims list --site CODE` lists them)
 autologic audit verify         recompute the audit hash chain; exit 1 at the first break
 autologic otp-code USER        current authenticator code of a demo user (demo mode only)
 autologic manage ARGS...       any other Django management command

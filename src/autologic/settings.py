@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "autologic.adverse_events",
     "autologic.recalls",
     "autologic.billing",
+    "autologic.analytics",
     "autologic.outbox",
     "autologic.portal",
     "autologic.dashboard",

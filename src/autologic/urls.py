@@ -22,6 +22,7 @@ urlpatterns = [
     path("recalls/", include("autologic.recalls.urls")),
     path("protocols/", include("autologic.protocols.urls")),
     path("billing/", include("autologic.billing.urls")),
+    path("registry/", include("autologic.analytics.urls")),
     path("api/v1/", api.urls),
     path("", include("autologic.portal.urls")),
     path("", include("autologic.dashboard.urls")),

@@ -61,6 +61,8 @@ FOLLOW_UP_READERS = CLINICAL | {Role.MANAGER}
 # Billing: the front desk (billing) and the manager work the money; coordinators read it.
 BILLERS = frozenset({Role.BILLING, Role.MANAGER})
 BILLING_READERS = BILLERS | {Role.COORDINATOR}
+# The outcome registry: the clinic's physicians and its manager read its quality reports.
+REGISTRY_READERS = frozenset({Role.PHYSICIAN, Role.MANAGER})
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
@@ -171,6 +173,8 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "outcomes:patient": CHART_READERS,
     "outcomes:enter": CLINICAL,
     "outcomes:rehab": {"GET": CLINICAL, "POST": CLINICAL},
+    "outcomes:later_treatment": {"GET": CLINICAL, "POST": CLINICAL},
+    "analytics:claims": REGISTRY_READERS,
     "outcomes:thresholds": {"GET": FOLLOW_UP_READERS, "POST": frozenset({Role.MANAGER})},
     "adverse_events:list": CLINICAL | {Role.MANAGER},
     "adverse_events:detail": CLINICAL | {Role.MANAGER},

@@ -55,6 +55,7 @@ MODELS = {
     "payment": "billing.Payment",
     "coverage": "billing.Coverage",
     "claim": "billing.Claim",
+    "later_treatment": "outcomes.LaterTreatment",
 }
 
 # What happened, by action code.
@@ -149,6 +150,8 @@ ACTIONS = {
     "prom.submitted": gettext_lazy("Questionnaire submitted"),
     "outcomes.threshold_chosen": gettext_lazy("Responder threshold chosen"),
     "rehab.record": gettext_lazy("Rehabilitation phase recorded"),
+    "later_treatment.record": gettext_lazy("Later treatment of a treated joint recorded"),
+    "claims.load": gettext_lazy("Claim file loaded"),
     "portal.link_issued": gettext_lazy("Portal link sent"),
     "portal.link_opened": gettext_lazy("Portal link opened"),
     "portal.link_revoked": gettext_lazy("Portal link revoked"),
@@ -212,6 +215,8 @@ LABELS = {
     "outcome": gettext_lazy("outcome"),
     "claimed": gettext_lazy("claimed"),
     "approved": gettext_lazy("approved"),
+    # Registry events (analytics/actions.py).
+    "claims": gettext_lazy("claim file"),
 }
 
 # Internal material: ids, hashes, tokens and signature proofs mean nothing to a reader.

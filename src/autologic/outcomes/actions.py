@@ -21,8 +21,15 @@ from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
 from autologic.outcomes import queries
 from autologic.outcomes.domain import registry, rehab, thresholds, womac
+from autologic.outcomes.domain.later import check_later
 from autologic.outcomes.domain.types import Scored
-from autologic.outcomes.models import RehabProgress, Response, Score, ThresholdChoice
+from autologic.outcomes.models import (
+    LaterTreatment,
+    RehabProgress,
+    Response,
+    Score,
+    ThresholdChoice,
+)
 from autologic.patients.models import Patient
 
 MODES = {"web", "paper", "tablet", "interview"}
@@ -435,6 +442,72 @@ def record_rehab(
             object_type="course",
             object_id=locked.pk,
             changes=changes,
+            now=now,
+        )
+    return row
+
+
+def record_later_treatment(
+    *,
+    patient: Patient,
+    region: AffectedRegion,
+    kind: str,
+    performed_on: date,
+    source: str,
+    note: str,
+    by: User | None,
+    now: datetime,
+) -> LaterTreatment:
+    """Record a replacement, repeat treatment or other surgery of a treated joint; audited.
+
+    ``by`` is None when the patient reported it through the portal.  The same kind on the same
+    joint and day is one event: a second report of it is refused."""
+    note = note.strip()
+    today = now.astimezone(ZoneInfo(patient.site.time_zone)).date()
+    treated = {t.region.pk: t.treated_on for t in queries.treated_joints(patient)}
+    if region.assessment.patient_id != patient.pk:
+        raise ValidationFailed("not_treated", "No such treated joint.", field="region")
+    chosen, origin = check_later(kind, source, performed_on, treated.get(region.pk), today, note)
+    with audited_transaction():
+        if LaterTreatment.objects.filter(
+            region=region, kind=chosen.value, performed_on=performed_on
+        ).exists():
+            raise ConflictError(
+                "already_recorded",
+                "This treatment of this joint on this day is already recorded.",
+                field="performed_on",
+            )
+        try:
+            row = LaterTreatment.objects.create(
+                site=patient.site,
+                patient=patient,
+                region=region,
+                kind=chosen.value,
+                performed_on=performed_on,
+                source=origin.value,
+                note=note,
+                recorded_by=by,
+                recorded_at=now,
+            )
+        except IntegrityError:
+            raise ConflictError(
+                "already_recorded",
+                "This treatment of this joint on this day is already recorded.",
+                field="performed_on",
+            ) from None
+        record_event(
+            actor=by,
+            site=patient.site,
+            action="later_treatment.record",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={
+                "region": str(region),
+                "kind": chosen.value,
+                "performed_on": performed_on.isoformat(),
+                "source": origin.value,
+                **({"note": note} if note else {}),
+            },
             now=now,
         )
     return row

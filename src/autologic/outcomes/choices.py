@@ -18,3 +18,14 @@ REHAB_STATUSES = [
     ("done", _("Done")),
     ("problem", _("Problem")),
 ]
+LATER_KINDS = [
+    ("arthroplasty", _("Joint replacement")),
+    ("repeat_orthobiologic", _("Another orthobiologic treatment")),
+    ("other_surgery", _("Other surgery on this joint")),
+]
+LATER_SOURCES = [
+    ("patient", _("The patient told us")),
+    ("hospital", _("Hospital or surgeon's report")),
+    ("clinic", _("Our own records")),
+    ("registry", _("Joint replacement registry")),
+]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from autologic.common.domain.calendars import Calendar
 from autologic.common.forms import ClinicDateField, FreeTextField
 from autologic.outcomes import choices
+from autologic.outcomes.domain import later
 from autologic.outcomes.domain.rehab import MAX_NOTE
 from autologic.outcomes.domain.types import Instrument, Item
 
@@ -100,3 +101,37 @@ class RehabForm(forms.Form):
         if data.get("status") == "problem" and not (data.get("note") or "").strip():
             self.add_error("note", _("Describe the problem."))
         return data
+
+
+class LaterTreatmentForm(forms.Form):
+    """A replacement, repeat treatment or other surgery of one of the patient's treated joints."""
+
+    region = forms.TypedChoiceField(label=_("Treated joint"), coerce=int)
+    kind = forms.ChoiceField(
+        label=_("What was done"), choices=choices.LATER_KINDS, widget=forms.RadioSelect
+    )
+    source = forms.ChoiceField(label=_("Source"), choices=choices.LATER_SOURCES)
+    note = FreeTextField(
+        label=_("Note"),
+        required=False,
+        max_length=later.MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Where it was done, by whom, and why, as far as known."),
+    )
+
+    def __init__(
+        self, *args: Any, joints: list[tuple[int, str]], calendar: Calendar, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = joints  # type: ignore[attr-defined]
+        performed = ClinicDateField(
+            label=_("Date of the operation or treatment"), calendar=calendar
+        )
+        fields = dict(self.fields)
+        self.fields = {
+            "region": fields["region"],
+            "kind": fields["kind"],
+            "performed_on": performed,
+            "source": fields["source"],
+            "note": fields["note"],
+        }

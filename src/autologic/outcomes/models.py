@@ -154,3 +154,37 @@ class RehabProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phase} {self.status} (course {self.course_id})"
+
+
+class LaterTreatment(models.Model):
+    """A later treatment of a treated joint: a replacement, another orthobiologic treatment or
+    other surgery, with its date and where the clinic learned of it.  The registry's survival
+    analysis counts it as a failure; every row is an audit event."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "clinical.AffectedRegion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("treated joint"),
+    )
+    kind = models.CharField(_("what was done"), max_length=24, choices=choices.LATER_KINDS)
+    performed_on = models.DateField(_("date of the operation or treatment"))
+    source = models.CharField(_("source"), max_length=12, choices=choices.LATER_SOURCES)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["patient_id", "performed_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "performed_on"], name="later_treatment_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.performed_on} (patient {self.patient_id})"

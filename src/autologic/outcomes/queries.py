@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from autologic.accounts.models import Site
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
+from autologic.injections.models import Administration
 from autologic.outcomes.domain import registry, rehab, thresholds
 from autologic.outcomes.domain.responders import (
     SOURCES,
@@ -20,7 +21,13 @@ from autologic.outcomes.domain.responders import (
     worse_0_100,
 )
 from autologic.outcomes.domain.schedule import State, state
-from autologic.outcomes.models import RehabProgress, Response, Score, ThresholdChoice
+from autologic.outcomes.models import (
+    LaterTreatment,
+    RehabProgress,
+    Response,
+    Score,
+    ThresholdChoice,
+)
 from autologic.patients.models import Patient
 from autologic.protocols.domain.schema import RehabPhase, Timepoint
 
@@ -391,3 +398,35 @@ def rehab_courses(patient: Patient, today: date) -> list[RehabCourse]:
             )
         found.append(RehabCourse(course=course, anchor=anchor, items=items))
     return found
+
+
+@dataclass(frozen=True)
+class TreatedJoint:
+    """A region of the patient's that has had an injection here, and the day of the first."""
+
+    region: AffectedRegion
+    treated_on: date
+
+
+def treated_joints(patient: Patient) -> list[TreatedJoint]:
+    """The patient's treated regions, first treated first (days in the clinic's time zone)."""
+    zone = ZoneInfo(patient.site.time_zone)
+    first: dict[int, date] = {}
+    for region_id, given_at in Administration.objects.filter(patient=patient).values_list(
+        "planned_region_id", "given_at"
+    ):
+        day = given_at.astimezone(zone).date()
+        if region_id not in first or day < first[region_id]:
+            first[region_id] = day
+    regions = AffectedRegion.objects.in_bulk(list(first))
+    return sorted(
+        (TreatedJoint(regions[pk], day) for pk, day in first.items()),
+        key=lambda t: (t.treated_on, t.region.pk),
+    )
+
+
+def later_treatments(patient: Patient) -> list[LaterTreatment]:
+    """What has been done to the patient's treated joints since, oldest first."""
+    return list(
+        LaterTreatment.objects.filter(patient=patient).select_related("region", "recorded_by")
+    )

@@ -7,6 +7,11 @@ urlpatterns = [
     path("follow-ups/", views.follow_ups, name="follow_ups"),
     path("patients/<int:patient_id>/", views.patient, name="patient"),
     path("patients/<int:patient_id>/enter/", views.enter, name="enter"),
+    path(
+        "patients/<int:patient_id>/later-treatment/",
+        views.later_treatment,
+        name="later_treatment",
+    ),
     path("thresholds/", views.thresholds_page, name="thresholds"),
     path(
         "patients/<int:patient_id>/rehab/<int:course_id>/<slug:phase>/",

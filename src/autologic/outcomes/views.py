@@ -17,7 +17,12 @@ from autologic.common.forms import add_domain_error, int_or_none
 from autologic.outcomes import actions, charts, queries
 from autologic.outcomes.domain import registry, thresholds
 from autologic.outcomes.domain.schedule import State
-from autologic.outcomes.forms import PaperEntryForm, RehabForm, ThresholdForm
+from autologic.outcomes.forms import (
+    LaterTreatmentForm,
+    PaperEntryForm,
+    RehabForm,
+    ThresholdForm,
+)
 from autologic.patients.models import Patient
 from autologic.portal.actions import region_label
 from autologic.portal.texts import wording
@@ -77,6 +82,8 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
             "open_rows": open_rows,
             "today": today,
             "rehab": queries.rehab_courses(found, today),
+            "joints": queries.treated_joints(found),
+            "later": queries.later_treatments(found),
         },
     )
 
@@ -251,3 +258,41 @@ def rehab_phase(request: HttpRequest, patient_id: int, course_id: int, phase: st
     status = 400 if form.is_bound and form.errors else 200
     context = {"patient": found, "course": course, "item": item, "form": form}
     return render(request, "outcomes/rehab.html", context, status=status)
+
+
+def later_treatment(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Record a replacement, repeat treatment or other surgery of a treated joint."""
+    found = _patient(request, patient_id)
+    joints = queries.treated_joints(found)
+    if not joints:
+        raise Http404
+    record_read(request.user, "patient", found.pk, what="later treatments")
+    labels = [region_label(t.region, request.LANGUAGE_CODE) for t in joints]
+    choices = [
+        (t.region.pk, label[:1].upper() + label[1:])
+        for t, label in zip(joints, labels, strict=True)
+    ]
+    form = LaterTreatmentForm(
+        request.POST or None, joints=choices, calendar=Calendar(found.site.calendar)
+    )
+    if request.method == "POST" and form.is_valid():
+        region = next(t.region for t in joints if t.region.pk == form.cleaned_data["region"])
+        try:
+            actions.record_later_treatment(
+                patient=found,
+                region=region,
+                kind=form.cleaned_data["kind"],
+                performed_on=form.cleaned_data["performed_on"],
+                source=form.cleaned_data["source"],
+                note=form.cleaned_data["note"] or "",
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("outcomes:patient", patient_id=found.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    context = {"patient": found, "joints": joints, "form": form}
+    return render(request, "outcomes/later_treatment.html", context, status=status)

@@ -54,6 +54,7 @@ class Command(BaseCommand):
             self._courses(site, staff)
             self._lab(site, staff)
             self._outcomes(site, staff)
+            self._history(site, staff)
             self._billing(site)
         self._print_logins()
         self._print_today(list(sites.values()))
@@ -336,6 +337,13 @@ class Command(BaseCommand):
         from autologic.outcomes.demo import seed_outcomes
 
         seed_outcomes(site, staff)
+
+    def _history(self, site: Site, staff: dict[str, User]) -> None:
+        """Patients treated over the last years, with follow-ups, for the outcome registry;
+        the clinic's claim files.  Before billing: the history predates the deposit gate."""
+        from autologic.demo.history import seed_history
+
+        seed_history(site, staff)
 
     def _print_portal_links(self, sites: list[Site]) -> None:
         """A fresh patient link per clinic with questionnaires owed (the patient's side)."""

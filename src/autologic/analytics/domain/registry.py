@@ -1,0 +1,568 @@
+"""The outcome registry across patients: who was treated, what they answered, what failed.
+
+One row per treated joint: a course's region that has had at least one injection.  Its origin is
+the day of the first injection; every time is counted in days from it.  The read side fills a
+``Registry`` from the database; everything here is pure and works on it.
+
+Rules decided here (docs/registry.md):
+
+- A follow-up timepoint is **eligible** once its window has closed, or as soon as it is answered.
+- A joint that **failed** (the selected later treatments) before a timepoint and was not
+  measured there counts as a non-responder at it, not as missing.
+- A measure that cannot be judged (no baseline, a score not calculable) is **missing**; the
+  best/worst-case bounds count every missing one as a responder and as a non-responder.
+- Survival is censored at the **last known follow-up**: the latest answer, or a later
+  treatment of another kind, never before the origin.
+- A second course on the same joint is a repeat orthobiologic treatment of the first, at the
+  second's first injection, whether or not anyone recorded it as such.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from autologic.analytics.domain import stats
+from autologic.outcomes.domain import registry as instruments
+from autologic.outcomes.domain.responders import (
+    SOURCES,
+    Change,
+    Status,
+    omeract_oarsi,
+    worse_0_100,
+)
+from autologic.outcomes.domain.thresholds import Threshold, judge
+
+DAYS_PER_MONTH = 365.25 / 12
+BASELINE = "baseline"
+FAILURES = ("arthroplasty", "repeat_orthobiologic", "other_surgery")
+
+
+@dataclass(frozen=True)
+class Treated:
+    """One treated joint of one course, with what the registry may filter it by."""
+
+    key: str  # "course:region"
+    patient: int
+    course: int
+    site: str
+    therapy: str
+    protocol: str
+    protocol_version: int
+    region: str
+    side: str
+    diagnosis: str
+    grade_system: str
+    grade: int | None
+    age: int
+    sex: str
+    treated_on: date
+    injections_planned: int
+    injections_received: int
+    incubation_hours: float | None = None
+    thaw_minutes: float | None = None
+    cells_million: float | None = None
+    viability_pct: float | None = None
+    deviations: int = 0
+    closed: frozenset[str] = frozenset()  # follow-up timepoints whose window has closed
+    last_seen: date | None = None  # the last known follow-up (answers, later treatments)
+
+    @property
+    def joint(self) -> tuple[int, str, str]:
+        """The patient's joint: the same knee across courses and assessments."""
+        return (self.patient, self.region, self.side)
+
+    def days_to(self, day: date) -> int:
+        """Days from this joint's first injection to ``day``."""
+        return (day - self.treated_on).days
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One score of one treated joint at one timepoint."""
+
+    key: str
+    timepoint: str
+    instrument: str
+    score: str
+    value: float | None
+    on: date
+    higher_is_better: bool
+
+
+@dataclass(frozen=True)
+class LaterEvent:
+    """A later treatment of a joint (arthroplasty, repeat treatment, other surgery)."""
+
+    patient: int
+    region: str
+    side: str
+    kind: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Harm:
+    """One adverse event, with the course of the injection it followed (if known)."""
+
+    patient: int
+    course: int | None
+    injection: int | None  # the injection it followed, if known
+    grade: int
+    serious: bool
+    related: bool  # possibly, probably or definitely related to the product or procedure
+    term: str
+
+
+@dataclass
+class Registry:
+    """Everything the registry's measures read, for one clinic on one day."""
+
+    today: date
+    treated: list[Treated]
+    measures: list[Measure] = field(default_factory=list)
+    later: list[LaterEvent] = field(default_factory=list)
+    harms: list[Harm] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_key: dict[str, dict[tuple[str, str, str], Measure]] = defaultdict(dict)
+        for m in self.measures:
+            self._by_key[m.key][(m.timepoint, m.instrument, m.score)] = m
+
+    def measure(self, key: str, timepoint: str, instrument: str, score: str) -> Measure | None:
+        """The score of this joint at this timepoint, if answered."""
+        return self._by_key.get(key, {}).get((timepoint, instrument, score))
+
+    def measured_at(self, key: str) -> dict[str, date]:
+        """Timepoint -> the day it was answered, for this joint."""
+        out: dict[str, date] = {}
+        for (timepoint, _i, _s), m in self._by_key.get(key, {}).items():
+            out[timepoint] = min(out.get(timepoint, m.on), m.on)
+        return out
+
+    def failures(self, kinds: Iterable[str]) -> dict[str, date]:
+        """Treated key -> the first later treatment of the selected kinds after its origin."""
+        chosen = set(kinds)
+        events: dict[tuple[int, str, str], list[tuple[date, str]]] = defaultdict(list)
+        for e in self.later:
+            events[(e.patient, e.region, e.side)].append((e.on, e.kind))
+        if "repeat_orthobiologic" in chosen:
+            for t in self.treated:
+                events[t.joint].append((t.treated_on, "course:" + t.key))
+        out: dict[str, date] = {}
+        for t in self.treated:
+            dates = [
+                on
+                for on, kind in events.get(t.joint, [])
+                if on >= t.treated_on
+                and (kind in chosen or (kind.startswith("course:") and on > t.treated_on))
+                and kind != "course:" + t.key
+            ]
+            if dates:
+                out[t.key] = min(dates)
+        return out
+
+    def last_seen(self, t: Treated) -> date:
+        """The last day this joint was known to be followed: answers and later treatments."""
+        days = [t.treated_on, *self.measured_at(t.key).values()]
+        days += [e.on for e in self.later if (e.patient, e.region, e.side) == t.joint]
+        if t.last_seen is not None:
+            days.append(t.last_seen)
+        return max(d for d in days if d <= self.today)
+
+
+# ---- cohorts ------------------------------------------------------------------------------
+
+RANGES = ("incubation_hours", "thaw_minutes", "cells_million", "viability_pct", "age")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A filter over treated joints; an empty choice admits everything."""
+
+    protocols: frozenset[str] = frozenset()
+    therapies: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    sides: frozenset[str] = frozenset()
+    diagnoses: frozenset[str] = frozenset()
+    grade_system: str = ""
+    grades: frozenset[int] = frozenset()
+    sexes: frozenset[str] = frozenset()
+    treated_from: date | None = None
+    treated_to: date | None = None
+    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
+    injections_min: int | None = None
+    without_deviation: bool = False
+
+    def admits(self, t: Treated) -> bool:
+        """True when this joint belongs to the cohort."""
+        sets = (
+            (self.protocols, t.protocol),
+            (self.therapies, t.therapy),
+            (self.regions, t.region),
+            (self.sides, t.side),
+            (self.diagnoses, t.diagnosis),
+            (self.sexes, t.sex),
+        )
+        if any(chosen and value not in chosen for chosen, value in sets):
+            return False
+        if self.grade_system and (t.grade_system != self.grade_system or t.grade is None):
+            return False
+        if self.grades and t.grade not in self.grades:
+            return False
+        if self.treated_from and t.treated_on < self.treated_from:
+            return False
+        if self.treated_to and t.treated_on > self.treated_to:
+            return False
+        for name, low, high in self.ranges:
+            value = getattr(t, name)
+            if (
+                value is None
+                or (low is not None and value < low)
+                or (high is not None and value >= high)
+            ):
+                return False
+        if self.injections_min is not None and t.injections_received < self.injections_min:
+            return False
+        return not (self.without_deviation and t.deviations)
+
+    def rows(self, registry: Registry) -> list[Treated]:
+        """The registry's treated joints in this cohort."""
+        return [t for t in registry.treated if self.admits(t)]
+
+
+# ---- responder rates ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One score's threshold to reach: an important change, or an acceptable state."""
+
+    instrument: str
+    score: str
+    use: str  # "change" or "pass"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A responder rate with its denominators stated openly."""
+
+    treated: int
+    eligible: int
+    answered: int
+    responders: int
+    failed: int  # failed before the timepoint and not measured: counted as non-responders
+    proportion: stats.Proportion
+    bounds: stats.Bounds
+
+    @property
+    def missing(self) -> int:
+        """Eligible but neither measured nor failed: lost to follow-up (or not calculable)."""
+        return self.eligible - self.answered - self.failed
+
+    @property
+    def completeness(self) -> float | None:
+        """The share of the eligible whose outcome is known."""
+        return (self.answered + self.failed) / self.eligible if self.eligible else None
+
+
+def _rate(treated: int, eligible: int, answered: int, responders: int, failed: int) -> Rate:
+    known = answered + failed
+    return Rate(
+        treated,
+        eligible,
+        answered,
+        responders,
+        failed,
+        stats.wilson(responders, known),
+        stats.missing_bounds(responders, known, eligible - known),
+    )
+
+
+def _eligible(registry: Registry, t: Treated, timepoint: str) -> bool:
+    return timepoint in t.closed or timepoint in registry.measured_at(t.key)
+
+
+def _failed_before(failures: Mapping[str, date], t: Treated, registry: Registry, tp: str) -> bool:
+    failed_on = failures.get(t.key)
+    if failed_on is None:
+        return False
+    measured = registry.measured_at(t.key).get(tp)
+    return measured is None or failed_on <= measured
+
+
+def judge_criterion(
+    registry: Registry,
+    t: Treated,
+    timepoint: str,
+    criterion: Criterion,
+    threshold: Threshold,
+) -> bool | None:
+    """Whether the joint meets this criterion at the timepoint; None if it cannot be judged."""
+    follow = registry.measure(t.key, timepoint, criterion.instrument, criterion.score)
+    if follow is None or follow.value is None:
+        return None
+    base = registry.measure(t.key, BASELINE, criterion.instrument, criterion.score)
+    subscale = instruments.get(criterion.instrument).subscale(criterion.score)
+    flag = judge(
+        threshold,
+        follow_up=follow.value,
+        baseline=base.value if base is not None else None,
+        higher_is_better=follow.higher_is_better,
+        scale_max=subscale.high,
+    )
+    return flag.met
+
+
+def responder_rate(
+    registry: Registry,
+    rows: Sequence[Treated],
+    timepoint: str,
+    criteria: Sequence[Criterion],
+    thresholds: Mapping[tuple[str, str, str], Threshold],
+    failure_kinds: Iterable[str] = FAILURES,
+) -> Rate:
+    """The share of joints meeting every criterion at the timepoint (Wilson CI)."""
+    failures = registry.failures(failure_kinds)
+    eligible = answered = responders = failed = 0
+    for t in rows:
+        if _failed_before(failures, t, registry, timepoint):
+            eligible += 1
+            failed += 1
+            continue
+        if not _eligible(registry, t, timepoint):
+            continue
+        eligible += 1
+        verdicts = [
+            judge_criterion(registry, t, timepoint, c, thresholds[(c.instrument, c.score, c.use)])
+            for c in criteria
+        ]
+        if any(v is None for v in verdicts):
+            continue
+        answered += 1
+        responders += all(verdicts)
+    return _rate(len(rows), eligible, answered, responders, failed)
+
+
+def omeract_rate(
+    registry: Registry,
+    rows: Sequence[Treated],
+    timepoint: str,
+    failure_kinds: Iterable[str] = FAILURES,
+) -> Rate:
+    """The share of OMERACT-OARSI responders at the timepoint (Pham et al. 2004)."""
+    failures = registry.failures(failure_kinds)
+    eligible = answered = responders = failed = 0
+    for t in rows:
+        if _failed_before(failures, t, registry, timepoint):
+            eligible += 1
+            failed += 1
+            continue
+        if not _eligible(registry, t, timepoint):
+            continue
+        eligible += 1
+        changes = {d: _change(registry, t, d, timepoint) for d in SOURCES}
+        result = omeract_oarsi(changes["pain"], changes["function"], changes["global"])
+        if result.status is Status.NOT_EVALUABLE:
+            continue
+        answered += 1
+        responders += result.status is Status.RESPONDER
+    return _rate(len(rows), eligible, answered, responders, failed)
+
+
+def _change(registry: Registry, t: Treated, domain: str, timepoint: str) -> Change:
+    """The first source of the domain with a baseline (as the patient's own chart shows it)."""
+    for instrument, score in SOURCES[domain]:
+        base = registry.measure(t.key, BASELINE, instrument, score)
+        if base is None or base.value is None:
+            continue
+        at = registry.measure(t.key, timepoint, instrument, score)
+        return Change(
+            domain,
+            worse_0_100(instrument, score, base.value),
+            worse_0_100(instrument, score, at.value if at else None),
+            source=f"{instrument} {score}",
+        )
+    return Change(domain, None, None)
+
+
+@dataclass(frozen=True)
+class ChangeAt:
+    """Mean change from baseline at one timepoint, with how complete it is."""
+
+    timepoint: str
+    eligible: int
+    change: stats.MeanChange
+
+    @property
+    def completeness(self) -> float | None:
+        """Complete cases as a share of the eligible."""
+        return self.change.n / self.eligible if self.eligible else None
+
+
+def mean_change_at(
+    registry: Registry, rows: Sequence[Treated], instrument: str, score: str, timepoint: str
+) -> ChangeAt:
+    """Mean improvement from baseline (positive = better) over complete cases."""
+    eligible = 0
+    changes = []
+    for t in rows:
+        if not _eligible(registry, t, timepoint):
+            continue
+        eligible += 1
+        base = registry.measure(t.key, BASELINE, instrument, score)
+        at = registry.measure(t.key, timepoint, instrument, score)
+        if base is None or at is None or base.value is None or at.value is None:
+            continue
+        delta = at.value - base.value
+        changes.append(delta if at.higher_is_better else -delta)
+    return ChangeAt(timepoint, eligible, stats.mean_change(changes))
+
+
+# ---- time to event ------------------------------------------------------------------------
+
+
+def survival(
+    registry: Registry, rows: Sequence[Treated], failure_kinds: Iterable[str] = FAILURES
+) -> stats.Curve:
+    """Survival free of the selected failures, in days from the first injection."""
+    failures = registry.failures(failure_kinds)
+    durations: list[float] = []
+    events: list[bool] = []
+    for t in rows:
+        failed_on = failures.get(t.key)
+        if failed_on is not None and failed_on <= registry.today:
+            durations.append(t.days_to(failed_on))
+            events.append(True)
+        else:
+            durations.append(t.days_to(registry.last_seen(t)))
+            events.append(False)
+    return stats.kaplan_meier(durations, events)
+
+
+def time_to_response(
+    registry: Registry,
+    rows: Sequence[Treated],
+    criterion: Criterion,
+    threshold: Threshold,
+) -> stats.Curve:
+    """Days to the first follow-up at which the criterion is met ("survival" = not yet).
+
+    A joint without a baseline is left out; one never meeting it is censored at its last
+    measured follow-up."""
+    durations: list[float] = []
+    events: list[bool] = []
+    for t in rows:
+        base = registry.measure(t.key, BASELINE, criterion.instrument, criterion.score)
+        if base is None or base.value is None:
+            continue
+        days = sorted((on, tp) for tp, on in registry.measured_at(t.key).items() if tp != BASELINE)
+        met_on = next(
+            (
+                on
+                for on, tp in days
+                if judge_criterion(registry, t, tp, criterion, threshold) is True
+            ),
+            None,
+        )
+        if met_on is not None:
+            durations.append(max(0, t.days_to(met_on)))
+            events.append(True)
+        else:
+            last = days[-1][0] if days else t.treated_on
+            durations.append(max(0, t.days_to(last)))
+            events.append(False)
+    return stats.kaplan_meier(durations, events)
+
+
+def durability(
+    registry: Registry,
+    rows: Sequence[Treated],
+    criterion: Criterion,
+    threshold: Threshold,
+    responders_at: str,
+    failure_kinds: Iterable[str] = FAILURES,
+) -> stats.Curve:
+    """Among responders at ``responders_at``, days from the first injection until the response
+    is lost (a later follow-up below the criterion) or the joint fails; censored at the last
+    follow-up that still met it."""
+    failures = registry.failures(failure_kinds)
+    durations: list[float] = []
+    events: list[bool] = []
+    for t in rows:
+        if judge_criterion(registry, t, responders_at, criterion, threshold) is not True:
+            continue
+        start = registry.measured_at(t.key)[responders_at]
+        later = sorted(
+            (on, tp)
+            for tp, on in registry.measured_at(t.key).items()
+            if tp != BASELINE and on > start
+        )
+        lost = next(
+            (
+                on
+                for on, tp in later
+                if judge_criterion(registry, t, tp, criterion, threshold) is False
+            ),
+            None,
+        )
+        failed_on = failures.get(t.key)
+        ends = [d for d in (lost, failed_on) if d is not None]
+        if ends:
+            durations.append(t.days_to(min(ends)))
+            events.append(True)
+        else:
+            last_kept = max([start, *(on for on, _tp in later)])
+            durations.append(t.days_to(last_kept))
+            events.append(False)
+    return stats.kaplan_meier(durations, events)
+
+
+# ---- safety -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HarmRate:
+    """Adverse events per treated patient and per injection (Clopper-Pearson CIs)."""
+
+    per_patient: stats.Proportion
+    per_injection: stats.Proportion
+    by_grade: dict[int, int]  # grade -> patients with at least one such event
+    serious_patients: int
+
+
+def harm_rate(
+    registry: Registry,
+    rows: Sequence[Treated],
+    *,
+    serious_only: bool = False,
+    related_only: bool = False,
+) -> HarmRate:
+    """Patients of the cohort with at least one matching adverse event, and injections followed
+    by at least one (only events linked to an injection of a cohort course count there)."""
+    courses = {t.course for t in rows}
+    patients = {t.patient for t in rows}
+    injections = sum(t.injections_received for t in rows)
+    hit: set[int] = set()
+    at_injection: set[int] = set()
+    by_grade: dict[int, set[int]] = defaultdict(set)
+    serious: set[int] = set()
+    for h in registry.harms:
+        if h.patient not in patients or (h.course is not None and h.course not in courses):
+            continue
+        if (serious_only and not h.serious) or (related_only and not h.related):
+            continue
+        hit.add(h.patient)
+        by_grade[h.grade].add(h.patient)
+        if h.serious:
+            serious.add(h.patient)
+        if h.injection is not None and h.course is not None:
+            at_injection.add(h.injection)
+    return HarmRate(
+        stats.clopper_pearson(len(hit), len(patients)),
+        stats.clopper_pearson(len(at_injection), injections),
+        {grade: len(p) for grade, p in sorted(by_grade.items())},
+        len(serious),
+    )

@@ -1,0 +1,36 @@
+"""The registry's stored configuration: each clinic's claim files, versioned."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+USER = settings.AUTH_USER_MODEL
+
+
+class ClaimSet(models.Model):
+    """One version of a clinic's claim file, as loaded: its text, validated content and
+    fingerprint.  A version's content never changes; a change is a new version."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(_("claim file"), max_length=63)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    content = models.JSONField()
+    text = models.TextField()
+    source = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    loaded_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["site_id", "code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code", "version"], name="claim_set_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"

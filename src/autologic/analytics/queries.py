@@ -1,0 +1,216 @@
+"""Read side of the registry: one clinic's treated joints, their answers, later treatments and
+adverse events, gathered in a few set-based queries into the pure ``Registry``; the claim
+files in force and their report."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count
+
+from autologic.accounts.models import Site
+from autologic.adverse_events.models import AdverseEvent
+from autologic.analytics.domain import claims as claim_rules
+from autologic.analytics.domain import registry as reg
+from autologic.analytics.models import ClaimSet
+from autologic.care.models import Appointment, Course
+from autologic.clinical.models import AffectedRegion
+from autologic.injections.models import Administration
+from autologic.lab.models import Deviation, StepRecord
+from autologic.outcomes.models import LaterTreatment, Score
+from autologic.outcomes.queries import FOLLOW_UP, site_thresholds
+from autologic.patients.models import Patient
+
+RELATED = frozenset({"possible", "probable", "definite"})
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def registry_for(site: Site, today: date) -> reg.Registry:
+    """The clinic's registry on ``today``: every treated joint with its process data."""
+    zone = ZoneInfo(site.time_zone)
+    given: dict[tuple[int, int], list[tuple[date, float | None, float | None]]] = defaultdict(list)
+    for course_id, region_id, given_at, thawed_at, cells in Administration.objects.filter(
+        site=site
+    ).values_list(
+        "appointment__course_id",
+        "planned_region_id",
+        "given_at",
+        "unit__thawed_at",
+        "unit__cells_million",
+    ):
+        thaw = (given_at - thawed_at).total_seconds() / 60 if thawed_at else None
+        given[(course_id, region_id)].append(
+            (given_at.astimezone(zone).date(), thaw, float(cells) if cells is not None else None)
+        )
+    course_ids = {c for c, _r in given}
+    courses = {
+        row["pk"]: row
+        for row in Course.objects.filter(pk__in=course_ids).values(
+            "pk",
+            "patient_id",
+            "injections",
+            "protocol__code",
+            "protocol__version",
+            "protocol__therapy",
+        )
+    }
+    regions = {
+        row["pk"]: row
+        for row in AffectedRegion.objects.filter(pk__in={r for _c, r in given}).values(
+            "pk", "region", "side", "diagnosis", "grade_system", "grade"
+        )
+    }
+    patients = {
+        row["pk"]: row
+        for row in Patient.objects.filter(
+            pk__in={c["patient_id"] for c in courses.values()}
+        ).values("pk", "date_of_birth", "sex")
+    }
+    incubation: dict[int, float] = {}
+    viability: dict[int, float] = {}
+    for course_id, key, started, ended, viable in (
+        StepRecord.objects.filter(run__collection__course_id__in=course_ids)
+        .order_by("started_at", "pk")
+        .values_list("run__collection__course_id", "key", "started_at", "ended_at", "viability_pct")
+    ):
+        if key == "incubation" and ended is not None:
+            incubation[course_id] = (ended - started).total_seconds() / 3600
+        if viable is not None:
+            viability[course_id] = float(viable)  # the last measured before release
+    deviations = dict(
+        Deviation.objects.filter(run__collection__course_id__in=course_ids)
+        .values("run__collection__course_id")
+        .annotate(n=Count("pk"))
+        .values_list("run__collection__course_id", "n")
+    )
+    closed: dict[int, set[str]] = defaultdict(set)
+    for course_id, key in Appointment.objects.filter(
+        course_id__in=course_ids, key__startswith=FOLLOW_UP, due_to__lt=today
+    ).values_list("course_id", "key"):
+        closed[course_id].add(key.removeprefix(FOLLOW_UP))
+    treated = []
+    for (course_id, region_id), doses in given.items():
+        course, region = courses[course_id], regions[region_id]
+        patient = patients[course["patient_id"]]
+        first = min(d for d, _t, _c in doses)
+        thaws = [t for _d, t, _c in doses if t is not None]
+        cells = [c for _d, _t, c in doses if c is not None]
+        treated.append(
+            reg.Treated(
+                key=f"{course_id}:{region_id}",
+                patient=course["patient_id"],
+                course=course_id,
+                site=site.code,
+                therapy=course["protocol__therapy"],
+                protocol=course["protocol__code"],
+                protocol_version=course["protocol__version"],
+                region=region["region"],
+                side=region["side"],
+                diagnosis=region["diagnosis"],
+                grade_system=region["grade_system"] or "",
+                grade=region["grade"],
+                age=_age(patient["date_of_birth"], first),
+                sex=patient["sex"],
+                treated_on=first,
+                injections_planned=course["injections"],
+                injections_received=len(doses),
+                incubation_hours=incubation.get(course_id),
+                thaw_minutes=statistics.median(thaws) if thaws else None,
+                cells_million=sum(cells) if cells else None,
+                viability_pct=viability.get(course_id),
+                deviations=deviations.get(course_id, 0),
+                closed=frozenset(closed.get(course_id, ())),
+            )
+        )
+    treated.sort(key=lambda t: (t.treated_on, t.key))
+    keys = {t.key for t in treated}
+    measures = [
+        reg.Measure(f"{course_id}:{region_id}", timepoint, instrument, name, value, on, better)
+        for course_id, region_id, timepoint, instrument, name, value, on, better in (
+            Score.objects.filter(response__site=site, response__course_id__in=course_ids)
+            .exclude(timepoint="")
+            .values_list(
+                "response__course_id",
+                "region_id",
+                "timepoint",
+                "instrument",
+                "name",
+                "value",
+                "measured_on",
+                "higher_is_better",
+            )
+        )
+        if f"{course_id}:{region_id}" in keys
+    ]
+    later = [
+        reg.LaterEvent(patient, region, side, kind, on)
+        for patient, region, side, kind, on in LaterTreatment.objects.filter(site=site).values_list(
+            "patient_id", "region__region", "region__side", "kind", "performed_on"
+        )
+    ]
+    harms = [
+        reg.Harm(
+            patient,
+            course,
+            injection,
+            grade,
+            serious,
+            product in RELATED or procedure in RELATED,
+            term,
+        )
+        for patient, course, injection, grade, serious, product, procedure, term in (
+            AdverseEvent.objects.filter(site=site).values_list(
+                "patient_id",
+                "administration__appointment__course_id",
+                "administration_id",
+                "grade",
+                "serious",
+                "related_product",
+                "related_procedure",
+                "term",
+            )
+        )
+    ]
+    return reg.Registry(today, treated, measures, later, harms)
+
+
+@dataclass(frozen=True)
+class ClaimsReport:
+    """One claim file in force at a clinic, each claim beside the clinic's measurement."""
+
+    claim_set: ClaimSet
+    file: claim_rules.ClaimFile
+    results: list[claim_rules.Result]
+
+
+def claim_sets(site: Site) -> list[ClaimSet]:
+    """The newest version of each claim file loaded for the clinic."""
+    newest: dict[str, ClaimSet] = {}
+    for row in ClaimSet.objects.filter(site=site).order_by("code", "-version"):
+        newest.setdefault(row.code, row)
+    return list(newest.values())
+
+
+def claims_report(site: Site, today: date) -> list[ClaimsReport]:
+    """Every claim file in force at the clinic, measured on every treated patient."""
+    sets = claim_sets(site)
+    if not sets:
+        return []
+    registry = registry_for(site, today)
+    thresholds = site_thresholds(site)
+    out = []
+    for row in sets:
+        file = claim_rules.ClaimFile.model_validate(row.content)
+        results = [
+            claim_rules.evaluate(claim, registry, thresholds, file.minimum_n)
+            for claim in file.items
+        ]
+        out.append(ClaimsReport(row, file, results))
+    return out

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from autologic.analytics import views
+
+app_name = "analytics"
+urlpatterns = [
+    path("claims/", views.claims, name="claims"),
+]

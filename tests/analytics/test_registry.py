@@ -1,0 +1,330 @@
+"""The registry's measures on hand-built registries: denominators, failures, censoring, harms,
+and the claims check with its verdicts, against cases worked by hand and against lifelines."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+import yaml
+from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times
+
+from autologic.analytics.domain import claims, registry, stats
+from autologic.analytics.domain.registry import Criterion, Harm, LaterEvent, Measure, Treated
+from autologic.outcomes.domain.thresholds import BY_ID, DEFAULTS
+
+TODAY = date(2027, 6, 1)
+NRS = ("NRS", "pain", "change")
+THRESHOLDS = {key: BY_ID[ref] for key, ref in DEFAULTS.items()}
+
+
+def hip(n: int, treated_on: date, **extra) -> Treated:
+    values = {
+        "key": f"{n}:{n}",
+        "patient": n,
+        "course": n,
+        "site": "thr",
+        "therapy": "cells_hip",
+        "protocol": "cells-hip",
+        "protocol_version": 3,
+        "region": "hip",
+        "side": "right",
+        "diagnosis": "osteoarthritis",
+        "grade_system": "KL",
+        "grade": 2,
+        "age": 60,
+        "sex": "female",
+        "treated_on": treated_on,
+        "injections_planned": 1,
+        "injections_received": 1,
+        "closed": frozenset({"w12", "m12"}),
+    }
+    values.update(extra)
+    return Treated(**values)
+
+
+def pain(t: Treated, timepoint: str, value: float | None, days: int) -> Measure:
+    return Measure(
+        t.key, timepoint, "NRS", "pain", value, t.treated_on + timedelta(days=days), False
+    )
+
+
+def test_responder_rate_states_every_denominator() -> None:
+    start = date(2026, 1, 1)
+    rows = [hip(i, start) for i in range(1, 13)]
+    measures = []
+    for t in rows:
+        measures.append(pain(t, "baseline", 7, -7))
+    # 1-6: pain 7 -> 3 (improved by 4 >= MCID 2): responders.
+    for t in rows[:6]:
+        measures.append(pain(t, "m12", 3, 365))
+    # 7-8: pain 7 -> 6: non-responders.
+    for t in rows[6:8]:
+        measures.append(pain(t, "m12", 6, 365))
+    # 9: the score could not be calculated: missing, not a non-responder.
+    measures.append(pain(rows[8], "m12", None, 365))
+    # 10: hip replaced at 9 months, never answered at 12: a failure, counted as non-responder.
+    later = [LaterEvent(10, "hip", "right", "arthroplasty", start + timedelta(days=270))]
+    # 11: lost to follow-up.  12: its 12-month window is still open: not eligible.
+    rows[11] = hip(12, start, closed=frozenset({"w12"}))
+    reg = registry.Registry(TODAY, rows, measures, later)
+    rate = registry.responder_rate(reg, rows, "m12", [Criterion(*NRS)], THRESHOLDS)
+    assert (rate.treated, rate.eligible, rate.answered, rate.failed) == (12, 11, 8, 1)
+    assert rate.responders == 6
+    assert rate.missing == 2  # 9 (not calculable) and 11 (lost)
+    assert rate.completeness == pytest.approx(9 / 11)
+    assert rate.proportion.k == 6 and rate.proportion.n == 9
+    assert rate.bounds.best == pytest.approx(8 / 11)
+    assert rate.bounds.worst == pytest.approx(6 / 11)
+    # Counting only arthroplasty as failure changes nothing here; counting none makes 10 missing.
+    none = registry.responder_rate(reg, rows, "m12", [Criterion(*NRS)], THRESHOLDS, ())
+    assert (none.failed, none.missing, none.eligible) == (0, 3, 11)
+
+
+def test_a_second_course_on_the_same_joint_is_a_repeat_treatment() -> None:
+    first = hip(1, date(2025, 1, 1))
+    second = hip(2, date(2025, 9, 1), patient=1, course=2, key="2:2")
+    other_side = hip(3, date(2025, 10, 1), patient=1, course=3, key="3:3", side="left")
+    reg = registry.Registry(TODAY, [first, second, other_side])
+    assert reg.failures(["repeat_orthobiologic"]) == {"1:1": date(2025, 9, 1)}
+    assert reg.failures(["arthroplasty"]) == {}
+
+
+def test_survival_censors_at_the_last_known_follow_up_and_matches_lifelines() -> None:
+    start = date(2025, 1, 1)
+    rows = [hip(i, start + timedelta(days=7 * i)) for i in range(1, 21)]
+    measures, later = [], []
+    rng = np.random.default_rng(4)
+    expected_durations, expected_events = [], []
+    for t in rows:
+        if rng.random() < 0.3:
+            on = t.treated_on + timedelta(days=int(rng.integers(30, 600)))
+            later.append(LaterEvent(t.patient, "hip", "right", "arthroplasty", on))
+            expected_durations.append((on - t.treated_on).days)
+            expected_events.append(True)
+        else:
+            seen = int(rng.integers(10, 700))
+            measures.append(pain(t, "m12", 3, seen))
+            expected_durations.append(seen)
+            expected_events.append(False)
+    reg = registry.Registry(TODAY, rows, measures, later)
+    curve = registry.survival(reg, rows, ["arthroplasty"])
+    fitter = KaplanMeierFitter().fit(expected_durations, expected_events)
+    for step in curve.steps:
+        assert step.survival == pytest.approx(
+            float(fitter.survival_function_at_times(step.time).iloc[0]), abs=1e-9
+        )
+    # Only other surgery counts: nobody failed, everyone is censored (a replacement ends the
+    # follow-up it is known to).
+    assert all(s.events == 0 for s in registry.survival(reg, rows, ["other_surgery"]).steps)
+
+
+def test_median_interval_equals_lifelines() -> None:
+    rng = np.random.default_rng(11)
+    durations = rng.exponential(200, 80).round()
+    events = rng.random(80) < 0.8
+    curve = stats.kaplan_meier(durations.tolist(), events.tolist())
+    median, low, high = claims.median_interval(curve)
+    fitter = KaplanMeierFitter().fit(durations, events)
+    assert median == fitter.median_survival_time_
+    ci = median_survival_times(fitter.confidence_interval_)
+    assert low == ci.iloc[0, 0]
+    assert high == ci.iloc[0, 1]
+
+
+def test_time_to_response_takes_the_first_follow_up_meeting_the_criterion() -> None:
+    t = hip(1, date(2026, 1, 1))
+    measures = [
+        pain(t, "baseline", 8, -3),
+        pain(t, "w2", 7, 14),  # improved by 1: not yet
+        pain(t, "w6", 5, 42),  # improved by 3: the event at day 42
+        pain(t, "w12", 7, 84),
+    ]
+    never = hip(2, date(2026, 1, 1))
+    measures += [pain(never, "baseline", 8, -3), pain(never, "w12", 8, 85)]
+    no_baseline = hip(3, date(2026, 1, 1))
+    measures += [pain(no_baseline, "w12", 2, 80)]
+    reg = registry.Registry(TODAY, [t, never, no_baseline], measures)
+    curve = registry.time_to_response(reg, reg.treated, Criterion(*NRS), THRESHOLDS[NRS])
+    assert curve.n == 2
+    assert [(s.time, s.events, s.censored) for s in curve.steps] == [(42, 1, 0), (85, 0, 1)]
+
+
+def test_durability_ends_at_the_first_follow_up_below_the_criterion_or_a_failure() -> None:
+    kept = hip(1, date(2024, 1, 1))
+    lost = hip(2, date(2024, 1, 1))
+    replaced = hip(3, date(2024, 1, 1))
+    measures = []
+    for t in (kept, lost, replaced):
+        measures += [pain(t, "baseline", 8, -1), pain(t, "w12", 4, 84)]
+    measures += [pain(kept, "m12", 4, 365), pain(kept, "m24", 5, 730)]
+    measures += [pain(lost, "m12", 7, 365)]
+    later = [LaterEvent(3, "hip", "right", "arthroplasty", date(2024, 1, 1) + timedelta(days=500))]
+    reg = registry.Registry(TODAY, [kept, lost, replaced], measures, later)
+    curve = registry.durability(reg, reg.treated, Criterion(*NRS), THRESHOLDS[NRS], "w12")
+    assert [(s.time, s.events, s.censored) for s in curve.steps] == [
+        (365, 1, 0),
+        (500, 1, 0),
+        (730, 0, 1),
+    ]
+
+
+def test_harm_rate_per_patient_and_per_injection() -> None:
+    rows = [hip(i, date(2026, 1, 1), injections_received=2) for i in range(1, 11)]
+    harms = [
+        Harm(1, 1, 101, 1, False, True, "injection_site_reaction"),
+        Harm(1, 1, 101, 2, False, True, "pain"),  # same injection: one injection counted
+        Harm(2, 2, 201, 3, True, True, "infection"),
+        Harm(3, None, None, 2, True, False, "fall"),  # not related, not at an injection
+        Harm(99, 99, 9901, 4, True, True, "other"),  # another cohort's patient
+    ]
+    reg = registry.Registry(TODAY, rows, harms=harms)
+    every = registry.harm_rate(reg, rows)
+    assert (every.per_patient.k, every.per_patient.n) == (3, 10)
+    assert (every.per_injection.k, every.per_injection.n) == (2, 20)
+    assert every.by_grade == {1: 1, 2: 2, 3: 1}
+    serious_related = registry.harm_rate(reg, rows, serious_only=True, related_only=True)
+    assert serious_related.per_patient.k == 1
+    assert serious_related.per_patient.method == "clopper-pearson"
+
+
+def test_cohort_filters_on_process_data() -> None:
+    rows = [
+        hip(1, date(2026, 1, 1), incubation_hours=7.0),
+        hip(2, date(2026, 1, 1), incubation_hours=9.5, deviations=1),
+        hip(3, date(2026, 1, 1)),
+    ]
+    reg = registry.Registry(TODAY, rows)
+    band = registry.Cohort(ranges=(("incubation_hours", 8.0, 12.0),))
+    assert [t.key for t in band.rows(reg)] == ["2:2"]
+    assert registry.Cohort(without_deviation=True).rows(reg) == [rows[0], rows[2]]
+    assert registry.Cohort(regions=frozenset({"knee"})).rows(reg) == []
+
+
+CLAIM = """
+claims: test
+version: 1
+title: {en: Test page}
+items:
+  - id: C4
+    quote: {en: "success rate between 75 and 85%"}
+    source: {en: test}
+    cohort: {therapies: [cells_hip]}
+    measure: {kind: responders, timepoint: m12, criteria: [{instrument: NRS_PAIN, score: pain}]}
+    claimed: {about: [75, 85]}
+  - id: C7
+    quote: {en: "back within 2 weeks"}
+    source: {en: test}
+    measure: {kind: daily_activities, timepoint: w2}
+    claimed: {about: [90]}
+  - id: HP
+    quote: {en: "HOOS pain improves"}
+    source: {en: test}
+    measure: {kind: responders, timepoint: m12, criteria: [{instrument: HOOS, score: pain}]}
+    claimed: {at_least: 50}
+"""
+
+
+def test_claims_are_judged_beside_the_measurement() -> None:
+    file = claims.parse_claims(yaml.safe_load(CLAIM), "test.yaml")
+    start = date(2025, 1, 1)
+    rows = [hip(i, start) for i in range(1, 41)]
+    measures = [pain(t, "baseline", 7, -1) for t in rows]
+    # 20 of 40 respond: 50 %, Wilson [35 %, 65 %], wholly below 75-85 %.
+    measures += [pain(t, "m12", 3 if t.patient <= 20 else 7, 365) for t in rows]
+    reg = registry.Registry(TODAY, rows, measures)
+    c4, c7, hoos = (claims.evaluate(c, reg, THRESHOLDS) for c in file.items)
+    assert c4.verdict is stats.Verdict.NOT_CONSISTENT
+    assert (c4.n, c4.value, c4.completeness) == (40, 0.5, 1.0)
+    assert c4.low == pytest.approx(stats.wilson(20, 40).low)
+    assert c7.kind == "unrecorded" and c7.reason == "not_recorded"
+    assert c7.verdict is stats.Verdict.NOT_ENOUGH_DATA
+    # No important change of HOOS pain is on file: measured as nothing, never guessed.
+    assert hoos.reason == "no_threshold"
+
+
+def test_few_patients_are_never_a_verdict() -> None:
+    file = claims.parse_claims(yaml.safe_load(CLAIM), "test.yaml")
+    rows = [hip(i, date(2025, 1, 1)) for i in range(1, 6)]
+    measures = [pain(t, "baseline", 7, -1) for t in rows] + [pain(t, "m12", 7, 365) for t in rows]
+    result = claims.evaluate(file.items[0], registry.Registry(TODAY, rows, measures), THRESHOLDS)
+    assert result.small and result.verdict is stats.Verdict.NOT_ENOUGH_DATA
+    assert result.needed == 97  # at 0 % the most demanding rate, 0.5, is assumed
+
+
+@pytest.mark.parametrize(
+    "change,path",
+    [
+        ({"version": 0}, "version"),
+        (
+            {
+                "items": [
+                    {
+                        "id": "X",
+                        "quote": {"en": "q"},
+                        "source": {"en": "s"},
+                        "measure": {
+                            "kind": "responders",
+                            "timepoint": "m6",
+                            "criteria": [{"instrument": "KOOS", "score": "nonsense"}],
+                        },
+                        "claimed": {"at_least": 1},
+                    }
+                ]
+            },
+            "items.0.measure.responders.criteria.0",
+        ),
+        (
+            {
+                "items": [
+                    {
+                        "id": "X",
+                        "quote": {"en": "q"},
+                        "source": {"en": "s"},
+                        "measure": {"kind": "harms"},
+                        "claimed": {"at_least": 1, "at_most": 2},
+                    }
+                ]
+            },
+            "items.0.claimed",
+        ),
+        (
+            {
+                "items": [
+                    {
+                        "id": "X",
+                        "quote": {"en": "q"},
+                        "source": {"en": "s"},
+                        "measure": {"kind": "harms"},
+                        "claimed": {"at_most": 1, "unit": "weeks"},
+                    }
+                ]
+            },
+            "items.0",
+        ),
+        ({"surprise": True}, "surprise"),
+    ],
+)
+def test_a_bad_claim_file_names_the_path(change, path) -> None:
+    data = yaml.safe_load(CLAIM)
+    data.update(change)
+    with pytest.raises(claims.ClaimsInvalid) as caught:
+        claims.parse_claims(data, "bad.yaml")
+    assert any(issue.startswith(path) for issue in caught.value.data["issues"]), caught.value.data
+
+
+def test_the_shipped_claim_files_hold_all_twelve_claims() -> None:
+    from pathlib import Path
+
+    import autologic.analytics
+
+    folder = Path(autologic.analytics.__file__).parent / "claims"
+    ids = []
+    for path in sorted(folder.glob("*.yaml")):
+        file = claims.parse_claims(yaml.safe_load(path.read_text()), path.name)
+        ids += [c.id for c in file.items]
+        for c in file.items:
+            assert all(getattr(c.quote, lang) for lang in ("en", "de", "es", "fa")), c.id
+    assert sorted(ids, key=lambda i: int(i[1:])) == [f"C{i}" for i in range(1, 13)]
