@@ -328,3 +328,46 @@ def test_the_shipped_claim_files_hold_all_twelve_claims() -> None:
         for c in file.items:
             assert all(getattr(c.quote, lang) for lang in ("en", "de", "es", "fa")), c.id
     assert sorted(ids, key=lambda i: int(i[1:])) == [f"C{i}" for i in range(1, 13)]
+
+
+def test_timepoints_order_by_their_distance_from_the_injection() -> None:
+    keys = ["m24", "w2", "baseline", "m3", "w12", "m12-mri", "odd"]
+    assert sorted(keys, key=registry.timepoint_days) == [
+        "baseline",
+        "w2",
+        "w12",
+        "m3",
+        "m12-mri",
+        "m24",
+        "odd",
+    ]
+
+
+def test_follow_up_table_counts_due_answered_failed_and_lost() -> None:
+    start = date(2025, 1, 1)
+    rows = [hip(i, start, closed=frozenset({"w12"})) for i in range(1, 6)]
+    measures = [pain(rows[0], "w12", 4, 84), pain(rows[1], "w12", None, 84)]
+    later = [LaterEvent(3, "hip", "right", "arthroplasty", start + timedelta(days=40))]
+    reg = registry.Registry(TODAY, rows, measures, later)
+    [row] = registry.follow_up_table(reg, rows, "NRS", "pain")
+    # 5 due; 1 answered; 1 replaced before; 3 lost (one of them answered nothing calculable).
+    assert (row.timepoint, row.eligible, row.answered, row.failed, row.lost) == ("w12", 5, 1, 1, 3)
+    assert row.completeness == pytest.approx(2 / 5)
+
+
+def test_strata_by_category_by_tertiles_and_by_the_clinics_cut_points() -> None:
+    rows = [
+        hip(i, date(2025, 1, 1), sex="female" if i % 2 else "male", incubation_hours=float(i))
+        for i in range(1, 10)
+    ]
+    by_sex = registry.strata(rows, "sex")
+    assert [(s.label, len(s.rows)) for s in by_sex] == [("female", 5), ("male", 4)]
+    # Values 1..9: statistics.quantiles(..., n=3, method="inclusive") cuts at 11/3 and 19/3.
+    thirds = registry.strata(rows, "incubation_hours")
+    assert [len(s.rows) for s in thirds] == [3, 3, 3]
+    assert thirds[0].high == pytest.approx(11 / 3)
+    chosen = registry.strata(rows, "incubation_hours", [8.0])
+    assert [(s.label, len(s.rows)) for s in chosen] == [("< 8", 7), ("≥ 8", 2)]
+    assert registry.strata([hip(1, date(2025, 1, 1))], "incubation_hours") == []
+    with pytest.raises(ValueError):
+        registry.strata(rows, "mrn")

@@ -20,7 +20,7 @@ NAVIGATION = [
     ("outcomes:follow_ups", _("Follow-ups"), "outcomes:"),
     ("adverse_events:list", _("Adverse events"), "adverse_events:"),
     ("billing:home", _("Billing"), "billing:"),
-    ("analytics:claims", _("Outcome registry"), "analytics:"),
+    ("analytics:registry", _("Outcome registry"), "analytics:"),
     ("protocols:list", _("Protocols"), "protocols:"),
     ("care:resources", _("Resources"), "care:resource"),
     ("audit:log", _("Audit trail"), "audit:"),

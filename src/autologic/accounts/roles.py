@@ -174,6 +174,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "outcomes:enter": CLINICAL,
     "outcomes:rehab": {"GET": CLINICAL, "POST": CLINICAL},
     "outcomes:later_treatment": {"GET": CLINICAL, "POST": CLINICAL},
+    "analytics:registry": REGISTRY_READERS,
     "analytics:claims": REGISTRY_READERS,
     "outcomes:thresholds": {"GET": FOLLOW_UP_READERS, "POST": frozenset({Role.MANAGER})},
     "adverse_events:list": CLINICAL | {Role.MANAGER},

@@ -16,6 +16,7 @@ from autologic.accounts.models import Site
 from autologic.adverse_events.models import AdverseEvent
 from autologic.analytics.domain import claims as claim_rules
 from autologic.analytics.domain import registry as reg
+from autologic.analytics.domain import stats
 from autologic.analytics.models import ClaimSet
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
@@ -24,6 +25,8 @@ from autologic.lab.models import Deviation, StepRecord
 from autologic.outcomes.models import LaterTreatment, Score
 from autologic.outcomes.queries import FOLLOW_UP, site_thresholds
 from autologic.patients.models import Patient
+from autologic.protocols.models import ProtocolVersion
+from autologic.protocols.queries import protocol_title
 
 RELATED = frozenset({"possible", "probable", "definite"})
 
@@ -56,9 +59,17 @@ def registry_for(site: Site, today: date) -> reg.Registry:
             "pk",
             "patient_id",
             "injections",
+            "protocol_id",
             "protocol__code",
             "protocol__version",
             "protocol__therapy",
+        )
+    }
+    # Which follow-ups of each protocol version ask questionnaires (imaging visits ask none).
+    asking = {
+        row.pk: {p.key for p in row.protocol.follow_up.timepoints if p.instruments}
+        for row in ProtocolVersion.objects.filter(
+            pk__in={c["protocol_id"] for c in courses.values()}
         )
     }
     regions = {
@@ -94,7 +105,9 @@ def registry_for(site: Site, today: date) -> reg.Registry:
     for course_id, key in Appointment.objects.filter(
         course_id__in=course_ids, key__startswith=FOLLOW_UP, due_to__lt=today
     ).values_list("course_id", "key"):
-        closed[course_id].add(key.removeprefix(FOLLOW_UP))
+        key = key.removeprefix(FOLLOW_UP)
+        if key in asking[courses[course_id]["protocol_id"]]:
+            closed[course_id].add(key)
     treated = []
     for (course_id, region_id), doses in given.items():
         course, region = courses[course_id], regions[region_id]
@@ -214,3 +227,139 @@ def claims_report(site: Site, today: date) -> list[ClaimsReport]:
         ]
         out.append(ClaimsReport(row, file, results))
     return out
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the cohort form offers for this registry, and what it shows first."""
+
+    protocols: list[tuple[str, str]]
+    scores: list[tuple[str, str]]
+    timepoints: list[tuple[str, str]]
+    defaults: dict[str, object]
+
+
+def registry_choices(found: reg.Registry, language: str) -> Choices:
+    """The protocols, scores and timepoints present in the clinic's registry."""
+    from autologic.outcomes.templatetags.outcomes import score_name, timepoint
+
+    protocols = sorted({t.protocol for t in found.treated})
+    named = [(code, protocol_title(code, language)) for code in protocols]
+    pairs = sorted({(m.instrument, m.score) for m in found.measures})
+    scores = [(f"{i}:{s}", f"{i} · {score_name(s)}") for i, s in pairs]
+    keys = sorted({m.timepoint for m in found.measures} - {reg.BASELINE}, key=reg.timepoint_days)
+    timepoints = [(key, timepoint(key)) for key in keys]
+    default_score = "NRS:pain" if ("NRS", "pain") in pairs else (scores[0][0] if scores else "")
+    default_timepoint = "m12" if "m12" in keys else (keys[-1] if keys else "")
+    return Choices(
+        named,
+        scores,
+        timepoints,
+        {
+            "score": default_score,
+            "failures": list(reg.FAILURES),
+            "timepoint": default_timepoint,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ResponderBar:
+    """One responder share at one timepoint by one definition."""
+
+    timepoint: str
+    kind: str  # "change", "pass" or "omeract"
+    rate: reg.Rate
+
+
+@dataclass(frozen=True)
+class RegistryReport:
+    """Everything the registry page shows for one cohort."""
+
+    rows: list[reg.Treated]
+    instrument: str
+    score: str
+    follow: list[reg.FollowUpAt]
+    changes: list[reg.ChangeAt]
+    responders: list[ResponderBar]
+    curve: stats.Curve
+    failures: list[str]
+    harms: dict[str, reg.HarmRate]
+    strata: list[tuple[reg.Stratum, reg.Rate]]
+    overall: reg.Rate | None
+    stratify: str
+    timepoint: str
+    forest_kind: str
+
+    @property
+    def patients(self) -> int:
+        """Distinct patients in the cohort."""
+        return len({t.patient for t in self.rows})
+
+
+def registry_report(
+    found: reg.Registry,
+    site: Site,
+    *,
+    cohort: reg.Cohort,
+    score: str,
+    failures: list[str],
+    stratify: str,
+    cuts: list[float],
+    timepoint: str,
+) -> RegistryReport:
+    """Measure one cohort of the clinic's registry."""
+    rows = cohort.rows(found)
+    instrument, _sep, name = score.partition(":")
+    thresholds = site_thresholds(site)
+    follow = reg.follow_up_table(found, rows, instrument, name, failures)
+    changes = [reg.mean_change_at(found, rows, instrument, name, f.timepoint) for f in follow]
+    definitions: list[tuple[str, list[reg.Criterion] | None]] = []
+    for use in ("change", "pass"):
+        if (instrument, name, use) in thresholds:
+            definitions.append((use, [reg.Criterion(instrument, name, use)]))
+    definitions.append(("omeract", None))
+    bars = []
+    for f in follow:
+        for kind, criteria in definitions:
+            rate = (
+                reg.omeract_rate(found, rows, f.timepoint, failures)
+                if criteria is None
+                else reg.responder_rate(found, rows, f.timepoint, criteria, thresholds, failures)
+            )
+            if rate.answered + rate.failed:
+                bars.append(ResponderBar(f.timepoint, kind, rate))
+    harms = {
+        "any": reg.harm_rate(found, rows),
+        "related": reg.harm_rate(found, rows, related_only=True),
+        "serious": reg.harm_rate(found, rows, serious_only=True),
+    }
+    forest_kind, criteria = definitions[0]
+    strata_rates: list[tuple[reg.Stratum, reg.Rate]] = []
+    overall = None
+    if timepoint:
+
+        def rate_of(members: list[reg.Treated]) -> reg.Rate:
+            if criteria is None:
+                return reg.omeract_rate(found, members, timepoint, failures)
+            return reg.responder_rate(found, members, timepoint, criteria, thresholds, failures)
+
+        overall = rate_of(rows)
+        if stratify:
+            strata_rates = [(s, rate_of(s.rows)) for s in reg.strata(rows, stratify, cuts)]
+    return RegistryReport(
+        rows=rows,
+        instrument=instrument,
+        score=name,
+        follow=follow,
+        changes=changes,
+        responders=bars,
+        curve=reg.survival(found, rows, failures),
+        failures=failures,
+        harms=harms,
+        strata=strata_rates,
+        overall=overall,
+        stratify=stratify,
+        timepoint=timepoint,
+        forest_kind=forest_kind,
+    )

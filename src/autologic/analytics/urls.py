@@ -4,5 +4,6 @@ from autologic.analytics import views
 
 app_name = "analytics"
 urlpatterns = [
+    path("", views.registry, name="registry"),
     path("claims/", views.claims, name="claims"),
 ]

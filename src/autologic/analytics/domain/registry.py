@@ -19,6 +19,7 @@ Rules decided here (docs/registry.md):
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -566,3 +567,142 @@ def harm_rate(
         {grade: len(p) for grade, p in sorted(by_grade.items())},
         len(serious),
     )
+
+
+# ---- timepoints, completeness, strata ------------------------------------------------------
+
+
+def timepoint_days(key: str) -> float:
+    """How far a timepoint key lies from the first injection, for ordering ("w6" = 42 days,
+    "m12" = 365.25); baseline is 0 and an unknown key sorts last."""
+    if key == BASELINE:
+        return 0.0
+    head = key.split("-")[0]
+    unit, number = head[:1], head[1:]
+    if not number.isdigit():
+        return float("inf")
+    if unit == "w":
+        return int(number) * 7.0
+    if unit == "m":
+        return int(number) * DAYS_PER_MONTH
+    if unit == "d":
+        return float(number)
+    return float("inf")
+
+
+@dataclass(frozen=True)
+class FollowUpAt:
+    """One timepoint's denominators for one score: who was due, who answered, who failed."""
+
+    timepoint: str
+    eligible: int
+    answered: int
+    failed: int
+
+    @property
+    def lost(self) -> int:
+        """Due, not failed, and no score: lost to follow-up at this timepoint."""
+        return self.eligible - self.answered - self.failed
+
+    @property
+    def completeness(self) -> float | None:
+        """The share of the due whose outcome is known."""
+        return (self.answered + self.failed) / self.eligible if self.eligible else None
+
+
+def follow_up_table(
+    registry: Registry,
+    rows: Sequence[Treated],
+    instrument: str,
+    score: str,
+    failure_kinds: Iterable[str] = FAILURES,
+) -> list[FollowUpAt]:
+    """Per timepoint at which this score was asked: eligible, answered, failed, lost."""
+    keys = {
+        m.timepoint for m in registry.measures if (m.instrument, m.score) == (instrument, score)
+    }
+    keys |= {k for t in rows for k in t.closed}
+    failures = registry.failures(failure_kinds)
+    out = []
+    for key in sorted(keys - {BASELINE}, key=timepoint_days):
+        eligible = answered = failed = 0
+        for t in rows:
+            measured = registry.measure(t.key, key, instrument, score)
+            if measured is not None and measured.value is not None:
+                eligible += 1
+                answered += 1
+            elif _failed_before(failures, t, registry, key):
+                eligible += 1
+                failed += 1
+            elif key in t.closed:
+                eligible += 1
+        if eligible:
+            out.append(FollowUpAt(key, eligible, answered, failed))
+    return out
+
+
+CATEGORIES = ("sex", "protocol", "side", "grade", "diagnosis")
+NUMBERS = (
+    "age",
+    "incubation_hours",
+    "thaw_minutes",
+    "cells_million",
+    "viability_pct",
+    "injections_received",
+)
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One group of a stratified analysis: a category, or a band [low, high) of a number."""
+
+    label: str
+    rows: list[Treated]
+    low: float | None = None
+    high: float | None = None
+
+
+def tertile_cuts(values: Sequence[float]) -> list[float]:
+    """The two cut points that split the values into thirds (inclusive method)."""
+    ordered = sorted(values)
+    if len(ordered) < 3:
+        return []
+    cuts = statistics.quantiles(ordered, n=3, method="inclusive")
+    return sorted(set(cuts))
+
+
+def strata(
+    rows: Sequence[Treated], attribute: str, cuts: Sequence[float] | None = None
+) -> list[Stratum]:
+    """Split the cohort by a category, or a number into bands: the clinic's cut points, else
+    tertiles.  Joints without a value for the attribute form no stratum."""
+    if attribute in CATEGORIES:
+        groups: dict[str, list[Treated]] = defaultdict(list)
+        for t in rows:
+            value = getattr(t, attribute)
+            if value is not None and value != "":
+                groups[str(value)].append(t)
+        return [Stratum(label, groups[label]) for label in sorted(groups)]
+    if attribute not in NUMBERS:
+        raise ValueError(f"cannot stratify by {attribute!r}")
+    valued = [(float(getattr(t, attribute)), t) for t in rows if getattr(t, attribute) is not None]
+    edges = sorted(cuts) if cuts else tertile_cuts([v for v, _t in valued])
+    bounds = [None, *edges, None]
+    out = []
+    for low, high in zip(bounds, bounds[1:], strict=False):
+        members = [t for v, t in valued if (low is None or v >= low) and (high is None or v < high)]
+        out.append(Stratum(_band(low, high), members, low, high))
+    return [s for s in out if s.rows]
+
+
+def _band(low: float | None, high: float | None) -> str:
+    def text(x: float) -> str:
+        return f"{x:g}"
+
+    if low is None and high is not None:
+        return f"< {text(high)}"
+    if high is None and low is not None:
+        return f"≥ {text(low)}"
+    if low is not None and high is not None:
+        return f"{text(low)}–{text(high)}"
+    return "all"

@@ -83,3 +83,33 @@ def claimed(claim: Claimed) -> str:
 def count(value: int | None) -> str:
     """A count in the interface's digits."""
     return "—" if value is None else interface_digits(str(value), get_language() or "en")
+
+
+@register.simple_tag
+def number(value: float | None) -> str:
+    """A measured number to one decimal in the interface's digits; "—" when there is none."""
+    return "—" if value is None else _number(value, 1)
+
+
+@register.simple_tag
+def kind_name(kind: str) -> str:
+    """A responder definition's name."""
+    from autologic.analytics.presentation import kind_label
+
+    return kind_label(kind)
+
+
+@register.simple_tag
+def stratum_name(attribute: str, label: str) -> str:
+    """A group's name on the page."""
+    from autologic.analytics.presentation import stratum_label
+
+    return stratum_label(attribute, label)
+
+
+@register.filter
+def timepoint_name(key: str) -> str:
+    """A follow-up timepoint ("w6") in words, in the interface's digits ("۶ هفته")."""
+    from autologic.outcomes.templatetags.outcomes import timepoint
+
+    return interface_digits(timepoint(key), get_language() or "en")
