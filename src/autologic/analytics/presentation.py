@@ -10,9 +10,9 @@ from autologic.analytics import charts
 from autologic.analytics.domain.registry import DAYS_PER_MONTH
 from autologic.analytics.queries import RegistryReport
 from autologic.analytics.templatetags.registry import share
+from autologic.analytics.templatetags.registry import timepoint_name as timepoint
 from autologic.clinical.choices import SIDES
 from autologic.common.domain.calendars import interface_digits
-from autologic.analytics.templatetags.registry import timepoint_name as timepoint
 from autologic.patients.models import SEX_CHOICES
 from autologic.protocols.queries import protocol_title
 
