@@ -84,6 +84,9 @@ def world(site, make_staff, physician, patient, protocols):
     ids.update(_portal(physician, ids["course_id"]))
     ids.update(_recalls(staff[Role.LAB_TECHNICIAN], ids["collection_id"]))
     ids.update(_billing(staff[Role.BILLING], ids["course_id"]))
+    from autologic.patients.models import Consent
+
+    ids["consent_id"] = Consent.objects.filter(patient=patient).values_list("pk", flat=True)[0]
     return staff, ids
 
 

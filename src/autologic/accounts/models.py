@@ -19,6 +19,7 @@ ROLE_CHOICES = [
     (Role.BILLING.value, _("Billing")),
     (Role.MANAGER.value, _("Clinic manager")),
     (Role.ADMINISTRATOR.value, _("Administrator")),
+    (Role.RESEARCHER.value, _("Researcher")),
 ]
 CALENDAR_CHOICES = [
     (Calendar.GREGORIAN.value, _("Gregorian")),

@@ -19,6 +19,7 @@ class Role(StrEnum):
     BILLING = "billing"
     MANAGER = "manager"
     ADMINISTRATOR = "administrator"
+    RESEARCHER = "researcher"  # reads the registry pseudonymised, consented patients only
 
 
 class Gate(StrEnum):
@@ -33,6 +34,8 @@ Rule = frozenset[Role] | Gate
 MethodRules = dict[str, Rule]
 
 ALL_STAFF: frozenset[Role] = frozenset(Role)
+# Staff who work with patients: everyone but the researcher, who sees no patient.
+CLINIC_STAFF: frozenset[Role] = ALL_STAFF - {Role.RESEARCHER}
 CLINICAL = frozenset({Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR})
 CHART_READERS = CLINICAL | {Role.BILLING, Role.MANAGER}
 PATIENT_FINDERS = CHART_READERS | {Role.LAB_TECHNICIAN}
@@ -63,6 +66,8 @@ BILLERS = frozenset({Role.BILLING, Role.MANAGER})
 BILLING_READERS = BILLERS | {Role.COORDINATOR}
 # The outcome registry: the clinic's physicians and its manager read its quality reports.
 REGISTRY_READERS = frozenset({Role.PHYSICIAN, Role.MANAGER})
+# Research exports (pseudonymised, consented patients only): researchers and the manager.
+EXPORTERS = frozenset({Role.RESEARCHER, Role.MANAGER})
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
@@ -85,6 +90,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "patients:detail": CHART_READERS,
     "patients:edit": CLINICAL,
     "patients:consent_add": CLINICAL,
+    "patients:consent_withdraw": CLINICAL,
     # A new MRN voids the patient's wristbands: registration staff and the manager, signed.
     "patients:renumber": CLINICAL | {Role.MANAGER},
     "clinical:record": CHART_READERS,
@@ -174,7 +180,8 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "outcomes:enter": CLINICAL,
     "outcomes:rehab": {"GET": CLINICAL, "POST": CLINICAL},
     "outcomes:later_treatment": {"GET": CLINICAL, "POST": CLINICAL},
-    "analytics:registry": REGISTRY_READERS,
+    "analytics:registry": REGISTRY_READERS | {Role.RESEARCHER},
+    "analytics:export": {"GET": EXPORTERS, "POST": EXPORTERS},
     "analytics:claims": REGISTRY_READERS,
     "outcomes:thresholds": {"GET": FOLLOW_UP_READERS, "POST": frozenset({Role.MANAGER})},
     "adverse_events:list": CLINICAL | {Role.MANAGER},

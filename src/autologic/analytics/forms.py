@@ -6,11 +6,12 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from autologic.analytics.domain import registry as reg
 from autologic.clinical.choices import REGIONS, SIDES
 from autologic.common.domain.calendars import Calendar
-from autologic.common.forms import ClinicDateField
+from autologic.common.forms import ClinicDateField, FreeTextField
 from autologic.outcomes.choices import LATER_KINDS
 from autologic.patients.models import SEX_CHOICES
 
@@ -148,3 +149,29 @@ class CohortForm(forms.Form):
             injections_min=data.get("injections_min"),
             without_deviation=bool(data.get("without_deviation")),
         )
+
+
+class ResearchStudyForm(forms.Form):
+    """A new study: its code and title."""
+
+    code = forms.SlugField(label=_("Study code"), max_length=40)
+    title = FreeTextField(label=_("Title"), max_length=200)
+
+
+FORMAT_CHOICES = [
+    ("csv", _("CSV")),
+    ("parquet", _("Parquet")),
+    ("sav", _("SPSS (with value labels)")),
+    ("dta", _("Stata (with value labels)")),
+]
+
+
+class ExportForm(forms.Form):
+    """Which study's export, in which format."""
+
+    study = forms.TypedChoiceField(label=pgettext_lazy("research", "Study"), coerce=int)
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
+
+    def __init__(self, *args: Any, studies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["study"].choices = studies  # type: ignore[attr-defined]

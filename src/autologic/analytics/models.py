@@ -34,3 +34,38 @@ class ClaimSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+
+class ResearchStudy(models.Model):
+    """A research use of the registry; its pseudonyms are its own."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(_("study code"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["site_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["site", "code"], name="study_once")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Pseudonym(models.Model):
+    """A patient's code in one study: random, stored, never derived from the MRN or a name."""
+
+    study = models.ForeignKey(ResearchStudy, on_delete=models.PROTECT, related_name="pseudonyms")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "patient"], name="pseudonym_once"),
+            models.UniqueConstraint(fields=["study", "code"], name="pseudonym_code_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -17,7 +17,7 @@ from autologic.adverse_events.models import AdverseEvent
 from autologic.analytics.domain import claims as claim_rules
 from autologic.analytics.domain import registry as reg
 from autologic.analytics.domain import stats
-from autologic.analytics.models import ClaimSet
+from autologic.analytics.models import ClaimSet, ResearchStudy
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.injections.models import Administration
@@ -362,4 +362,81 @@ def registry_report(
         stratify=stratify,
         timepoint=timepoint,
         forest_kind=forest_kind,
+    )
+
+
+def aggregate_table(found: reg.Registry, rows: list[reg.Treated], site: Site) -> bytes:
+    """Responders by timepoint and definition as CSV, every count under five suppressed (and
+    the share and interval with it, which would reveal the count)."""
+    import csv
+    import io
+
+    from autologic.analytics.domain.export import SUPPRESS_BELOW, suppress
+
+    thresholds = site_thresholds(site)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "instrument",
+            "score",
+            "timepoint",
+            "definition",
+            "due",
+            "known",
+            "responders",
+            "share",
+            "ci_low",
+            "ci_high",
+        ]
+    )
+    pairs = sorted({(m.instrument, m.score) for m in found.measures})
+    for instrument, name in pairs:
+        if (instrument, name, "change") not in thresholds:
+            continue
+        criteria = [reg.Criterion(instrument, name, "change")]
+        for f in reg.follow_up_table(found, rows, instrument, name):
+            rate = reg.responder_rate(found, rows, f.timepoint, criteria, thresholds)
+            known = rate.answered + rate.failed
+            small = min(rate.responders, known - rate.responders) < SUPPRESS_BELOW
+            p = rate.proportion
+            writer.writerow(
+                [
+                    instrument,
+                    name,
+                    f.timepoint,
+                    "important_change",
+                    suppress(rate.eligible),
+                    suppress(known),
+                    suppress(rate.responders),
+                    "" if small or p.estimate is None else f"{p.estimate:.3f}",
+                    "" if small else f"{p.low:.3f}",
+                    "" if small else f"{p.high:.3f}",
+                ]
+            )
+    return out.getvalue().encode("utf-8")
+
+
+def for_research(found: reg.Registry, site: Site) -> reg.Registry:
+    """The registry as a researcher may see it: only patients whose registry consent stands."""
+    from autologic.patients.queries import registry_consented
+
+    consented = registry_consented(site.pk, found.today)
+    treated = [t for t in found.treated if t.patient in consented]
+    keys = {t.key for t in treated}
+    return reg.Registry(
+        found.today,
+        treated,
+        [m for m in found.measures if m.key in keys],
+        [e for e in found.later if e.patient in consented],
+        [h for h in found.harms if h.patient in consented],
+    )
+
+
+def studies(site: Site) -> list[ResearchStudy]:
+    """The clinic's studies, with how many patients each has pseudonymised."""
+    return list(
+        ResearchStudy.objects.filter(site=site)
+        .annotate(patients=Count("pseudonyms"))
+        .order_by("code")
     )

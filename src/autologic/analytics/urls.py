@@ -6,4 +6,5 @@ app_name = "analytics"
 urlpatterns = [
     path("", views.registry, name="registry"),
     path("claims/", views.claims, name="claims"),
+    path("export/", views.export, name="export"),
 ]

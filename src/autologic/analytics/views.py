@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from autologic.analytics import charts, presentation, queries
-from autologic.analytics.forms import CohortForm
+from autologic.accounts.roles import Role
+from autologic.analytics import actions, charts, presentation, queries
+from autologic.analytics.forms import CohortForm, ExportForm, ResearchStudyForm
 from autologic.analytics.templatetags.registry import share
 from autologic.common import clock
 from autologic.common.domain.calendars import Calendar
+from autologic.common.domain.errors import DomainError
+from autologic.common.forms import add_domain_error
 
 
 def claims(request: HttpRequest) -> HttpResponse:
@@ -39,6 +43,9 @@ def registry(request: HttpRequest) -> HttpResponse:
     today = clock.local_today(site.time_zone)
     language = get_language() or "en"
     found = queries.registry_for(site, today)
+    research = request.user.role == Role.RESEARCHER
+    if research:
+        found = queries.for_research(found, site)
     choices = queries.registry_choices(found, language)
     data = request.GET if request.GET else choices.defaults
     form = CohortForm(
@@ -48,7 +55,12 @@ def registry(request: HttpRequest) -> HttpResponse:
         scores=choices.scores,
         timepoints=choices.timepoints,
     )
-    context: dict[str, object] = {"form": form, "today": today, "treated_total": len(found.treated)}
+    context: dict[str, object] = {
+        "form": form,
+        "today": today,
+        "treated_total": len(found.treated),
+        "research": research,
+    }
     if not found.treated or not choices.scores:
         return render(request, "analytics/registry.html", {**context, "empty": True})
     if not form.is_valid():
@@ -67,3 +79,52 @@ def registry(request: HttpRequest) -> HttpResponse:
     context["charts"] = presentation.registry_charts(report)
     context["at_risk"] = presentation.at_risk_rows(report)
     return render(request, "analytics/registry.html", context)
+
+
+def export(request: HttpRequest) -> HttpResponse:
+    """Research exports: open a study, then download its pseudonymised data (consented patients
+    only) as CSV, Parquet, SPSS or Stata, with its dictionary."""
+    site = request.user.site
+    found = queries.studies(site)
+    study_form = ResearchStudyForm(request.POST if request.POST.get("step") == "study" else None)
+    export_form = ExportForm(
+        request.POST if request.POST.get("step") == "export" else None,
+        studies=[(s.pk, f"{s.code} · {s.title}") for s in found],
+    )
+    if request.method == "POST" and request.POST.get("step") == "study" and study_form.is_valid():
+        try:
+            actions.create_research_study(
+                site=site,
+                code=study_form.cleaned_data["code"],
+                title=study_form.cleaned_data["title"],
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(study_form, exc)
+        else:
+            messages.success(request, _("Study opened."))
+            return redirect("analytics:export")
+    if request.method == "POST" and request.POST.get("step") == "export" and export_form.is_valid():
+        study = next(s for s in found if s.pk == export_form.cleaned_data["study"])
+        try:
+            made = actions.export_registry(
+                study=study,
+                fmt=export_form.cleaned_data["format"],
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(export_form, exc)
+        else:
+            response = HttpResponse(made.content, content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+            return response
+    status = (
+        400
+        if (study_form.is_bound and study_form.errors)
+        or (export_form.is_bound and export_form.errors)
+        else 200
+    )
+    context = {"studies": found, "study_form": study_form, "export_form": export_form}
+    return render(request, "analytics/export.html", context, status=status)

@@ -56,6 +56,7 @@ MODELS = {
     "coverage": "billing.Coverage",
     "claim": "billing.Claim",
     "later_treatment": "outcomes.LaterTreatment",
+    "research_study": "analytics.ResearchStudy",
 }
 
 # What happened, by action code.
@@ -65,6 +66,7 @@ ACTIONS = {
     "patient.renumber": gettext_lazy("New medical record number"),
     "patient.read": gettext_lazy("Chart opened"),
     "consent.create": gettext_lazy("Consent recorded"),
+    "consent.withdraw": gettext_lazy("Consent withdrawn"),
     "wristband.issue": gettext_lazy("Wristband printed"),
     "assessment.create": gettext_lazy("Assessment started"),
     "assessment.region_add": gettext_lazy("Region added to the assessment"),
@@ -152,6 +154,8 @@ ACTIONS = {
     "rehab.record": gettext_lazy("Rehabilitation phase recorded"),
     "later_treatment.record": gettext_lazy("Later treatment of a treated joint recorded"),
     "claims.load": gettext_lazy("Claim file loaded"),
+    "research_study.create": gettext_lazy("Study opened"),
+    "registry.export": gettext_lazy("Research export downloaded"),
     "portal.link_issued": gettext_lazy("Portal link sent"),
     "portal.link_opened": gettext_lazy("Portal link opened"),
     "portal.link_revoked": gettext_lazy("Portal link revoked"),
@@ -217,6 +221,11 @@ LABELS = {
     "approved": gettext_lazy("approved"),
     # Registry events (analytics/actions.py).
     "claims": gettext_lazy("claim file"),
+    "withdrawn_on": gettext_lazy("withdrawn on"),
+    "study": gettext_lazy("study"),
+    "format": gettext_lazy("format"),
+    "patients": gettext_lazy("patients"),
+    "rows": gettext_lazy("rows"),
 }
 
 # Internal material: ids, hashes, tokens and signature proofs mean nothing to a reader.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError
 from django.db.models import F
@@ -22,7 +23,7 @@ from autologic.patients.domain import (
     normalise_mrn,
     wristband_code,
 )
-from autologic.patients.models import Consent, Patient, Wristband
+from autologic.patients.models import Consent, ConsentWithdrawal, Patient, Wristband
 
 PATIENT_FIELDS = (
     "mrn",
@@ -283,3 +284,64 @@ def renumber_patient(
             "duplicate_mrn", f"MRN {new_mrn} is already used at this site.", "mrn"
         ) from exc
     return patient
+
+
+def withdraw_consent(
+    *,
+    consent: Consent,
+    withdrawn_on: date,
+    note: str,
+    proof: SignerProof,
+    now: datetime | None = None,
+) -> ConsentWithdrawal:
+    """Record that the patient withdrew a consent, e-signed by the staff member; audited.
+
+    A consent is withdrawn once; the date lies between its signing and today."""
+    now = now or clock.now()
+    patient = consent.patient
+    today = now.astimezone(ZoneInfo(patient.site.time_zone)).date()
+    if withdrawn_on > today:
+        raise ValidationFailed(
+            "future_date", "The withdrawal date is in the future.", "withdrawn_on"
+        )
+    if withdrawn_on < consent.given_on:
+        raise ValidationFailed(
+            "before_consent",
+            "The withdrawal date is before the consent was signed.",
+            "withdrawn_on",
+        )
+    with audited_transaction():
+        locked = for_update(Consent.objects).get(pk=consent.pk)
+        if ConsentWithdrawal.objects.filter(consent=locked).exists():
+            raise ConflictError(
+                "already_withdrawn", "This consent has already been withdrawn.", "withdrawn_on"
+            )
+        row = ConsentWithdrawal.objects.create(
+            consent=locked,
+            withdrawn_on=withdrawn_on,
+            note=note.strip(),
+            recorded_by=proof.user,
+            recorded_at=now,
+        )
+        record_event(
+            actor=proof.user,
+            site=patient.site,
+            action="consent.withdraw",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={
+                "consent_id": locked.pk,
+                "kind": locked.kind,
+                "withdrawn_on": withdrawn_on.isoformat(),
+            },
+            now=now,
+        )
+        apply_signature(
+            proof,
+            meaning=SignatureMeaning.AUTHORED,
+            object_type="consent_withdrawal",
+            object_id=row.pk,
+            content={"consent": locked.pk, "withdrawn_on": withdrawn_on.isoformat()},
+            now=now,
+        )
+    return row

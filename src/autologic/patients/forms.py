@@ -159,3 +159,22 @@ class RenumberForm(SignatureFields):
             return normalise_mrn(self.cleaned_data["new_mrn"])
         except DomainError as exc:
             raise forms.ValidationError(message_for(exc)) from exc
+
+
+class ConsentWithdrawalForm(SignatureFields):
+    """The patient withdrew a consent: the day, a note, and the staff member's signature."""
+
+    withdrawn_on = ClinicDateField(label=_("Withdrawn on"))
+    note = FreeTextField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How the patient told us, for example a signed letter."),
+    )
+
+    field_order = ["withdrawn_on", "note"]
+
+    def __init__(self, *args: Any, calendar: Calendar, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["withdrawn_on"] = ClinicDateField(label=_("Withdrawn on"), calendar=calendar)

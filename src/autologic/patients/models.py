@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ CONSENT_KINDS = [
     ("treatment", _("Treatment")),
     ("data_processing", _("Data processing (GDPR)")),
     ("research", _("Research use of data")),
+    ("registry", _("Outcome registry for research")),
     ("contact", _("Reminders by e-mail or SMS")),
 ]
 SIGNER_RELATIONS = [("self", _("Patient")), ("representative", _("Legal representative"))]
@@ -83,6 +85,31 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.form_version} ({self.given_on})"
+
+    @property
+    def withdrawn(self) -> ConsentWithdrawal | None:
+        """The patient's withdrawal of this consent, if recorded."""
+        try:
+            return self.withdrawal  # type: ignore[no-any-return]
+        except ObjectDoesNotExist:
+            return None
+
+
+class ConsentWithdrawal(models.Model):
+    """The patient withdrew a consent: from that day it no longer covers anything new (a
+    registry consent: every later research export leaves the patient out).  Recorded and
+    e-signed by staff; the consent itself stays as it was signed."""
+
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="withdrawal")
+    withdrawn_on = models.DateField(_("withdrawn on"))
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"withdrawal of consent {self.consent_id} ({self.withdrawn_on})"
 
 
 class Wristband(models.Model):

@@ -86,7 +86,7 @@ class Chart:
 def chart(site: Site, patient_id: int) -> Chart:
     """Load a patient's chart at a site (raises Patient.DoesNotExist for other sites)."""
     patient = Patient.objects.select_related("site").get(pk=patient_id, site=site)
-    consents = list(patient.consents.select_related("recorded_by"))
+    consents = list(patient.consents.select_related("recorded_by", "withdrawal"))
     by_record: dict[str, list[Signature]] = {}
     for sig in Signature.objects.filter(
         object_type="consent", object_id__in=[str(c.pk) for c in consents]
@@ -104,3 +104,13 @@ def chart(site: Site, patient_id: int) -> Chart:
 def current_wristband(patient: Patient) -> Wristband | None:
     """The patient's wristband in force (None only for a patient being registered)."""
     return Wristband.objects.filter(patient=patient, voided_at__isnull=True).first()
+
+
+def registry_consented(site_id: int, on: date) -> set[int]:
+    """Patients of the clinic whose registry consent, signed by ``on``, stands: not withdrawn
+    (a withdrawal counts from its recording, so it applies to every later export)."""
+    return set(
+        Consent.objects.filter(site_id=site_id, kind="registry", given_on__lte=on)
+        .exclude(withdrawal__isnull=False)
+        .values_list("patient_id", flat=True)
+    )

@@ -9,5 +9,10 @@ urlpatterns = [
     path("<int:patient_id>/", views.patient_detail, name="detail"),
     path("<int:patient_id>/edit/", views.patient_edit, name="edit"),
     path("<int:patient_id>/consents/new/", views.consent_add, name="consent_add"),
+    path(
+        "<int:patient_id>/consents/<int:consent_id>/withdraw/",
+        views.consent_withdraw,
+        name="consent_withdraw",
+    ),
     path("<int:patient_id>/renumber/", views.patient_renumber, name="renumber"),
 ]

@@ -16,8 +16,13 @@ from autologic.common.domain.errors import DomainError
 from autologic.common.forms import add_domain_error
 from autologic.patients import actions, queries
 from autologic.patients.domain import DuplicateCandidate, possible_duplicate
-from autologic.patients.forms import ConsentForm, PatientForm, RenumberForm
-from autologic.patients.models import Patient
+from autologic.patients.forms import (
+    ConsentForm,
+    ConsentWithdrawalForm,
+    PatientForm,
+    RenumberForm,
+)
+from autologic.patients.models import Consent, Patient
 from autologic.protocols import queries as protocol_queries
 
 
@@ -178,3 +183,38 @@ def _patient_or_404(request: HttpRequest, patient_id: int) -> Patient:
 def _status(form: PatientForm | ConsentForm | RenumberForm) -> int:
     """Answer 400 to a submitted form with errors, so clients and tests can tell."""
     return 400 if form.is_bound and form.errors else 200
+
+
+def consent_withdraw(request: HttpRequest, patient_id: int, consent_id: int) -> HttpResponse:
+    """Record that the patient withdrew a consent, e-signed by the staff member."""
+    site = request.user.site
+    patient = _patient_or_404(request, patient_id)
+    consent = Consent.objects.filter(pk=consent_id, patient=patient).first()
+    if consent is None or consent.withdrawn is not None:
+        raise Http404
+    form = ConsentWithdrawalForm(
+        request.POST or None,
+        calendar=Calendar(site.calendar),
+        initial={"withdrawn_on": local_today(site.time_zone)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            proof = verify_signer(
+                request.user,
+                password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data["otp_token"],
+                session=request.session,
+            )
+            actions.withdraw_consent(
+                consent=consent,
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
+                note=form.cleaned_data["note"] or "",
+                proof=proof,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Withdrawal recorded and signed."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    context = {"form": form, "patient": patient, "consent": consent}
+    return render(request, "patients/consent_withdraw.html", context, status=_status(form))
