@@ -371,3 +371,14 @@ def test_strata_by_category_by_tertiles_and_by_the_clinics_cut_points() -> None:
     assert registry.strata([hip(1, date(2025, 1, 1))], "incubation_hours") == []
     with pytest.raises(ValueError):
         registry.strata(rows, "mrn")
+
+
+def test_a_failure_after_the_timepoint_says_nothing_about_it() -> None:
+    start = date(2025, 1, 1)
+    t = hip(1, start, closed=frozenset({"w12", "m12"}))
+    later = [LaterEvent(1, "hip", "right", "arthroplasty", start + timedelta(days=200))]
+    reg = registry.Registry(TODAY, [t], [pain(t, "baseline", 7, -1)], later)
+    early = registry.responder_rate(reg, [t], "w12", [Criterion(*NRS)], THRESHOLDS)
+    assert (early.eligible, early.failed, early.missing) == (1, 0, 1)  # lost at 12 weeks
+    late = registry.responder_rate(reg, [t], "m12", [Criterion(*NRS)], THRESHOLDS)
+    assert (late.eligible, late.failed, late.missing) == (1, 1, 0)  # replaced by 12 months

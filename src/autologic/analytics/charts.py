@@ -7,6 +7,8 @@ legend says what each mark is."""
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 import altair as alt
@@ -15,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from autologic.analytics.domain.claims import Result
 
+_INNER_ROLES = re.compile(r' (?:role="graphics-[a-z]+"|aria-roledescription="[^"]*")')
 VERDICT_COLOURS = {
     "consistent": "#1f7a4d",
     "not_consistent": "#b42318",
@@ -28,8 +31,13 @@ def _render(chart: alt.TopLevelMixin, description: str) -> SafeString:
     """The chart as an inline SVG element with its accessible description."""
     spec: dict[str, Any] = chart.to_dict()
     spec["description"] = description
-    spec.setdefault("config", {})["font"] = "system-ui, sans-serif"
+    config = spec.setdefault("config", {})
+    config["font"] = "system-ui, sans-serif"
+    # The chart is one image with one description (below); its marks are not read one by one.
+    config["aria"] = False
     svg = vl_convert.vegalite_to_svg(spec)
+    # Vega names each mark container a graphics object; inside one image they are not.
+    svg = _INNER_ROLES.sub("", svg)
     # The SVG comes from vl-convert's renderer over our own data, not from user input.
     # Axes run left to right in every language; the labels are numbers in the page's digits.
     svg = svg.replace(
@@ -105,7 +113,11 @@ def change_chart(
     base = alt.Chart(alt.Data(values=shown)).encode(
         x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
     )
-    y = alt.Y("mean:Q", title=None, axis=alt.Axis(labelExpr=_number_labels(shown, label_number)))
+    y = alt.Y(
+        "mean:Q",
+        title=None,
+        axis=alt.Axis(labelExpr=_number_labels(shown, label_number), tickMinStep=1),
+    )
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=70), color="#1f5f8b").encode(
         y=y
     )
@@ -146,7 +158,7 @@ def responder_chart(
     colour = alt.Color(
         "kind:N",
         scale=alt.Scale(domain=kinds, range=palette),
-        legend=alt.Legend(title=None, orient="top", direction="horizontal"),
+        legend=alt.Legend(title=None, orient="top", direction="horizontal", labelLimit=400),
     )
     bars_mark = base.mark_bar(opacity=0.85).encode(
         y=alt.Y("value:Q", scale=scale, axis=axis), color=colour
@@ -167,7 +179,9 @@ def survival_chart(
         values=[0, 0.25, 0.5, 0.75, 1], labelExpr=_axis_labels(format_share), title=None
     )
     longest = max(s["months"] for s in steps)
-    ticks = list(range(0, int(longest) + 7, 6))
+    step = 6 if longest <= 36 else 12
+    end = max(step, step * math.ceil(longest / step))
+    ticks = list(range(0, end + 1, step))
     x_axis = alt.Axis(
         values=ticks,
         labelExpr="({"

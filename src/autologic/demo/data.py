@@ -80,6 +80,9 @@ STAFF = [
         "Al Suwaidi",
         "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXV",
     ),
+    # Researchers read the outcome registry of consenting patients and export it pseudonymised.
+    ("researcher", "dus", "researcher", "Lena", "Vogel", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXW"),
+    ("research.tehran", "thr", "researcher", "نیلوفر", "جعفری", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXX"),
 ]
 
 NAMES = {

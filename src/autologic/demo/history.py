@@ -73,6 +73,7 @@ NEWEST_DAYS = 60
 # The chance a due questionnaire is answered, by timepoint (later ones are answered less).
 ANSWERED = {"baseline": 1.0, "w2": 0.9, "w6": 0.88, "w12": 0.85, "m3": 0.85, "m6": 0.8}
 LATE_ANSWER = 0.7  # m12, m24
+REGISTRY_CONSENT = 0.8  # the share who agree to research use of their registry data
 
 
 def seed_history(site: Site, staff: dict[str, User]) -> int:
@@ -234,6 +235,19 @@ class _Case:
             by=physician,
         )
         prepare_for_collection(patient, self.row, physician, seen)
+        if self.rng.random() < REGISTRY_CONSENT:
+            patients.add_consent(
+                patient=patient,
+                data={
+                    "kind": "registry",
+                    "form_version": "2024-1",
+                    "given_on": seen,
+                    "signed_by": patient.full_name,
+                    "signer_relation": "self",
+                    "procedure": "",
+                },
+                proof=SignerProof(user=physician, second_factor=True),
+            )
         regions = list(assessment.regions.all())
         report = evaluate(
             self.row.protocol, clinical_queries.facts_for(assessment, regions, today=seen)

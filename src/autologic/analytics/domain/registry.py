@@ -287,11 +287,15 @@ def _eligible(registry: Registry, t: Treated, timepoint: str) -> bool:
 
 
 def _failed_before(failures: Mapping[str, date], t: Treated, registry: Registry, tp: str) -> bool:
+    """True when the joint failed before it was measured at the timepoint, or, unmeasured,
+    by the timepoint's nominal day (a failure after it says nothing about the timepoint)."""
     failed_on = failures.get(t.key)
     if failed_on is None:
         return False
     measured = registry.measured_at(t.key).get(tp)
-    return measured is None or failed_on <= measured
+    if measured is not None:
+        return failed_on <= measured
+    return t.days_to(failed_on) <= timepoint_days(tp)
 
 
 def judge_criterion(
