@@ -62,3 +62,29 @@ def test_only_physicians_and_the_manager_read_the_registry(site, make_staff) -> 
         assert response.status_code == status, role
         if status == 200:
             assert b'data-testid="registry-empty"' in response.content
+
+
+def test_a_cohort_is_saved_and_versioned(administration, nurse, physician) -> None:
+    from autologic.analytics.models import SavedCohort
+    from autologic.audit.models import AuditEvent
+
+    answer(administration, "baseline", 7, administration.given_at.date(), nurse)
+    client = signed_in(physician)
+    url = reverse("analytics:cohort_save")
+    knees = {"score": "NRS:pain", "region": "knee", "name": "Knees"}
+    first = client.post(url, knees)
+    assert first.status_code == 302 and "region=knee" in first["Location"]
+    assert client.post(url, knees).status_code == 302  # the same filters: nothing new
+    client.post(url, {**knees, "incubation_min": "10"})
+    versions = list(SavedCohort.objects.order_by("version").values_list("version", "query"))
+    assert [v for v, _q in versions] == [1, 2]
+    assert versions[1][1]["incubation_min"] == ["10"]
+    assert AuditEvent.objects.filter(action="cohort.save").count() == 2
+    page = client.get(reverse("analytics:registry"))
+    assert b'data-testid="saved-cohorts"' in page.content and b"incubation_min=10" in page.content
+    # Bad filters or no name save nothing.
+    client.post(
+        url, {"score": "NRS:pain", "incubation_min": "9", "incubation_max": "1", "name": "X"}
+    )
+    client.post(url, {"score": "NRS:pain", "name": "  "})
+    assert SavedCohort.objects.count() == 2

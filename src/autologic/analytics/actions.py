@@ -12,7 +12,7 @@ import yaml
 from autologic.accounts.models import Site, User
 from autologic.analytics.domain import export
 from autologic.analytics.domain.claims import ClaimFile, fingerprint, parse_claims
-from autologic.analytics.models import ClaimSet, Pseudonym, ResearchStudy
+from autologic.analytics.models import ClaimSet, Pseudonym, ResearchStudy, SavedCohort
 from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
 from autologic.common.domain.errors import ConflictError, ValidationFailed
@@ -197,3 +197,38 @@ def _readme(study: ResearchStudy, today: date, patients: int, rows: int, fmt: st
         f"registry.{fmt}: the data; dictionary.csv: each variable, its meaning, type and codes;\n"
         "aggregate.csv: responders by timepoint with counts under 5 suppressed.\n"
     )
+
+
+def save_cohort(
+    *, site: Site, name: str, query: dict[str, list[str]], by: User, now: datetime
+) -> tuple[SavedCohort, bool]:
+    """Save a cohort's filters under a name; returns the version and whether it is new.
+
+    The same filters again change nothing; changed filters are the name's next version."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed("cohort_needs_name", "Give the cohort a name.", field="name")
+    canonical = {k: sorted(v) for k, v in sorted(query.items()) if any(x != "" for x in v)}
+    with audited_transaction():
+        for_update(Site.objects).get(pk=site.pk)
+        latest = SavedCohort.objects.filter(site=site, name=name).order_by("-version").first()
+        if latest is not None and latest.query == canonical:
+            return latest, False
+        row = SavedCohort.objects.create(
+            site=site,
+            name=name,
+            version=(latest.version + 1) if latest else 1,
+            query=canonical,
+            created_by=by,
+            created_at=now,
+        )
+        record_event(
+            actor=by,
+            site=site,
+            action="cohort.save",
+            object_type="saved_cohort",
+            object_id=row.pk,
+            changes={"name": name, "version": row.version},
+            now=now,
+        )
+    return row, True

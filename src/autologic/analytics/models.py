@@ -69,3 +69,24 @@ class Pseudonym(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class SavedCohort(models.Model):
+    """A cohort's filters under a name, versioned: saving changed filters under the same name
+    makes a new version, and the old ones stay as they were."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("cohort name"), max_length=80)
+    version = models.PositiveIntegerField()
+    query = models.JSONField()  # the cohort form's fields, as the page sends them
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["site_id", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name", "version"], name="saved_cohort_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

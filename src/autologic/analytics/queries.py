@@ -17,7 +17,7 @@ from autologic.adverse_events.models import AdverseEvent
 from autologic.analytics.domain import claims as claim_rules
 from autologic.analytics.domain import registry as reg
 from autologic.analytics.domain import stats
-from autologic.analytics.models import ClaimSet, ResearchStudy
+from autologic.analytics.models import ClaimSet, ResearchStudy, SavedCohort
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.injections.models import Administration
@@ -440,3 +440,20 @@ def studies(site: Site) -> list[ResearchStudy]:
         .annotate(patients=Count("pseudonyms"))
         .order_by("code")
     )
+
+
+def saved_cohorts(site: Site) -> list[SavedCohort]:
+    """The newest version of each saved cohort of the clinic."""
+    newest: dict[str, SavedCohort] = {}
+    for row in SavedCohort.objects.filter(site=site).order_by("name", "-version"):
+        newest.setdefault(row.name, row)
+    return list(newest.values())
+
+
+def cohort_url(row: SavedCohort) -> str:
+    """The registry page showing a saved cohort."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    return reverse("analytics:registry") + "?" + urlencode(row.query, doseq=True)

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.registry, name="registry"),
     path("claims/", views.claims, name="claims"),
     path("export/", views.export, name="export"),
+    path("cohorts/", views.cohort_save, name="cohort_save"),
 ]

@@ -60,6 +60,9 @@ def registry(request: HttpRequest) -> HttpResponse:
         "today": today,
         "treated_total": len(found.treated),
         "research": research,
+        "saved": queries.saved_cohorts(site),
+        "query": request.GET.urlencode(),
+        "pairs": [(k, v) for k, values in request.GET.lists() for v in values],
     }
     if not found.treated or not choices.scores:
         return render(request, "analytics/registry.html", {**context, "empty": True})
@@ -128,3 +131,40 @@ def export(request: HttpRequest) -> HttpResponse:
     )
     context = {"studies": found, "study_form": study_form, "export_form": export_form}
     return render(request, "analytics/export.html", context, status=status)
+
+
+def cohort_save(request: HttpRequest) -> HttpResponse:
+    """Save the registry page's cohort under a name (a new version when its filters changed)."""
+    site = request.user.site
+    today = clock.local_today(site.time_zone)
+    query = {k: v for k, v in request.POST.lists() if k not in ("name", "csrfmiddlewaretoken")}
+    found = queries.registry_for(site, today)
+    choices = queries.registry_choices(found, get_language() or "en")
+    form = CohortForm(
+        request.POST,
+        calendar=Calendar(site.calendar),
+        protocols=choices.protocols,
+        scores=choices.scores,
+        timepoints=choices.timepoints,
+    )
+    if not form.is_valid():
+        messages.error(request, _("The cohort's filters are not valid; nothing was saved."))
+        return redirect("analytics:registry")
+    try:
+        row, new = actions.save_cohort(
+            site=site,
+            name=request.POST.get("name", ""),
+            query=query,
+            by=request.user,
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("analytics:registry")
+    if new:
+        messages.success(
+            request, _("Cohort saved as version %(version)s.") % {"version": row.version}
+        )
+    else:
+        messages.info(request, _("This cohort is already saved with these filters."))
+    return redirect(queries.cohort_url(row))

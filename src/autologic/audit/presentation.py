@@ -57,6 +57,7 @@ MODELS = {
     "claim": "billing.Claim",
     "later_treatment": "outcomes.LaterTreatment",
     "research_study": "analytics.ResearchStudy",
+    "cohort": "analytics.SavedCohort",
 }
 
 # What happened, by action code.
@@ -156,6 +157,7 @@ ACTIONS = {
     "claims.load": gettext_lazy("Claim file loaded"),
     "research_study.create": gettext_lazy("Study opened"),
     "registry.export": gettext_lazy("Research export downloaded"),
+    "cohort.save": gettext_lazy("Cohort saved"),
     "portal.link_issued": gettext_lazy("Portal link sent"),
     "portal.link_opened": gettext_lazy("Portal link opened"),
     "portal.link_revoked": gettext_lazy("Portal link revoked"),

@@ -187,6 +187,7 @@ TEXTS = [
     gettext_noop('GOÄ Nr. %(number)s: %(multiplier)s is above %(threshold)s: the invoice must give a written justification for this service'),
     gettext_noop('GOÄ Nr. %(number)s: %(multiplier)s is above the maximum %(maximum)s: only a written § 2 agreement made before the service allows it'),
     gettext_noop('GOÄ Nr. %(number)s: a multiplier starts at 1.0, not %(multiplier)s'),
+    gettext_noop('Give the cohort a name.'),
     gettext_noop("Give the insurer's reason for paying less."),
     gettext_noop('Give the reason for the decision.'),
     gettext_noop('Give the reason the non-conforming product is released.'),

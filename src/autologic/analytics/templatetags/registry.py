@@ -113,3 +113,11 @@ def timepoint_name(key: str) -> str:
     from autologic.outcomes.templatetags.outcomes import timepoint
 
     return interface_digits(timepoint(key), get_language() or "en")
+
+
+@register.simple_tag
+def cohort_link(row: object) -> str:
+    """The registry page showing a saved cohort."""
+    from autologic.analytics.queries import cohort_url
+
+    return cohort_url(row)  # type: ignore[arg-type]
