@@ -6,15 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pyreadstat
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from autologic.analytics import actions
-from autologic.analytics.models import Pseudonym
+from autologic.analytics.models import ExportJob, Pseudonym
 from autologic.audit.actions import SignerProof
 from autologic.audit.models import AuditEvent
 from autologic.common.domain.errors import ConflictError, ValidationFailed
@@ -205,18 +206,68 @@ def test_the_researcher_downloads_from_the_page_and_sees_only_the_consented(
     page = client.get(reverse("analytics:registry"))
     assert b'data-testid="research-basis"' in page.content
     assert page.context["report"].patients == 1
-    assert (
-        client.post(
-            reverse("analytics:export"), {"step": "study", "code": "hip", "title": "Hips"}
-        ).status_code
-        == 302
+    opened = client.post(
+        reverse("analytics:export"), {"step": "study", "code": "hip", "title": "Hips"}
     )
+    assert opened.status_code == 302
     study = client.get(reverse("analytics:export")).context["studies"][0]
-    download = client.post(
+    asked = client.post(
         reverse("analytics:export"), {"step": "export", "study": study.pk, "format": "csv"}
     )
+    assert asked.status_code == 302
+    job = ExportJob.objects.get()
+    assert job.status == "queued"
+    polled = client.get(reverse("analytics:export_jobs"))
+    assert b'hx-trigger="every 2s"' in polled.content and b"<progress" in polled.content
+    # What the task runs (the queue itself: test_the_task_queue_makes_an_export).
+    actions.run_export_job(job.pk, now=treated.given_at + timedelta(days=60))
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.patients) == ("done", 100, 1)
+    assert b"hx-trigger" not in client.get(reverse("analytics:export_jobs")).content
+    download = client.get(reverse("analytics:export_download", args=[job.pk]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/zip"
     assert treated.patient.family_name.encode() not in download.content
+    assert AuditEvent.objects.filter(action="registry.export_download").count() == 1
     for path in (reverse("patients:list"), reverse("analytics:claims")):
         assert client.get(path).status_code == 403
+
+
+def test_a_failed_export_says_so_and_a_lost_task_is_swept(
+    treated, physician, make_staff, monkeypatch
+) -> None:
+    researcher = make_staff("researcher")
+    now = treated.given_at + timedelta(days=60)
+    study = actions.create_research_study(
+        site=treated.site, code="s", title="S", by=researcher, now=now
+    )
+    lost = actions.request_export(study=study, fmt="csv", by=researcher, now=now)
+    # The enqueue never ran (no commit in this test): the worker's sweep makes it later.
+    assert actions.run_waiting_exports(now=now) == 0  # not waiting long enough yet
+    assert actions.run_waiting_exports(now=now + timedelta(minutes=5)) == 1
+    lost.refresh_from_db()
+    assert lost.status == "done"
+    broken = actions.request_export(study=study, fmt="sav", by=researcher, now=now)
+
+    def fail(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("autologic.analytics.exports.archive", fail)
+    assert actions.run_export_job(broken.pk, now=now).status == "failed"
+    broken.refresh_from_db()
+    assert broken.error == "MemoryError" and broken.content is None
+    # A job already taken is not made twice.
+    assert actions.run_export_job(broken.pk, now=now).status == "failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_queue_makes_an_export(site, make_staff) -> None:
+    """Requested in a transaction -> a task on the database queue -> the worker makes it."""
+    researcher = make_staff("researcher")
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    study = actions.create_research_study(site=site, code="q", title="Q", by=researcher, now=now)
+    job = actions.request_export(study=study, fmt="csv", by=researcher, now=now)
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.patients, job.rows) == ("done", 100, 0, 0)
+    assert set(files(bytes(job.content))) >= {"registry.csv", "dictionary.csv"}

@@ -182,6 +182,8 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "outcomes:later_treatment": {"GET": CLINICAL, "POST": CLINICAL},
     "analytics:registry": REGISTRY_READERS | {Role.RESEARCHER},
     "analytics:export": {"GET": EXPORTERS, "POST": EXPORTERS},
+    "analytics:export_jobs": EXPORTERS,
+    "analytics:export_download": EXPORTERS,
     "analytics:cohort_save": {"POST": REGISTRY_READERS | {Role.RESEARCHER}},
     "analytics:claims": REGISTRY_READERS,
     "outcomes:thresholds": {"GET": FOLLOW_UP_READERS, "POST": frozenset({Role.MANAGER})},

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import yaml
+from django.db import transaction
 
 from autologic.accounts.models import Site, User
 from autologic.analytics.domain import export
 from autologic.analytics.domain.claims import ClaimFile, fingerprint, parse_claims
-from autologic.analytics.models import ClaimSet, Pseudonym, ResearchStudy, SavedCohort
+from autologic.analytics.models import (
+    ClaimSet,
+    ExportJob,
+    Pseudonym,
+    ResearchStudy,
+    SavedCohort,
+)
 from autologic.audit.actions import record_event
 from autologic.audit.journal import audited_transaction
-from autologic.common.domain.errors import ConflictError, ValidationFailed
+from autologic.common.domain.errors import ConflictError, DomainError, ValidationFailed
 from autologic.common.locks import for_update
+
+log = logging.getLogger(__name__)
 
 
 def read_claims(text: str, source: str) -> ClaimFile:
@@ -128,7 +139,14 @@ class Exported:
     rows: int
 
 
-def export_registry(*, study: ResearchStudy, fmt: str, by: User, now: datetime) -> Exported:
+def export_registry(
+    *,
+    study: ResearchStudy,
+    fmt: str,
+    by: User,
+    now: datetime,
+    progress: Callable[[int], None] = lambda _percent: None,
+) -> Exported:
     """The study's pseudonymised export of the clinic's registry: only patients whose registry
     consent stands now; pseudonyms are created for newcomers and kept; audited (no PHI in the
     event: the study, the format and the counts)."""
@@ -140,8 +158,10 @@ def export_registry(*, study: ResearchStudy, fmt: str, by: User, now: datetime) 
     site = study.site
     today = now.astimezone(ZoneInfo(site.time_zone)).date()
     consented = registry_consented(site.pk, today)
+    progress(10)
     found = queries.registry_for(site, today)
     rows = [t for t in found.treated if t.patient in consented]
+    progress(40)
     with audited_transaction():
         for_update(ResearchStudy.objects).get(pk=study.pk)
         codes = dict(
@@ -155,7 +175,9 @@ def export_registry(*, study: ResearchStudy, fmt: str, by: User, now: datetime) 
             Pseudonym.objects.create(study=study, patient_id=patient_id, code=code, created_at=now)
             codes[patient_id] = code
         table = export.patient_rows(found, rows, codes)
+        progress(60)
         aggregate = queries.aggregate_table(found, rows, site)
+        progress(75)
         readme = _readme(study, today, len({t.patient for t in rows}), len(table.rows), fmt)
         content = exports.archive(table, fmt, aggregate, readme)
         record_event(
@@ -174,6 +196,97 @@ def export_registry(*, study: ResearchStudy, fmt: str, by: User, now: datetime) 
         )
     filename = f"registry-{study.code}-{today.isoformat()}-{fmt}.zip"
     return Exported(filename, content, len({t.patient for t in rows}), len(table.rows))
+
+
+def request_export(*, study: ResearchStudy, fmt: str, by: User, now: datetime) -> ExportJob:
+    """Queue a research export on the task queue; the export page follows its progress."""
+    from autologic.analytics import exports
+
+    if fmt not in exports.FORMATS:
+        raise ValidationFailed("unknown_format", f"Unknown format {fmt!r}.", field="format")
+    with audited_transaction():
+        job = ExportJob.objects.create(study=study, format=fmt, requested_by=by, requested_at=now)
+        record_event(
+            actor=by,
+            site=study.site,
+            action="registry.export_request",
+            object_type="research_study",
+            object_id=study.pk,
+            changes={"study": study.code, "format": fmt},
+            now=now,
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from autologic.analytics.tasks import run_export
+
+    try:
+        run_export.enqueue(job_id)
+    except Exception:  # noqa: BLE001 - the queue being down must not fail the request
+        log.exception("could not enqueue export %s; it waits for the next worker pass", job_id)
+
+
+def run_export_job(job_id: int, *, now: datetime) -> ExportJob:
+    """Make a queued export (the task queue calls this): progress as it goes, then the file;
+    a failure is recorded with its error code, never with data."""
+    claimed = ExportJob.objects.filter(pk=job_id, status="queued").update(
+        status="running", progress=5
+    )
+    job = ExportJob.objects.select_related("study__site", "requested_by").get(pk=job_id)
+    if not claimed:
+        return job  # another worker has it, or it is finished
+
+    def progress(percent: int) -> None:
+        ExportJob.objects.filter(pk=job_id).update(progress=percent)
+
+    try:
+        made = export_registry(
+            study=job.study, fmt=job.format, by=job.requested_by, now=now, progress=progress
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure ends the job, visibly
+        code = exc.code if isinstance(exc, DomainError) else type(exc).__name__
+        ExportJob.objects.filter(pk=job_id).update(
+            status="failed", error=code[:64], finished_at=now
+        )
+        log.exception("export %s failed", job_id)
+    else:
+        ExportJob.objects.filter(pk=job_id).update(
+            status="done",
+            progress=100,
+            filename=made.filename,
+            content=made.content,
+            patients=made.patients,
+            rows=made.rows,
+            finished_at=now,
+        )
+    job.refresh_from_db()
+    return job
+
+
+def run_waiting_exports(*, now: datetime, older_than_seconds: int = 120) -> int:
+    """Make the exports whose task was lost (queued and waiting too long); the worker's sweep."""
+    from datetime import timedelta
+
+    waiting = ExportJob.objects.filter(
+        status="queued", requested_at__lt=now - timedelta(seconds=older_than_seconds)
+    ).values_list("pk", flat=True)
+    return sum(1 for job_id in list(waiting) if run_export_job(job_id, now=now).status == "done")
+
+
+def record_export_download(job: ExportJob, *, by: User, now: datetime) -> None:
+    """Every download of an export file is an audit event (the study, the job, no data)."""
+    with audited_transaction():
+        record_event(
+            actor=by,
+            site=job.study.site,
+            action="registry.export_download",
+            object_type="research_study",
+            object_id=job.study_id,
+            changes={"study": job.study.code, "format": job.format},
+            now=now,
+        )
 
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud without mistakes

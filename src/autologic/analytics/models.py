@@ -90,3 +90,34 @@ class SavedCohort(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+EXPORT_STATES = [
+    ("queued", _("Waiting")),
+    ("running", _("Running")),
+    ("done", _("Ready")),
+    ("failed", _("Failed")),
+]
+
+
+class ExportJob(models.Model):
+    """A research export made on the task queue: its progress while it runs, the file after."""
+
+    study = models.ForeignKey(ResearchStudy, on_delete=models.PROTECT, related_name="exports")
+    format = models.CharField(_("format"), max_length=8)
+    status = models.CharField(max_length=8, choices=EXPORT_STATES, default="queued")
+    progress = models.PositiveSmallIntegerField(default=0)  # per cent
+    filename = models.CharField(max_length=120, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    patients = models.PositiveIntegerField(null=True, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=64, blank=True)  # an error code, never data
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.study_id} ({self.status})"

@@ -17,7 +17,7 @@ from autologic.adverse_events.models import AdverseEvent
 from autologic.analytics.domain import claims as claim_rules
 from autologic.analytics.domain import registry as reg
 from autologic.analytics.domain import stats
-from autologic.analytics.models import ClaimSet, ResearchStudy, SavedCohort
+from autologic.analytics.models import ClaimSet, ExportJob, ResearchStudy, SavedCohort
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.injections.models import Administration
@@ -457,3 +457,17 @@ def cohort_url(row: SavedCohort) -> str:
     from django.urls import reverse
 
     return reverse("analytics:registry") + "?" + urlencode(row.query, doseq=True)
+
+
+def export_jobs(site: Site) -> list[ExportJob]:
+    """The clinic's latest research exports, newest first (without their files)."""
+    return list(
+        ExportJob.objects.filter(study__site=site)
+        .select_related("study", "requested_by")
+        .defer("content")[:20]
+    )
+
+
+def export_job(site: Site, job_id: int) -> ExportJob | None:
+    """One of the clinic's exports, with its file."""
+    return ExportJob.objects.filter(pk=job_id, study__site=site).select_related("study").first()

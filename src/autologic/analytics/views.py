@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -111,7 +111,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("step") == "export" and export_form.is_valid():
         study = next(s for s in found if s.pk == export_form.cleaned_data["study"])
         try:
-            made = actions.export_registry(
+            actions.request_export(
                 study=study,
                 fmt=export_form.cleaned_data["format"],
                 by=request.user,
@@ -120,16 +120,22 @@ def export(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(export_form, exc)
         else:
-            response = HttpResponse(made.content, content_type="application/zip")
-            response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
-            return response
+            messages.success(request, _("The export is being made; it is listed below."))
+            return redirect("analytics:export")
     status = (
         400
         if (study_form.is_bound and study_form.errors)
         or (export_form.is_bound and export_form.errors)
         else 200
     )
-    context = {"studies": found, "study_form": study_form, "export_form": export_form}
+    jobs = queries.export_jobs(site)
+    context = {
+        "studies": found,
+        "study_form": study_form,
+        "export_form": export_form,
+        "jobs": jobs,
+        "busy": any(j.status in ("queued", "running") for j in jobs),
+    }
     return render(request, "analytics/export.html", context, status=status)
 
 
@@ -168,3 +174,21 @@ def cohort_save(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("This cohort is already saved with these filters."))
     return redirect(queries.cohort_url(row))
+
+
+def export_jobs(request: HttpRequest) -> HttpResponse:
+    """The export list alone: the page polls it while an export is being made."""
+    jobs = queries.export_jobs(request.user.site)
+    busy = any(j.status in ("queued", "running") for j in jobs)
+    return render(request, "analytics/_export_jobs.html", {"jobs": jobs, "busy": busy})
+
+
+def export_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Download a finished export (audited)."""
+    job = queries.export_job(request.user.site, job_id)
+    if job is None or job.status != "done" or job.content is None:
+        raise Http404
+    actions.record_export_download(job, by=request.user, now=clock.now())
+    response = HttpResponse(bytes(job.content), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    return response

@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from autologic.accounts.actions import close_quiet_bursts
 from autologic.accounts.models import Site
+from autologic.analytics.actions import run_waiting_exports
 from autologic.audit.anchoring.publish import AnchorSchedule
 from autologic.billing.actions import send_payment_reminders
 from autologic.common import clock
@@ -67,6 +68,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{site.code}: payment reminders {payments}")
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
             call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+        exported = run_waiting_exports(now=clock.now())
+        if exported:
+            self.stdout.write(f"research exports made: {exported}")
         swept = deliver_due(now=clock.now())
         if swept:
             self.stdout.write(f"outbox: {swept}")
