@@ -87,7 +87,21 @@ def world(site, make_staff, physician, patient, protocols):
     from autologic.patients.models import Consent
 
     ids["consent_id"] = Consent.objects.filter(patient=patient).values_list("pk", flat=True)[0]
+    ids["job_id"] = _export_job(staff[Role.RESEARCHER])
     return staff, ids
+
+
+def _export_job(researcher) -> int:
+    """A finished research export of an empty study, for the download URL."""
+    from autologic.analytics import actions
+    from autologic.common import clock
+
+    now = clock.now()
+    study = actions.create_research_study(
+        site=researcher.site, code="matrix", title="Matrix", by=researcher, now=now
+    )
+    job = actions.request_export(study=study, fmt="csv", by=researcher, now=now)
+    return actions.run_export_job(job.pk, now=now).pk
 
 
 def _billing(clerk, course_id) -> dict[str, object]:

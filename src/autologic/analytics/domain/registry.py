@@ -131,6 +131,9 @@ class Registry:
         self._by_key: dict[str, dict[tuple[str, str, str], Measure]] = defaultdict(dict)
         for m in self.measures:
             self._by_key[m.key][(m.timepoint, m.instrument, m.score)] = m
+        self._later_by_joint: dict[tuple[int, str, str], list[date]] = defaultdict(list)
+        for e in self.later:
+            self._later_by_joint[(e.patient, e.region, e.side)].append(e.on)
 
     def measure(self, key: str, timepoint: str, instrument: str, score: str) -> Measure | None:
         """The score of this joint at this timepoint, if answered."""
@@ -168,7 +171,7 @@ class Registry:
     def last_seen(self, t: Treated) -> date:
         """The last day this joint was known to be followed: answers and later treatments."""
         days = [t.treated_on, *self.measured_at(t.key).values()]
-        days += [e.on for e in self.later if (e.patient, e.region, e.side) == t.joint]
+        days += self._later_by_joint.get(t.joint, [])
         if t.last_seen is not None:
             days.append(t.last_seen)
         return max(d for d in days if d <= self.today)
