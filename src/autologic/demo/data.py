@@ -83,6 +83,7 @@ STAFF = [
     # Researchers read the outcome registry of consenting patients and export it pseudonymised.
     ("researcher", "dus", "researcher", "Lena", "Vogel", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXW"),
     ("research.tehran", "thr", "researcher", "نیلوفر", "جعفری", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXX"),
+    ("research.dubai", "dxb", "researcher", "Amal", "Qasim", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXY"),
 ]
 
 NAMES = {
