@@ -376,3 +376,60 @@ def test_adverse_event_onset_in_the_same_minute_as_the_injection_is_accepted(
             now=fixed_clock.now(),
         )
     assert caught.value.code == "onset_before_injection"
+
+
+@pytest.mark.parametrize(
+    "shift,with_date,field",
+    [
+        (timedelta(hours=-1), True, "resolved_time"),  # before the onset
+        (timedelta(hours=30), True, "resolved_time"),  # after "now"
+        (timedelta(hours=3), False, "resolved_time"),  # a time without its date
+    ],
+)
+def test_an_impossible_resolution_time_is_refused_by_field(
+    administration, patient, nurse, fixed_clock, shift, with_date, field
+):
+    from zoneinfo import ZoneInfo
+
+    onset = administration.given_at + timedelta(hours=2)
+    fixed_clock.current = onset + timedelta(hours=24)
+    zone = ZoneInfo(patient.site.time_zone)
+    resolved = (onset + shift).astimezone(zone)
+    with pytest.raises(ValidationFailed) as caught:
+        ae.record_adverse_event(
+            patient,
+            report(
+                onset=onset,
+                administration_id=administration.pk,
+                outcome="recovered" if with_date else "recovering",
+                resolved_on=resolved.date() if with_date else None,
+                resolved_time=resolved.time().replace(second=0, microsecond=0),
+            ),
+            by=nurse,
+            now=fixed_clock.now(),
+        )
+    assert caught.value.field == field
+    assert not AdverseEvent.objects.exists()
+
+
+def test_the_time_a_reaction_resolved_is_kept(administration, patient, nurse, fixed_clock):
+    from zoneinfo import ZoneInfo
+
+    onset = administration.given_at + timedelta(hours=1)
+    fixed_clock.current = onset + timedelta(days=2)
+    resolved = (onset + timedelta(hours=5)).astimezone(ZoneInfo(patient.site.time_zone))
+    event = ae.record_adverse_event(
+        patient,
+        report(
+            "injection_site_reaction",
+            onset=onset,
+            administration_id=administration.pk,
+            outcome="recovered",
+            resolved_on=resolved.date(),
+            resolved_time=resolved.time().replace(second=0, microsecond=0),
+        ),
+        by=nurse,
+        now=fixed_clock.now(),
+    )
+    event.refresh_from_db()
+    assert event.resolved_time == resolved.time().replace(second=0, microsecond=0)

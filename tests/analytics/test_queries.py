@@ -94,6 +94,7 @@ def test_the_registry_reads_a_treated_joint_with_its_process_data(
         True,
         False,
     )
+    assert harm.resolved_hours is None  # recovering: no resolution time
 
 
 def test_the_same_claim_file_loads_once_and_a_change_needs_a_version(site, manager) -> None:

@@ -382,3 +382,21 @@ def test_a_failure_after_the_timepoint_says_nothing_about_it() -> None:
     assert (early.eligible, early.failed, early.missing) == (1, 0, 1)  # lost at 12 weeks
     late = registry.responder_rate(reg, [t], "m12", [Criterion(*NRS)], THRESHOLDS)
     assert (late.eligible, late.failed, late.missing) == (1, 1, 0)  # replaced by 12 months
+
+
+def test_reactions_resolved_within_hours_of_those_whose_time_is_known() -> None:
+    rows = [hip(i, date(2026, 1, 1)) for i in range(1, 6)]
+    harms = [
+        Harm(1, 1, 101, 1, False, True, "localized_edema", 3.0),
+        Harm(2, 2, 201, 1, False, True, "paresthesia", 20.0),
+        Harm(3, 3, 301, 1, False, True, "injection_site_reaction", 50.0),  # two days
+        Harm(4, 4, 401, 1, False, True, "localized_edema", None),  # time not recorded
+        Harm(5, 5, 501, 2, False, True, "arthralgia", 1.0),  # not swelling or numbness
+        Harm(5, 5, None, 1, False, True, "localized_edema", 1.0),  # not after an injection
+    ]
+    reg = registry.Registry(TODAY, rows, harms=harms)
+    resolved = registry.resolution_rate(reg, rows)
+    assert (resolved.proportion.k, resolved.proportion.n, resolved.reactions) == (2, 3, 4)
+    assert resolved.completeness == pytest.approx(3 / 4)
+    assert resolved.proportion.method == "clopper-pearson"
+    assert registry.resolution_rate(reg, rows, within_hours=72).proportion.k == 3

@@ -9,7 +9,7 @@ unit gets a custody note through ``lab.actions.notes`` (the lab never imports th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ JUDGEMENT = (
     "related_procedure",
     "outcome",
     "resolved_on",
+    "resolved_time",
     "action_taken",
 )
 TEXT_MAX = 4000
@@ -54,6 +55,7 @@ class FollowUp:
     action_taken: str
     resolved_on: date | None = None
     note: str = ""
+    resolved_time: time | None = None
 
     def assessment(self) -> rules.Assessment:
         """The domain's view of the judgement."""
@@ -65,6 +67,7 @@ class FollowUp:
             related_procedure=self.related_procedure,
             outcome=self.outcome,
             resolved_on=self.resolved_on,
+            resolved_time=self.resolved_time,
         )
 
 
@@ -155,8 +158,13 @@ def _unit_note(event: AdverseEvent, move: str, by: User, now: datetime) -> None:
         )
 
 
+def _plain(value: Any) -> Any:
+    """A judgement value as the audit trail keeps it (a time of day as HH:MM)."""
+    return value.isoformat(timespec="minutes") if isinstance(value, time) else value
+
+
 def _snapshot(event: AdverseEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in JUDGEMENT}
+    return {name: _plain(getattr(event, name)) for name in JUDGEMENT}
 
 
 def _audit_record(event: AdverseEvent, by: User, now: datetime) -> None:
@@ -201,6 +209,13 @@ def record_adverse_event(
         )
         onset_day, today = _days(site.time_zone, report.onset_at, now)
         rules.check_assessment(term, judged, onset_day=onset_day, today=today)
+        rules.check_resolution_time(
+            judged.resolved_on,
+            judged.resolved_time,
+            onset_at=report.onset_at,
+            now=now,
+            zone=ZoneInfo(site.time_zone),
+        )
         event = AdverseEvent.objects.create(
             site=site,
             patient=patient,
@@ -219,6 +234,7 @@ def record_adverse_event(
             onset_at=report.onset_at,
             outcome=judged.outcome,
             resolved_on=judged.resolved_on,
+            resolved_time=judged.resolved_time,
             description=description,
             action_taken=action_taken,
             reporter=by,
@@ -261,6 +277,13 @@ def update_adverse_event(
         term = rules.term_of(event.term, event.soc, event.term_other)
         onset_day, today = _days(event.site.time_zone, event.onset_at, now)
         rules.check_assessment(term, judged, onset_day=onset_day, today=today)
+        rules.check_resolution_time(
+            judged.resolved_on,
+            judged.resolved_time,
+            onset_at=event.onset_at,
+            now=now,
+            zone=ZoneInfo(event.site.time_zone),
+        )
         before = _snapshot(event)
         after = {
             "grade": judged.grade,
@@ -270,9 +293,10 @@ def update_adverse_event(
             "related_procedure": judged.related_procedure,
             "outcome": judged.outcome,
             "resolved_on": judged.resolved_on,
+            "resolved_time": judged.resolved_time,
             "action_taken": action_taken,
         }
-        changes = diff(before, after)
+        changes = diff(before, {name: _plain(value) for name, value in after.items()})
         if not changes and not note:
             raise ValidationFailed(
                 "nothing_changed", "Nothing changed: change a field or write a follow-up note."

@@ -44,6 +44,12 @@ class JudgementForm(forms.Form):
     )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *choices.OUTCOMES])
     resolved_on = ClinicDateField(label=_("Resolved on"), required=False)
+    resolved_time = forms.TimeField(
+        label=_("Resolved at (time)"),
+        required=False,
+        help_text=_("For a reaction that passes within hours: the time, if known."),
+        widget=forms.TimeInput(attrs={"placeholder": "14:30", "inputmode": "numeric"}),
+    )
     action_taken = FreeTextField(
         label=_("Action taken"),
         max_length=4000,
@@ -71,6 +77,7 @@ class JudgementForm(forms.Form):
             related_procedure=data["related_procedure"],
             outcome=data["outcome"],
             resolved_on=data["resolved_on"],
+            resolved_time=data.get("resolved_time"),
             action_taken=data["action_taken"],
             note=note,
         )
@@ -120,6 +127,7 @@ class RecordForm(JudgementForm):
         "related_procedure",
         "outcome",
         "resolved_on",
+        "resolved_time",
         "description",
         "action_taken",
         "administration",

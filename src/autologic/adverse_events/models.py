@@ -55,6 +55,7 @@ class AdverseEvent(models.Model):
     onset_at = models.DateTimeField(_("onset"))
     outcome = models.CharField(_("outcome"), max_length=24, choices=choices.OUTCOMES)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    resolved_time = models.TimeField(_("resolved at (time)"), null=True, blank=True)
     description = models.TextField(_("description"))
     action_taken = models.TextField(_("action taken"))
     reporter = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")

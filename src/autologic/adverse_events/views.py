@@ -120,6 +120,7 @@ def _assessment(event: AdverseEvent) -> rules.Assessment:
         related_procedure=event.related_procedure,
         outcome=event.outcome,
         resolved_on=event.resolved_on,
+        resolved_time=event.resolved_time,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count
@@ -29,6 +29,16 @@ from autologic.protocols.models import ProtocolVersion
 from autologic.protocols.queries import protocol_title
 
 RELATED = frozenset({"possible", "probable", "definite"})
+
+
+def _hours(
+    onset: datetime, resolved_on: date | None, resolved_time: time | None, zone: ZoneInfo
+) -> float | None:
+    """Hours from onset to resolution, when the resolution's time was recorded."""
+    if resolved_on is None or resolved_time is None:
+        return None
+    moment = datetime.combine(resolved_on, resolved_time, tzinfo=zone)
+    return (moment - onset).total_seconds() / 3600
 
 
 def _age(born: date, on: date) -> int:
@@ -177,18 +187,32 @@ def registry_for(site: Site, today: date) -> reg.Registry:
             serious,
             product in RELATED or procedure in RELATED,
             term,
+            _hours(onset, resolved_on, resolved_time, zone),
         )
-        for patient, course, injection, grade, serious, product, procedure, term in (
-            AdverseEvent.objects.filter(site=site).values_list(
-                "patient_id",
-                "administration__appointment__course_id",
-                "administration_id",
-                "grade",
-                "serious",
-                "related_product",
-                "related_procedure",
-                "term",
-            )
+        for (
+            patient,
+            course,
+            injection,
+            grade,
+            serious,
+            product,
+            procedure,
+            term,
+            onset,
+            resolved_on,
+            resolved_time,
+        ) in AdverseEvent.objects.filter(site=site).values_list(
+            "patient_id",
+            "administration__appointment__course_id",
+            "administration_id",
+            "grade",
+            "serious",
+            "related_product",
+            "related_procedure",
+            "term",
+            "onset_at",
+            "resolved_on",
+            "resolved_time",
         )
     ]
     return reg.Registry(today, treated, measures, later, harms)

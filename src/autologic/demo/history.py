@@ -518,6 +518,10 @@ class _Case:
     def _harm(self, patient: Patient, first: Administration) -> None:
         serious = self.rng.random() < 0.15
         onset = first.given_at + timedelta(hours=self.rng.randrange(2, 30))
+        hours = self.rng.choice((3, 5, 8, 12, 20, 30)) if not serious else 24 * 9
+        resolved = (
+            (onset + timedelta(hours=hours)).astimezone(self.zone).replace(second=0, microsecond=0)
+        )
         self.at(onset.astimezone(self.zone).date() + timedelta(days=12), 10)
         adverse.record_adverse_event(
             patient,
@@ -534,7 +538,9 @@ class _Case:
                     related_procedure="probable",
                     outcome="recovered",
                     action_taken="Rest and cooling." if not serious else "Admitted; aspiration.",
-                    resolved_on=onset.date() + timedelta(days=3 if not serious else 9),
+                    resolved_on=resolved.date(),
+                    # The time it passed is known for a reaction followed up by telephone.
+                    resolved_time=resolved.time() if not serious else None,
                     note="",
                 ),
             ),

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from autologic.adverse_events.domain import ctcae
 from autologic.common.domain.errors import ValidationFailed
@@ -83,6 +84,7 @@ class Assessment:
     related_procedure: str
     outcome: str
     resolved_on: date | None
+    resolved_time: time | None = None  # for reactions that pass within hours
 
 
 def term_of(code: str, soc: str = "", specified: str = "") -> ctcae.Term:
@@ -258,3 +260,37 @@ def reportability(judged: Assessment, *, known_since: datetime) -> Reportability
         expedited_candidate=candidate,
         report_by=due,
     )
+
+
+def check_resolution_time(
+    resolved_on: date | None,
+    resolved_time: time | None,
+    *,
+    onset_at: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+) -> datetime | None:
+    """The moment the event resolved, when its time is known: after the onset, not in the
+    future; a time without the date is refused.  Returns it, or None without a time."""
+    if resolved_time is None:
+        return None
+    if resolved_on is None:
+        raise ValidationFailed(
+            "resolution_time_needs_date",
+            "Give the date it resolved with the time.",
+            "resolved_time",
+        )
+    moment = datetime.combine(resolved_on, resolved_time, tzinfo=zone)
+    if moment < onset_at:
+        raise ValidationFailed(
+            "resolution_before_onset_time",
+            "The resolution time cannot be before the onset.",
+            "resolved_time",
+        )
+    if moment > now:
+        raise ValidationFailed(
+            "resolution_time_future",
+            "The resolution time cannot be in the future.",
+            "resolved_time",
+        )
+    return moment

@@ -105,16 +105,31 @@ class Harms(Model):
     related_only: bool = False
 
 
+class ReactionResolved(Model):
+    """Of injections followed by the reaction, the share resolved within a number of hours."""
+
+    kind: Literal["reaction_resolved"]
+    terms: list[str] = Field(default_factory=lambda: list(reg.SWELLING_OR_NUMBNESS))
+    within_hours: float = Field(default=24, gt=0)
+
+
 class Unrecorded(Model):
     """A measure whose data Autologic does not record yet: shown as unmeasurable, never
     guessed."""
 
-    kind: Literal["imaging", "daily_activities", "reaction_resolved"]
+    kind: Literal["imaging", "daily_activities"]
     timepoint: str = ""
 
 
 Measure = Annotated[
-    Responders | Omeract | Survival | TimeToResponse | Durability | Harms | Unrecorded,
+    Responders
+    | Omeract
+    | Survival
+    | TimeToResponse
+    | Durability
+    | Harms
+    | ReactionResolved
+    | Unrecorded,
     Field(discriminator="kind"),
 ]
 
@@ -301,6 +316,24 @@ def evaluate(
         else:
             rate = reg.omeract_rate(registry, rows, m.timepoint, m.failures)
         return _proportion(claim, rate.proportion, direction, minimum_n, rate=rate)
+    if isinstance(m, ReactionResolved):
+        resolved = reg.resolution_rate(registry, rows, m.terms, m.within_hours)
+        p = resolved.proportion
+        return Result(
+            claim,
+            "proportion",
+            p.n,
+            p.estimate,
+            p.low,
+            p.high,
+            stats.verdict(low_claim, high_claim, direction, p.low, p.high, p.n, minimum_n),
+            completeness=resolved.completeness,
+            eligible=resolved.reactions,
+            known=p.n,
+            needed=stats.n_for_half_width(p.estimate),
+            events=p.k,
+            method=p.method,
+        )
     if isinstance(m, Harms):
         harm = reg.harm_rate(
             registry, rows, serious_only=m.serious_only, related_only=m.related_only

@@ -115,6 +115,7 @@ class Harm:
     serious: bool
     related: bool  # possibly, probably or definitely related to the product or procedure
     term: str
+    resolved_hours: float | None = None  # onset to resolution, when its time was recorded
 
 
 @dataclass
@@ -713,3 +714,48 @@ def _band(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
         return f"{text(low)}–{text(high)}"
     return "all"
+
+
+# Terms that are "swelling or numbness" after an injection (seed 000's reaction).
+SWELLING_OR_NUMBNESS = (
+    "injection_site_reaction",
+    "localized_edema",
+    "joint_effusion",
+    "edema_limbs",
+    "paresthesia",
+)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Reactions after injections that resolved within a time, of those whose time is known."""
+
+    proportion: stats.Proportion
+    reactions: int  # all such reactions after an injection of the cohort
+
+    @property
+    def completeness(self) -> float | None:
+        """The share of the reactions whose resolution time is known."""
+        return self.proportion.n / self.reactions if self.reactions else None
+
+
+def resolution_rate(
+    registry: Registry,
+    rows: Sequence[Treated],
+    terms: Iterable[str] = SWELLING_OR_NUMBNESS,
+    within_hours: float = 24.0,
+) -> Resolution:
+    """Among injections of the cohort followed by one of the terms, the share resolved within
+    the time (exact interval); a reaction without a recorded resolution time is not known."""
+    courses = {t.course for t in rows}
+    chosen = set(terms)
+    reactions = [
+        h
+        for h in registry.harms
+        if h.injection is not None and h.course in courses and h.term in chosen
+    ]
+    timed = [h for h in reactions if h.resolved_hours is not None]
+    quick = sum(
+        1 for h in timed if h.resolved_hours is not None and h.resolved_hours <= within_hours
+    )
+    return Resolution(stats.clopper_pearson(quick, len(timed)), len(reactions))
