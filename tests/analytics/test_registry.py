@@ -237,7 +237,7 @@ def test_claims_are_judged_beside_the_measurement() -> None:
     reg = registry.Registry(TODAY, rows, measures)
     c4, c7, hoos = (claims.evaluate(c, reg, THRESHOLDS) for c in file.items)
     assert c4.verdict is stats.Verdict.NOT_CONSISTENT
-    assert (c4.n, c4.value, c4.completeness) == (40, 0.5, 1.0)
+    assert (c4.n, c4.value, c4.completeness, c4.counted) == (40, 0.5, 1.0, "joints")
     assert c4.low == pytest.approx(stats.wilson(20, 40).low)
     assert c7.kind == "unrecorded" and c7.reason == "not_recorded"
     assert c7.verdict is stats.Verdict.NOT_ENOUGH_DATA

@@ -277,6 +277,7 @@ class Result:
     method: str = ""
     curve: stats.Curve | None = None
     reason: str = ""  # why nothing was measured: "not_recorded" or "no_threshold"
+    counted: str = "joints"  # what n counts: "joints", "patients" or "injections"
 
     @property
     def small(self) -> bool:
@@ -333,12 +334,13 @@ def evaluate(
             needed=stats.n_for_half_width(p.estimate),
             events=p.k,
             method=p.method,
+            counted="injections",
         )
     if isinstance(m, Harms):
         harm = reg.harm_rate(
             registry, rows, serious_only=m.serious_only, related_only=m.related_only
         )
-        return _proportion(claim, harm.per_patient, direction, minimum_n)
+        return _proportion(claim, harm.per_patient, direction, minimum_n, counted="patients")
     if isinstance(m, Survival):
         return _survival(claim, registry, rows, m, direction, minimum_n)
     if isinstance(m, TimeToResponse | Durability):
@@ -394,6 +396,7 @@ def _proportion(
     direction: str,
     minimum_n: int,
     rate: reg.Rate | None = None,
+    counted: str = "joints",
 ) -> Result:
     low_claim, high_claim = claim.claimed.bounds()
     return Result(
@@ -411,6 +414,7 @@ def _proportion(
         needed=stats.n_for_half_width(p.estimate),
         events=p.k,
         method=p.method,
+        counted=counted,
     )
 
 
