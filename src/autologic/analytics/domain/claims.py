@@ -319,22 +319,13 @@ def evaluate(
         return _proportion(claim, rate.proportion, direction, minimum_n, rate=rate)
     if isinstance(m, ReactionResolved):
         resolved = reg.resolution_rate(registry, rows, m.terms, m.within_hours)
-        p = resolved.proportion
-        return Result(
+        return _proportion(
             claim,
-            "proportion",
-            p.n,
-            p.estimate,
-            p.low,
-            p.high,
-            stats.verdict(low_claim, high_claim, direction, p.low, p.high, p.n, minimum_n),
-            completeness=resolved.completeness,
-            eligible=resolved.reactions,
-            known=p.n,
-            needed=stats.n_for_half_width(p.estimate),
-            events=p.k,
-            method=p.method,
+            resolved.proportion,
+            direction,
+            minimum_n,
             counted="injections",
+            of=(resolved.reactions, resolved.proportion.n),
         )
     if isinstance(m, Harms):
         harm = reg.harm_rate(
@@ -397,8 +388,13 @@ def _proportion(
     minimum_n: int,
     rate: reg.Rate | None = None,
     counted: str = "joints",
+    of: tuple[int, int] | None = None,
 ) -> Result:
+    """A proportion beside its claim; ``rate`` or ``of`` (eligible, known) give completeness."""
     low_claim, high_claim = claim.claimed.bounds()
+    eligible, known = (
+        (rate.eligible, rate.answered + rate.failed) if rate is not None else of or (None, None)
+    )
     return Result(
         claim,
         "proportion",
@@ -407,9 +403,9 @@ def _proportion(
         p.low,
         p.high,
         stats.verdict(low_claim, high_claim, direction, p.low, p.high, p.n, minimum_n),
-        completeness=rate.completeness if rate else None,
-        eligible=rate.eligible if rate else None,
-        known=(rate.answered + rate.failed) if rate else None,
+        completeness=known / eligible if eligible and known is not None else None,
+        eligible=eligible,
+        known=known,
         bounds=rate.bounds if rate else None,
         needed=stats.n_for_half_width(p.estimate),
         events=p.k,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -325,6 +325,33 @@ def judge_criterion(
     return flag.met
 
 
+def _rate_of(
+    registry: Registry,
+    rows: Sequence[Treated],
+    timepoint: str,
+    failure_kinds: Iterable[str],
+    responded: Callable[[Treated], bool | None],
+) -> Rate:
+    """Count the joints at a timepoint: failed before it, due, measured and responding (as
+    ``responded`` says: True, False, or None when it cannot be judged)."""
+    failures = registry.failures(failure_kinds)
+    eligible = answered = responders = failed = 0
+    for t in rows:
+        if _failed_before(failures, t, registry, timepoint):
+            eligible += 1
+            failed += 1
+            continue
+        if not _eligible(registry, t, timepoint):
+            continue
+        eligible += 1
+        verdict = responded(t)
+        if verdict is None:
+            continue
+        answered += 1
+        responders += verdict
+    return _rate(len(rows), eligible, answered, responders, failed)
+
+
 def responder_rate(
     registry: Registry,
     rows: Sequence[Treated],
@@ -334,25 +361,15 @@ def responder_rate(
     failure_kinds: Iterable[str] = FAILURES,
 ) -> Rate:
     """The share of joints meeting every criterion at the timepoint (Wilson CI)."""
-    failures = registry.failures(failure_kinds)
-    eligible = answered = responders = failed = 0
-    for t in rows:
-        if _failed_before(failures, t, registry, timepoint):
-            eligible += 1
-            failed += 1
-            continue
-        if not _eligible(registry, t, timepoint):
-            continue
-        eligible += 1
+
+    def responded(t: Treated) -> bool | None:
         verdicts = [
             judge_criterion(registry, t, timepoint, c, thresholds[(c.instrument, c.score, c.use)])
             for c in criteria
         ]
-        if any(v is None for v in verdicts):
-            continue
-        answered += 1
-        responders += all(verdicts)
-    return _rate(len(rows), eligible, answered, responders, failed)
+        return None if any(v is None for v in verdicts) else all(verdicts)
+
+    return _rate_of(registry, rows, timepoint, failure_kinds, responded)
 
 
 def omeract_rate(
@@ -362,23 +379,15 @@ def omeract_rate(
     failure_kinds: Iterable[str] = FAILURES,
 ) -> Rate:
     """The share of OMERACT-OARSI responders at the timepoint (Pham et al. 2004)."""
-    failures = registry.failures(failure_kinds)
-    eligible = answered = responders = failed = 0
-    for t in rows:
-        if _failed_before(failures, t, registry, timepoint):
-            eligible += 1
-            failed += 1
-            continue
-        if not _eligible(registry, t, timepoint):
-            continue
-        eligible += 1
+
+    def responded(t: Treated) -> bool | None:
         changes = {d: _change(registry, t, d, timepoint) for d in SOURCES}
         result = omeract_oarsi(changes["pain"], changes["function"], changes["global"])
         if result.status is Status.NOT_EVALUABLE:
-            continue
-        answered += 1
-        responders += result.status is Status.RESPONDER
-    return _rate(len(rows), eligible, answered, responders, failed)
+            return None
+        return result.status is Status.RESPONDER
+
+    return _rate_of(registry, rows, timepoint, failure_kinds, responded)
 
 
 def _change(registry: Registry, t: Treated, domain: str, timepoint: str) -> Change:
