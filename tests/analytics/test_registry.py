@@ -4,6 +4,7 @@ and the claims check with its verdicts, against cases worked by hand and against
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from autologic.analytics.domain.registry import Criterion, Harm, LaterEvent, Mea
 from autologic.outcomes.domain.thresholds import BY_ID, DEFAULTS
 
 TODAY = date(2027, 6, 1)
+CLAIMS = Path(registry.__file__).resolve().parents[1] / "claims"
 NRS = ("NRS", "pain", "change")
 THRESHOLDS = {key: BY_ID[ref] for key, ref in DEFAULTS.items()}
 
@@ -239,7 +241,8 @@ def test_claims_are_judged_beside_the_measurement() -> None:
     assert c4.verdict is stats.Verdict.NOT_CONSISTENT
     assert (c4.n, c4.value, c4.completeness, c4.counted) == (40, 0.5, 1.0, "joints")
     assert c4.low == pytest.approx(stats.wilson(20, 40).low)
-    assert c7.kind == "unrecorded" and c7.reason == "not_recorded"
+    # Nobody was due at 2 weeks (the window never closed, nobody answered): no number, no verdict.
+    assert (c7.kind, c7.n, c7.eligible) == ("proportion", 0, 0)
     assert c7.verdict is stats.Verdict.NOT_ENOUGH_DATA
     # No important change of HOOS pain is on file: measured as nothing, never guessed.
     assert hoos.reason == "no_threshold"
@@ -316,17 +319,18 @@ def test_a_bad_claim_file_names_the_path(change, path) -> None:
 
 
 def test_the_shipped_claim_files_hold_all_twelve_claims() -> None:
-    from pathlib import Path
-
-    import autologic.analytics
-
-    folder = Path(autologic.analytics.__file__).parent / "claims"
     ids = []
-    for path in sorted(folder.glob("*.yaml")):
+    newest: dict[str, claims.ClaimFile] = {}
+    for path in sorted(CLAIMS.glob("*.yaml")):
         file = claims.parse_claims(yaml.safe_load(path.read_text()), path.name)
+        if file.claims not in newest or newest[file.claims].version < file.version:
+            newest[file.claims] = file
+    for file in newest.values():
         ids += [c.id for c in file.items]
         for c in file.items:
             assert all(getattr(c.quote, lang) for lang in ("en", "de", "es", "fa")), c.id
+            # Every claim of the files in force is measured; none waits for a capture.
+            assert not isinstance(c.measure, claims.Unrecorded), c.id
     assert sorted(ids, key=lambda i: int(i[1:])) == [f"C{i}" for i in range(1, 13)]
 
 
@@ -400,3 +404,83 @@ def test_reactions_resolved_within_hours_of_those_whose_time_is_known() -> None:
     assert resolved.completeness == pytest.approx(3 / 4)
     assert resolved.proportion.method == "clopper-pearson"
     assert registry.resolution_rate(reg, rows, within_hours=72).proportion.k == 3
+
+
+def activities(t: Treated, timepoint: str, value: int | None, days: int) -> Measure:
+    on = t.treated_on + timedelta(days=days)
+    return Measure(t.key, timepoint, "FOLLOWUP", "activities", value, on, True)
+
+
+def test_back_to_daily_activities_counts_yes_among_the_due() -> None:
+    start = date(2026, 1, 1)
+    rows = [hip(i, start, closed=frozenset({"w2"})) for i in range(1, 21)]
+    # 1-12 yes, 13-15 no, 16 answered nothing calculable, 17-18 never answered,
+    # 19 replaced on day 10 (before 2 weeks, unanswered): not back; 20 replaced on day 30.
+    measures = [activities(t, "w2", 1, 14) for t in rows[:12]]
+    measures += [activities(t, "w2", 0, 15) for t in rows[12:15]]
+    measures += [activities(rows[15], "w2", None, 14)]
+    later = [
+        LaterEvent(19, "hip", "right", "arthroplasty", start + timedelta(days=10)),
+        LaterEvent(20, "hip", "right", "arthroplasty", start + timedelta(days=30)),
+    ]
+    reg = registry.Registry(TODAY, rows, measures, later)
+    rate = registry.activities_rate(reg, rows, "w2")
+    assert (rate.eligible, rate.answered, rate.responders, rate.failed) == (20, 15, 12, 1)
+    assert rate.missing == 4  # 16 (not calculable), 17, 18 and 20 (failed after 2 weeks)
+    assert rate.proportion.k == 12 and rate.proportion.n == 16
+    assert rate.bounds.best == pytest.approx(16 / 20) and rate.bounds.worst == pytest.approx(
+        12 / 20
+    )
+    # The claim file's C7 reads the same function.
+    file = claims.parse_claims(yaml.safe_load(CLAIM), "test.yaml")
+    c7 = claims.evaluate(file.items[1], reg, THRESHOLDS)
+    assert (c7.n, c7.events, c7.eligible, c7.known) == (16, 12, 20, 16)
+    assert c7.low == pytest.approx(stats.wilson(12, 16).low)
+
+
+def reading(t: Treated, days: int, cartilage: str, measure: str = "t2_map") -> registry.Reading:
+    return registry.Reading(
+        t.patient, t.region, t.side, t.treated_on + timedelta(days=days), cartilage, measure
+    )
+
+
+def test_cartilage_reading_nearest_twelve_months() -> None:
+    start = date(2025, 1, 1)
+    rows = [hip(i, start) for i in range(1, 11)]
+    late = hip(11, TODAY - timedelta(days=400))  # 12 months + 90 days not yet passed
+    readings = [
+        reading(rows[0], 365, "improved"),
+        reading(rows[1], 300, "improved", "volume"),
+        reading(rows[2], 420, "unchanged"),
+        reading(rows[3], 365, "worse"),
+        # The nearest of two readings counts: day 200 lies outside the window anyway.
+        reading(rows[4], 200, "improved"),
+        reading(rows[4], 370, "unchanged"),
+        reading(rows[5], 365, "not_assessable"),  # read, but not judged: missing
+        reading(rows[6], 365, "improved", "morphology"),  # not a chosen measure: missing
+        reading(rows[7], 500, "improved"),  # outside the window: missing
+        reading(late, 365, "improved"),  # in its window already: due and counted
+    ]
+    # 9 re-treated on day 100, before 12 months and unread: not improved.
+    later = [LaterEvent(9, "hip", "right", "repeat_orthobiologic", start + timedelta(days=100))]
+    reg = registry.Registry(TODAY, [*rows, late], later=later, readings=readings)
+    rate = registry.cartilage_rate(reg, [*rows, late], 12, 90, ["volume", "t2_map"])
+    # Due: 1-10 (windows closed) and 11 (read in its window).  Judged: 1-5 and 11; failed: 9.
+    assert (rate.eligible, rate.answered, rate.responders, rate.failed) == (11, 6, 3, 1)
+    assert rate.missing == 4  # 6 not assessable, 7 other measure, 8 outside, 10 never read
+    not_due = hip(12, TODAY - timedelta(days=100))
+    again = registry.cartilage_rate(reg, [not_due], 12, 90, ["t2_map"])
+    assert again.eligible == 0
+
+
+def test_claim_files_written_before_the_mri_reading_still_load() -> None:
+    text = (CLAIMS / "seed-003.v1.yaml").read_text(encoding="utf-8")
+    old = claims.parse_claims(yaml.safe_load(text), "seed-003.v1.yaml")
+    c3 = next(c for c in old.items if c.id == "C3")
+    result = claims.evaluate(c3, registry.Registry(TODAY, []), THRESHOLDS)
+    assert (result.kind, result.reason) == ("unrecorded", "not_recorded")
+    new = claims.parse_claims(
+        yaml.safe_load((CLAIMS / "seed-003.v2.yaml").read_text(encoding="utf-8")), "v2"
+    )
+    measure = next(c for c in new.items if c.id == "C3").measure
+    assert isinstance(measure, claims.Cartilage) and measure.months == 12

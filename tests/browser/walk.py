@@ -25,7 +25,13 @@ LOCALE = Path(__file__).resolve().parents[2] / "src" / "autologic" / "locale"
 
 # Latin words a Persian page may show: abbreviations the clinic uses as they are (KOOS, MRI,
 # HBsAg ...) have capitals inside and pass on their own; these are product names.
-LATIN_IN_PERSIAN = {"Orthokine", "Autologic", "Cartigram", "Enter"}  # Enter: the key's label
+LATIN_IN_PERSIAN = {
+    "Orthokine",
+    "Autologic",
+    "Cartigram",
+    "dGEMRIC",
+    "Enter",
+}  # Enter: the key's label
 # Words of English sentences that no Spanish page should show.
 ENGLISH_ONLY = {
     "the",

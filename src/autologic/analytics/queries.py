@@ -19,9 +19,10 @@ from autologic.analytics.domain import registry as reg
 from autologic.analytics.domain import stats
 from autologic.analytics.models import ClaimSet, ExportJob, ResearchStudy, SavedCohort
 from autologic.care.models import Appointment, Course
-from autologic.clinical.models import AffectedRegion
+from autologic.clinical.models import AffectedRegion, ImagingStudy
 from autologic.injections.models import Administration
 from autologic.lab.models import Deviation, StepRecord
+from autologic.outcomes.domain import registry as instruments
 from autologic.outcomes.models import LaterTreatment, Score
 from autologic.outcomes.queries import FOLLOW_UP, site_thresholds
 from autologic.patients.models import Patient
@@ -215,7 +216,15 @@ def registry_for(site: Site, today: date) -> reg.Registry:
             "resolved_time",
         )
     ]
-    return reg.Registry(today, treated, measures, later, harms)
+    readings = [
+        reg.Reading(*row)
+        for row in ImagingStudy.objects.filter(site=site)
+        .exclude(cartilage="")
+        .values_list(
+            "patient_id", "region", "side", "performed_on", "cartilage", "cartilage_measure"
+        )
+    ]
+    return reg.Registry(today, treated, measures, later, harms, readings)
 
 
 @dataclass(frozen=True)
@@ -269,7 +278,7 @@ def registry_choices(found: reg.Registry, language: str) -> Choices:
 
     protocols = sorted({t.protocol for t in found.treated})
     named = [(code, protocol_title(code, language)) for code in protocols]
-    pairs = sorted({(m.instrument, m.score) for m in found.measures})
+    pairs = sorted({(m.instrument, m.score) for m in found.measures if _charted(m.instrument)})
     scores = [(f"{i}:{s}", f"{i} · {score_name(s)}") for i, s in pairs]
     keys = sorted({m.timepoint for m in found.measures} - {reg.BASELINE}, key=reg.timepoint_days)
     timepoints = [(key, timepoint(key)) for key in keys]
@@ -285,6 +294,11 @@ def registry_choices(found: reg.Registry, language: str) -> Choices:
             "timepoint": default_timepoint,
         },
     )
+
+
+def _charted(instrument: str) -> bool:
+    """True for a scored instrument; False for the yes/no follow-up questions."""
+    return instruments.get(instrument).charted
 
 
 @dataclass(frozen=True)
@@ -454,6 +468,7 @@ def for_research(found: reg.Registry, site: Site) -> reg.Registry:
         [m for m in found.measures if m.key in keys],
         [e for e in found.later if e.patient in consented],
         [h for h in found.harms if h.patient in consented],
+        [r for r in found.readings if r.patient in consented],
     )
 
 

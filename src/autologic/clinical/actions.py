@@ -14,6 +14,7 @@ from autologic.accounts.roles import Role
 from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning, diff, jsonable
 from autologic.audit.journal import audited_transaction
+from autologic.clinical import choices
 from autologic.clinical.domain.eligibility import Report
 from autologic.clinical.models import (
     AffectedRegion,
@@ -59,7 +60,19 @@ REGION_FIELDS = (
     "grade_notes",
 )
 RECORDS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
-    "imaging": (ImagingStudy, ("modality", "region", "side", "performed_on", "findings")),
+    "imaging": (
+        ImagingStudy,
+        (
+            "modality",
+            "region",
+            "side",
+            "performed_on",
+            "findings",
+            "cartilage",
+            "cartilage_measure",
+            "read_by",
+        ),
+    ),
     "medication": (Medication, ("name", "drug_class", "dose", "held_since", "stopped_on")),
     "study": (PreopStudy, ("kind", "performed_on", "result", "result_text")),
     "authorisation": (
@@ -161,7 +174,21 @@ def add_record(
 
 
 def _check_record(kind: str, values: dict[str, Any]) -> None:
-    """Rules a record keeps whoever calls: a conservative treatment ends after it starts."""
+    """Rules a record keeps whoever calls: a conservative treatment ends after it starts; a
+    cartilage reading belongs to an MRI and names how it was measured and who read it."""
+    if kind == "imaging" and values.get("cartilage"):
+        if values.get("modality") not in choices.MRI_MODALITIES:
+            raise ValidationFailed(
+                "cartilage_needs_mri",
+                "A cartilage reading belongs to an MRI study.",
+                "cartilage",
+            )
+        for name, why in (
+            ("cartilage_measure", "Say how the cartilage was measured."),
+            ("read_by", "Name the radiologist who read it."),
+        ):
+            if not values.get(name):
+                raise ValidationFailed("cartilage_reading_incomplete", why, name)
     if kind != "conservative":
         return
     started, ended = values.get("started_on"), values.get("ended_on")

@@ -111,6 +111,20 @@ MODALITIES = [
     ("ultrasound", _("Ultrasound")),
     ("ct", _("CT")),
 ]
+# A structured MRI cartilage reading (claims.md C3), compared with the previous MRI of the joint.
+CARTILAGE_CHANGES = [
+    ("improved", _("Improved")),
+    ("unchanged", _("Unchanged")),
+    ("worse", _("Worse")),
+    ("not_assessable", _("Not assessable")),
+]
+CARTILAGE_MEASURES = [
+    ("volume", _("Cartilage volume")),
+    ("t2_map", _("T2 map (e.g. Cartigram)")),
+    ("dgemric", _("dGEMRIC")),
+    ("morphology", _("Morphology only")),
+]
+MRI_MODALITIES = ("mri", "cartigram_mri")
 VERDICTS = [
     ("eligible", _("Eligible")),
     ("eligible_with_conditions", _("Eligible with conditions")),

@@ -140,6 +140,27 @@ class ImagingForm(ClinicForm):
     findings = FreeTextField(
         label=_("Findings"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    cartilage = forms.ChoiceField(
+        label=_("Cartilage compared with the previous MRI"),
+        required=False,
+        choices=BLANK + choices.CARTILAGE_CHANGES,
+        help_text=_("The radiologist's structured reading; MRI only."),
+    )
+    cartilage_measure = forms.ChoiceField(
+        label=_("Measured by"), required=False, choices=BLANK + choices.CARTILAGE_MEASURES
+    )
+    read_by = FreeTextField(label=_("Read by"), required=False, max_length=120)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("cartilage"):
+            if data.get("modality") and data["modality"] not in choices.MRI_MODALITIES:
+                self.add_error("cartilage", _("A cartilage reading belongs to an MRI study."))
+            if not data.get("cartilage_measure"):
+                self.add_error("cartilage_measure", _("Say how the cartilage was measured."))
+            if not data.get("read_by"):
+                self.add_error("read_by", _("Name the radiologist who read it."))
+        return data
 
 
 class MedicationForm(ClinicForm):

@@ -86,9 +86,31 @@ class ImagingStudy(PatientRecord):
     side = models.CharField(_("side"), max_length=8, choices=choices.SIDES, blank=True)
     performed_on = models.DateField(_("date"))
     findings = models.TextField(_("findings"))
+    # The structured cartilage reading of an MRI, compared with the previous one (optional).
+    cartilage = models.CharField(
+        _("cartilage compared with the previous MRI"),
+        max_length=16,
+        choices=choices.CARTILAGE_CHANGES,
+        blank=True,
+    )
+    cartilage_measure = models.CharField(
+        _("measured by"), max_length=12, choices=choices.CARTILAGE_MEASURES, blank=True
+    )
+    read_by = models.CharField(_("read by"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["-performed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cartilage="")
+                | (
+                    models.Q(modality__in=choices.MRI_MODALITIES)
+                    & ~models.Q(cartilage_measure="")
+                    & ~models.Q(read_by="")
+                ),
+                name="imaging_cartilage_reading_complete",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.modality} {self.region} {self.performed_on}"

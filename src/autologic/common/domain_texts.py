@@ -100,6 +100,7 @@ TEXTS = [
     gettext_noop('7-AAD flow cytometry'),
     gettext_noop('A %(state)s claim cannot become %(to)s (allowed: %(allowed)s).'),
     gettext_noop("A Spanish invoice names the patient's tax number (NIF or NIE)."),
+    gettext_noop('A cartilage reading belongs to an MRI study.'),
     gettext_noop('A corrective invoice names the invoice it corrects.'),
     gettext_noop('A course can only start from an eligible decision.'),
     gettext_noop('A course starts only from a final decision; this one is conditional. Meet its conditions and have a physician sign an eligible decision.'),

@@ -43,6 +43,7 @@ from autologic.lab.domain.processing import StepValues
 from autologic.lab.models import Box, Collection, Unit
 from autologic.outcomes import actions as outcomes
 from autologic.outcomes import queries as outcome_queries
+from autologic.outcomes.domain.follow_up import FOLLOWUP
 from autologic.patients import actions as patients
 from autologic.patients.models import Patient
 from autologic.patients.queries import current_wristband
@@ -103,14 +104,18 @@ def seed_history(site: Site, staff: dict[str, User]) -> int:
             finally:
                 clock.set_clock(previous)
     for code in plan.claims:
-        path = CLAIMS_DIR / f"{code}.v1.yaml"
-        registry.load_claims(
-            site=site,
-            text=path.read_text(encoding="utf-8"),
-            source=path.name,
-            by=roles["manager"],
-            now=clock.now(),
+        # Every version in order, as the clinic would have loaded them over time.
+        versions = sorted(
+            CLAIMS_DIR.glob(f"{code}.v*.yaml"), key=lambda p: int(p.stem.rsplit(".v", 1)[1])
         )
+        for path in versions:
+            registry.load_claims(
+                site=site,
+                text=path.read_text(encoding="utf-8"),
+                source=path.name,
+                by=roles["manager"],
+                now=clock.now(),
+            )
     return made
 
 
@@ -455,7 +460,22 @@ class _Case:
         noise = self.rng.choice((-1, 0, 0, 0, 1))
         return max(0, min(10, self.baseline - relief + noise))
 
-    def _answer(self, patient: Patient, course: Course, key: str, on: date) -> None:
+    def _back_to_activities(self, key: str) -> int:
+        """Whether the patient is back to usual daily activities at a timepoint (1 = yes)."""
+        early = key in ("w1", "w2")
+        chance = (0.8 if self.responder else 0.6) if early else (0.95 if self.responder else 0.7)
+        return int(self.rng.random() < chance)
+
+    def _answer(
+        self,
+        patient: Patient,
+        course: Course,
+        key: str,
+        on: date,
+        *,
+        only: str = "",
+        surgery: bool = False,
+    ) -> None:
         appointment = Appointment.objects.filter(course=course, key=f"fu-{key}").first()
         if appointment is None:
             return
@@ -463,7 +483,14 @@ class _Case:
         for region_id, instruments in outcome_queries.due_at(appointment).items():
             region = course.regions.get(pk=region_id)
             for instrument in instruments:
+                if only and instrument != only:
+                    continue
                 answers = _answers(instrument, pain)
+                if instrument == FOLLOWUP.id:
+                    answers = {
+                        "ACTIVITIES": self._back_to_activities(key),
+                        "SURGERY": int(surgery),
+                    }
                 if answers is None:
                     continue
                 self.at(on, 11)
@@ -502,6 +529,15 @@ class _Case:
             chance = ANSWERED.get(key, LATE_ANSWER)
             if self.rng.random() < chance:
                 self._answer(patient, course, key, due)
+        told = [a for a in follow_ups if replaced and a.due_on and replaced < a.due_on < self.today]
+        if told:
+            # The next follow-up after the operation: the patient answers the surgery question.
+            first_after = min(told, key=lambda a: a.due_on or date.max)
+            assert first_after.due_on is not None
+            key = first_after.key.removeprefix("fu-")
+            self._answer(patient, course, key, first_after.due_on, only=FOLLOWUP.id, surgery=True)
+            if self.rng.random() < 0.3:
+                return  # reported by the patient, not yet recorded by staff
         if replaced and replaced < self.today - timedelta(days=20):
             moment = self.at(replaced + timedelta(days=self.rng.randrange(10, 60)), 10)
             outcomes.record_later_treatment(

@@ -12,7 +12,7 @@ from autologic.accounts.models import Site
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.injections.models import Administration
-from autologic.outcomes.domain import registry, rehab, thresholds
+from autologic.outcomes.domain import follow_up, registry, rehab, thresholds
 from autologic.outcomes.domain.responders import (
     SOURCES,
     Change,
@@ -60,7 +60,10 @@ def due_at(
     if point is None:
         return {}
     regions = regions if regions is not None else list(appointment.course.regions.all())
-    return {r.pk: registry.for_region(point.instruments, r.region) for r in regions}
+    return {
+        r.pk: registry.for_timepoint(point.instruments, r.region, point.offset_days)
+        for r in regions
+    }
 
 
 def outstanding(appointment: Appointment) -> list[tuple[int, str]]:
@@ -237,6 +240,8 @@ def patient_outcomes(
     )
     by_region: dict[int | None, dict[tuple[str, str, str], Series]] = defaultdict(dict)
     for s in scores:
+        if not registry.get(s.instrument).charted:
+            continue  # yes/no follow-up questions: see ``reported_surgeries``
         key = (s.instrument, s.derived_from, s.name)
         series = by_region[s.region_id].get(key)
         if series is None:
@@ -430,3 +435,44 @@ def later_treatments(patient: Patient) -> list[LaterTreatment]:
     return list(
         LaterTreatment.objects.filter(patient=patient).select_related("region", "recorded_by")
     )
+
+
+@dataclass(frozen=True)
+class ReportedSurgery:
+    """A follow-up at which the patient answered yes to "surgery on this joint since your
+    treatment?", and whether staff have recorded an operation of that joint by then."""
+
+    region: AffectedRegion
+    timepoint: str
+    answered_on: date
+    recorded: bool
+
+
+def reported_surgeries(patient: Patient) -> list[ReportedSurgery]:
+    """The patient's yes answers to the surgery question, oldest first; ``recorded`` once a
+    later treatment of the joint on or before the answer is on file."""
+    answers = list(
+        Score.objects.filter(
+            patient=patient,
+            instrument=follow_up.FOLLOWUP.id,
+            name=follow_up.SURGERY,
+            value=follow_up.YES,
+        )
+        .select_related("region")
+        .order_by("measured_on", "id")
+    )
+    done: dict[int, list[date]] = defaultdict(list)
+    for region_id, on in LaterTreatment.objects.filter(patient=patient).values_list(
+        "region_id", "performed_on"
+    ):
+        done[region_id].append(on)
+    return [
+        ReportedSurgery(
+            s.region,
+            s.timepoint,
+            s.measured_on,
+            any(on <= s.measured_on for on in done[s.region.pk]),
+        )
+        for s in answers
+        if s.region is not None
+    ]

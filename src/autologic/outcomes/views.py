@@ -84,6 +84,7 @@ def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
             "rehab": queries.rehab_courses(found, today),
             "joints": queries.treated_joints(found),
             "later": queries.later_treatments(found),
+            "reported": queries.reported_surgeries(found),
         },
     )
 

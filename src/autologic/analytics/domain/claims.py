@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, assert_never
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -113,12 +113,38 @@ class ReactionResolved(Model):
     within_hours: float = Field(default=24, gt=0)
 
 
-class Unrecorded(Model):
-    """A measure whose data Autologic does not record yet: shown as unmeasurable, never
-    guessed."""
+class DailyActivities(Model):
+    """The share answering "back to usual daily activities" at a timepoint."""
 
-    kind: Literal["imaging", "daily_activities"]
+    kind: Literal["daily_activities"]
+    timepoint: str
+    failures: list[Failure] = Field(default_factory=lambda: list(EVERY_FAILURE))
+
+
+class Unrecorded(Model):
+    """The measure of claim files written before the structured MRI reading existed (seed-003
+    version 1): kept so that those files still load, shown as not measured, never guessed."""
+
+    kind: Literal["imaging"]
     timepoint: str = ""
+
+
+MeasuredBy = Literal["volume", "t2_map", "dgemric", "morphology"]
+
+
+def _volume_or_t2() -> list[MeasuredBy]:
+    return ["volume", "t2_map"]
+
+
+class Cartilage(Model):
+    """The share of joints whose MRI about a time after the first injection shows improved
+    cartilage, as the radiologist read it."""
+
+    kind: Literal["cartilage"]
+    months: float = Field(gt=0)
+    window_days: int = Field(default=90, ge=0, le=365)
+    measured_by: list[MeasuredBy] = Field(default_factory=_volume_or_t2, min_length=1)
+    failures: list[Failure] = Field(default_factory=lambda: list(EVERY_FAILURE))
 
 
 Measure = Annotated[
@@ -129,6 +155,8 @@ Measure = Annotated[
     | Durability
     | Harms
     | ReactionResolved
+    | DailyActivities
+    | Cartilage
     | Unrecorded,
     Field(discriminator="kind"),
 ]
@@ -317,6 +345,14 @@ def evaluate(
         else:
             rate = reg.omeract_rate(registry, rows, m.timepoint, m.failures)
         return _proportion(claim, rate.proportion, direction, minimum_n, rate=rate)
+    if isinstance(m, DailyActivities):
+        rate = reg.activities_rate(registry, rows, m.timepoint, m.failures)
+        return _proportion(claim, rate.proportion, direction, minimum_n, rate=rate)
+    if isinstance(m, Cartilage):
+        rate = reg.cartilage_rate(
+            registry, rows, m.months, m.window_days, m.measured_by, m.failures
+        )
+        return _proportion(claim, rate.proportion, direction, minimum_n, rate=rate)
     if isinstance(m, ReactionResolved):
         resolved = reg.resolution_rate(registry, rows, m.terms, m.within_hours)
         return _proportion(
@@ -369,16 +405,18 @@ def evaluate(
             method="Kaplan-Meier median",
             curve=curve,
         )
-    return Result(
-        claim,
-        "unrecorded",
-        0,
-        None,
-        None,
-        None,
-        stats.Verdict.NOT_ENOUGH_DATA,
-        reason="not_recorded",
-    )
+    if isinstance(m, Unrecorded):
+        return Result(
+            claim,
+            "unrecorded",
+            0,
+            None,
+            None,
+            None,
+            stats.Verdict.NOT_ENOUGH_DATA,
+            reason="not_recorded",
+        )
+    assert_never(m)
 
 
 def _proportion(

@@ -27,6 +27,7 @@ from datetime import date
 
 from autologic.analytics.domain import stats
 from autologic.outcomes.domain import registry as instruments
+from autologic.outcomes.domain.follow_up import ACTIVITIES, FOLLOWUP, YES
 from autologic.outcomes.domain.responders import (
     SOURCES,
     Change,
@@ -118,6 +119,19 @@ class Harm:
     resolved_hours: float | None = None  # onset to resolution, when its time was recorded
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A radiologist's structured cartilage reading of one MRI of a joint, compared with the
+    previous MRI: improved, unchanged, worse or not assessable."""
+
+    patient: int
+    region: str
+    side: str
+    on: date
+    cartilage: str
+    measure: str  # volume | t2_map | dgemric | morphology
+
+
 @dataclass
 class Registry:
     """Everything the registry's measures read, for one clinic on one day."""
@@ -127,6 +141,7 @@ class Registry:
     measures: list[Measure] = field(default_factory=list)
     later: list[LaterEvent] = field(default_factory=list)
     harms: list[Harm] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._by_key: dict[str, dict[tuple[str, str, str], Measure]] = defaultdict(dict)
@@ -404,6 +419,74 @@ def _change(registry: Registry, t: Treated, domain: str, timepoint: str) -> Chan
             source=f"{instrument} {score}",
         )
     return Change(domain, None, None)
+
+
+def activities_rate(
+    registry: Registry,
+    rows: Sequence[Treated],
+    timepoint: str,
+    failure_kinds: Iterable[str] = FAILURES,
+) -> Rate:
+    """The share answering "back to usual daily activities" at the timepoint (Wilson CI); a
+    joint that failed before it counts as not back."""
+
+    def responded(t: Treated) -> bool | None:
+        answer = registry.measure(t.key, timepoint, FOLLOWUP.id, ACTIVITIES)
+        if answer is None or answer.value is None:
+            return None
+        return answer.value == YES
+
+    return _rate_of(registry, rows, timepoint, failure_kinds, responded)
+
+
+IMPROVED = "improved"
+JUDGED = frozenset({"improved", "unchanged", "worse"})
+
+
+def cartilage_rate(
+    registry: Registry,
+    rows: Sequence[Treated],
+    months: float,
+    window_days: int,
+    measures: Iterable[str],
+    failure_kinds: Iterable[str] = FAILURES,
+) -> Rate:
+    """The share of joints whose MRI nearest ``months`` after the first injection (within
+    +-``window_days``, read by one of ``measures``) shows improved cartilage (Wilson CI).
+
+    Due once the window has closed, or as soon as a reading falls in it; a joint that failed
+    before the target day without a reading counts as not improved; a reading "not
+    assessable" is missing, like an unread one."""
+    target = months * DAYS_PER_MONTH
+    chosen = set(measures)
+    failures = registry.failures(failure_kinds)
+    by_joint: dict[tuple[int, str, str], list[Reading]] = defaultdict(list)
+    for r in registry.readings:
+        if r.measure in chosen:
+            by_joint[(r.patient, r.region, r.side)].append(r)
+    eligible = answered = responders = failed = 0
+    for t in rows:
+        inside = [
+            r for r in by_joint.get(t.joint, []) if abs(t.days_to(r.on) - target) <= window_days
+        ]
+        nearest = min(inside, key=lambda r: (abs(t.days_to(r.on) - target), r.on), default=None)
+        failed_on = failures.get(t.key)
+        if (
+            failed_on is not None
+            and t.days_to(failed_on) <= target
+            and (nearest is None or failed_on <= nearest.on)
+        ):
+            eligible += 1
+            failed += 1
+            continue
+        if nearest is None and (registry.today - t.treated_on).days <= target + window_days:
+            continue  # the window is still open
+        eligible += 1
+        if nearest is None or nearest.cartilage not in JUDGED:
+            continue
+        answered += 1
+        responders += nearest.cartilage == IMPROVED
+    return _rate(len(rows), eligible, answered, responders, failed)
 
 
 @dataclass(frozen=True)

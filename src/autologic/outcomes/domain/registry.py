@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from autologic.common.domain.errors import ValidationFailed
+from autologic.outcomes.domain.follow_up import FOLLOWUP
 from autologic.outcomes.domain.function_indices import NDI, QUICKDASH
 from autologic.outcomes.domain.koos_hoos import FAOS, HOOS, KOOS
 from autologic.outcomes.domain.short_forms import HOOS_JR, HOOS_PS, KOOS_JR, KOOS_PS
@@ -28,6 +29,7 @@ INSTRUMENTS: dict[str, Instrument] = {
         NDI,
         QUICKDASH,
         IKDC,
+        FOLLOWUP,
     )
 }
 _ALIASES = {alias: i.id for i in INSTRUMENTS.values() for alias in i.aliases}
@@ -63,4 +65,13 @@ def for_region(instrument_ids: list[str], region: str) -> list[str]:
         instrument = get(instrument_id)
         if applies(instrument, region) and instrument.id not in chosen:
             chosen.append(instrument.id)
+    return chosen
+
+
+def for_timepoint(instrument_ids: list[str], region: str, offset_days: int) -> list[str]:
+    """What a timepoint asks of one region: the protocol's instruments that fit it, and at
+    every follow-up after the anchor that asks questionnaires, the follow-up questions too."""
+    chosen = for_region(instrument_ids, region)
+    if chosen and offset_days > 0 and FOLLOWUP.id not in chosen:
+        chosen.append(FOLLOWUP.id)
     return chosen

@@ -116,6 +116,7 @@ class Instrument:
     scorer: Scorer = field(repr=False)
     aliases: tuple[str, ...] = ()
     unscored: frozenset[str] = frozenset()
+    charted: bool = True  # False for yes/no questions, which have no score series to chart
 
     def item(self, item_id: str) -> Item:
         """The item with this id."""

@@ -28,7 +28,11 @@ SCORE_NAMES = {
     "score": gettext_lazy("Score"),
     "percent": gettext_lazy("Disability"),
     "global": gettext_lazy("Global assessment"),
+    "activities": gettext_lazy("Back to daily activities"),
+    "surgery": gettext_lazy("Surgery since the treatment"),
 }
+# Instruments without a published short name are named in words.
+INSTRUMENT_NAMES = {"FOLLOWUP": gettext_lazy("Follow-up questions")}
 
 
 # The instruments' recall periods (outcomes/domain), for the catalogues; shown through
@@ -40,6 +44,7 @@ RECALLS = [
     gettext_noop("last 48 hours"),
     gettext_noop("past 4 weeks"),
     gettext_noop("average over the last week"),
+    gettext_noop("since the treatment"),
 ]
 
 
@@ -76,8 +81,12 @@ def timepoint(key: str) -> str:
 
 @register.filter
 def instrument(instrument_id: str) -> str:
-    """An instrument by its published short name ("NRS", not the protocol alias "NRS_PAIN")."""
-    return registry.get(instrument_id).id if registry.known(instrument_id) else instrument_id
+    """An instrument by its published short name ("NRS", not the protocol alias "NRS_PAIN"),
+    or in words where it has none (Autologic's follow-up questions)."""
+    if not registry.known(instrument_id):
+        return instrument_id
+    found = registry.get(instrument_id).id
+    return str(INSTRUMENT_NAMES.get(found, found))
 
 
 @register.filter
