@@ -4,6 +4,7 @@ at follow-ups, a later replacement and an adverse event; the claim file loaded a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from autologic.analytics import actions, queries
 from autologic.analytics.models import ClaimSet
 from autologic.audit.models import AuditEvent
 from autologic.care.models import Appointment
+from autologic.clinical.actions import add_record
+from autologic.clinical.models import Assessment
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.outcomes import actions as outcomes
 from tests.adverse_events.conftest import report
@@ -71,9 +74,34 @@ def test_the_registry_reads_a_treated_joint_with_its_process_data(
         by=nurse,
         now=administration.given_at + timedelta(days=320),
     )
+    assessment = administration.planned_region.assessment
+    Assessment.objects.filter(pk=assessment.pk).update(height_cm=180, weight_kg=Decimal("81.0"))
+    add_record(
+        kind="imaging",
+        patient=administration.patient,
+        data={
+            "modality": "mri",
+            "region": "knee",
+            "side": "left",
+            "performed_on": given + timedelta(days=360),
+            "findings": "Cartilage volume of the medial compartment larger than before.",
+            "cartilage": "improved",
+            "cartilage_measure": "volume",
+            "read_by": "Dr. Weber",
+        },
+        by=physician,
+    )
     today = given + timedelta(days=400)
     reg = queries.registry_for(administration.site, today)
     [t] = reg.treated
+    assert t.bmi == pytest.approx(81 / 1.8**2)
+    [reading] = reg.readings
+    assert (reading.region, reading.side, reading.cartilage, reading.measure) == (
+        "knee",
+        "left",
+        "improved",
+        "volume",
+    )
     course = administration.appointment.course
     assert t.key == f"{course.pk}:{administration.planned_region_id}"
     assert (t.therapy, t.protocol, t.region, t.side) == ("acs", "acs-large-joint", "knee", "left")

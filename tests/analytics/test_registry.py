@@ -484,3 +484,22 @@ def test_claim_files_written_before_the_mri_reading_still_load() -> None:
     )
     measure = next(c for c in new.items if c.id == "C3").measure
     assert isinstance(measure, claims.Cartilage) and measure.months == 12
+
+
+def test_cohorts_filter_and_group_by_body_mass_index() -> None:
+    start = date(2026, 1, 1)
+    rows = [
+        hip(1, start, bmi=22.0),
+        hip(2, start, bmi=27.5),
+        hip(3, start, bmi=31.2),
+        hip(4, start),
+    ]
+    reg = registry.Registry(TODAY, rows)
+    # [25, 30): only the second; a joint without a BMI never belongs to a range.
+    assert [t.patient for t in registry.Cohort(ranges=(("bmi", 25.0, 30.0),)).rows(reg)] == [2]
+    groups = registry.strata(rows, "bmi", [25.0, 30.0])
+    assert [(g.label, [t.patient for t in g.rows]) for g in groups] == [
+        ("< 25", [1]),
+        ("25–30", [2]),
+        ("≥ 30", [3]),
+    ]

@@ -23,6 +23,7 @@ STRATA = [
     ("side", _("Side")),
     ("grade", _("Grade")),
     ("age", _("Age")),
+    ("bmi", _("Body-mass index")),
     ("incubation_hours", _("Incubation (hours)")),
     ("thaw_minutes", _("Thaw to injection (minutes)")),
     ("cells_million", _("Cell dose (million)")),
@@ -35,6 +36,7 @@ RANGES = (
     ("cells", "cells_million", _("Cell dose (million)")),
     ("viability", "viability_pct", _("Viability (per cent)")),
     ("age", "age", _("Age")),
+    ("bmi", "bmi", _("Body-mass index")),
 )
 
 

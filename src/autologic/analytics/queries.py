@@ -19,6 +19,7 @@ from autologic.analytics.domain import registry as reg
 from autologic.analytics.domain import stats
 from autologic.analytics.models import ClaimSet, ExportJob, ResearchStudy, SavedCohort
 from autologic.care.models import Appointment, Course
+from autologic.clinical.domain.body import bmi
 from autologic.clinical.models import AffectedRegion, ImagingStudy
 from autologic.injections.models import Administration
 from autologic.lab.models import Deviation, StepRecord
@@ -86,7 +87,14 @@ def registry_for(site: Site, today: date) -> reg.Registry:
     regions = {
         row["pk"]: row
         for row in AffectedRegion.objects.filter(pk__in={r for _c, r in given}).values(
-            "pk", "region", "side", "diagnosis", "grade_system", "grade"
+            "pk",
+            "region",
+            "side",
+            "diagnosis",
+            "grade_system",
+            "grade",
+            "assessment__height_cm",
+            "assessment__weight_kg",
         )
     }
     patients = {
@@ -150,6 +158,7 @@ def registry_for(site: Site, today: date) -> reg.Registry:
                 cells_million=sum(cells) if cells else None,
                 viability_pct=viability.get(course_id),
                 deviations=deviations.get(course_id, 0),
+                bmi=bmi(region["assessment__height_cm"], region["assessment__weight_kg"]),
                 closed=frozenset(closed.get(course_id, ())),
             )
         )

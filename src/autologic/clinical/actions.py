@@ -15,6 +15,7 @@ from autologic.audit.actions import SignerProof, apply_signature, record_event
 from autologic.audit.domain import SignatureMeaning, diff, jsonable
 from autologic.audit.journal import audited_transaction
 from autologic.clinical import choices
+from autologic.clinical.domain.body import check_body
 from autologic.clinical.domain.eligibility import Report
 from autologic.clinical.models import (
     AffectedRegion,
@@ -46,6 +47,8 @@ ASSESSMENT_FIELDS = (
     "comorbidity_notes",
     "anaesthesia_risk",
     "avoids_surgery",
+    "height_cm",
+    "weight_kg",
     "notes",
 )
 REGION_FIELDS = (
@@ -109,6 +112,7 @@ def create_assessment(
     now = now or clock.now()
     values = _values(Assessment, ASSESSMENT_FIELDS, data)
     values["comorbidities"] = sorted(values["comorbidities"] or [])
+    check_body(values["height_cm"], values["weight_kg"])
     with audited_transaction():
         assessment = Assessment.objects.create(
             site=patient.site, patient=patient, assessed_by=by, created_at=now, **values

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autologic.accounts.models import Site
 from autologic.clinical import choices
+from autologic.clinical.domain import body
 from autologic.clinical.domain.vocabulary import GRADE_RANGE, NEEDS_DETAIL, NO_SIDE, GradeSystem
 from autologic.common.domain.calendars import Calendar
 from autologic.common.forms import ClinicDateField, FreeTextField, PrintedNameField, SignatureFields
@@ -70,6 +71,20 @@ class AssessmentForm(ClinicForm):
     )
     avoids_surgery = forms.BooleanField(
         label=_("Wishes to avoid surgery (e.g. refuses joint replacement)"), required=False
+    )
+    height_cm = forms.IntegerField(
+        label=_("Height (cm)"),
+        required=False,
+        min_value=body.HEIGHT_CM[0],
+        max_value=body.HEIGHT_CM[1],
+    )
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"),
+        required=False,
+        min_value=body.WEIGHT_KG[0],
+        max_value=body.WEIGHT_KG[1],
+        decimal_places=1,
+        help_text=_("With the height, the registry can compare outcomes by body-mass index."),
     )
     notes = FreeTextField(
         label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autologic.clinical import choices
+from autologic.clinical.domain import body
 
 USER = settings.AUTH_USER_MODEL
 
@@ -27,6 +28,10 @@ class Assessment(models.Model):
         _("anaesthesia risk"), max_length=4, choices=choices.ANAESTHESIA_RISKS, blank=True
     )
     avoids_surgery = models.BooleanField(_("wishes to avoid surgery"), default=False)
+    height_cm = models.PositiveSmallIntegerField(_("height (cm)"), null=True, blank=True)
+    weight_kg = models.DecimalField(
+        _("weight (kg)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField()
 
@@ -35,6 +40,11 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"Assessment {self.assessed_on} ({self.patient_id})"
+
+    @property
+    def bmi(self) -> float | None:
+        """The body-mass index from this assessment's height and weight, if both were taken."""
+        return body.bmi(self.height_cm, self.weight_kg)
 
 
 class AffectedRegion(models.Model):

@@ -185,6 +185,7 @@ class _Case:
             by=self.roles["coordinator"],
         )
         physician = self.roles["physician"]
+        height = self.rng.randrange(152, 192)
         assessment = clinical.create_assessment(
             patient=patient,
             data={
@@ -194,6 +195,10 @@ class _Case:
                 "comorbidity_notes": "",
                 "anaesthesia_risk": "ASA2",
                 "avoids_surgery": self.rng.random() < 0.4,
+                "height_cm": height,
+                "weight_kg": Decimal(
+                    round(self.rng.gauss(26.5, 4) * (height / 100) ** 2, 1)
+                ).quantize(Decimal("0.1")),
                 "notes": "",
             },
             by=physician,

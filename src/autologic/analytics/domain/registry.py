@@ -38,6 +38,7 @@ from autologic.outcomes.domain.responders import (
 from autologic.outcomes.domain.thresholds import Threshold, judge
 
 DAYS_PER_MONTH = 365.25 / 12
+_NONE: Mapping[str, date] = {}
 BASELINE = "baseline"
 FAILURES = ("arthroplasty", "repeat_orthobiologic", "other_surgery")
 
@@ -68,6 +69,7 @@ class Treated:
     cells_million: float | None = None
     viability_pct: float | None = None
     deviations: int = 0
+    bmi: float | None = None  # from the assessment that recorded the joint, if measured
     closed: frozenset[str] = frozenset()  # follow-up timepoints whose window has closed
     last_seen: date | None = None  # the last known follow-up (answers, later treatments)
 
@@ -143,59 +145,79 @@ class Registry:
     harms: list[Harm] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)
 
+    # A registry is read once and never changed afterwards: what every measure asks again and
+    # again (when each joint was measured, failed, last seen) is worked out once and kept.
+
     def __post_init__(self) -> None:
         self._by_key: dict[str, dict[tuple[str, str, str], Measure]] = defaultdict(dict)
+        self._measured_at: dict[str, dict[str, date]] = defaultdict(dict)
         for m in self.measures:
             self._by_key[m.key][(m.timepoint, m.instrument, m.score)] = m
-        self._later_by_joint: dict[tuple[int, str, str], list[date]] = defaultdict(list)
+            days = self._measured_at[m.key]
+            if m.timepoint not in days or m.on < days[m.timepoint]:
+                days[m.timepoint] = m.on
+        self._later_by_joint: dict[tuple[int, str, str], list[tuple[date, str]]] = defaultdict(list)
         for e in self.later:
-            self._later_by_joint[(e.patient, e.region, e.side)].append(e.on)
+            self._later_by_joint[(e.patient, e.region, e.side)].append((e.on, e.kind))
+        self._courses_by_joint: dict[tuple[int, str, str], list[Treated]] = defaultdict(list)
+        for t in self.treated:
+            self._courses_by_joint[t.joint].append(t)
+        self._failures: dict[frozenset[str], dict[str, date]] = {}
+        self._last_seen: dict[str, date] = {}
+        self._cohorts: dict[Cohort, list[Treated]] = {}
 
     def measure(self, key: str, timepoint: str, instrument: str, score: str) -> Measure | None:
         """The score of this joint at this timepoint, if answered."""
         return self._by_key.get(key, {}).get((timepoint, instrument, score))
 
-    def measured_at(self, key: str) -> dict[str, date]:
-        """Timepoint -> the day it was answered, for this joint."""
-        out: dict[str, date] = {}
-        for (timepoint, _i, _s), m in self._by_key.get(key, {}).items():
-            out[timepoint] = min(out.get(timepoint, m.on), m.on)
-        return out
+    def measured_at(self, key: str) -> Mapping[str, date]:
+        """Timepoint -> the day it was answered, for this joint (read only)."""
+        return self._measured_at.get(key, _NONE)
 
     def failures(self, kinds: Iterable[str]) -> dict[str, date]:
         """Treated key -> the first later treatment of the selected kinds after its origin."""
-        chosen = set(kinds)
-        events: dict[tuple[int, str, str], list[tuple[date, str]]] = defaultdict(list)
-        for e in self.later:
-            events[(e.patient, e.region, e.side)].append((e.on, e.kind))
-        if "repeat_orthobiologic" in chosen:
-            for t in self.treated:
-                events[t.joint].append((t.treated_on, "course:" + t.key))
+        chosen = frozenset(kinds)
+        found = self._failures.get(chosen)
+        if found is None:
+            found = self._failures[chosen] = self._first_failures(chosen)
+        return found
+
+    def _first_failures(self, chosen: frozenset[str]) -> dict[str, date]:
+        repeat = "repeat_orthobiologic" in chosen
         out: dict[str, date] = {}
         for t in self.treated:
+            joint = t.joint
             dates = [
                 on
-                for on, kind in events.get(t.joint, [])
-                if on >= t.treated_on
-                and (kind in chosen or (kind.startswith("course:") and on > t.treated_on))
-                and kind != "course:" + t.key
+                for on, kind in self._later_by_joint.get(joint, ())
+                if kind in chosen and on >= t.treated_on
             ]
+            if repeat:
+                # A later course on the same joint is a repeat treatment of this one.
+                dates += [
+                    other.treated_on
+                    for other in self._courses_by_joint[joint]
+                    if other.treated_on > t.treated_on
+                ]
             if dates:
                 out[t.key] = min(dates)
         return out
 
     def last_seen(self, t: Treated) -> date:
         """The last day this joint was known to be followed: answers and later treatments."""
-        days = [t.treated_on, *self.measured_at(t.key).values()]
-        days += self._later_by_joint.get(t.joint, [])
-        if t.last_seen is not None:
-            days.append(t.last_seen)
-        return max(d for d in days if d <= self.today)
+        found = self._last_seen.get(t.key)
+        if found is None:
+            days = [t.treated_on, *self._measured_at.get(t.key, {}).values()]
+            days += [on for on, _kind in self._later_by_joint.get(t.joint, ())]
+            if t.last_seen is not None:
+                days.append(t.last_seen)
+            found = self._last_seen[t.key] = max(d for d in days if d <= self.today)
+        return found
 
 
 # ---- cohorts ------------------------------------------------------------------------------
 
-RANGES = ("incubation_hours", "thaw_minutes", "cells_million", "viability_pct", "age")
+RANGES = ("incubation_hours", "thaw_minutes", "cells_million", "viability_pct", "age", "bmi")
 
 
 @dataclass(frozen=True)
@@ -249,8 +271,11 @@ class Cohort:
         return not (self.without_deviation and t.deviations)
 
     def rows(self, registry: Registry) -> list[Treated]:
-        """The registry's treated joints in this cohort."""
-        return [t for t in registry.treated if self.admits(t)]
+        """The registry's treated joints in this cohort (found once per registry)."""
+        found = registry._cohorts.get(self)
+        if found is None:
+            found = registry._cohorts[self] = [t for t in registry.treated if self.admits(t)]
+        return list(found)
 
 
 # ---- responder rates ----------------------------------------------------------------------
@@ -744,6 +769,7 @@ def follow_up_table(
 CATEGORIES = ("sex", "protocol", "side", "grade", "diagnosis")
 NUMBERS = (
     "age",
+    "bmi",
     "incubation_hours",
     "thaw_minutes",
     "cells_million",
