@@ -14,6 +14,8 @@ def test_the_registry_page_measures_the_cohort(administration, nurse, physician)
     given = administration.given_at.date()
     answer(administration, "baseline", 7, given, nurse)
     answer(administration, "w6", 4, given + timedelta(days=42), nurse)
+    followup = {"ACTIVITIES": 1, "SURGERY": 0}
+    answer(administration, "w6", 0, given + timedelta(days=42), nurse, "FOLLOWUP", followup)
     client = signed_in(physician)
     page = client.get(reverse("analytics:registry"))
     assert page.status_code == 200
@@ -24,10 +26,14 @@ def test_the_registry_page_measures_the_cohort(administration, nurse, physician)
         "change",
         "responders",
         "survival",
+        "activities",
         "safety",
         "forest",
     ):
         assert f'data-testid="{section}"' in text, section
+    # Back to daily activities at the 6-week follow-up: 100 % by week 6, median 42 days.
+    assert page.context["activities"][-1]["back"] == 1.0
+    assert page.context["activities_median"][0] == 42
     assert "<svg" in text  # the charts are inline SVG
     assert 'role="img"' in text
     grouped = client.get(

@@ -26,14 +26,22 @@ from tests.conftest import signed_in
 CLAIMS = Path(autologic.analytics.__file__).parent / "claims"
 
 
-def answer(administration, key: str, pain: int, on: date, by) -> None:
+def answer(
+    administration,
+    key: str,
+    pain: int,
+    on: date,
+    by,
+    instrument: str = "NRS",
+    answers: dict[str, int | None] | None = None,
+) -> None:
     course = administration.appointment.course
     appointment = Appointment.objects.get(course=course, key=f"fu-{key}")
     outcomes.submit_response(
         administration.patient,
         outcomes.Entry(
-            instrument="NRS",
-            answers={"PAIN": pain},
+            instrument=instrument,
+            answers=answers if answers is not None else {"PAIN": pain},
             completed_on=on,
             language="en",
             mode="paper",

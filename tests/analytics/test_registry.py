@@ -503,3 +503,26 @@ def test_cohorts_filter_and_group_by_body_mass_index() -> None:
         ("25–30", [2]),
         ("≥ 30", [3]),
     ]
+
+
+def test_time_back_to_daily_activities_is_a_kaplan_meier_of_the_first_yes() -> None:
+    start = date(2026, 1, 1)
+    a, b, c, d = (hip(i, start) for i in range(1, 5))
+    measures = [
+        activities(a, "w2", 1, 14),
+        activities(b, "w2", 0, 14),
+        activities(b, "w6", 1, 42),
+        activities(c, "w2", 0, 14),
+        activities(c, "w6", 0, 42),
+        pain(d, "w6", 3, 42),  # d was never asked the question: left out
+    ]
+    curve = registry.time_to_activities(
+        registry.Registry(TODAY, [a, b, c, d], measures), [a, b, c, d]
+    )
+    # By hand: day 14, 3 at risk, 1 back: 2/3; day 42, 2 at risk, 1 back (c censored): 1/3.
+    assert [(s.time, s.survival) for s in curve.steps] == [
+        (14, pytest.approx(2 / 3)),
+        (42, pytest.approx(1 / 3)),
+    ]
+    fitter = KaplanMeierFitter().fit([14, 42, 42], [True, True, False])
+    assert curve.steps[-1].survival == pytest.approx(fitter.survival_function_.iloc[-1, 0])

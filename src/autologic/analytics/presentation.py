@@ -72,6 +72,34 @@ def at_risk_rows(report: RegistryReport) -> list[dict[str, object]]:
     return rows
 
 
+ACTIVITY_WEEKS = (1, 2, 4, 6, 12)
+
+
+def activity_rows(report: RegistryReport) -> list[dict[str, object]]:
+    """The share back to usual daily activities by each week (1 minus the Kaplan-Meier curve,
+    with its interval turned round), where the joint had been followed that long."""
+    curve = report.activities
+    if not curve.steps:
+        return []
+    last = max(s.time for s in curve.steps)
+    rows = []
+    for weeks in ACTIVITY_WEEKS:
+        days = weeks * 7
+        if days > last:
+            break
+        survival, low, high = curve.survival_at(days)
+        rows.append(
+            {
+                "weeks": weeks,
+                "at_risk": curve.at_risk(days),
+                "back": 1 - survival,
+                "low": 1 - high,
+                "high": 1 - low,
+            }
+        )
+    return rows
+
+
 def registry_charts(report: RegistryReport) -> dict[str, SafeString | None]:
     """The page's charts: change over time, responders, survival and the forest plot."""
     change_points = [

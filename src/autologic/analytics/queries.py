@@ -330,6 +330,7 @@ class RegistryReport:
     changes: list[reg.ChangeAt]
     responders: list[ResponderBar]
     curve: stats.Curve
+    activities: stats.Curve  # time back to usual daily activities
     failures: list[str]
     harms: dict[str, reg.HarmRate]
     strata: list[tuple[reg.Stratum, reg.Rate]]
@@ -402,6 +403,7 @@ def registry_report(
         changes=changes,
         responders=bars,
         curve=reg.survival(found, rows, failures),
+        activities=reg.time_to_activities(found, rows),
         failures=failures,
         harms=harms,
         strata=strata_rates,

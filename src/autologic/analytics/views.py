@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from autologic.accounts.roles import Role
 from autologic.analytics import actions, charts, presentation, queries
+from autologic.analytics.domain.claims import median_interval
 from autologic.analytics.forms import CohortForm, ExportForm, ResearchStudyForm
 from autologic.analytics.templatetags.registry import share
 from autologic.common import clock
@@ -81,6 +82,8 @@ def registry(request: HttpRequest) -> HttpResponse:
     context["report"] = report
     context["charts"] = presentation.registry_charts(report)
     context["at_risk"] = presentation.at_risk_rows(report)
+    context["activities"] = presentation.activity_rows(report)
+    context["activities_median"] = median_interval(report.activities)
     return render(request, "analytics/registry.html", context)
 
 

@@ -578,26 +578,54 @@ def time_to_response(
 
     A joint without a baseline is left out; one never meeting it is censored at its last
     measured follow-up."""
+
+    def answers(t: Treated) -> list[tuple[date, bool]] | None:
+        base = registry.measure(t.key, BASELINE, criterion.instrument, criterion.score)
+        if base is None or base.value is None:
+            return None
+        return [
+            (on, judge_criterion(registry, t, tp, criterion, threshold) is True)
+            for tp, on in registry.measured_at(t.key).items()
+            if tp != BASELINE
+        ]
+
+    return _time_to_first(rows, answers)
+
+
+def time_to_activities(registry: Registry, rows: Sequence[Treated]) -> stats.Curve:
+    """Days to the first follow-up answering yes to "back to your usual daily activities?"
+    ("survival" = not back yet).  A joint never asked is left out; one never answering yes is
+    censored at its last answer."""
+
+    def answers(t: Treated) -> list[tuple[date, bool]] | None:
+        found = [
+            (m.on, m.value == YES)
+            for tp in registry.measured_at(t.key)
+            if (m := registry.measure(t.key, tp, FOLLOWUP.id, ACTIVITIES)) is not None
+            and m.value is not None
+        ]
+        return found or None
+
+    return _time_to_first(rows, answers)
+
+
+def _time_to_first(
+    rows: Sequence[Treated], answers: Callable[[Treated], list[tuple[date, bool]] | None]
+) -> stats.Curve:
+    """Kaplan-Meier of the days to the first answer that says yes; None leaves a joint out."""
     durations: list[float] = []
     events: list[bool] = []
     for t in rows:
-        base = registry.measure(t.key, BASELINE, criterion.instrument, criterion.score)
-        if base is None or base.value is None:
+        seen = answers(t)
+        if seen is None:
             continue
-        days = sorted((on, tp) for tp, on in registry.measured_at(t.key).items() if tp != BASELINE)
-        met_on = next(
-            (
-                on
-                for on, tp in days
-                if judge_criterion(registry, t, tp, criterion, threshold) is True
-            ),
-            None,
-        )
+        ordered = sorted(seen)
+        met_on = next((on for on, met in ordered if met), None)
         if met_on is not None:
             durations.append(max(0, t.days_to(met_on)))
             events.append(True)
         else:
-            last = days[-1][0] if days else t.treated_on
+            last = ordered[-1][0] if ordered else t.treated_on
             durations.append(max(0, t.days_to(last)))
             events.append(False)
     return stats.kaplan_meier(durations, events)
