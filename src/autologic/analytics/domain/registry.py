@@ -817,12 +817,14 @@ class Stratum:
 
 
 def tertile_cuts(values: Sequence[float]) -> list[float]:
-    """The two cut points that split the values into thirds (inclusive method)."""
+    """The two cut points that split the values into thirds (inclusive method), rounded to
+    three significant figures so that a group reads as the band it is ("< 25.8", not
+    "< 25.78106")."""
     ordered = sorted(values)
     if len(ordered) < 3:
         return []
     cuts = statistics.quantiles(ordered, n=3, method="inclusive")
-    return sorted(set(cuts))
+    return sorted({float(f"{c:.3g}") for c in cuts})
 
 
 def strata(
