@@ -326,16 +326,7 @@ def evaluate(
     if isinstance(m, TimeToResponse | Durability):
         wanted.append(m.criterion.criterion())
     if any((c.instrument, c.score, c.use) not in thresholds for c in wanted):
-        return Result(
-            claim,
-            "unrecorded",
-            0,
-            None,
-            None,
-            None,
-            stats.Verdict.NOT_ENOUGH_DATA,
-            reason="no_threshold",
-        )
+        return _unmeasured(claim, "no_threshold")
     low_claim, high_claim = claim.claimed.bounds()
     direction = claim.claimed.direction
     if isinstance(m, Responders | Omeract):
@@ -406,17 +397,15 @@ def evaluate(
             curve=curve,
         )
     if isinstance(m, Unrecorded):
-        return Result(
-            claim,
-            "unrecorded",
-            0,
-            None,
-            None,
-            None,
-            stats.Verdict.NOT_ENOUGH_DATA,
-            reason="not_recorded",
-        )
+        return _unmeasured(claim, "not_recorded")
     assert_never(m)
+
+
+def _unmeasured(claim: Claim, reason: str) -> Result:
+    """Nothing measured, with why: never a guess."""
+    return Result(
+        claim, "unrecorded", 0, None, None, None, stats.Verdict.NOT_ENOUGH_DATA, reason=reason
+    )
 
 
 def _proportion(
