@@ -33,8 +33,10 @@ def test_asked_after_the_anchor_only_and_where_questionnaires_are_asked() -> Non
 
 def test_worded_in_every_language() -> None:
     for language in ("en", "de", "es", "fa"):
-        texts = shipped()[("FOLLOWUP", language)].with_region("left knee")
-        assert "left knee" in texts.title
+        texts = shipped()[("FOLLOWUP", language)]
+        assert "{region}" not in texts.title  # the portal's list shows the title unfilled
+        surgery = texts.with_region("left knee").questions()[1]
+        assert "left knee" in surgery.text
         assert [len(q.options) for q in texts.questions()] == [2, 2]
 
 

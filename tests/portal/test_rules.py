@@ -129,3 +129,8 @@ def test_the_latest_step_that_has_come_is_due_and_none_after_the_window():
     assert domain.step_due(steps, date(2026, 11, 30), date(2026, 12, 22)) is None
     assert domain.step_due(steps, date(2026, 12, 9), date(2026, 12, 22)).name == "due"
     assert domain.step_due(steps, date(2026, 12, 23), date(2026, 12, 22)) is None
+
+
+def test_no_shipped_title_waits_for_a_region() -> None:
+    # The patient's list of questionnaires shows each title as it stands, without a region.
+    assert all("{region}" not in texts.title for texts in shipped().values())
