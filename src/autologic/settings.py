@@ -254,6 +254,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = MODE == "test"
 
+# A clinic whose registry holds more treated joints than this has its claims check measured on
+# the task queue rather than while the page loads (docs/registry.md).
+AUTOLOGIC_REGISTRY_LIVE_LIMIT = int(os.environ.get("AUTOLOGIC_REGISTRY_LIVE_LIMIT", "5000"))
+
 # Background work: the embedded database queue by default; RQ on Redis when AUTOLOGIC_REDIS_URL
 # is set (run `autologic rqworker --job-class django_tasks_rq.Job --with-scheduler` then).
 REDIS_URL = os.environ.get("AUTOLOGIC_REDIS_URL", "")

@@ -186,6 +186,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "analytics:export_download": EXPORTERS,
     "analytics:cohort_save": {"POST": REGISTRY_READERS | {Role.RESEARCHER}},
     "analytics:claims": REGISTRY_READERS,
+    "analytics:claims_check": {"GET": REGISTRY_READERS, "POST": REGISTRY_READERS},
     "outcomes:thresholds": {"GET": FOLLOW_UP_READERS, "POST": frozenset({Role.MANAGER})},
     "adverse_events:list": CLINICAL | {Role.MANAGER},
     "adverse_events:detail": CLINICAL | {Role.MANAGER},

@@ -10,12 +10,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import yaml
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from autologic.accounts.models import Site, User
 from autologic.analytics.domain import export
 from autologic.analytics.domain.claims import ClaimFile, fingerprint, parse_claims
 from autologic.analytics.models import (
+    ClaimsCheck,
     ClaimSet,
     ExportJob,
     Pseudonym,
@@ -345,3 +346,99 @@ def save_cohort(
             now=now,
         )
     return row, True
+
+
+# ---- the claims check of a large registry, on the task queue ------------------------------
+
+
+def request_claims_check(*, site: Site, by: User, now: datetime) -> ClaimsCheck:
+    """Queue a new measurement of the clinic's claims; while one is queued or running, a
+    second request joins it (one at a time per clinic, held by a constraint)."""
+    busy = ClaimsCheck.objects.filter(site=site, status__in=("queued", "running")).first()
+    if busy is not None:
+        return busy
+    try:
+        with audited_transaction():
+            check = ClaimsCheck.objects.create(
+                site=site,
+                as_of=now.astimezone(ZoneInfo(site.time_zone)).date(),
+                requested_by=by,
+                requested_at=now,
+            )
+            record_event(
+                actor=by,
+                site=site,
+                action="registry.claims_check_request",
+                object_type="site",
+                object_id=site.pk,
+                changes={},
+                now=now,
+            )
+            transaction.on_commit(lambda: _enqueue_claims_check(check.pk))
+    except IntegrityError:
+        # Another request queued one in the meantime: join it.
+        return ClaimsCheck.objects.get(site=site, status__in=("queued", "running"))
+    return check
+
+
+def _enqueue_claims_check(check_id: int) -> None:
+    from autologic.analytics.tasks import run_claims_check
+
+    try:
+        run_claims_check.enqueue(check_id)
+    except Exception:  # noqa: BLE001 - the queue being down must not fail the request
+        log.exception("could not enqueue claims check %s; the worker's pass makes it", check_id)
+
+
+def run_claims_check_job(check_id: int, *, now: datetime) -> ClaimsCheck:
+    """Measure a queued claims check (the task queue calls this), saving its progress as it
+    goes; a failure is kept with its error code, never with data."""
+    from autologic.analytics import queries
+    from autologic.analytics.domain.claims import result_data
+
+    claimed = ClaimsCheck.objects.filter(pk=check_id, status="queued").update(
+        status="running", progress=5
+    )
+    check = ClaimsCheck.objects.select_related("site").get(pk=check_id)
+    if not claimed:
+        return check  # another worker has it, or it is finished
+
+    def progress(percent: int) -> None:
+        ClaimsCheck.objects.filter(pk=check_id).update(progress=percent)
+
+    today = now.astimezone(ZoneInfo(check.site.time_zone)).date()
+    try:
+        reports, treated = queries.measure_claims(check.site, today, progress=progress)
+    except Exception as exc:  # noqa: BLE001 - any failure ends the check, visibly
+        code = exc.code if isinstance(exc, DomainError) else type(exc).__name__
+        ClaimsCheck.objects.filter(pk=check_id).update(
+            status="failed", error=code[:64], finished_at=now
+        )
+        log.exception("claims check %s failed", check_id)
+    else:
+        kept = [
+            {"claim_set": r.claim_set.pk, "results": [result_data(x) for x in r.results]}
+            for r in reports
+        ]
+        ClaimsCheck.objects.filter(pk=check_id).update(
+            status="done",
+            progress=100,
+            as_of=today,
+            results=kept,
+            treated=treated,
+            finished_at=now,
+        )
+    check.refresh_from_db()
+    return check
+
+
+def run_waiting_claims_checks(*, now: datetime, older_than_seconds: int = 120) -> int:
+    """Make the claims checks whose task was lost (queued too long); the worker's sweep."""
+    from datetime import timedelta
+
+    waiting = ClaimsCheck.objects.filter(
+        status="queued", requested_at__lt=now - timedelta(seconds=older_than_seconds)
+    ).values_list("pk", flat=True)
+    return sum(
+        1 for check_id in list(waiting) if run_claims_check_job(check_id, now=now).status == "done"
+    )

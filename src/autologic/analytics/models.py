@@ -121,3 +121,35 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} of {self.study_id} ({self.status})"
+
+
+class ClaimsCheck(models.Model):
+    """The claims check of a clinic whose registry is too large to measure while the page
+    loads: made on the task queue with its progress, kept with the day it was measured on."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=8, choices=EXPORT_STATES, default="queued")
+    progress = models.PositiveSmallIntegerField(default=0)  # per cent
+    as_of = models.DateField()  # the clinic's day the registry was read on
+    results = models.JSONField(default=list)  # [{claim_set, results: [result_data, ...]}]
+    treated = models.PositiveIntegerField(null=True, blank=True)  # joints in the registry
+    error = models.CharField(max_length=64, blank=True)  # an error code, never data
+    requested_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One check queued or running per clinic: a second request joins the first.
+            models.UniqueConstraint(
+                fields=["site"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="claims_check_one_at_a_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"claims check {self.pk} of {self.site_id} ({self.status})"

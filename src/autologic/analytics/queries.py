@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -17,7 +18,13 @@ from autologic.adverse_events.models import AdverseEvent
 from autologic.analytics.domain import claims as claim_rules
 from autologic.analytics.domain import registry as reg
 from autologic.analytics.domain import stats
-from autologic.analytics.models import ClaimSet, ExportJob, ResearchStudy, SavedCohort
+from autologic.analytics.models import (
+    ClaimsCheck,
+    ClaimSet,
+    ExportJob,
+    ResearchStudy,
+    SavedCohort,
+)
 from autologic.care.models import Appointment, Course
 from autologic.clinical.domain.body import bmi
 from autologic.clinical.models import AffectedRegion, ImagingStudy
@@ -255,20 +262,72 @@ def claim_sets(site: Site) -> list[ClaimSet]:
 
 def claims_report(site: Site, today: date) -> list[ClaimsReport]:
     """Every claim file in force at the clinic, measured on every treated patient."""
+    return measure_claims(site, today)[0]
+
+
+def measure_claims(
+    site: Site, today: date, progress: Callable[[int], None] | None = None
+) -> tuple[list[ClaimsReport], int]:
+    """The claims report and the number of treated joints it read, telling ``progress`` the
+    per cent done: reading the registry is the first half, the claims the second."""
     sets = claim_sets(site)
     if not sets:
-        return []
+        return [], 0
     registry = registry_for(site, today)
+    if progress is not None:
+        progress(50)
     thresholds = site_thresholds(site)
+    files = [(row, claim_rules.ClaimFile.model_validate(row.content)) for row in sets]
+    total = sum(len(file.items) for _row, file in files)
+    done = 0
     out = []
-    for row in sets:
-        file = claim_rules.ClaimFile.model_validate(row.content)
-        results = [
-            claim_rules.evaluate(claim, registry, thresholds, file.minimum_n)
-            for claim in file.items
-        ]
+    for row, file in files:
+        results = []
+        for claim in file.items:
+            results.append(claim_rules.evaluate(claim, registry, thresholds, file.minimum_n))
+            done += 1
+            if progress is not None:
+                progress(50 + 49 * done // total)
         out.append(ClaimsReport(row, file, results))
-    return out
+    return out, len(registry.treated)
+
+
+def treated_count(site: Site) -> int:
+    """How many treated joints the clinic's registry holds (a course's region injected at
+    least once), counted in the database without reading them."""
+    return (
+        Administration.objects.filter(site=site)
+        .values("appointment__course_id", "planned_region_id")
+        .distinct()
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class Checks:
+    """A large clinic's claims checks: the newest finished one and the one under way."""
+
+    done: ClaimsCheck | None
+    busy: ClaimsCheck | None
+    failed: ClaimsCheck | None  # the newest request, when it failed
+    reports: list[ClaimsReport]
+
+
+def claims_checks(site: Site) -> Checks:
+    """The newest finished claims check with its reports rebuilt, and any check under way."""
+    done = ClaimsCheck.objects.filter(site=site, status="done").order_by("-finished_at").first()
+    busy = ClaimsCheck.objects.filter(site=site, status__in=("queued", "running")).first()
+    newest = ClaimsCheck.objects.filter(site=site).first()
+    failed = newest if newest is not None and newest.status == "failed" else None
+    reports = []
+    if done is not None:
+        sets = ClaimSet.objects.in_bulk([entry["claim_set"] for entry in done.results])
+        for entry in done.results:
+            row = sets[entry["claim_set"]]
+            file = claim_rules.ClaimFile.model_validate(row.content)
+            results = [claim_rules.result_from(data, file) for data in entry["results"]]
+            reports.append(ClaimsReport(row, file, results))
+    return Checks(done, busy, failed, reports)
 
 
 @dataclass(frozen=True)

@@ -12,3 +12,9 @@ from autologic.common import clock
 def run_export(job_id: int) -> str:
     """Make one queued research export."""
     return actions.run_export_job(job_id, now=clock.now()).status
+
+
+@task()
+def run_claims_check(check_id: int) -> str:
+    """Measure one queued claims check."""
+    return actions.run_claims_check_job(check_id, now=clock.now()).status

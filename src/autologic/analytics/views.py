@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,10 +22,17 @@ from autologic.common.forms import add_domain_error
 
 def claims(request: HttpRequest) -> HttpResponse:
     """Each claim of the clinic's pages beside the clinic's own measurement, with its interval,
-    n, follow-up completeness and a plain verdict."""
+    n, follow-up completeness and a plain verdict.  A registry too large to measure while the
+    page loads is measured on the task queue: the page shows the newest check and its
+    progress."""
     site = request.user.site
     today = clock.local_today(site.time_zone)
-    reports = queries.claims_report(site, today)
+    checks = None
+    if queries.treated_count(site) <= settings.AUTOLOGIC_REGISTRY_LIVE_LIMIT:
+        reports = queries.claims_report(site, today)
+    else:
+        checks = queries.claims_checks(site)
+        reports = checks.reports
     described = _(
         "Each claim's claimed share as a grey band, and the clinic's measured share as a dot "
         "with its 95 per cent confidence interval."
@@ -33,7 +41,19 @@ def claims(request: HttpRequest) -> HttpResponse:
         {"report": report, "chart": charts.claims_chart(report.results, share, described)}
         for report in reports
     ]
-    return render(request, "analytics/claims.html", {"reports": shown, "today": today})
+    context = {"reports": shown, "today": today, "checks": checks}
+    return render(request, "analytics/claims.html", context)
+
+
+def claims_check(request: HttpRequest) -> HttpResponse:
+    """GET: the state of the clinic's claims check (the page polls it while one runs).
+    POST: measure the claims again, on the task queue."""
+    site = request.user.site
+    if request.method == "POST":
+        actions.request_claims_check(site=site, by=request.user, now=clock.now())
+        return redirect("analytics:claims")
+    context = {"checks": queries.claims_checks(site), "polled": "HX-Request" in request.headers}
+    return render(request, "analytics/_claims_check.html", context)
 
 
 def registry(request: HttpRequest) -> HttpResponse:

@@ -158,6 +158,7 @@ ACTIONS = {
     "research_study.create": gettext_lazy("Study opened"),
     "registry.export": gettext_lazy("Research export made"),
     "registry.export_request": gettext_lazy("Research export requested"),
+    "registry.claims_check_request": gettext_lazy("Claims check measured again"),
     "registry.export_download": gettext_lazy("Research export downloaded"),
     "cohort.save": gettext_lazy("Cohort saved"),
     "portal.link_issued": gettext_lazy("Portal link sent"),

@@ -489,3 +489,44 @@ def median_interval(curve: stats.Curve) -> tuple[float | None, float | None, flo
     low = next((s.time for s in curve.steps if s.low <= 0.5), None)
     high = next((s.time for s in curve.steps if s.high <= 0.5), None)
     return median, low, high
+
+
+# ---- a measured claim kept for later (the claims check made on the task queue) --------------
+
+_KEPT = (
+    "kind",
+    "n",
+    "value",
+    "low",
+    "high",
+    "completeness",
+    "eligible",
+    "known",
+    "needed",
+    "events",
+    "method",
+    "reason",
+    "counted",
+)
+
+
+def result_data(result: Result) -> dict[str, Any]:
+    """The numbers of a measured claim as JSON, without the claim (its file keeps it) and
+    without the curve (the page shows none)."""
+    data: dict[str, Any] = {name: getattr(result, name) for name in _KEPT}
+    data["claim"] = result.claim.id
+    data["verdict"] = str(result.verdict)
+    data["bounds"] = None if result.bounds is None else [result.bounds.best, result.bounds.worst]
+    return data
+
+
+def result_from(data: Mapping[str, Any], file: ClaimFile) -> Result:
+    """A measured claim back from ``result_data``, beside its claim in the file."""
+    claim = next(c for c in file.items if c.id == data["claim"])
+    bounds = data.get("bounds")
+    return Result(
+        claim=claim,
+        verdict=stats.Verdict(data["verdict"]),
+        bounds=None if bounds is None else stats.Bounds(bounds[0], bounds[1]),
+        **{name: data[name] for name in _KEPT},
+    )

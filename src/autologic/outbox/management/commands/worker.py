@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from autologic.accounts.actions import close_quiet_bursts
 from autologic.accounts.models import Site
-from autologic.analytics.actions import run_waiting_exports
+from autologic.analytics.actions import run_waiting_claims_checks, run_waiting_exports
 from autologic.audit.anchoring.publish import AnchorSchedule
 from autologic.billing.actions import send_payment_reminders
 from autologic.common import clock
@@ -71,6 +71,9 @@ class Command(BaseCommand):
         exported = run_waiting_exports(now=clock.now())
         if exported:
             self.stdout.write(f"research exports made: {exported}")
+        checked = run_waiting_claims_checks(now=clock.now())
+        if checked:
+            self.stdout.write(f"claims checks measured: {checked}")
         swept = deliver_due(now=clock.now())
         if swept:
             self.stdout.write(f"outbox: {swept}")
