@@ -376,8 +376,10 @@ def request_claims_check(*, site: Site, by: User, now: datetime) -> ClaimsCheck:
             )
             transaction.on_commit(lambda: _enqueue_claims_check(check.pk))
     except IntegrityError:
-        # Another request queued one in the meantime: join it.
-        return ClaimsCheck.objects.get(site=site, status__in=("queued", "running"))
+        # Another request queued one in the meantime: join it (the newest, however far it got).
+        joined = ClaimsCheck.objects.filter(site=site).order_by("-requested_at", "-id").first()
+        assert joined is not None  # the row that refused ours
+        return joined
     return check
 
 
