@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models.functions import TruncDate
 
 from autologic.accounts.models import Site
 from autologic.adverse_events.models import AdverseEvent
@@ -55,26 +56,32 @@ def _age(born: date, on: date) -> int:
 
 
 def registry_for(site: Site, today: date) -> reg.Registry:
-    """The clinic's registry on ``today``: every treated joint with its process data."""
+    """The clinic's registry on ``today``: every treated joint with its process data.
+
+    Every query selects by the clinic (a join), never by a list of ids, and the database
+    turns moments into the clinic's days and durations into minutes and hours, so that the
+    read grows with the clinic's own rows (bench/registry.py)."""
     zone = ZoneInfo(site.time_zone)
     given: dict[tuple[int, int], list[tuple[date, float | None, float | None]]] = defaultdict(list)
-    for course_id, region_id, given_at, thawed_at, cells in Administration.objects.filter(
+    for course_id, region_id, day, thaw, cells in Administration.objects.filter(
         site=site
     ).values_list(
         "appointment__course_id",
         "planned_region_id",
-        "given_at",
-        "unit__thawed_at",
+        TruncDate("given_at", tzinfo=zone),
+        ExpressionWrapper(F("given_at") - F("unit__thawed_at"), output_field=DurationField()),
         "unit__cells_million",
     ):
-        thaw = (given_at - thawed_at).total_seconds() / 60 if thawed_at else None
         given[(course_id, region_id)].append(
-            (given_at.astimezone(zone).date(), thaw, float(cells) if cells is not None else None)
+            (
+                day,
+                thaw.total_seconds() / 60 if thaw is not None else None,
+                float(cells) if cells is not None else None,
+            )
         )
-    course_ids = {c for c, _r in given}
     courses = {
         row["pk"]: row
-        for row in Course.objects.filter(pk__in=course_ids).values(
+        for row in Course.objects.filter(site=site).values(
             "pk",
             "patient_id",
             "injections",
@@ -93,7 +100,7 @@ def registry_for(site: Site, today: date) -> reg.Registry:
     }
     regions = {
         row["pk"]: row
-        for row in AffectedRegion.objects.filter(pk__in={r for _c, r in given}).values(
+        for row in AffectedRegion.objects.filter(assessment__site=site).values(
             "pk",
             "region",
             "side",
@@ -106,33 +113,37 @@ def registry_for(site: Site, today: date) -> reg.Registry:
     }
     patients = {
         row["pk"]: row
-        for row in Patient.objects.filter(
-            pk__in={c["patient_id"] for c in courses.values()}
-        ).values("pk", "date_of_birth", "sex")
+        for row in Patient.objects.filter(site=site).values("pk", "date_of_birth", "sex")
     }
     incubation: dict[int, float] = {}
     viability: dict[int, float] = {}
-    for course_id, key, started, ended, viable in (
-        StepRecord.objects.filter(run__collection__course_id__in=course_ids)
+    for course_id, key, took, viable in (
+        StepRecord.objects.filter(run__collection__course__site=site)
+        .filter(Q(key="incubation", ended_at__isnull=False) | Q(viability_pct__isnull=False))
         .order_by("started_at", "pk")
-        .values_list("run__collection__course_id", "key", "started_at", "ended_at", "viability_pct")
+        .values_list(
+            "run__collection__course_id",
+            "key",
+            ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()),
+            "viability_pct",
+        )
     ):
-        if key == "incubation" and ended is not None:
-            incubation[course_id] = (ended - started).total_seconds() / 3600
+        if key == "incubation" and took is not None:
+            incubation[course_id] = took.total_seconds() / 3600
         if viable is not None:
             viability[course_id] = float(viable)  # the last measured before release
     deviations = dict(
-        Deviation.objects.filter(run__collection__course_id__in=course_ids)
+        Deviation.objects.filter(run__collection__course__site=site)
         .values("run__collection__course_id")
         .annotate(n=Count("pk"))
         .values_list("run__collection__course_id", "n")
     )
     closed: dict[int, set[str]] = defaultdict(set)
     for course_id, key in Appointment.objects.filter(
-        course_id__in=course_ids, key__startswith=FOLLOW_UP, due_to__lt=today
+        course__site=site, key__startswith=FOLLOW_UP, due_to__lt=today
     ).values_list("course_id", "key"):
         key = key.removeprefix(FOLLOW_UP)
-        if key in asking[courses[course_id]["protocol_id"]]:
+        if course_id in courses and key in asking[courses[course_id]["protocol_id"]]:
             closed[course_id].add(key)
     treated = []
     for (course_id, region_id), doses in given.items():
@@ -174,7 +185,7 @@ def registry_for(site: Site, today: date) -> reg.Registry:
     measures = [
         reg.Measure(f"{course_id}:{region_id}", timepoint, instrument, name, value, on, better)
         for course_id, region_id, timepoint, instrument, name, value, on, better in (
-            Score.objects.filter(response__site=site, response__course_id__in=course_ids)
+            Score.objects.filter(response__site=site, response__course__isnull=False)
             .exclude(timepoint="")
             .values_list(
                 "response__course_id",
