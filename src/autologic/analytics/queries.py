@@ -63,14 +63,16 @@ def registry_for(site: Site, today: date) -> reg.Registry:
     read grows with the clinic's own rows (bench/registry.py)."""
     zone = ZoneInfo(site.time_zone)
     given: dict[tuple[int, int], list[tuple[date, float | None, float | None]]] = defaultdict(list)
-    for course_id, region_id, day, thaw, cells in Administration.objects.filter(
-        site=site
-    ).values_list(
-        "appointment__course_id",
-        "planned_region_id",
-        TruncDate("given_at", tzinfo=zone),
-        ExpressionWrapper(F("given_at") - F("unit__thawed_at"), output_field=DurationField()),
-        "unit__cells_million",
+    for course_id, region_id, day, thaw, cells in (
+        Administration.objects.filter(site=site)
+        .order_by()
+        .values_list(
+            "appointment__course_id",
+            "planned_region_id",
+            TruncDate("given_at", tzinfo=zone),
+            ExpressionWrapper(F("given_at") - F("unit__thawed_at"), output_field=DurationField()),
+            "unit__cells_million",
+        )
     ):
         given[(course_id, region_id)].append(
             (
@@ -81,7 +83,9 @@ def registry_for(site: Site, today: date) -> reg.Registry:
         )
     courses = {
         row["pk"]: row
-        for row in Course.objects.filter(site=site).values(
+        for row in Course.objects.filter(site=site)
+        .order_by()
+        .values(
             "pk",
             "patient_id",
             "injections",
@@ -100,7 +104,9 @@ def registry_for(site: Site, today: date) -> reg.Registry:
     }
     regions = {
         row["pk"]: row
-        for row in AffectedRegion.objects.filter(assessment__site=site).values(
+        for row in AffectedRegion.objects.filter(assessment__site=site)
+        .order_by()
+        .values(
             "pk",
             "region",
             "side",
@@ -113,7 +119,7 @@ def registry_for(site: Site, today: date) -> reg.Registry:
     }
     patients = {
         row["pk"]: row
-        for row in Patient.objects.filter(site=site).values("pk", "date_of_birth", "sex")
+        for row in Patient.objects.filter(site=site).order_by().values("pk", "date_of_birth", "sex")
     }
     incubation: dict[int, float] = {}
     viability: dict[int, float] = {}
@@ -139,9 +145,11 @@ def registry_for(site: Site, today: date) -> reg.Registry:
         .values_list("run__collection__course_id", "n")
     )
     closed: dict[int, set[str]] = defaultdict(set)
-    for course_id, key in Appointment.objects.filter(
-        course__site=site, key__startswith=FOLLOW_UP, due_to__lt=today
-    ).values_list("course_id", "key"):
+    for course_id, key in (
+        Appointment.objects.filter(course__site=site, key__startswith=FOLLOW_UP, due_to__lt=today)
+        .order_by()
+        .values_list("course_id", "key")
+    ):
         key = key.removeprefix(FOLLOW_UP)
         if course_id in courses and key in asking[courses[course_id]["protocol_id"]]:
             closed[course_id].add(key)
@@ -187,6 +195,7 @@ def registry_for(site: Site, today: date) -> reg.Registry:
         for course_id, region_id, timepoint, instrument, name, value, on, better in (
             Score.objects.filter(response__site=site, response__course__isnull=False)
             .exclude(timepoint="")
+            .order_by()
             .values_list(
                 "response__course_id",
                 "region_id",
