@@ -29,6 +29,7 @@ from autologic.analytics.models import (
 from autologic.care.models import Appointment, Course
 from autologic.clinical.domain.body import bmi
 from autologic.clinical.models import AffectedRegion, ImagingStudy
+from autologic.common.memory import collector_paused
 from autologic.injections.models import Administration
 from autologic.lab.models import Deviation, StepRecord
 from autologic.outcomes.domain import registry as instruments
@@ -293,22 +294,23 @@ def measure_claims(
     sets = claim_sets(site)
     if not sets:
         return [], 0
-    registry = registry_for(site, today)
-    if progress is not None:
-        progress(50)
-    thresholds = site_thresholds(site)
-    files = [(row, claim_rules.ClaimFile.model_validate(row.content)) for row in sets]
-    total = sum(len(file.items) for _row, file in files)
-    done = 0
-    out = []
-    for row, file in files:
-        results = []
-        for claim in file.items:
-            results.append(claim_rules.evaluate(claim, registry, thresholds, file.minimum_n))
-            done += 1
-            if progress is not None:
-                progress(50 + 49 * done // total)
-        out.append(ClaimsReport(row, file, results))
+    with collector_paused():  # millions of acyclic objects for a large clinic
+        registry = registry_for(site, today)
+        if progress is not None:
+            progress(50)
+        thresholds = site_thresholds(site)
+        files = [(row, claim_rules.ClaimFile.model_validate(row.content)) for row in sets]
+        total = sum(len(file.items) for _row, file in files)
+        done = 0
+        out = []
+        for row, file in files:
+            results = []
+            for claim in file.items:
+                results.append(claim_rules.evaluate(claim, registry, thresholds, file.minimum_n))
+                done += 1
+                if progress is not None:
+                    progress(50 + 49 * done // total)
+            out.append(ClaimsReport(row, file, results))
     return out, len(registry.treated)
 
 
