@@ -1300,20 +1300,19 @@ def findings(runs: list[dict[str, Any]]) -> list[str]:
         "SQL execute by table: "
         + ", ".join(f"{t} {s:.2f} s ({rows[t]} rows)" for t, s in ranked[:5])
         + ".",
-        f"The {len(listed)} queries that carry every id in an IN list take "
-        f"{sum(q['execute_s'] for q in listed):.1f} s of SQL execute, returning "
-        f"{sum(max(q['rows'], 0) for q in listed)} rows; the smallest, "
-        + ", ".join(
-            f"{q['table']} {q['execute_s']} s for {q['rows']} rows"
-            for q in sorted(listed, key=lambda q: q["rows"])[:1]
-        )
-        + ", is almost all binding, sending and planning the list.",
         f"The floor (every follow-up score on a bare cursor, {big['floor_rows']} rows) is "
         f"{big['floor_s']} s; the read takes {big['read_over_floor']}x that.",
         f"The naive per-patient ORM loop ({big['naive_sample']} patients in "
         f"{big['naive_sample_s']} s, about {each * 1000:.0f} ms a patient) "
         f"extrapolates to {big['naive_s']} s at {n}: {big['speedup']}x slower.",
     ]
+    if listed:
+        out.insert(
+            3,
+            f"The {len(listed)} queries that carry every id in an IN list take "
+            f"{sum(q['execute_s'] for q in listed):.1f} s of SQL execute, returning "
+            f"{sum(max(q['rows'], 0) for q in listed)} rows.",
+        )
     profile = next((r for r in runs if "read_profile_top_own_time" in r), None)
     if profile is not None:
         rows_ = profile["read_profile_top_own_time"]
