@@ -59,6 +59,15 @@ def test_bad_filters_are_refused_by_field(administration, nurse, physician) -> N
     assert unknown.status_code == 400 and "score" in unknown.context["form"].errors
     huge = client.get(url, {"score": "NRS:pain", "age_min": "1" * 400})
     assert huge.status_code == 400
+    version = administration.appointment.course.protocol.version
+    alone = client.get(url, {"score": "NRS:pain", "version": str(version)})
+    assert alone.status_code == 400 and "version" in alone.context["form"].errors
+    chosen = client.get(
+        url, {"score": "NRS:pain", "protocol": "acs-large-joint", "version": str(version)}
+    )
+    assert chosen.status_code == 200 and len(chosen.context["report"].rows) == 1
+    other = client.get(url, {"score": "NRS:pain", "therapy": "cells_hip"})
+    assert other.status_code == 200 and other.context["report"].rows == []
 
 
 def test_only_physicians_and_the_manager_read_the_registry(site, make_staff) -> None:

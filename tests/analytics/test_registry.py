@@ -527,3 +527,24 @@ def test_time_back_to_daily_activities_is_a_kaplan_meier_of_the_first_yes() -> N
     ]
     fitter = KaplanMeierFitter().fit([14, 42, 42], [True, True, False])
     assert curve.steps[-1].survival == pytest.approx(fitter.survival_function_.iloc[-1, 0])
+
+
+def test_cohorts_filter_by_therapy_version_diagnosis_and_grading_system() -> None:
+    start = date(2026, 1, 1)
+    rows = [
+        hip(1, start, protocol_version=2),
+        hip(2, start, protocol_version=3, diagnosis="tendinopathy"),
+        hip(3, start, grade_system="Outerbridge", grade=2),
+        hip(4, start, therapy="acs", protocol="acs-large-joint", protocol_version=3),
+    ]
+    reg = registry.Registry(TODAY, rows)
+
+    def members(**chosen) -> list[int]:
+        return [t.patient for t in registry.Cohort(**chosen).rows(reg)]
+
+    assert members(protocols=frozenset({"cells-hip"}), versions=frozenset({3})) == [2, 3]
+    assert members(therapies=frozenset({"acs"})) == [4]
+    assert members(diagnoses=frozenset({"tendinopathy"})) == [2]
+    # Grade 2 by Kellgren-Lawrence is not grade 2 by Outerbridge.
+    assert members(grade_system="KL", grades=frozenset({2})) == [1, 2, 4]
+    assert members(grade_system="Outerbridge", grades=frozenset({2})) == [3]

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from autologic.analytics.domain import registry as reg
-from autologic.clinical.choices import REGIONS, SIDES
+from autologic.clinical.choices import DIAGNOSES, GRADE_SYSTEMS, REGIONS, SIDES
 from autologic.common.domain.calendars import Calendar
 from autologic.common.forms import ClinicDateField, FreeTextField
 from autologic.outcomes.choices import LATER_KINDS
 from autologic.patients.models import SEX_CHOICES
+from autologic.protocols.models import THERAPY_CHOICES
 
 ANY = [("", _("All"))]
 STRATA = [
@@ -43,15 +44,27 @@ RANGES = (
 class CohortForm(forms.Form):
     """Filters over the treated joints, the outcome to show, and the stratification."""
 
+    therapy = forms.ChoiceField(label=_("Therapy"), required=False, choices=ANY + THERAPY_CHOICES)
     protocol = forms.ChoiceField(label=_("Protocol"), required=False)
+    version = forms.TypedChoiceField(
+        label=_("Protocol version"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("With a protocol chosen: only joints treated under this version."),
+    )
+    diagnosis = forms.ChoiceField(label=_("Diagnosis"), required=False, choices=ANY + DIAGNOSES)
     region = forms.ChoiceField(label=_("Region"), required=False, choices=ANY + REGIONS)
     side = forms.ChoiceField(label=_("Side"), required=False, choices=ANY + SIDES)
     sex = forms.ChoiceField(label=_("Sex"), required=False, choices=ANY + SEX_CHOICES)
+    grade_system = forms.ChoiceField(
+        label=_("Grading system"), required=False, choices=GRADE_SYSTEMS, initial="KL"
+    )
     grades = forms.TypedMultipleChoiceField(
-        label=_("Kellgren–Lawrence grade"),
+        label=_("Grade"),
         required=False,
         coerce=int,
-        choices=[(g, str(g)) for g in range(5)],
+        choices=[(g, str(g)) for g in range(6)],
         widget=forms.CheckboxSelectMultiple,
     )
     injections_min = forms.IntegerField(
@@ -81,12 +94,14 @@ class CohortForm(forms.Form):
         *args: Any,
         calendar: Calendar,
         protocols: list[tuple[str, str]],
+        versions: list[tuple[int, str]],
         scores: list[tuple[str, str]],
         timepoints: list[tuple[str, str]],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["protocol"].choices = ANY + protocols  # type: ignore[attr-defined]
+        self.fields["version"].choices = ANY + versions  # type: ignore[attr-defined]
         self.fields["score"].choices = scores  # type: ignore[attr-defined]
         self.fields["timepoint"].choices = timepoints  # type: ignore[attr-defined]
         self.fields["treated_from"] = ClinicDateField(
@@ -125,6 +140,8 @@ class CohortForm(forms.Form):
             low, high = data.get(f"{prefix}_min"), data.get(f"{prefix}_max")
             if low is not None and high is not None and low >= high:
                 self.add_error(f"{prefix}_max", _("The upper end must lie above the lower end."))
+        if data.get("version") is not None and not data.get("protocol"):
+            self.add_error("version", _("Choose the protocol whose version you mean."))
         start, end = data.get("treated_from"), data.get("treated_to")
         if start and end and start > end:
             self.add_error("treated_to", _("The end of the period is before its start."))
@@ -140,10 +157,13 @@ class CohortForm(forms.Form):
         )
         return reg.Cohort(
             protocols=frozenset([data["protocol"]] if data.get("protocol") else []),
+            versions=frozenset([data["version"]] if data.get("version") is not None else []),
+            therapies=frozenset([data["therapy"]] if data.get("therapy") else []),
+            diagnoses=frozenset([data["diagnosis"]] if data.get("diagnosis") else []),
             regions=frozenset([data["region"]] if data.get("region") else []),
             sides=frozenset([data["side"]] if data.get("side") else []),
             sexes=frozenset([data["sex"]] if data.get("sex") else []),
-            grade_system="KL" if data.get("grades") else "",
+            grade_system=(data.get("grade_system") or "KL") if data.get("grades") else "",
             grades=frozenset(data.get("grades") or []),
             treated_from=data.get("treated_from"),
             treated_to=data.get("treated_to"),

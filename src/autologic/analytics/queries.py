@@ -357,6 +357,7 @@ class Choices:
     """What the cohort form offers for this registry, and what it shows first."""
 
     protocols: list[tuple[str, str]]
+    versions: list[tuple[int, str]]
     scores: list[tuple[str, str]]
     timepoints: list[tuple[str, str]]
     defaults: dict[str, object]
@@ -368,6 +369,7 @@ def registry_choices(found: reg.Registry, language: str) -> Choices:
 
     protocols = sorted({t.protocol for t in found.treated})
     named = [(code, protocol_title(code, language)) for code in protocols]
+    versions = [(v, str(v)) for v in sorted({t.protocol_version for t in found.treated})]
     pairs = sorted({(m.instrument, m.score) for m in found.measures if _charted(m.instrument)})
     scores = [(f"{i}:{s}", f"{i} · {score_name(s)}") for i, s in pairs]
     keys = sorted({m.timepoint for m in found.measures} - {reg.BASELINE}, key=reg.timepoint_days)
@@ -376,6 +378,7 @@ def registry_choices(found: reg.Registry, language: str) -> Choices:
     default_timepoint = "m12" if "m12" in keys else (keys[-1] if keys else "")
     return Choices(
         named,
+        versions,
         scores,
         timepoints,
         {

@@ -73,6 +73,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         data,
         calendar=Calendar(site.calendar),
         protocols=choices.protocols,
+        versions=choices.versions,
         scores=choices.scores,
         timepoints=choices.timepoints,
     )
@@ -173,6 +174,7 @@ def cohort_save(request: HttpRequest) -> HttpResponse:
         request.POST,
         calendar=Calendar(site.calendar),
         protocols=choices.protocols,
+        versions=choices.versions,
         scores=choices.scores,
         timepoints=choices.timepoints,
     )

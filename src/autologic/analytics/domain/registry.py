@@ -225,6 +225,7 @@ class Cohort:
     """A filter over treated joints; an empty choice admits everything."""
 
     protocols: frozenset[str] = frozenset()
+    versions: frozenset[int] = frozenset()  # of the chosen protocol
     therapies: frozenset[str] = frozenset()
     regions: frozenset[str] = frozenset()
     sides: frozenset[str] = frozenset()
@@ -249,6 +250,8 @@ class Cohort:
             (self.sexes, t.sex),
         )
         if any(chosen and value not in chosen for chosen, value in sets):
+            return False
+        if self.versions and t.protocol_version not in self.versions:
             return False
         if self.grade_system and (t.grade_system != self.grade_system or t.grade is None):
             return False
