@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from autologic.outcomes import queries
+from autologic.audit.models import AuditEvent
+from autologic.common.domain.errors import ConflictError
+from autologic.outcomes import actions, queries
 from autologic.outcomes.domain import registry
 from autologic.outcomes.domain.follow_up import FOLLOWUP
 from autologic.outcomes.models import LaterTreatment
@@ -76,3 +78,53 @@ def test_a_reported_surgery_waits_on_the_chart_until_staff_record_it(
     assert report.recorded
     body = client.get(f"/outcomes/patients/{course.patient.pk}/").content.decode()
     assert "Recorded above." in body and "Not recorded yet" not in body
+
+
+@pytest.mark.django_db
+def test_a_mistaken_report_is_checked_off_with_how_it_was_checked(
+    course, submit, physician, fixed_clock
+) -> None:
+    answer = submit(course, "w6", "knee", "FOLLOWUP", {"ACTIVITIES": 1, "SURGERY": 1})
+    no = submit(course, "w6", "hip", "FOLLOWUP", {"ACTIVITIES": 1, "SURGERY": 0})
+    client = signed_in(physician)
+    page = client.get(f"/outcomes/patients/{course.patient.pk}/").content.decode()
+    assert f"surgery-report/?response={answer.pk}" in page
+    url = f"/outcomes/patients/{course.patient.pk}/surgery-report/"
+    assert client.get(url, {"response": no.pk}).status_code == 404  # a "no" is no report
+    short = client.post(url, {"response": answer.pk, "note": "ok"})
+    assert short.status_code == 400 and "note" in short.context["form"].errors
+    note = "Phoned the patient: the operation was a dental implant."
+    assert client.post(url, {"response": answer.pk, "note": note}).status_code == 302
+    (report,) = queries.reported_surgeries(course.patient)
+    assert not report.open and report.check is not None and report.check.note == note
+    event = AuditEvent.objects.get(action="surgery_report.dismiss")
+    assert event.changes["note"] == note
+    again = client.post(url, {"response": answer.pk, "note": note})
+    assert again.status_code == 400  # checked once; the second is refused, saying why
+    assert "already been checked" in str(again.context["form"].non_field_errors())
+    page = client.get(f"/outcomes/patients/{course.patient.pk}/").content.decode()
+    assert "Checked: no operation of this joint." in page and "Not recorded yet" not in page
+
+
+@pytest.mark.django_db
+def test_a_recorded_operation_cannot_be_checked_off(course, submit, physician, fixed_clock) -> None:
+    answer = submit(course, "w6", "knee", "FOLLOWUP", {"ACTIVITIES": 0, "SURGERY": 1})
+    LaterTreatment.objects.create(
+        site=course.site,
+        patient=course.patient,
+        region=region(course, "knee"),
+        kind="arthroplasty",
+        performed_on=answer.completed_on,
+        source="hospital",
+        recorded_by=physician,
+        recorded_at=fixed_clock.now(),
+    )
+    with pytest.raises(ConflictError) as caught:
+        actions.dismiss_surgery_report(
+            patient=course.patient,
+            response_id=answer.pk,
+            note="Phoned the patient to check.",
+            by=physician,
+            now=fixed_clock.now(),
+        )
+    assert caught.value.code == "report_recorded"

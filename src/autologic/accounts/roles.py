@@ -180,6 +180,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "outcomes:enter": CLINICAL,
     "outcomes:rehab": {"GET": CLINICAL, "POST": CLINICAL},
     "outcomes:later_treatment": {"GET": CLINICAL, "POST": CLINICAL},
+    "outcomes:surgery_report": {"GET": CLINICAL, "POST": CLINICAL},
     "analytics:registry": REGISTRY_READERS | {Role.RESEARCHER},
     "analytics:export": {"GET": EXPORTERS, "POST": EXPORTERS},
     "analytics:export_jobs": EXPORTERS,

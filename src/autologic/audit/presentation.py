@@ -154,6 +154,7 @@ ACTIONS = {
     "outcomes.threshold_chosen": gettext_lazy("Responder threshold chosen"),
     "rehab.record": gettext_lazy("Rehabilitation phase recorded"),
     "later_treatment.record": gettext_lazy("Later treatment of a treated joint recorded"),
+    "surgery_report.dismiss": gettext_lazy("Reported surgery checked: no operation"),
     "claims.load": gettext_lazy("Claim file loaded"),
     "research_study.create": gettext_lazy("Study opened"),
     "registry.export": gettext_lazy("Research export made"),
@@ -227,6 +228,7 @@ LABELS = {
     # Registry events (analytics/actions.py).
     "claims": gettext_lazy("claim file"),
     "withdrawn_on": gettext_lazy("withdrawn on"),
+    "answered_on": gettext_lazy("answered on"),
     "study": gettext_lazy("study"),
     "format": gettext_lazy("format"),
     "patients": gettext_lazy("patients"),

@@ -21,6 +21,7 @@ from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.common.locks import for_update
 from autologic.outcomes import queries
 from autologic.outcomes.domain import registry, rehab, thresholds, womac
+from autologic.outcomes.domain.follow_up import FOLLOWUP, YES
 from autologic.outcomes.domain.later import check_later
 from autologic.outcomes.domain.types import Scored
 from autologic.outcomes.models import (
@@ -28,6 +29,7 @@ from autologic.outcomes.models import (
     RehabProgress,
     Response,
     Score,
+    SurgeryReportCheck,
     ThresholdChoice,
 )
 from autologic.patients.models import Patient
@@ -507,6 +509,73 @@ def record_later_treatment(
                 "performed_on": performed_on.isoformat(),
                 "source": origin.value,
                 **({"note": note} if note else {}),
+            },
+            now=now,
+        )
+    return row
+
+
+MIN_CHECK_NOTE = 10  # characters: say how it was checked ("phoned the patient: ...")
+
+
+def dismiss_surgery_report(
+    *, patient: Patient, response_id: int, note: str, by: User, now: datetime
+) -> SurgeryReportCheck:
+    """Record that staff checked a patient's yes to the surgery question and found no operation
+    of the joint; audited.  A report already accounted for by a recorded later treatment, or
+    already checked, is refused."""
+    note = note.strip()
+    if len(note) < MIN_CHECK_NOTE:
+        raise ValidationFailed(
+            "check_note_short",
+            f"Say how it was checked, in at least {MIN_CHECK_NOTE} characters.",
+            field="note",
+        )
+    with audited_transaction():
+        response = (
+            for_update(Response.objects)
+            .filter(pk=response_id, patient=patient, instrument=FOLLOWUP.id, status="submitted")
+            .select_related("region")
+            .first()
+        )
+        if response is None or response.answers.get("SURGERY") != YES:
+            raise ValidationFailed(
+                "no_surgery_report", "No such report of surgery.", field="response"
+            )
+        if SurgeryReportCheck.objects.filter(response=response).exists():
+            raise ConflictError(
+                "report_checked", "This report has already been checked.", field="response"
+            )
+        answered_on = response.completed_on
+        if (
+            answered_on is not None
+            and LaterTreatment.objects.filter(
+                region=response.region, performed_on__lte=answered_on
+            ).exists()
+        ):
+            raise ConflictError(
+                "report_recorded",
+                "An operation of this joint is recorded for this report.",
+                field="response",
+            )
+        row = SurgeryReportCheck.objects.create(
+            site=patient.site,
+            patient=patient,
+            response=response,
+            note=note,
+            checked_by=by,
+            checked_at=now,
+        )
+        record_event(
+            actor=by,
+            site=patient.site,
+            action="surgery_report.dismiss",
+            object_type="patient",
+            object_id=patient.pk,
+            changes={
+                "region": str(response.region),
+                "answered_on": answered_on.isoformat() if answered_on else None,
+                "note": note,
             },
             now=now,
         )

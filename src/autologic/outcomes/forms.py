@@ -135,3 +135,14 @@ class LaterTreatmentForm(forms.Form):
             "source": fields["source"],
             "note": fields["note"],
         }
+
+
+class SurgeryReportCheckForm(forms.Form):
+    """Staff found no operation behind a patient's yes to the surgery question."""
+
+    note = FreeTextField(
+        label=_("How it was checked"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: phoned the patient; the operation was on the other knee."),
+    )

@@ -188,3 +188,21 @@ class LaterTreatment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.performed_on} (patient {self.patient_id})"
+
+
+class SurgeryReportCheck(models.Model):
+    """Staff checked a patient's yes to "since your treatment, have you had surgery on this
+    joint?" and found no operation of the joint (an operation found is a ``LaterTreatment``).
+    One check per answer; every check is an audit event."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    response = models.OneToOneField(
+        Response, on_delete=models.PROTECT, related_name="surgery_check"
+    )
+    note = models.TextField(_("how it was checked"))
+    checked_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"no surgery (response {self.response_id})"

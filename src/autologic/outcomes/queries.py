@@ -26,6 +26,7 @@ from autologic.outcomes.models import (
     RehabProgress,
     Response,
     Score,
+    SurgeryReportCheck,
     ThresholdChoice,
 )
 from autologic.patients.models import Patient
@@ -442,10 +443,17 @@ class ReportedSurgery:
     """A follow-up at which the patient answered yes to "surgery on this joint since your
     treatment?", and whether staff have recorded an operation of that joint by then."""
 
+    response: int
     region: AffectedRegion
     timepoint: str
     answered_on: date
     recorded: bool
+    check: SurgeryReportCheck | None = None  # staff found no operation
+
+    @property
+    def open(self) -> bool:
+        """Neither recorded as an operation nor checked as none: staff must act."""
+        return not self.recorded and self.check is None
 
 
 def reported_surgeries(patient: Patient) -> list[ReportedSurgery]:
@@ -458,7 +466,7 @@ def reported_surgeries(patient: Patient) -> list[ReportedSurgery]:
             name=follow_up.SURGERY,
             value=follow_up.YES,
         )
-        .select_related("region")
+        .select_related("region", "response__surgery_check__checked_by")
         .order_by("measured_on", "id")
     )
     done: dict[int, list[date]] = defaultdict(list)
@@ -468,10 +476,12 @@ def reported_surgeries(patient: Patient) -> list[ReportedSurgery]:
         done[region_id].append(on)
     return [
         ReportedSurgery(
+            s.response_id,
             s.region,
             s.timepoint,
             s.measured_on,
             any(on <= s.measured_on for on in done[s.region.pk]),
+            getattr(s.response, "surgery_check", None),
         )
         for s in answers
         if s.region is not None

@@ -12,6 +12,11 @@ urlpatterns = [
         views.later_treatment,
         name="later_treatment",
     ),
+    path(
+        "patients/<int:patient_id>/surgery-report/",
+        views.surgery_report,
+        name="surgery_report",
+    ),
     path("thresholds/", views.thresholds_page, name="thresholds"),
     path(
         "patients/<int:patient_id>/rehab/<int:course_id>/<slug:phase>/",

@@ -21,6 +21,7 @@ from autologic.outcomes.forms import (
     LaterTreatmentForm,
     PaperEntryForm,
     RehabForm,
+    SurgeryReportCheckForm,
     ThresholdForm,
 )
 from autologic.patients.models import Patient
@@ -297,3 +298,32 @@ def later_treatment(request: HttpRequest, patient_id: int) -> HttpResponse:
     status = 400 if form.is_bound and form.errors else 200
     context = {"patient": found, "joints": joints, "form": form}
     return render(request, "outcomes/later_treatment.html", context, status=status)
+
+
+def surgery_report(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Record that a patient's reported surgery was checked and no operation of the joint was
+    done (an operation found is recorded as a later treatment instead)."""
+    found = _patient(request, patient_id)
+    response_id = int_or_none(request.GET.get("response") or request.POST.get("response"))
+    report = next((r for r in queries.reported_surgeries(found) if r.response == response_id), None)
+    if report is None:
+        raise Http404
+    record_read(request.user, "patient", found.pk, what="reported surgery")
+    form = SurgeryReportCheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.dismiss_surgery_report(
+                patient=found,
+                response_id=report.response,
+                note=form.cleaned_data["note"],
+                by=request.user,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("outcomes:patient", patient_id=found.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    context = {"patient": found, "report": report, "form": form}
+    return render(request, "outcomes/surgery_report.html", context, status=status)
