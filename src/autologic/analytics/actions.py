@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -223,57 +224,85 @@ def request_export(*, study: ResearchStudy, fmt: str, by: User, now: datetime) -
 def _enqueue(job_id: int) -> None:
     from autologic.analytics.tasks import run_export
 
+    _enqueue_task(run_export, job_id)
+
+
+def _enqueue_task(task: Any, job_id: int) -> None:
+    """Queue a job's task after commit; a queue that is down leaves it to the worker's sweep."""
     try:
-        run_export.enqueue(job_id)
+        task.enqueue(job_id)
     except Exception:  # noqa: BLE001 - the queue being down must not fail the request
-        log.exception("could not enqueue export %s; it waits for the next worker pass", job_id)
+        log.exception("could not enqueue job %s; it waits for the worker's next pass", job_id)
 
 
-def run_export_job(job_id: int, *, now: datetime) -> ExportJob:
-    """Make a queued export (the task queue calls this): progress as it goes, then the file;
-    a failure is recorded with its error code, never with data."""
-    claimed = ExportJob.objects.filter(pk=job_id, status="queued").update(
-        status="running", progress=5
-    )
-    job = ExportJob.objects.select_related("study__site", "requested_by").get(pk=job_id)
+Job = TypeVar("Job", ExportJob, ClaimsCheck)
+
+
+def _run_queued(
+    model: type[Job],
+    job_id: int,
+    now: datetime,
+    work: Callable[[Job, Callable[[int], None]], dict[str, Any]],
+) -> Job:
+    """Run one queued job once: claim it (queued to running), let ``work`` report its per cent
+    done and return the fields of the finished job; a failure is kept with its error code,
+    never with data.  A job another worker claimed, or that has finished, is left alone."""
+    claimed = model.objects.filter(pk=job_id, status="queued").update(status="running", progress=5)
+    job = model.objects.get(pk=job_id)
     if not claimed:
-        return job  # another worker has it, or it is finished
+        return job
 
     def progress(percent: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(progress=percent)
+        model.objects.filter(pk=job_id).update(progress=percent)
 
     try:
-        made = export_registry(
-            study=job.study, fmt=job.format, by=job.requested_by, now=now, progress=progress
-        )
+        finished = work(job, progress)
     except Exception as exc:  # noqa: BLE001 - any failure ends the job, visibly
         code = exc.code if isinstance(exc, DomainError) else type(exc).__name__
-        ExportJob.objects.filter(pk=job_id).update(
-            status="failed", error=code[:64], finished_at=now
-        )
-        log.exception("export %s failed", job_id)
+        model.objects.filter(pk=job_id).update(status="failed", error=code[:64], finished_at=now)
+        log.exception("%s %s failed", model.__name__, job_id)
     else:
-        ExportJob.objects.filter(pk=job_id).update(
-            status="done",
-            progress=100,
-            filename=made.filename,
-            content=made.content,
-            patients=made.patients,
-            rows=made.rows,
-            finished_at=now,
+        model.objects.filter(pk=job_id).update(
+            status="done", progress=100, finished_at=now, **finished
         )
     job.refresh_from_db()
     return job
 
 
-def run_waiting_exports(*, now: datetime, older_than_seconds: int = 120) -> int:
-    """Make the exports whose task was lost (queued and waiting too long); the worker's sweep."""
+def _run_waiting(
+    model: type[Job], run: Callable[[int], Job], now: datetime, older_than_seconds: int
+) -> int:
+    """Run the jobs whose task was lost (queued too long); the worker's sweep."""
     from datetime import timedelta
 
-    waiting = ExportJob.objects.filter(
+    waiting = model.objects.filter(
         status="queued", requested_at__lt=now - timedelta(seconds=older_than_seconds)
     ).values_list("pk", flat=True)
-    return sum(1 for job_id in list(waiting) if run_export_job(job_id, now=now).status == "done")
+    return sum(1 for job_id in list(waiting) if run(job_id).status == "done")
+
+
+def run_export_job(job_id: int, *, now: datetime) -> ExportJob:
+    """Make a queued export (the task queue calls this): progress as it goes, then the file."""
+
+    def work(job: ExportJob, progress: Callable[[int], None]) -> dict[str, Any]:
+        made = export_registry(
+            study=job.study, fmt=job.format, by=job.requested_by, now=now, progress=progress
+        )
+        return {
+            "filename": made.filename,
+            "content": made.content,
+            "patients": made.patients,
+            "rows": made.rows,
+        }
+
+    return _run_queued(ExportJob, job_id, now, work)
+
+
+def run_waiting_exports(*, now: datetime, older_than_seconds: int = 120) -> int:
+    """Make the exports whose task was lost (queued and waiting too long); the worker's sweep."""
+    return _run_waiting(
+        ExportJob, lambda job_id: run_export_job(job_id, now=now), now, older_than_seconds
+    )
 
 
 def record_export_download(job: ExportJob, *, by: User, now: datetime) -> None:
@@ -386,61 +415,32 @@ def request_claims_check(*, site: Site, by: User, now: datetime) -> ClaimsCheck:
 def _enqueue_claims_check(check_id: int) -> None:
     from autologic.analytics.tasks import run_claims_check
 
-    try:
-        run_claims_check.enqueue(check_id)
-    except Exception:  # noqa: BLE001 - the queue being down must not fail the request
-        log.exception("could not enqueue claims check %s; the worker's pass makes it", check_id)
+    _enqueue_task(run_claims_check, check_id)
 
 
 def run_claims_check_job(check_id: int, *, now: datetime) -> ClaimsCheck:
     """Measure a queued claims check (the task queue calls this), saving its progress as it
-    goes; a failure is kept with its error code, never with data."""
+    goes, then each claim's numbers with the clinic's day they were measured on."""
     from autologic.analytics import queries
     from autologic.analytics.domain.claims import result_data
 
-    claimed = ClaimsCheck.objects.filter(pk=check_id, status="queued").update(
-        status="running", progress=5
-    )
-    check = ClaimsCheck.objects.select_related("site").get(pk=check_id)
-    if not claimed:
-        return check  # another worker has it, or it is finished
-
-    def progress(percent: int) -> None:
-        ClaimsCheck.objects.filter(pk=check_id).update(progress=percent)
-
-    today = now.astimezone(ZoneInfo(check.site.time_zone)).date()
-    try:
+    def work(check: ClaimsCheck, progress: Callable[[int], None]) -> dict[str, Any]:
+        today = now.astimezone(ZoneInfo(check.site.time_zone)).date()
         reports, treated = queries.measure_claims(check.site, today, progress=progress)
-    except Exception as exc:  # noqa: BLE001 - any failure ends the check, visibly
-        code = exc.code if isinstance(exc, DomainError) else type(exc).__name__
-        ClaimsCheck.objects.filter(pk=check_id).update(
-            status="failed", error=code[:64], finished_at=now
-        )
-        log.exception("claims check %s failed", check_id)
-    else:
         kept = [
             {"claim_set": r.claim_set.pk, "results": [result_data(x) for x in r.results]}
             for r in reports
         ]
-        ClaimsCheck.objects.filter(pk=check_id).update(
-            status="done",
-            progress=100,
-            as_of=today,
-            results=kept,
-            treated=treated,
-            finished_at=now,
-        )
-    check.refresh_from_db()
-    return check
+        return {"as_of": today, "results": kept, "treated": treated}
+
+    return _run_queued(ClaimsCheck, check_id, now, work)
 
 
 def run_waiting_claims_checks(*, now: datetime, older_than_seconds: int = 120) -> int:
     """Make the claims checks whose task was lost (queued too long); the worker's sweep."""
-    from datetime import timedelta
-
-    waiting = ClaimsCheck.objects.filter(
-        status="queued", requested_at__lt=now - timedelta(seconds=older_than_seconds)
-    ).values_list("pk", flat=True)
-    return sum(
-        1 for check_id in list(waiting) if run_claims_check_job(check_id, now=now).status == "done"
+    return _run_waiting(
+        ClaimsCheck,
+        lambda check_id: run_claims_check_job(check_id, now=now),
+        now,
+        older_than_seconds,
     )
