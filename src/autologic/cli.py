@@ -18,6 +18,8 @@ autologic instrument-texts load FILE --site CODE  load a licensed wording or off
 autologic claims load FILE --site CODE  load a version of a clinic's claim file (`claims
                                check FILE` validates one, `claims list --site CODE` lists them)
 autologic audit verify         recompute the audit hash chain; exit 1 at the first break
+autologic fhir-clients add NAME --site CODE --scope S [--print-token]  register a FHIR
+                               machine client (`fhir-clients token NAME` prints a new token)
 autologic otp-code USER        current authenticator code of a demo user (demo mode only)
 autologic manage ARGS...       any other Django management command
 """
@@ -27,7 +29,12 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"seed-demo": "seed_demo", "otp-code": "otp_code", "instrument-texts": "instrument_texts"}
+ALIASES = {
+    "seed-demo": "seed_demo",
+    "otp-code": "otp_code",
+    "instrument-texts": "instrument_texts",
+    "fhir-clients": "fhir_clients",
+}
 # Commands that read files and write files only: they run without a SECRET_KEY or a database
 # (settings.OFFLINE), so they work on any machine, production mode included.
 OFFLINE_COMMANDS = {("protocols", "check"), ("labels", "sample")}

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "autologic.billing",
     "autologic.analytics",
     "autologic.outbox",
+    "autologic.interop",
     "autologic.portal",
     "autologic.dashboard",
     "autologic.demo",
@@ -356,6 +357,14 @@ def _signing_window_minutes() -> int:
 AUTOLOGIC_SIGNING_WINDOW_MINUTES = _signing_window_minutes()
 # Links in e-mails and SMS point here (the portal is reached from outside the clinic).
 AUTOLOGIC_PUBLIC_URL = os.environ.get("AUTOLOGIC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# FHIR: the namespace of every platform identifier system, code system and extension URI.  It
+# must not change when the server moves (identifiers sent to other systems keep it), so it is
+# not the server's address; production sets the clinic network's own (an https URL it owns).
+AUTOLOGIC_FHIR_NAMESPACE = os.environ.get(
+    "AUTOLOGIC_FHIR_NAMESPACE", "https://fhir.autologic.invalid"
+).rstrip("/")
+# Lifetime of a machine client's bearer token (SMART Backend Services recommends 5 minutes).
+AUTOLOGIC_FHIR_TOKEN_SECONDS = int(os.environ.get("AUTOLOGIC_FHIR_TOKEN_SECONDS", "300"))
 
 # Logs never hold a portal token: a refused request's path (CSRF, 404, 500) holds one, so every
 # handler cuts them out. Django's own handlers are replaced by these (its records propagate to

@@ -24,6 +24,7 @@ urlpatterns = [
     path("billing/", include("autologic.billing.urls")),
     path("registry/", include("autologic.analytics.urls")),
     path("api/v1/", api.urls),
+    path("fhir/", include("autologic.interop.urls")),
     path("", include("autologic.portal.urls")),
     path("", include("autologic.dashboard.urls")),
 ]

@@ -341,6 +341,8 @@ def _clinical(physician, patient, protocols) -> dict[str, object]:
         "decision_id": decision.pk,
         "protocol_id": row.pk,
         "phase": "walking",
+        "resource_type": "Patient",
+        "rest": "Patient/1/_history",
     }
 
 
@@ -361,7 +363,7 @@ def test_anonymous_users_are_refused_everywhere_but_public_pages(world, client):
                 assert response.status_code < 500, (name, method)
             elif rule == Gate.PORTAL_TOKEN:  # no login asked; a wrong token opens nothing
                 assert response.status_code in {404, 422}, (name, method, response.status_code)
-            elif path.startswith("/api/"):
+            elif rule == Gate.FHIR_TOKEN or path.startswith("/api/"):  # no redirect to a page
                 assert response.status_code == 401, (name, method, response.status_code)
             else:
                 assert response.status_code == 302, (name, method, response.status_code)

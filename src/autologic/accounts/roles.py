@@ -28,6 +28,7 @@ class Gate(StrEnum):
     PUBLIC = "public"  # no login at all: health, login, language choice
     PASSWORD_ONLY = "password_only"  # password given, second factor still pending
     PORTAL_TOKEN = "portal_token"  # no login: the patient's tokenised link is checked by the view
+    FHIR_TOKEN = "fhir_token"  # no login: a machine client's bearer token is checked by the view
 
 
 Rule = frozenset[Role] | Gate
@@ -195,6 +196,11 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "adverse_events:update": {"GET": CLINICIANS, "POST": CLINICIANS},
     "adverse_events:acknowledge": {"POST": PHYSICIANS | {Role.MANAGER}},
     "adverse_events:term_grades": CLINICIANS,
+    "fhir:metadata": Gate.FHIR_TOKEN,
+    "fhir:search": Gate.FHIR_TOKEN,
+    "fhir:read": Gate.FHIR_TOKEN,
+    "fhir:root": Gate.FHIR_TOKEN,
+    "fhir:unknown": Gate.FHIR_TOKEN,
     "portal:home": Gate.PORTAL_TOKEN,
     "portal:form": {"GET": Gate.PORTAL_TOKEN, "POST": Gate.PORTAL_TOKEN},
     "portal:answer": {"POST": Gate.PORTAL_TOKEN},

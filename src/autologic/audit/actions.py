@@ -44,6 +44,7 @@ def record_event(
     site: Site | None = None,
     now: datetime | None = None,
     then: Callable[[AuditEvent], object] | None = None,
+    actor_name: str | None = None,
 ) -> None:
     """Note one event for the hash chain; it is appended when the action's audited transaction
     commits, and ``then`` runs with the stored event (for rows that cite its sequence number)."""
@@ -53,7 +54,7 @@ def record_event(
             values={
                 "occurred_at": now or clock.now(),
                 "actor_id": actor.pk if actor else None,
-                "actor_name": actor.printed_name if actor else "system",
+                "actor_name": actor.printed_name if actor else (actor_name or "system"),
                 "site_id": site.pk if site else None,
                 "action": action,
                 "object_type": object_type,

@@ -161,6 +161,11 @@ ACTIONS = {
     "registry.export_request": gettext_lazy("Research export requested"),
     "registry.claims_check_request": gettext_lazy("Claims check measured again"),
     "registry.export_download": gettext_lazy("Research export downloaded"),
+    "fhir_client.add": gettext_lazy("FHIR client registered"),
+    "fhir_client.disable": gettext_lazy("FHIR client switched off"),
+    "fhir.token": gettext_lazy("FHIR access token issued"),
+    "fhir.read": gettext_lazy("Record read over FHIR"),
+    "fhir.search": gettext_lazy("Records searched over FHIR"),
     "cohort.save": gettext_lazy("Cohort saved"),
     "portal.link_issued": gettext_lazy("Portal link sent"),
     "portal.link_opened": gettext_lazy("Portal link opened"),
@@ -233,6 +238,15 @@ LABELS = {
     "format": gettext_lazy("format"),
     "patients": gettext_lazy("patients"),
     "rows": gettext_lazy("rows"),
+    "client": gettext_lazy("FHIR client"),
+    "ids": gettext_lazy("records returned"),
+    "included": gettext_lazy("records included"),
+    "query": gettext_lazy("search"),
+    "scopes": gettext_lazy("scopes"),
+    "expires_at": gettext_lazy("valid until"),
+    "purpose": gettext_lazy("purpose"),
+    "type": gettext_lazy("resource type"),
+    "name": gettext_lazy("name"),
 }
 
 # Internal material: ids, hashes, tokens and signature proofs mean nothing to a reader.

@@ -24,6 +24,10 @@ class PermissionRefused(DomainError):
     """The actor may not do this."""
 
 
+class Unauthenticated(DomainError):
+    """The caller did not prove who it is (no, expired or unknown credentials): HTTP 401."""
+
+
 class ValidationFailed(DomainError):
     """An input value breaks a rule; ``field`` names it."""
 
@@ -34,3 +38,8 @@ class ConflictError(DomainError):
 
 class NotFound(DomainError):
     """No such record where the actor may see it; ``field`` names the identifier."""
+
+
+class BadQuery(ValidationFailed):
+    """A request's query is malformed or asks for what is not supported (HTTP 400); ``field``
+    names the parameter."""

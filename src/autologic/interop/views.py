@@ -1,0 +1,264 @@
+"""The FHIR R4 REST endpoints.  Only a bearer token authenticates here (never a session), every
+answer is ``application/fhir+json``, every refusal is an OperationOutcome built from the shared
+``Refusal`` (``common.refusals``), and every read of patient data is audited."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from importlib.metadata import version
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from autologic.audit.actions import audited_transaction, record_event
+from autologic.common import clock
+from autologic.common.domain.errors import BadQuery, DomainError, NotFound, Unauthenticated
+from autologic.common.refusals import refusal_for
+from autologic.interop import auth
+from autologic.interop.domain import search as search_rules
+from autologic.interop.domain.bundles import operation_outcome, searchset
+from autologic.interop.resources.base import Context, Resource
+from autologic.interop.resources.registry import TYPES
+
+logger = logging.getLogger(__name__)
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+View = Callable[..., HttpResponse]
+
+
+def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    response = HttpResponse(orjson.dumps(body), status=status, content_type=FHIR_JSON)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def refused(exc: DomainError) -> HttpResponse:
+    """A DomainError as an OperationOutcome, with the status every API gives it."""
+    refusal = refusal_for(exc)
+    body = operation_outcome(
+        issue=refusal.issue,
+        code=refusal.code,
+        message=refusal.message,
+        namespace=settings.AUTOLOGIC_FHIR_NAMESPACE,
+        parameter=refusal.field,
+    )
+    response = fhir_response(body, refusal.status)
+    if isinstance(exc, Unauthenticated):
+        error = "" if exc.code == "token_missing" else ', error="invalid_token"'
+        response["WWW-Authenticate"] = f'Bearer realm="autologic-fhir"{error}'
+    return response
+
+
+def fhir_endpoint(*methods: str) -> Callable[[View], View]:
+    """Authenticate the bearer token, allow only ``methods`` and answer every failure as an
+    OperationOutcome (a crash as a bare ``exception`` with no detail; the log has it)."""
+
+    def wrap(view: View) -> View:
+        @csrf_exempt  # cookies never authenticate /fhir, so there is no session to forge
+        @wraps(view)
+        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                grant = auth.authenticate(request.headers.get("Authorization", ""), clock.now())
+                if request.method not in methods:
+                    response = refused(
+                        BadQuery(
+                            "not_supported",
+                            f"{request.method} is not supported here; use {', '.join(methods)}.",
+                        )
+                    )
+                    response.status_code = 405
+                    response["Allow"] = ", ".join(methods)
+                    return response
+                return view(request, grant, *args, **kwargs)
+            except DomainError as exc:
+                return refused(exc)
+            except Exception:
+                logger.exception("FHIR request failed")
+                return fhir_response(
+                    operation_outcome(
+                        issue="exception",
+                        code="server_error",
+                        message="The server failed to answer; the failure is logged.",
+                        namespace=settings.AUTOLOGIC_FHIR_NAMESPACE,
+                    ),
+                    500,
+                )
+
+        return run
+
+    return wrap
+
+
+def base_url() -> str:
+    return f"{settings.AUTOLOGIC_PUBLIC_URL}/fhir"
+
+
+def context_for(grant: auth.Grant) -> Context:
+    return Context(
+        site=grant.site,
+        client=grant.client,
+        namespace=settings.AUTOLOGIC_FHIR_NAMESPACE,
+        base=base_url(),
+    )
+
+
+def _resource_type(name: str) -> Any:
+    rtype = TYPES.get(name)
+    if rtype is None:
+        raise NotFound(
+            "unknown_type", f"{name} is not a resource type this server serves.", field="type"
+        )
+    return rtype
+
+
+def _audit(
+    grant: auth.Grant, action: str, object_type: str, object_id: object, **changes: Any
+) -> None:
+    with audited_transaction():
+        record_event(
+            actor=None,
+            actor_name=auth.client_actor(grant.client),
+            site=grant.site,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            changes={"client": grant.client.name, **changes},
+        )
+
+
+@fhir_endpoint("GET")
+def metadata(request: HttpRequest, grant: auth.Grant) -> HttpResponse:
+    """The CapabilityStatement, generated from the types served."""
+    return fhir_response(capability_statement())
+
+
+def capability_statement() -> Resource:
+    resources = []
+    for rtype in TYPES.values():
+        entry: Resource = {
+            "type": rtype.name,
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": [
+                {"name": name, "type": p.kind.value, "documentation": p.documentation}
+                for name, p in rtype.parameters.items()
+            ],
+        }
+        if rtype.includes:
+            entry["searchInclude"] = list(rtype.includes)
+        resources.append(entry)
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": clock.now().date().isoformat(),
+        "publisher": "Autologic",
+        "kind": "instance",
+        "software": {"name": "Autologic", "version": version("autologic")},
+        "implementation": {"description": "Autologic FHIR R4 API", "url": base_url()},
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": (
+                    "Machine clients only, with a bearer token of SMART system scopes "
+                    "(`autologic fhir-clients`). Search pages follow `link[next]` (keyset "
+                    "paging with `_cursor`); an unknown search parameter is refused with 400, "
+                    "never ignored."
+                ),
+                "security": {
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/"
+                                    "restful-security-service",
+                                    "code": "OAuth",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "Bearer tokens with SMART system scopes.",
+                },
+                "resource": resources,
+            }
+        ],
+    }
+
+
+@fhir_endpoint("GET")
+def search(request: HttpRequest, grant: auth.Grant, resource_type: str) -> HttpResponse:
+    """``GET /fhir/<Type>?…``: one page of matches, in id order, with a ``next`` link."""
+    rtype = _resource_type(resource_type)
+    grant.require(rtype.name, "read")
+    params = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
+    wanted = search_rules.parse(params, rtype.kinds(), tuple(rtype.includes))
+    context = context_for(grant)
+    matches, cursor = rtype.search(context, wanted)
+    included: list[Resource] = []
+    for name in wanted.includes:
+        include = rtype.includes[name]
+        target = TYPES[include.target]
+        grant.require(target.name, "read")
+        wanted_ids = {i for resource in matches for i in include.ref(resource)}
+        included.extend(target.read_many(context, wanted_ids))
+    kept = [(k, v) for k, v in params if k != "_cursor"]
+    here = f"{context.base}/{rtype.name}"
+    self_link = f"{here}?{urlencode(params)}" if params else here
+    next_link = (
+        f"{here}?{urlencode([*kept, ('_cursor', search_rules.encode_cursor(cursor))])}"
+        if cursor is not None
+        else None
+    )
+    _audit(
+        grant,
+        "fhir.search",
+        "fhir_client",
+        grant.client.pk,
+        type=rtype.name,
+        query=urlencode(params),
+        ids=[r["id"] for r in matches],
+        included=[f"{r['resourceType']}/{r['id']}" for r in included],
+    )
+    return fhir_response(
+        searchset(
+            base=context.base,
+            self_link=self_link,
+            next_link=next_link,
+            matches=matches,
+            included=included,
+        )
+    )
+
+
+@fhir_endpoint("GET")
+def read(
+    request: HttpRequest, grant: auth.Grant, resource_type: str, resource_id: str
+) -> HttpResponse:
+    """``GET /fhir/<Type>/<id>``; another clinic's record is as absent as a missing one."""
+    rtype = _resource_type(resource_type)
+    grant.require(rtype.name, "read")
+    for name in request.GET:
+        if name != "_format":
+            raise BadQuery("not_supported", f"{name} is not supported on a read.", field=name)
+        if request.GET[name] not in search_rules.JSON_FORMATS:
+            raise BadQuery("not_supported", "Only JSON is served (_format=json).", field=name)
+    resource = rtype.read(context_for(grant), resource_id)
+    if resource is None:
+        raise NotFound("no_such_resource", f"No {rtype.name} with id {resource_id}.", field="id")
+    object_type = "patient" if rtype.name == "Patient" else rtype.name
+    _audit(grant, "fhir.read", object_type, resource_id, type=rtype.name)
+    response = fhir_response(resource)
+    if "versionId" in resource.get("meta", {}):
+        response["ETag"] = f'W/"{resource["meta"]["versionId"]}"'
+    return response
+
+
+@fhir_endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
+def unknown(request: HttpRequest, grant: auth.Grant, rest: str) -> HttpResponse:
+    """Any other path under /fhir: an OperationOutcome, not an HTML page."""
+    raise NotFound("unknown_path", "This server has no such FHIR endpoint.")

@@ -1,0 +1,108 @@
+"""Every resource type the FHIR API emits is checked from outside: @medplum/core's
+validateResource (R4 structure) and the npm ``fhir`` package (required bindings) must report 0
+errors, and ``fhir.resources`` (R4B) must parse each resource.  The harness is first shown to
+fail on resources that are known to be wrong."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+from autologic.interop.resources.registry import TYPES
+from tests.interop.conftest import Fhir
+
+ROOT = Path(__file__).resolve().parents[2]
+VALIDATE = Path(__file__).with_name("node") / "validate.mjs"
+
+
+def validate(tmp_path: Path, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run both outside validators over the resources; their combined report."""
+    files = []
+    for n, resource in enumerate(resources):
+        path = tmp_path / f"{n:04d}-{resource['resourceType']}.json"
+        path.write_bytes(orjson.dumps(resource))
+        files.append(str(path))
+    done = subprocess.run(
+        ["node", str(VALIDATE), *files], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode in (0, 1), done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert (done.returncode == 1) == bool(report["errors"])
+    return report
+
+
+def test_the_validators_catch_known_mistakes(tmp_path) -> None:
+    wrong = [
+        {  # storage.temperature is a number; "serum-ish" is no product category
+            "resourceType": "BiologicallyDerivedProduct",
+            "productCategory": "serum-ish",
+            "storage": [{"temperature": "cold"}],
+        },
+        {
+            "resourceType": "AuditEvent",
+            "type": {"code": "rest"},
+            "recorded": "2026-12-07T09:00:00Z",
+            "source": {"observer": {"display": "x"}},
+        },  # no agent (1..*)
+        {"resourceType": "Patient", "gender": "man"},  # not administrative-gender
+    ]
+    report = validate(tmp_path, wrong)
+    failed = {(e["validator"], e["type"]) for e in report["errors"]}
+    assert ("fhir", "BiologicallyDerivedProduct") in failed
+    assert ("medplum", "BiologicallyDerivedProduct") in failed
+    assert ("medplum", "AuditEvent") in failed
+    assert {t for _v, t in failed} == {"BiologicallyDerivedProduct", "AuditEvent", "Patient"}
+
+
+def emitted(fhir: Fhir) -> list[dict[str, Any]]:
+    """What the API answers for every served type: each search Bundle, each resource in it,
+    each resource read on its own, the CapabilityStatement and a refusal."""
+    out = [fhir.json("/fhir/metadata"), fhir.json("/fhir/Patient", {"name": "x"})]
+    for name, rtype in TYPES.items():
+        bundle = fhir.json(
+            f"/fhir/{name}", {"_include": list(rtype.includes)} if rtype.includes else None
+        )
+        out.append(bundle)
+        resources = [e["resource"] for e in bundle.get("entry", [])]
+        assert any(r["resourceType"] == name for r in resources), f"no {name} in the test data"
+        out += resources
+        out += [fhir.json(f"/fhir/{r['resourceType']}/{r['id']}") for r in resources[:3]]
+    return out
+
+
+@pytest.mark.django_db
+def test_every_type_served_passes_both_validators_and_parses_as_r4b(
+    tmp_path, fhir, fhir_world
+) -> None:
+    resources = emitted(fhir)
+    report = validate(tmp_path, resources)
+    assert report["errors"] == []
+    assert set(TYPES) | {"Bundle", "CapabilityStatement", "OperationOutcome"} <= set(
+        report["types"]
+    )
+    for resource in resources:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+@pytest.mark.django_db
+def test_every_identifier_carries_a_system(fhir, fhir_world) -> None:
+    def identifiers(node: Any) -> list[dict[str, Any]]:
+        if isinstance(node, dict):
+            found = (
+                list(node.get("identifier", [])) if isinstance(node.get("identifier"), list) else []
+            )
+            return found + [i for v in node.values() for i in identifiers(v)]
+        if isinstance(node, list):
+            return [i for v in node for i in identifiers(v)]
+        return []
+
+    found = identifiers(emitted(fhir))
+    assert found and all(
+        i.get("system", "").startswith(("https://", "http://", "urn:")) for i in found
+    )
