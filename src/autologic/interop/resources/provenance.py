@@ -1,0 +1,7 @@
+"""FHIR resources of this family (being written)."""
+
+from __future__ import annotations
+
+from autologic.interop.resources.base import ResourceType
+
+TYPES: tuple[ResourceType, ...] = ()
