@@ -21,6 +21,7 @@ from autologic.common import clock
 from autologic.common.domain.errors import BadQuery, DomainError, NotFound, Unauthenticated
 from autologic.common.refusals import refusal_for
 from autologic.interop import auth
+from autologic.interop.domain import scopes as scope_rules
 from autologic.interop.domain import search as search_rules
 from autologic.interop.domain.bundles import operation_outcome, searchset
 from autologic.interop.resources.base import Context, Resource
@@ -202,10 +203,26 @@ def search(request: HttpRequest, grant: auth.Grant, resource_type: str) -> HttpR
     included: list[Resource] = []
     for name in wanted.includes:
         include = rtype.includes[name]
-        target = TYPES[include.target]
-        grant.require(target.name, "read")
-        wanted_ids = {i for resource in matches for i in include.ref(resource)}
-        included.extend(target.read_many(context, wanted_ids))
+        if include.target != "*":  # asked for one type: the token must allow it
+            grant.require(include.target, "read")
+        refs = {i for resource in matches for i in include.ref(resource)}
+        by_type: dict[str, set[str]] = {}
+        for ref in refs:
+            target, ident = ref.split("/", 1) if include.target == "*" else (include.target, ref)
+            by_type.setdefault(target, set()).add(ident)
+        for target, wanted_ids in sorted(by_type.items()):
+            if target in TYPES and scope_rules.allows(grant.scopes, target, "read"):
+                included.extend(TYPES[target].read_many(context, wanted_ids))
+    # A resource is in a Bundle once: an include that is also a match (or included twice) is
+    # dropped (bdl-7).
+    present = {(r["resourceType"], r["id"]) for r in matches}
+    unique: list[Resource] = []
+    for resource in included:
+        key = (resource["resourceType"], resource["id"])
+        if key not in present:
+            present.add(key)
+            unique.append(resource)
+    included = unique
     kept = [(k, v) for k, v in params if k != "_cursor"]
     here = f"{context.base}/{rtype.name}"
     self_link = f"{here}?{urlencode(params)}" if params else here

@@ -137,7 +137,12 @@ def _bounds(match: re.Match[str]) -> tuple[datetime, datetime]:
 
 
 def parse_reference(parameter: str, value: str, target: str) -> str:
-    """``Patient/123`` or ``123`` as the id; another type or a full URL is refused."""
+    """``Patient/123`` or ``123`` as the id; another type or a full URL is refused.  A parameter
+    that may point at any type (target ``*``) needs ``<Type>/<id>`` and keeps it whole."""
+    if target == "*":
+        if not re.fullmatch(r"[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}", value):
+            raise _refuse(parameter, f"{parameter} must be <Type>/<id>, e.g. Procedure/inj-12.")
+        return value
     ident = value.removeprefix(f"{target}/")
     if not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", ident):
         raise _refuse(parameter, f"{parameter} must be a {target} id or {target}/<id>.")

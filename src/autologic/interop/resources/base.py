@@ -32,6 +32,7 @@ class Context:
     client: FhirClient
     namespace: str
     base: str
+    cache: dict[str, Any] = field(default_factory=dict, compare=False)  # per request
 
     def system(self, path: str) -> str:
         return f"{self.namespace}/{path}"
@@ -52,7 +53,8 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Include:
-    """``_include=<Type>:<name>``: the target type and the referenced id(s) in a resource."""
+    """``_include=<Type>:<name>``: the target type and the referenced id(s) in a resource; with
+    target ``*`` (a reference to any type) the references are ``<Type>/<id>``."""
 
     target: str
     ref: Callable[[Resource], list[str]]

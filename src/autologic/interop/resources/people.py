@@ -86,10 +86,12 @@ def patient_to_fhir(row: Row, context: Context) -> Resource:
     return resource
 
 
-def of_patients(query: QuerySet[Any], context: Context, column: str = "patient") -> QuerySet[Any]:
+def of_patients(
+    query: QuerySet[Any], context: Context, column: str = "patient", site: str = "site"
+) -> QuerySet[Any]:
     """Rows of the clinic that belong to a patient the client may see (for every type in the
     patient compartment, so a registry client never sees a non-consenting patient's data)."""
-    query = query.filter(site=context.site)
+    query = query.filter(**{site: context.site})
     if context.client.purpose == "registry":
         query = query.filter(**{f"{column}__in": patients(context).values("pk")})
     return query
