@@ -5,12 +5,16 @@ and the patient.  Every resource on the way passes both outside validators."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import orjson
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from autologic.audit.models import AuditEvent
 from autologic.injections import actions
+from autologic.interop.resources.registry import TYPES
 from autologic.lab.models import Unit
 from tests.conftest import band
 from tests.injections.conftest import (  # noqa: F401
@@ -171,3 +175,36 @@ def test_another_clinic_and_a_registry_client_see_no_chain(
         ):
             assert client.get(path).status_code == 404, path
         assert "entry" not in client.json("/fhir/Provenance")
+
+
+def test_everything_is_the_whole_record_of_one_patient(fhir_for, injected, patient) -> None:
+    lot, unit, record = injected
+    fhir = fhir_for()
+    bundle = fhir.json(f"/fhir/Patient/{patient.pk}/$everything")
+    got = {(e["resource"]["resourceType"], e["resource"]["id"]) for e in bundle["entry"]}
+    expected = {("Patient", str(patient.pk)), ("Organization", str(patient.site_id))}
+    for name, rtype in TYPES.items():
+        if "patient" in rtype.parameters:
+            found = fhir.json(f"/fhir/{name}", {"patient": patient.pk, "_count": 1000})
+            expected |= {(name, e["resource"]["id"]) for e in found.get("entry", [])}
+    # Reading the record is itself audited: later searches find one more AuditEvent.
+    assert got <= expected and {k for k in expected - got if k[0] != "AuditEvent"} == set()
+    assert ("Procedure", f"inj-{record.pk}") in got and ("Provenance", f"adm-{record.pk}") in got
+    assert ("BiologicallyDerivedProduct", str(unit.pk)) in got
+    mentioned = {
+        ref
+        for e in bundle["entry"]
+        for ref in re.findall(r'"(Patient/\d+)"', orjson.dumps(e["resource"]).decode())
+    }
+    assert mentioned == {f"Patient/{patient.pk}"}  # nobody else's record
+    event = AuditEvent.objects.get(action="patient.everything")
+    assert event.object_id == str(patient.pk) and event.changes["counts"]["Provenance"] >= 5
+
+
+def test_everything_needs_every_type_and_is_not_for_registries(fhir_for, patient) -> None:
+    narrow = fhir_for("system/Patient.read")
+    refused = narrow.get(f"/fhir/Patient/{patient.pk}/$everything")
+    assert refused.status_code == 403
+    registry = fhir_for(purpose="registry")
+    assert registry.get(f"/fhir/Patient/{patient.pk}/$everything").status_code == 403
+    assert fhir_for().get("/fhir/Patient/999999/$everything").status_code == 404

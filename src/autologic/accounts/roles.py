@@ -199,6 +199,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "fhir:metadata": Gate.FHIR_TOKEN,
     "fhir:search": Gate.FHIR_TOKEN,
     "fhir:read": Gate.FHIR_TOKEN,
+    "fhir:everything": Gate.FHIR_TOKEN,
     "fhir:root": Gate.FHIR_TOKEN,
     "fhir:unknown": Gate.FHIR_TOKEN,
     "portal:home": Gate.PORTAL_TOKEN,

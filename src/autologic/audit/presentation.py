@@ -166,6 +166,7 @@ ACTIONS = {
     "fhir.token": gettext_lazy("FHIR access token issued"),
     "fhir.read": gettext_lazy("Record read over FHIR"),
     "fhir.search": gettext_lazy("Records searched over FHIR"),
+    "patient.everything": gettext_lazy("Whole record taken over FHIR"),
     "cohort.save": gettext_lazy("Cohort saved"),
     "portal.link_issued": gettext_lazy("Portal link sent"),
     "portal.link_opened": gettext_lazy("Portal link opened"),
@@ -246,6 +247,7 @@ LABELS = {
     "expires_at": gettext_lazy("valid until"),
     "purpose": gettext_lazy("purpose"),
     "type": gettext_lazy("resource type"),
+    "counts": gettext_lazy("records by type"),
     "name": gettext_lazy("name"),
 }
 

@@ -8,6 +8,7 @@ app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    path("Patient/<str:resource_id>/$everything", views.everything, name="everything"),
     path("<str:resource_type>", views.search, name="search"),
     path("<str:resource_type>/<str:resource_id>", views.read, name="read"),
     path("", views.unknown, {"rest": ""}, name="root"),

@@ -18,9 +18,15 @@ from django.views.decorators.csrf import csrf_exempt
 
 from autologic.audit.actions import audited_transaction, record_event
 from autologic.common import clock
-from autologic.common.domain.errors import BadQuery, DomainError, NotFound, Unauthenticated
+from autologic.common.domain.errors import (
+    BadQuery,
+    DomainError,
+    NotFound,
+    PermissionRefused,
+    Unauthenticated,
+)
 from autologic.common.refusals import refusal_for
-from autologic.interop import auth
+from autologic.interop import auth, queries
 from autologic.interop.domain import scopes as scope_rules
 from autologic.interop.domain import search as search_rules
 from autologic.interop.domain.bundles import operation_outcome, searchset
@@ -273,6 +279,38 @@ def read(
     if "versionId" in resource.get("meta", {}):
         response["ETag"] = f'W/"{resource["meta"]["versionId"]}"'
     return response
+
+
+@fhir_endpoint("GET")
+def everything(request: HttpRequest, grant: auth.Grant, resource_id: str) -> HttpResponse:
+    """``GET /fhir/Patient/<id>/$everything``: one patient's whole record in one Bundle, for a
+    subject-access request (GDPR Art. 15) or a transfer.  It needs read access to every type
+    (``system/*.read``); a registry client may not ask for it.  Audited with the counts."""
+    if grant.client.purpose == "registry":
+        raise PermissionRefused(
+            "everything_not_for_registry",
+            "A registry client may not take a patient's whole record.",
+        )
+    for name in TYPES:
+        grant.require(name, "read")
+    if request.GET:
+        raise BadQuery(
+            "not_supported",
+            "$everything takes no parameters here.",
+            field=next(iter(request.GET)),
+        )
+    context = context_for(grant)
+    resources = queries.everything(context, resource_id)
+    if resources is None:
+        raise NotFound("no_such_resource", f"No Patient with id {resource_id}.", field="id")
+    counts: dict[str, int] = {}
+    for resource in resources:
+        counts[resource["resourceType"]] = counts.get(resource["resourceType"], 0) + 1
+    _audit(grant, "patient.everything", "patient", resource_id, counts=counts)
+    here = f"{context.base}/Patient/{resource_id}/$everything"
+    return fhir_response(
+        searchset(base=context.base, self_link=here, next_link=None, matches=resources)
+    )
 
 
 @fhir_endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
