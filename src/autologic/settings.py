@@ -365,6 +365,14 @@ AUTOLOGIC_FHIR_NAMESPACE = os.environ.get(
 ).rstrip("/")
 # Lifetime of a machine client's bearer token (SMART Backend Services recommends 5 minutes).
 AUTOLOGIC_FHIR_TOKEN_SECONDS = int(os.environ.get("AUTOLOGIC_FHIR_TOKEN_SECONDS", "300"))
+# Bulk export: the size at which an NDJSON file is closed and the next begun, and how far
+# `_since` looks back before the time asked for (changes committed late are sent again).
+AUTOLOGIC_FHIR_EXPORT_FILE_BYTES = int(
+    os.environ.get("AUTOLOGIC_FHIR_EXPORT_FILE_BYTES", str(128 * 1024 * 1024))
+)
+AUTOLOGIC_FHIR_SINCE_MARGIN_SECONDS = int(
+    os.environ.get("AUTOLOGIC_FHIR_SINCE_MARGIN_SECONDS", "600")
+)
 
 # Logs never hold a portal token: a refused request's path (CSRF, 404, 500) holds one, so every
 # handler cuts them out. Django's own handlers are replaced by these (its records propagate to

@@ -343,6 +343,7 @@ def _clinical(physician, patient, protocols) -> dict[str, object]:
         "phase": "walking",
         "resource_type": "Patient",
         "rest": "Patient/1/_history",
+        "name": "Patient.1.ndjson",
     }
 
 

@@ -167,6 +167,10 @@ ACTIONS = {
     "fhir.read": gettext_lazy("Record read over FHIR"),
     "fhir.search": gettext_lazy("Records searched over FHIR"),
     "patient.everything": gettext_lazy("Whole record taken over FHIR"),
+    "fhir.export_request": gettext_lazy("FHIR bulk export asked for"),
+    "fhir.export": gettext_lazy("FHIR bulk export made"),
+    "fhir.export_cancel": gettext_lazy("FHIR bulk export cancelled"),
+    "fhir.export_download": gettext_lazy("FHIR bulk export file downloaded"),
     "cohort.save": gettext_lazy("Cohort saved"),
     "portal.link_issued": gettext_lazy("Portal link sent"),
     "portal.link_opened": gettext_lazy("Portal link opened"),
@@ -248,6 +252,10 @@ LABELS = {
     "purpose": gettext_lazy("purpose"),
     "type": gettext_lazy("resource type"),
     "counts": gettext_lazy("records by type"),
+    "job": gettext_lazy("export"),
+    "types": gettext_lazy("resource types"),
+    "since": gettext_lazy("changed since"),
+    "level": gettext_lazy("level"),
     "name": gettext_lazy("name"),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +41,59 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"token of {self.client_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+EXPORT_STATES = [
+    ("queued", _("queued")),
+    ("running", _("running")),
+    ("complete", _("complete")),
+    ("failed", _("failed")),
+    ("cancelled", _("cancelled")),
+    ("expired", _("expired")),
+]
+
+
+class ExportJob(models.Model):
+    """A Bulk Data ``$export`` asked for by a client: kicked off, run once on the task queue
+    from one consistent snapshot, then polled and downloaded.  Its files are listed only once
+    it is complete, so a manifest never names a file a killed worker left half-written."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(FhirClient, on_delete=models.CASCADE, related_name="exports")
+    level = models.CharField(max_length=16)  # system | patient
+    types = models.JSONField(default=list)
+    since = models.DateTimeField(null=True, blank=True)
+    request = models.TextField()  # the kick-off URL, as the manifest repeats it
+    status = models.CharField(max_length=16, choices=EXPORT_STATES, default="queued")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    transaction_time = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "requested_at"], name="fhir_export_status")]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"
+
+
+class ExportFile(models.Model):
+    """One finished NDJSON file of a complete export: its resources and its checksum."""
+
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="files")
+    resource_type = models.CharField(max_length=64)
+    name = models.CharField(max_length=128)
+    count = models.PositiveIntegerField()
+    bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["resource_type", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "name"], name="fhir_export_file_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,6 +8,10 @@ app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    path("$export", views.export_system, name="export_system"),
+    path("Patient/$export", views.export_patient, name="export_patient"),
+    path("$export-status/<uuid:job_id>", views.export_status, name="export_status"),
+    path("$export-file/<uuid:job_id>/<str:name>", views.export_file, name="export_file"),
     path("Patient/<str:resource_id>/$everything", views.everything, name="everything"),
     path("<str:resource_type>", views.search, name="search"),
     path("<str:resource_type>/<str:resource_id>", views.read, name="read"),

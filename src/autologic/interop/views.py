@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import orjson
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from autologic.audit.actions import audited_transaction, record_event
@@ -26,11 +26,11 @@ from autologic.common.domain.errors import (
     Unauthenticated,
 )
 from autologic.common.refusals import refusal_for
-from autologic.interop import auth, queries
+from autologic.interop import auth, exports, queries
 from autologic.interop.domain import scopes as scope_rules
 from autologic.interop.domain import search as search_rules
 from autologic.interop.domain.bundles import operation_outcome, searchset
-from autologic.interop.resources.base import Context, Resource
+from autologic.interop.resources.base import Context, Resource, instant
 from autologic.interop.resources.registry import TYPES
 
 logger = logging.getLogger(__name__)
@@ -311,6 +311,102 @@ def everything(request: HttpRequest, grant: auth.Grant, resource_id: str) -> Htt
     return fhir_response(
         searchset(base=context.base, self_link=here, next_link=None, matches=resources)
     )
+
+
+def _export_kickoff(request: HttpRequest, grant: auth.Grant, level: str) -> HttpResponse:
+    if request.headers.get("Prefer", "").strip() != "respond-async":
+        raise BadQuery(
+            "prefer_async",
+            "An export runs in the background: send the header Prefer: respond-async.",
+            field="Prefer",
+        )
+    params = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
+    here = f"{base_url()}{request.path.removeprefix('/fhir')}"
+    job = exports.start_export(
+        grant=grant,
+        level=level,
+        params=params,
+        request=f"{here}?{urlencode(params)}" if params else here,
+        now=clock.now(),
+    )
+    response = HttpResponse(status=202)
+    response["Content-Location"] = f"{base_url()}/$export-status/{job.pk}"
+    return response
+
+
+@fhir_endpoint("GET")
+def export_system(request: HttpRequest, grant: auth.Grant) -> HttpResponse:
+    """``GET /fhir/$export`` (Bulk Data): everything the client's clinic holds."""
+    return _export_kickoff(request, grant, "system")
+
+
+@fhir_endpoint("GET")
+def export_patient(request: HttpRequest, grant: auth.Grant) -> HttpResponse:
+    """``GET /fhir/Patient/$export``: the patients and everything in their compartments."""
+    return _export_kickoff(request, grant, "patient")
+
+
+@fhir_endpoint("GET", "DELETE")
+def export_status(request: HttpRequest, grant: auth.Grant, job_id: str) -> HttpResponse:
+    """Poll an export (202 with ``X-Progress`` while it runs, 200 with the manifest when it is
+    complete, 500 with an OperationOutcome when it failed) or cancel it (DELETE)."""
+    if request.method == "DELETE":
+        exports.cancel_export(grant, job_id, clock.now())
+        return HttpResponse(status=202)
+    job = exports.job_for(grant, job_id)
+    if job.status in ("queued", "running"):
+        response = HttpResponse(status=202)
+        response["X-Progress"] = exports.progress(job)
+        response["Retry-After"] = "5"
+        return response
+    if job.status == "cancelled":
+        raise NotFound("no_such_export", "No such export.", field="job")
+    if job.status == "failed":
+        return fhir_response(
+            operation_outcome(
+                issue="exception",
+                code="export_failed",
+                message="The export failed; ask for it again.",
+                namespace=settings.AUTOLOGIC_FHIR_NAMESPACE,
+            ),
+            500,
+        )
+    assert job.transaction_time is not None
+    manifest = {
+        "transactionTime": instant(job.transaction_time),
+        "request": job.request,
+        "requiresAccessToken": True,
+        "output": [
+            {
+                "type": f.resource_type,
+                "url": f"{base_url()}/$export-file/{job.pk}/{f.name}",
+                "count": f.count,
+            }
+            for f in job.files.all()
+        ],
+        "error": [],
+    }
+    response = HttpResponse(orjson.dumps(manifest), content_type="application/json")
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@fhir_endpoint("GET")
+def export_file(request: HttpRequest, grant: auth.Grant, job_id: str, name: str) -> HttpResponse:
+    """One NDJSON file of the client's complete export (audited)."""
+    job = exports.job_for(grant, job_id)
+    row = job.files.filter(name=name).first() if job.status == "complete" else None
+    if row is None:
+        raise NotFound("no_such_file", "No such file in this export.", field="name")
+    _audit(
+        grant, "fhir.export_download", "fhir_client", grant.client.pk, job=str(job.pk), name=name
+    )
+    response = FileResponse(
+        (exports.export_dir(job.pk) / row.name).open("rb"),
+        content_type="application/fhir+ndjson",
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @fhir_endpoint("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -26,8 +26,8 @@ class Scope:
         return EXPORT if self.type == "$export" else f"system/{self.type}.{self.mode}"
 
     def grants(self, resource_type: str, mode: str) -> bool:
-        if self.type == "$export":
-            return resource_type == "$export"
+        if "$export" in (self.type, resource_type):  # only system/$export grants an export
+            return self.type == resource_type
         return self.type in ("*", resource_type) and self.mode in ("*", mode)
 
 

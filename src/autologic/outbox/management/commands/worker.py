@@ -28,6 +28,7 @@ from autologic.analytics.actions import run_waiting_claims_checks, run_waiting_e
 from autologic.audit.anchoring.publish import AnchorSchedule
 from autologic.billing.actions import send_payment_reminders
 from autologic.common import clock
+from autologic.interop.exports import sweep_exports
 from autologic.lab.actions.expiry import expire_due_units
 from autologic.outbox.actions import deliver_due
 from autologic.portal.actions import send_due_reminders
@@ -74,6 +75,9 @@ class Command(BaseCommand):
         checked = run_waiting_claims_checks(now=clock.now())
         if checked:
             self.stdout.write(f"claims checks measured: {checked}")
+        fhir_exports = sweep_exports(now=clock.now())
+        if fhir_exports:
+            self.stdout.write(f"FHIR exports made: {fhir_exports}")
         swept = deliver_due(now=clock.now())
         if swept:
             self.stdout.write(f"outbox: {swept}")
