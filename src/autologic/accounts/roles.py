@@ -204,7 +204,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "fhir:export_patient": Gate.FHIR_TOKEN,
     "fhir:export_status": Gate.FHIR_TOKEN,
     "fhir:export_file": Gate.FHIR_TOKEN,
-    "fhir:root": Gate.FHIR_TOKEN,
+    "fhir:transaction": Gate.FHIR_TOKEN,
     "fhir:unknown": Gate.FHIR_TOKEN,
     "portal:home": Gate.PORTAL_TOKEN,
     "portal:form": {"GET": Gate.PORTAL_TOKEN, "POST": Gate.PORTAL_TOKEN},

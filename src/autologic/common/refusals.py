@@ -11,6 +11,7 @@ from autologic.common.domain.errors import (
     BadQuery,
     ConflictError,
     DomainError,
+    MultipleMatches,
     NotFound,
     PermissionRefused,
     Unauthenticated,
@@ -36,6 +37,7 @@ _BY_KIND: tuple[tuple[type[DomainError], int, str], ...] = (
     (PermissionRefused, 403, "forbidden"),
     (NotFound, 404, "not-found"),
     (ConflictError, 409, "conflict"),
+    (MultipleMatches, 412, "multiple-matches"),
     (BadQuery, 400, "invalid"),
 )
 

@@ -97,3 +97,29 @@ class ExportFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExternalIdentifier(models.Model):
+    """An identifier another system gave a record it sent us (kept so a repeat import of the
+    same record matches instead of creating it twice)."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    resource_type = models.CharField(max_length=64)
+    system = models.CharField(max_length=255)
+    value = models.CharField(max_length=255)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "resource_type", "system", "value"],
+                name="fhir_external_identifier_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["site", "resource_type", "value"], name="fhir_external_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}|{self.value}"

@@ -15,6 +15,6 @@ urlpatterns = [
     path("Patient/<str:resource_id>/$everything", views.everything, name="everything"),
     path("<str:resource_type>", views.search, name="search"),
     path("<str:resource_type>/<str:resource_id>", views.read, name="read"),
-    path("", views.unknown, {"rest": ""}, name="root"),
+    path("", views.transaction_bundle, name="transaction"),
     path("<path:rest>", views.unknown, name="unknown"),
 ]

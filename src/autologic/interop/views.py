@@ -26,7 +26,7 @@ from autologic.common.domain.errors import (
     Unauthenticated,
 )
 from autologic.common.refusals import refusal_for
-from autologic.interop import auth, exports, queries
+from autologic.interop import auth, exports, importing, queries
 from autologic.interop.domain import scopes as scope_rules
 from autologic.interop.domain import search as search_rules
 from autologic.interop.domain.bundles import operation_outcome, searchset
@@ -407,6 +407,24 @@ def export_file(request: HttpRequest, grant: auth.Grant, job_id: str, name: str)
     )
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+@fhir_endpoint("POST")
+def transaction_bundle(request: HttpRequest, grant: auth.Grant, rest: str = "") -> HttpResponse:
+    """``POST /fhir`` with a transaction Bundle of conditional creates (``interop.importing``):
+    all or nothing; 201 per created entry, 200 per matched one, 412 on several matches."""
+    try:
+        bundle = orjson.loads(request.body)
+    except orjson.JSONDecodeError:
+        raise BadQuery("invalid_json", "The body is not JSON.", field="Bundle") from None
+    done = importing.import_bundle(grant, bundle, clock.now())
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "transaction-response",
+            "entry": [{"response": {"status": d.status, "location": d.location}} for d in done],
+        }
+    )
 
 
 @fhir_endpoint("GET", "POST", "PUT", "PATCH", "DELETE")

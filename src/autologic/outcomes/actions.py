@@ -34,7 +34,7 @@ from autologic.outcomes.models import (
 )
 from autologic.patients.models import Patient
 
-MODES = {"web", "paper", "tablet", "interview"}
+MODES = {"web", "paper", "tablet", "interview", "import"}
 
 
 @dataclass(frozen=True)

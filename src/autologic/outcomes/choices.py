@@ -7,6 +7,7 @@ MODES = [
     ("paper", _("Paper form, entered by staff")),
     ("tablet", _("Tablet in clinic")),
     ("interview", _("Interview")),
+    ("import", _("Imported from another system (FHIR)")),
 ]
 RESPONSE_STATES = [
     ("in_progress", _("In progress")),

@@ -61,9 +61,10 @@ def _snapshot(obj: object, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def create_patient(
-    *, site: Site, data: dict[str, Any], by: User, now: datetime | None = None
+    *, site: Site, data: dict[str, Any], by: User | None, now: datetime | None = None
 ) -> Patient:
-    """Register a patient at a site; a blank MRN takes the site's next number."""
+    """Register a patient at a site; a blank MRN takes the site's next number.  ``by`` is None
+    for a patient a FHIR client imported (its import event names the client)."""
     now = now or clock.now()
     values = {name: data.get(name, "") for name in PATIENT_FIELDS}
     try:

@@ -36,6 +36,10 @@ class ConflictError(DomainError):
     """Someone else changed the record first."""
 
 
+class MultipleMatches(DomainError):
+    """A conditional request's criterion matches more than one record (HTTP 412)."""
+
+
 class NotFound(DomainError):
     """No such record where the actor may see it; ``field`` names the identifier."""
 
