@@ -162,3 +162,38 @@ def test_refusals_name_what_is_wrong(importer, fhir_for) -> None:
     reader = fhir_for("system/*.read")
     assert post(reader, transaction(patient_entry("H-11"))).status_code == 403
     assert AuditEvent.objects.filter(action="fhir.import").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_new_patient_imported_at_once_is_created_once(site) -> None:
+    """Four processes on PostgreSQL import one new patient at a barrier: one creates it, the
+    others match it; none fails or deadlocks."""
+    import multiprocessing
+
+    from django.db import connection
+
+    from tests.interop.conftest import register
+    from tests.interop.race_worker import import_at_once
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a race between processes needs PostgreSQL")
+    client = register(site, "system/Patient.write")
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+    connection.close()
+    context = multiprocessing.get_context("spawn")
+    barrier, out = context.Barrier(4), context.Queue()
+    bundle = transaction(patient_entry("H-RACE", "Racer"))
+    workers = [
+        context.Process(target=import_at_once, args=(url, client.pk, bundle, barrier, out))
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    results = [out.get(timeout=5) for _ in range(4)]
+    assert [r for r in results if r[0] != "done"] == []
+    assert sorted(r[1][0] for r in results) == ["200 OK", "200 OK", "200 OK", "201 Created"]
+    assert Patient.objects.filter(family_name="Racer").count() == 1
+    assert ExternalIdentifier.objects.filter(value="H-RACE").count() == 1
