@@ -43,7 +43,16 @@ def test_every_url_is_in_the_matrix_and_every_matrix_entry_exists():
 
 def test_only_health_login_language_choice_and_the_favicon_are_public():
     public = {name for name, rule in ACCESS.items() if rule == Gate.PUBLIC}
-    assert public == {"health", "accounts:login", "set_language", "favicon"}
+    # The FHIR token endpoint is a machine client's login (its signed assertion is checked by
+    # the view); the SMART configuration says where it is.
+    assert public == {
+        "health",
+        "accounts:login",
+        "set_language",
+        "favicon",
+        "fhir:token",
+        "fhir:smart_configuration",
+    }
 
 
 def test_the_favicon_is_a_real_icon_served_without_login(client):

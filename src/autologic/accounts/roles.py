@@ -197,6 +197,9 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "adverse_events:acknowledge": {"POST": PHYSICIANS | {Role.MANAGER}},
     "adverse_events:term_grades": CLINICIANS,
     "fhir:metadata": Gate.FHIR_TOKEN,
+    # A machine client's login: its signed assertion is checked by the view.
+    "fhir:token": Gate.PUBLIC,
+    "fhir:smart_configuration": Gate.PUBLIC,
     "fhir:search": Gate.FHIR_TOKEN,
     "fhir:read": Gate.FHIR_TOKEN,
     "fhir:everything": Gate.FHIR_TOKEN,

@@ -20,6 +20,9 @@ class FhirClient(models.Model):
     site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
     scopes = models.TextField(_("scopes"))  # space-separated SMART system scopes
     purpose = models.CharField(_("purpose"), max_length=16, choices=PURPOSE_CHOICES)
+    # The public keys (a JWKS) that sign its SMART Backend Services assertions; empty for a
+    # client that only uses tokens printed by `autologic fhir-clients token`.
+    jwks = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 
@@ -41,6 +44,22 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"token of {self.client_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class UsedAssertion(models.Model):
+    """A client assertion's ``jti``, kept until the assertion expires so it is used once."""
+
+    client = models.ForeignKey(FhirClient, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "jti"], name="fhir_assertion_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.jti
 
 
 EXPORT_STATES = [

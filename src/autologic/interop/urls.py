@@ -8,6 +8,8 @@ app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    path("auth/token", views.token, name="token"),
+    path(".well-known/smart-configuration", views.smart_configuration, name="smart_configuration"),
     path("$export", views.export_system, name="export_system"),
     path("Patient/$export", views.export_patient, name="export_patient"),
     path("$export-status/<uuid:job_id>", views.export_status, name="export_status"),

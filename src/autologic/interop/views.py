@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import orjson
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from autologic.audit.actions import audited_transaction, record_event
@@ -184,12 +184,23 @@ def capability_statement() -> Resource:
                                 {
                                     "system": "http://terminology.hl7.org/CodeSystem/"
                                     "restful-security-service",
-                                    "code": "OAuth",
+                                    "code": "SMART-on-FHIR",
                                 }
                             ]
                         }
                     ],
-                    "description": "Bearer tokens with SMART system scopes.",
+                    "extension": [
+                        {
+                            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/"
+                            "oauth-uris",
+                            "extension": [{"url": "token", "valueUri": token_url()}],
+                        }
+                    ],
+                    "description": (
+                        "SMART Backend Services: client credentials with a JWT assertion "
+                        "(RS384 or ES384) at the token endpoint; bearer tokens with SMART "
+                        "system scopes."
+                    ),
                 },
                 "resource": resources,
             }
@@ -423,6 +434,62 @@ def transaction_bundle(request: HttpRequest, grant: auth.Grant, rest: str = "") 
             "resourceType": "Bundle",
             "type": "transaction-response",
             "entry": [{"response": {"status": d.status, "location": d.location}} for d in done],
+        }
+    )
+
+
+def token_url() -> str:
+    return f"{base_url()}/auth/token"
+
+
+@csrf_exempt  # the client authenticates with its signed assertion, not a session
+def token(request: HttpRequest) -> HttpResponse:
+    """``POST /fhir/auth/token``: SMART Backend Services (client credentials with a signed JWT
+    assertion).  Answers and refusals are OAuth 2 JSON (RFC 6749 §5), not FHIR."""
+    if request.method != "POST":
+        response = JsonResponse(
+            {"error": "invalid_request", "error_description": "POST the token request."},
+            status=405,
+        )
+        response["Allow"] = "POST"
+        return response
+    try:
+        plain, row = auth.token_for_assertion(request.POST.dict(), token_url(), clock.now())
+    except auth.TokenRefused as refused:
+        body = {"error": refused.error, "error_description": refused.description}
+        response = JsonResponse(body, status=refused.status)
+    else:
+        lifetime = int((row.expires_at - row.issued_at).total_seconds())
+        response = JsonResponse(
+            {
+                "access_token": plain,
+                "token_type": "bearer",
+                "expires_in": lifetime,
+                "scope": row.scopes,
+            }
+        )
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def smart_configuration(request: HttpRequest) -> HttpResponse:
+    """``GET /fhir/.well-known/smart-configuration``: where and how a backend service gets a
+    token (no patient data; public like a login page)."""
+    return JsonResponse(
+        {
+            "token_endpoint": token_url(),
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": auth.ALGORITHMS,
+            "scopes_supported": [
+                "system/*.read",
+                *(f"system/{name}.read" for name in TYPES),
+                "system/Patient.write",
+                "system/QuestionnaireResponse.write",
+                "system/$export",
+            ],
+            "capabilities": ["client-confidential-asymmetric"],
         }
     )
 

@@ -1,9 +1,12 @@
 """`autologic fhir-clients add NAME --site CODE --scope S [--scope S] [--purpose registry]
-[--print-token]`: register a machine client of the FHIR API; `fhir-clients token NAME` prints a
-new bearer token for scripts; `fhir-clients list`; `fhir-clients disable NAME`."""
+[--jwks FILE] [--print-token]`: register a machine client of the FHIR API (with the public
+keys of its SMART Backend Services assertions); `fhir-clients token NAME` prints a new bearer
+token for scripts; `fhir-clients list`; `fhir-clients disable NAME`."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -37,6 +40,11 @@ class Command(BaseCommand):
             help="registry: sees only patients whose registry consent stands",
         )
         parser.add_argument("--print-token", action="store_true", help="print a bearer token (add)")
+        parser.add_argument(
+            "--jwks",
+            help="a JSON file with the client's public keys (JWKS), for SMART Backend Services "
+            "token requests signed with RS384 or ES384 (add)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         command = options["subcommand"]
@@ -60,6 +68,7 @@ class Command(BaseCommand):
                     scopes=options["scope"],
                     purpose=options["purpose"],
                     now=clock.now(),
+                    jwks=self._jwks(options["jwks"]),
                 )
                 self.stderr.write(f"added {client.name} for {site.code}: {client.scopes}")
                 if options["print_token"]:
@@ -72,6 +81,14 @@ class Command(BaseCommand):
                 self._disable(client)
         except DomainError as refused:
             raise CommandError(f"{refused.field or 'client'}: {refused.message}") from refused
+
+    def _jwks(self, path: str | None) -> dict[str, Any] | None:
+        if not path:
+            return None
+        try:
+            return json.loads(Path(path).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        except (OSError, ValueError) as error:
+            raise CommandError(f"cannot read the JWKS {path}: {error}") from error
 
     def _client(self, name: str) -> FhirClient:
         client = FhirClient.objects.select_related("site").filter(name=name).first()

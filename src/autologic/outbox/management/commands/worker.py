@@ -28,6 +28,7 @@ from autologic.analytics.actions import run_waiting_claims_checks, run_waiting_e
 from autologic.audit.anchoring.publish import AnchorSchedule
 from autologic.billing.actions import send_payment_reminders
 from autologic.common import clock
+from autologic.interop.auth import sweep_tokens
 from autologic.interop.exports import sweep_exports
 from autologic.lab.actions.expiry import expire_due_units
 from autologic.outbox.actions import deliver_due
@@ -75,6 +76,7 @@ class Command(BaseCommand):
         checked = run_waiting_claims_checks(now=clock.now())
         if checked:
             self.stdout.write(f"claims checks measured: {checked}")
+        sweep_tokens(now=clock.now())
         fhir_exports = sweep_exports(now=clock.now())
         if fhir_exports:
             self.stdout.write(f"FHIR exports made: {fhir_exports}")
