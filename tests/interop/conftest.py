@@ -72,9 +72,3 @@ def fhir_for(site: Site) -> Callable[..., Fhir]:
 @pytest.fixture
 def fhir(fhir_for: Callable[..., Fhir]) -> Fhir:
     return fhir_for()
-
-
-@pytest.fixture
-def fhir_world(site: Site, physician: Any, patient: Any) -> dict[str, Any]:
-    """Clinic data built through the real actions, so every served type has something to emit."""
-    return {"site": site, "physician": physician, "patient": patient}

@@ -13,47 +13,24 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from autologic.audit.models import AuditEvent
-from autologic.injections import actions
 from autologic.interop.resources.registry import TYPES
 from autologic.lab.models import Unit
-from tests.conftest import band
-from tests.injections.conftest import (  # noqa: F401
-    freezer,
-    given,
-    nurse,
-    ready,
-    released,
-    sessions,
-)
-from tests.interop.test_validators import validate
-from tests.lab.conftest import (  # noqa: F401
+from tests.interop.chain_fixtures import (  # noqa: F401
     fixed_clock,
+    freezer,
+    injected,
     make_lot,
     manager,
-    proof,
+    nurse,
+    released,
     resources,
     start_course,
     tech,
 )
+from tests.interop.validators import validate
 
 pytestmark = pytest.mark.django_db
 NS = "https://fhir.autologic.invalid"
-
-
-@pytest.fixture
-def injected(released, physician, nurse, patient, fixed_clock):
-    """An ACS lot released, its first unit issued, thawed and injected after the bedside check."""
-    lot = released()
-    first = sessions(lot)[0]
-    unit = ready(first, nurse, fixed_clock)
-    record = actions.administer(
-        first,
-        given(unit, band(patient)),
-        operator=proof(physician),
-        verifier=proof(nurse),
-        now=fixed_clock.now(),
-    )
-    return lot, unit, record
 
 
 def refs(resource: dict[str, Any], element: str) -> list[str]:

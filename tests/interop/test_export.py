@@ -13,24 +13,24 @@ import orjson
 import pytest
 
 from autologic.audit.models import AuditEvent
-from autologic.injections import actions
 from autologic.interop import exports
 from autologic.interop.models import ExportJob
 from autologic.interop.resources.registry import TYPES
 from autologic.interop.tasks import run_fhir_export
 from autologic.patients.models import Patient
-from tests.conftest import band
-from tests.injections.conftest import freezer, given, nurse, ready, released, sessions  # noqa: F401
-from tests.interop.test_validators import validate
-from tests.lab.conftest import (  # noqa: F401
+from tests.interop.chain_fixtures import (  # noqa: F401
     fixed_clock,
+    freezer,
+    injected,
     make_lot,
     manager,
-    proof,
+    nurse,
+    released,
     resources,
     start_course,
     tech,
 )
+from tests.interop.validators import validate
 
 pytestmark = pytest.mark.django_db
 ASYNC = {"Prefer": "respond-async"}
@@ -40,21 +40,6 @@ ASYNC = {"Prefer": "respond-async"}
 def _data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     settings.AUTOLOGIC_FHIR_EXPORT_FILE_BYTES = 4096  # several files per type
-
-
-@pytest.fixture
-def injected(released, physician, nurse, patient, fixed_clock):
-    lot = released()
-    first = sessions(lot)[0]
-    unit = ready(first, nurse, fixed_clock)
-    actions.administer(
-        first,
-        given(unit, band(patient)),
-        operator=proof(physician),
-        verifier=proof(nurse),
-        now=fixed_clock.now(),
-    )
-    return lot
 
 
 def kick_off(fhir, path: str = "/fhir/$export", **params: str) -> str:

@@ -270,3 +270,21 @@ def test_the_command_registers_a_client_and_prints_a_working_token(site, capsys)
         )
     call_command("fhir_clients", "disable", "hospital-ehr")
     assert Fhir(token).get("/fhir/Patient").status_code == 401
+
+
+def test_the_implementation_guide_lists_what_is_served() -> None:
+    """docs/fhir/index.md names every served type with exactly its search parameters and
+    includes (the CapabilityStatement is generated; the guide is kept true by this test)."""
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs/fhir/index.md").read_text()
+    rows = {}
+    for line in guide.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in TYPES:
+            rows[cells[0]] = cells
+    assert rows.keys() == TYPES.keys()
+    for name, (_type, params, includes, _ids) in rows.items():
+        assert params == ", ".join(f"`{p}`" for p in TYPES[name].parameters), name
+        listed = ", ".join(f"`{i}`" for i in TYPES[name].includes) or "—"
+        assert includes == listed, name

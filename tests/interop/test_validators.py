@@ -5,36 +5,29 @@ fail on resources that are known to be wrong."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from autologic.common import clock
 from autologic.interop.resources.registry import TYPES
+from tests.interop.chain_fixtures import (  # noqa: F401
+    fixed_clock,
+    freezer,
+    injected,
+    make_lot,
+    manager,
+    nurse,
+    released,
+    resources,
+    start_course,
+    tech,
+)
 from tests.interop.conftest import Fhir
-
-ROOT = Path(__file__).resolve().parents[2]
-VALIDATE = Path(__file__).with_name("node") / "validate.mjs"
-
-
-def validate(tmp_path: Path, resources: list[dict[str, Any]]) -> dict[str, Any]:
-    """Run both outside validators over the resources; their combined report."""
-    files = []
-    for n, resource in enumerate(resources):
-        path = tmp_path / f"{n:04d}-{resource['resourceType']}.json"
-        path.write_bytes(orjson.dumps(resource))
-        files.append(str(path))
-    done = subprocess.run(
-        ["node", str(VALIDATE), *files], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode in (0, 1), done.stderr
-    report: dict[str, Any] = json.loads(done.stdout)
-    assert (done.returncode == 1) == bool(report["errors"])
-    return report
+from tests.interop.validators import validate
+from tests.interop.world_clinical import treated
+from tests.interop.world_outcomes import outcomes_world
 
 
 def test_the_validators_catch_known_mistakes(tmp_path) -> None:
@@ -76,22 +69,42 @@ def emitted(fhir: Fhir) -> list[dict[str, Any]]:
     return out
 
 
+@pytest.fixture
+def fhir_world(injected, site, physician, fixed_clock) -> None:
+    """A product's whole chain for one patient; a treated course with grades, consents and
+    appointments, answered questionnaires and an adverse event for another."""
+    from datetime import UTC, datetime
+
+    from autologic.patients.actions import create_patient
+    from tests.conftest import patient_data
+
+    fixed_clock.current = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # the other patient's today
+    other = create_patient(
+        site=site, data=patient_data(family_name="Okafor", given_name="Ada"), by=physician
+    )
+    treated(site, physician, other)
+    outcomes_world(other, physician, clock.now())
+
+
 @pytest.mark.django_db
 def test_every_type_served_passes_both_validators_and_parses_as_r4b(
-    tmp_path, fhir, fhir_world
+    tmp_path, fhir_for, fhir_world
 ) -> None:
-    resources = emitted(fhir)
-    report = validate(tmp_path, resources)
+    fhir = fhir_for()
+    emitted_resources = emitted(fhir)
+    report = validate(tmp_path, emitted_resources)
     assert report["errors"] == []
     assert set(TYPES) | {"Bundle", "CapabilityStatement", "OperationOutcome"} <= set(
         report["types"]
     )
-    for resource in resources:
+    for resource in emitted_resources:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
 @pytest.mark.django_db
-def test_every_identifier_carries_a_system(fhir, fhir_world) -> None:
+def test_every_identifier_carries_a_system(fhir_for, fhir_world) -> None:
+    fhir = fhir_for()
+
     def identifiers(node: Any) -> list[dict[str, Any]]:
         if isinstance(node, dict):
             found = (

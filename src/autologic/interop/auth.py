@@ -20,8 +20,7 @@ from autologic.common.domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from autologic.interop.domain import scopes as scope_rules
-from autologic.interop.domain.scopes import Scope
+from autologic.interop.domain.scopes import EXPORT, Scope, allows, parse, render
 from autologic.interop.models import AccessToken, FhirClient, UsedAssertion
 
 
@@ -37,12 +36,8 @@ class Grant:
         return self.client.site
 
     def require(self, resource_type: str, mode: str) -> None:
-        if not scope_rules.allows(self.scopes, resource_type, mode):
-            needed = (
-                scope_rules.EXPORT
-                if resource_type == "$export"
-                else f"system/{resource_type}.{mode}"
-            )
+        if not allows(self.scopes, resource_type, mode):
+            needed = EXPORT if resource_type == "$export" else f"system/{resource_type}.{mode}"
             raise PermissionRefused(
                 "scope_missing",
                 f"This token does not allow it; it needs the scope {needed}.",
@@ -92,7 +87,7 @@ def add_client(
     jwks: dict[str, object] | None = None,
 ) -> FhirClient:
     """Register a machine client (audited).  Its scopes are checked here, once."""
-    granted = scope_rules.parse(scopes, known_types())
+    granted = parse(scopes, known_types())
     if purpose not in {"care", "registry"}:
         raise ValidationFailed(
             "invalid_purpose", "The purpose is care or registry.", field="purpose"
@@ -105,7 +100,7 @@ def add_client(
         client = FhirClient.objects.create(
             name=name,
             site=site,
-            scopes=scope_rules.render(granted),
+            scopes=render(granted),
             purpose=purpose,
             jwks=jwks or {},
             created_at=now,
@@ -130,8 +125,8 @@ def issue_token(
     for (all of them when none are asked for).  Asking for more than registered is refused."""
     if not client.active:
         raise Unauthenticated("client_inactive", "This client is switched off.")
-    registered = scope_rules.parse(client.scopes, known_types())
-    wanted = registered if not requested else scope_rules.parse(requested, known_types())
+    registered = parse(client.scopes, known_types())
+    wanted = registered if not requested else parse(requested, known_types())
     beyond = [str(s) for s in wanted if not any(r.grants(s.type, s.mode) for r in registered)]
     if beyond:
         raise PermissionRefused(
@@ -145,7 +140,7 @@ def issue_token(
         row = AccessToken.objects.create(
             client=client,
             token_hash=token_hash(token),
-            scopes=scope_rules.render(wanted),
+            scopes=render(wanted),
             issued_at=now,
             expires_at=now + lifetime,
         )
@@ -247,7 +242,7 @@ def authenticate(header: str, now: datetime) -> Grant:
         raise Unauthenticated("token_unknown", "This token is not valid.")
     if row.expires_at <= now:
         raise Unauthenticated("token_expired", "This token has expired; ask for a new one.")
-    return Grant(client=row.client, scopes=scope_rules.parse(row.scopes, known_types()))
+    return Grant(client=row.client, scopes=parse(row.scopes, known_types()))
 
 
 def sweep_tokens(now: datetime) -> int:

@@ -22,23 +22,23 @@ from django.db import IntegrityError
 from django.utils.translation import get_language
 
 from autologic.audit.actions import audited_transaction, record_event
+from autologic.common.clock import local_today
+from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import (
     BadQuery,
     MultipleMatches,
     NotFound,
     ValidationFailed,
 )
-from autologic.common.clock import local_today
-from autologic.common.domain.calendars import Calendar
 from autologic.interop import auth
 from autologic.interop.models import ExternalIdentifier
-from autologic.outcomes import actions as outcomes
-from autologic.outcomes.domain import registry as instruments
-from autologic.patients import actions as patients
-from autologic.patients import queries as patient_queries
+from autologic.outcomes.actions import Entry, submit_response
+from autologic.outcomes.domain import registry
+from autologic.patients.actions import create_patient
 from autologic.patients.domain import possible_duplicate
 from autologic.patients.forms import PatientForm
 from autologic.patients.models import Patient
+from autologic.patients.queries import likely_duplicates
 
 SUPPORTED = ("Patient", "QuestionnaireResponse")
 _CRITERION = re.compile(r"^(?:(?P<type>[A-Z][A-Za-z]+)\?)?identifier=(?P<token>[^&]+)$")
@@ -134,12 +134,12 @@ def _import_patient(
     index: int, resource: dict[str, Any], grant: auth.Grant, now: datetime
 ) -> Patient:
     data = _patient_data(index, resource, grant)
-    found = patient_queries.likely_duplicates(
+    found = likely_duplicates(
         grant.site, data["family_name"], data["given_name"], data["date_of_birth"]
     )
     if found:
         raise possible_duplicate(found, Calendar(grant.site.calendar), get_language() or "en")
-    return patients.create_patient(site=grant.site, data=data, by=None, now=now)
+    return create_patient(site=grant.site, data=data, by=None, now=now)
 
 
 def _subject(
@@ -172,7 +172,7 @@ def _import_response(
     canonical, _bar, _version = (resource.get("questionnaire") or "").partition("|")
     prefix = f"{settings.AUTOLOGIC_FHIR_NAMESPACE}/Questionnaire/"
     instrument = canonical.removeprefix(prefix)
-    if not canonical.startswith(prefix) or not instruments.known(instrument):
+    if not canonical.startswith(prefix) or not registry.known(instrument):
         raise ValidationFailed(
             "unknown_questionnaire",
             f"questionnaire must be one of this server's ({prefix}<INSTRUMENT>).",
@@ -203,14 +203,14 @@ def _import_response(
             field=_at(index, "resource.authored"),
         ) from None
     patient = _subject(index, resource, grant, made)
-    entry = outcomes.Entry(
+    entry = Entry(
         instrument=instrument,
         answers=answers,
         completed_on=authored.date(),
         language=resource.get("language") or patient.preferred_language,
         mode="import",
     )
-    return outcomes.submit_response(patient, entry, by=None, staff_entered=False, now=now).pk
+    return submit_response(patient, entry, by=None, staff_entered=False, now=now).pk
 
 
 def import_bundle(grant: auth.Grant, bundle: Any, now: datetime) -> list[Done]:

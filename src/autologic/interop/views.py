@@ -27,9 +27,9 @@ from autologic.common.domain.errors import (
 )
 from autologic.common.refusals import refusal_for
 from autologic.interop import auth, exports, importing, queries
-from autologic.interop.domain import scopes as scope_rules
-from autologic.interop.domain import search as search_rules
 from autologic.interop.domain.bundles import operation_outcome, searchset
+from autologic.interop.domain.scopes import allows
+from autologic.interop.domain.search import JSON_FORMATS, encode_cursor, parse
 from autologic.interop.resources.base import Context, Resource, instant
 from autologic.interop.resources.registry import TYPES
 
@@ -214,7 +214,7 @@ def search(request: HttpRequest, grant: auth.Grant, resource_type: str) -> HttpR
     rtype = _resource_type(resource_type)
     grant.require(rtype.name, "read")
     params = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
-    wanted = search_rules.parse(params, rtype.kinds(), tuple(rtype.includes))
+    wanted = parse(params, rtype.kinds(), tuple(rtype.includes))
     context = context_for(grant)
     matches, cursor = rtype.search(context, wanted)
     included: list[Resource] = []
@@ -228,7 +228,7 @@ def search(request: HttpRequest, grant: auth.Grant, resource_type: str) -> HttpR
             target, ident = ref.split("/", 1) if include.target == "*" else (include.target, ref)
             by_type.setdefault(target, set()).add(ident)
         for target, wanted_ids in sorted(by_type.items()):
-            if target in TYPES and scope_rules.allows(grant.scopes, target, "read"):
+            if target in TYPES and allows(grant.scopes, target, "read"):
                 included.extend(TYPES[target].read_many(context, wanted_ids))
     # A resource is in a Bundle once: an include that is also a match (or included twice) is
     # dropped (bdl-7).
@@ -244,7 +244,7 @@ def search(request: HttpRequest, grant: auth.Grant, resource_type: str) -> HttpR
     here = f"{context.base}/{rtype.name}"
     self_link = f"{here}?{urlencode(params)}" if params else here
     next_link = (
-        f"{here}?{urlencode([*kept, ('_cursor', search_rules.encode_cursor(cursor))])}"
+        f"{here}?{urlencode([*kept, ('_cursor', encode_cursor(cursor))])}"
         if cursor is not None
         else None
     )
@@ -279,7 +279,7 @@ def read(
     for name in request.GET:
         if name != "_format":
             raise BadQuery("not_supported", f"{name} is not supported on a read.", field=name)
-        if request.GET[name] not in search_rules.JSON_FORMATS:
+        if request.GET[name] not in JSON_FORMATS:
             raise BadQuery("not_supported", "Only JSON is served (_format=json).", field=name)
     resource = rtype.read(context_for(grant), resource_id)
     if resource is None:
