@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from autologic.billing.actions import add_coverage
 from autologic.common import clock
 from autologic.interop.resources.registry import TYPES
+from tests.billing.test_claims import invoiced_course
+from tests.care.conftest import NOW
 from tests.interop.chain_fixtures import (  # noqa: F401
     fixed_clock,
     freezer,
@@ -70,13 +73,26 @@ def emitted(fhir: Fhir) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def fhir_world(injected, site, physician, fixed_clock) -> None:
+def fhir_world(injected, site, physician, fixed_clock, start_course, make_staff) -> None:
     """A product's whole chain for one patient; a treated course with grades, consents and
     appointments, answered questionnaires and an adverse event for another."""
     from datetime import UTC, datetime
 
     from autologic.patients.actions import create_patient
     from tests.conftest import patient_data
+
+    fixed_clock.current = NOW  # the billed course starts from the care fixtures' day
+    clerk = make_staff("billing")
+    course, _invoice = invoiced_course(site, start_course, clerk)
+    add_coverage(
+        course,
+        insurer="Sanitas",
+        policy_number="P-778",
+        channel="direct",
+        share_rule="Contracted clinic, 80 %",
+        by=clerk,
+        now=NOW,
+    )
 
     fixed_clock.current = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # the other patient's today
     other = create_patient(

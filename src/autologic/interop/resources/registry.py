@@ -11,18 +11,18 @@ from dataclasses import replace
 from types import ModuleType
 
 from autologic.interop.resources import (
+    billing,
     care,
     clinical,
     lab,
     outcomes,
     people,
-    places,
     provenance,
     safety,
 )
 from autologic.interop.resources.base import ResourceType
 
-FAMILIES = (people, places, clinical, care, lab, provenance, outcomes, safety)
+FAMILIES = (people, clinical, care, lab, provenance, outcomes, safety, billing)
 
 
 def merged(families: tuple[ModuleType, ...]) -> dict[str, ResourceType]:
