@@ -228,3 +228,58 @@ def test_the_export_reads_one_snapshot_on_postgresql(fhir_for, patient, monkeypa
     later = finish(fhir, kick_off(fhir, _type="Patient"))
     (rows,) = download(fhir, later).values()
     assert rows[0]["name"][0]["family"] == "Renamed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_killed_with_sigkill_leaves_no_lying_manifest(
+    fhir_for, site, physician, settings, tmp_path
+) -> None:
+    """A real worker process on PostgreSQL is killed (SIGKILL) after its first whole file; the
+    job stays running with no file listed; the sweep runs it again and the manifest then lists
+    exactly the files on disk, each with its count and checksum."""
+    import multiprocessing
+    import os
+    import signal
+    import time
+
+    from django.db import connection
+
+    from tests.interop.export_worker import run_slowly
+    from tests.interop.test_fhir_api import many_patients
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a database it can share: PostgreSQL")
+    many_patients(site, physician, 60)
+    fhir = fhir_for("system/*.read", "system/$export")
+    status_url = kick_off(fhir, _type="Patient,Practitioner,Organization")
+    job_id = status_url.rsplit("/", 1)[1]
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+    worker = multiprocessing.get_context("spawn").Process(
+        target=run_slowly, args=(url, str(tmp_path), job_id)
+    )
+    worker.start()
+    directory = exports.export_dir(job_id)
+    deadline = time.monotonic() + 60
+    while not any(directory.glob("*.ndjson")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(directory.glob("*.ndjson")), "the worker never finished a file"
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join(timeout=10)
+    assert worker.exitcode == -signal.SIGKILL
+    job = ExportJob.objects.get(pk=job_id)
+    assert job.status == "running" and not job.files.exists()
+    assert fhir.get(status_url).status_code == 202  # no manifest while nothing is whole
+    assert (
+        exports.sweep_exports(now=datetime.now(UTC) + timedelta(minutes=3), waited_seconds=0) == 1
+    )
+    manifest = orjson.loads(fhir.get(status_url).content)
+    listed = {o["url"].rsplit("/", 1)[1]: o["count"] for o in manifest["output"]}
+    on_disk = {p.name for p in directory.glob("*.ndjson")}
+    assert set(listed) == on_disk and not any(directory.glob("*.part"))
+    for row in ExportJob.objects.get(pk=job_id).files.all():
+        content = (directory / row.name).read_bytes()
+        assert hashlib.sha256(content).hexdigest() == row.sha256
+        assert content.count(b"\n") == row.count == listed[row.name]
+    patients = sum(o["count"] for o in manifest["output"] if o["type"] == "Patient")
+    assert patients == 60
