@@ -353,6 +353,7 @@ def _clinical(physician, patient, protocols) -> dict[str, object]:
         "resource_type": "Patient",
         "rest": "Patient/1/_history",
         "name": "Patient.1.ndjson",
+        "group_id": "1",
     }
 
 

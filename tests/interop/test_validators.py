@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from autologic.analytics.actions import save_cohort
 from autologic.billing.actions import add_coverage
 from autologic.common import clock
 from autologic.interop.resources.registry import TYPES
@@ -100,6 +101,7 @@ def fhir_world(injected, site, physician, fixed_clock, start_course, make_staff)
     )
     treated(site, physician, other)
     outcomes_world(other, physician, clock.now())
+    save_cohort(site=site, name="Knees", query={"region": ["knee"]}, by=physician, now=clock.now())
 
 
 @pytest.mark.django_db

@@ -205,6 +205,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "fhir:everything": Gate.FHIR_TOKEN,
     "fhir:export_system": Gate.FHIR_TOKEN,
     "fhir:export_patient": Gate.FHIR_TOKEN,
+    "fhir:export_group": Gate.FHIR_TOKEN,
     "fhir:export_status": Gate.FHIR_TOKEN,
     "fhir:export_file": Gate.FHIR_TOKEN,
     "fhir:transaction": Gate.FHIR_TOKEN,

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate
+from django.utils.datastructures import MultiValueDict
 
 from autologic.accounts.models import Site
 from autologic.adverse_events.models import AdverseEvent
 from autologic.analytics.domain import claims as claim_rules
 from autologic.analytics.domain import registry as reg
 from autologic.analytics.domain import stats
+from autologic.analytics.forms import CohortForm
 from autologic.analytics.models import (
     ClaimsCheck,
     ClaimSet,
@@ -29,6 +31,7 @@ from autologic.analytics.models import (
 from autologic.care.models import Appointment, Course
 from autologic.clinical.domain.body import bmi
 from autologic.clinical.models import AffectedRegion, ImagingStudy
+from autologic.common.domain.calendars import Calendar
 from autologic.common.memory import collector_paused
 from autologic.injections.models import Administration
 from autologic.lab.models import Deviation, StepRecord
@@ -582,6 +585,25 @@ def saved_cohorts(site: Site) -> list[SavedCohort]:
     for row in SavedCohort.objects.filter(site=site).order_by("name", "-version"):
         newest.setdefault(row.name, row)
     return list(newest.values())
+
+
+def cohort_members(row: SavedCohort, today: date) -> list[int] | None:
+    """The patients a saved cohort holds on ``today`` (its filters applied to the clinic's
+    registry as the registry page applies them), or None when its filters no longer validate
+    (e.g. a protocol version it names is gone)."""
+    found = registry_for(row.site, today)
+    choices = registry_choices(found, "en")
+    form = CohortForm(
+        MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in row.query.items()}),
+        calendar=Calendar(row.site.calendar),
+        protocols=choices.protocols,
+        versions=choices.versions,
+        scores=choices.scores,
+        timepoints=choices.timepoints,
+    )
+    if not form.is_valid():
+        return None
+    return sorted({t.patient for t in form.cohort().rows(found)})
 
 
 def cohort_url(row: SavedCohort) -> str:

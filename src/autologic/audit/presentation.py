@@ -258,6 +258,7 @@ LABELS = {
     "types": gettext_lazy("resource types"),
     "since": gettext_lazy("changed since"),
     "level": gettext_lazy("level"),
+    "group": gettext_lazy("group"),
     "name": gettext_lazy("name"),
 }
 

@@ -27,8 +27,9 @@ from django.db.models import F
 from autologic.audit.actions import audited_transaction, record_event
 from autologic.common.domain.errors import BadQuery, NotFound
 from autologic.interop import auth
-from autologic.interop.domain.search import Cursor, DateRange, Search, parse_date
+from autologic.interop.domain.search import Cursor, DateRange, Search, Token, parse_date
 from autologic.interop.models import ExportFile, ExportJob
+from autologic.interop.resources import cohorts
 from autologic.interop.resources.base import Context
 from autologic.interop.resources.registry import TYPES
 
@@ -54,11 +55,34 @@ def level_types(level: str) -> list[str]:
     return ["Patient", *(n for n, t in TYPES.items() if "patient" in t.parameters)]
 
 
+def context_of(client: Any) -> Context:
+    return Context(
+        site=client.site,
+        client=client,
+        namespace=settings.AUTOLOGIC_FHIR_NAMESPACE,
+        base=f"{settings.AUTOLOGIC_PUBLIC_URL}/fhir",
+    )
+
+
 def start_export(
-    *, grant: auth.Grant, level: str, params: list[tuple[str, str]], request: str, now: datetime
+    *,
+    grant: auth.Grant,
+    level: str,
+    params: list[tuple[str, str]],
+    request: str,
+    now: datetime,
+    group: str = "",
 ) -> ExportJob:
-    """Check a kick-off request and queue its job (audited)."""
+    """Check a kick-off request and queue its job (audited).  A Group export takes the
+    cohort's members as they are now."""
     grant.require("$export", "read")
+    members: list[int] = []
+    if level == "group":
+        grant.require("Group", "read")
+        found = cohorts.members(context_of(grant.client), int(group)) if group.isdigit() else None
+        if found is None:
+            raise NotFound("no_such_resource", f"No Group with id {group}.", field="id")
+        members = found
     allowed = level_types(level)
     types, since = allowed, None
     for name, value in params:
@@ -92,6 +116,8 @@ def start_export(
         job = ExportJob.objects.create(
             client=grant.client,
             level=level,
+            group=group,
+            patients=members,
             types=types,
             since=since,
             request=request,
@@ -104,7 +130,14 @@ def start_export(
             action="fhir.export_request",
             object_type="fhir_client",
             object_id=grant.client.pk,
-            changes={"job": str(job.pk), "types": types, "since": since, "level": level},
+            changes={
+                "job": str(job.pk),
+                "types": types,
+                "since": since,
+                "level": level,
+                "group": group,
+                "patients": len(members),
+            },
             now=now,
         )
         transaction.on_commit(lambda: _enqueue(job.pk))
@@ -245,12 +278,7 @@ def _snapshot_time() -> datetime:
 
 
 def _write_all(job: ExportJob, directory: Path, cap: int, batch: int) -> tuple[datetime, list]:
-    context = Context(
-        site=job.client.site,
-        client=job.client,
-        namespace=settings.AUTOLOGIC_FHIR_NAMESPACE,
-        base=f"{settings.AUTOLOGIC_PUBLIC_URL}/fhir",
-    )
+    context = context_of(job.client)
     writer = _Writer(directory, cap)
     margin = timedelta(seconds=settings.AUTOLOGIC_FHIR_SINCE_MARGIN_SECONDS)
     with transaction.atomic():
@@ -258,6 +286,11 @@ def _write_all(job: ExportJob, directory: Path, cap: int, batch: int) -> tuple[d
         for name in job.types:
             rtype = TYPES[name]
             filters: dict[str, list[Any]] = {}
+            if job.level == "group":  # only the cohort's members, as they were asked for
+                if name == "Patient":
+                    filters["_id"] = [Token(None, str(pk)) for pk in job.patients]
+                else:
+                    filters["patient"] = [str(pk) for pk in job.patients]
             if job.since is not None and "_lastUpdated" in rtype.parameters:
                 # Look back a margin: a change saved just before the last export's snapshot
                 # but committed after it is sent again rather than never.

@@ -79,8 +79,11 @@ class ExportJob(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(FhirClient, on_delete=models.CASCADE, related_name="exports")
-    level = models.CharField(max_length=16)  # system | patient
+    level = models.CharField(max_length=16)  # system | patient | group
     types = models.JSONField(default=list)
+    # Group level: the cohort's members when the export was asked for.
+    group = models.CharField(max_length=64, blank=True)
+    patients = models.JSONField(default=list, blank=True)
     since = models.DateTimeField(null=True, blank=True)
     request = models.TextField()  # the kick-off URL, as the manifest repeats it
     status = models.CharField(max_length=16, choices=EXPORT_STATES, default="queued")

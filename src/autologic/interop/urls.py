@@ -12,6 +12,7 @@ urlpatterns = [
     path(".well-known/smart-configuration", views.smart_configuration, name="smart_configuration"),
     path("$export", views.export_system, name="export_system"),
     path("Patient/$export", views.export_patient, name="export_patient"),
+    path("Group/<str:group_id>/$export", views.export_group, name="export_group"),
     path("$export-status/<uuid:job_id>", views.export_status, name="export_status"),
     path("$export-file/<uuid:job_id>/<str:name>", views.export_file, name="export_file"),
     path("Patient/<str:resource_id>/$everything", views.everything, name="everything"),

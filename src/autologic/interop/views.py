@@ -324,7 +324,9 @@ def everything(request: HttpRequest, grant: auth.Grant, resource_id: str) -> Htt
     )
 
 
-def _export_kickoff(request: HttpRequest, grant: auth.Grant, level: str) -> HttpResponse:
+def _export_kickoff(
+    request: HttpRequest, grant: auth.Grant, level: str, group: str = ""
+) -> HttpResponse:
     if request.headers.get("Prefer", "").strip() != "respond-async":
         raise BadQuery(
             "prefer_async",
@@ -339,6 +341,7 @@ def _export_kickoff(request: HttpRequest, grant: auth.Grant, level: str) -> Http
         params=params,
         request=f"{here}?{urlencode(params)}" if params else here,
         now=clock.now(),
+        group=group,
     )
     response = HttpResponse(status=202)
     response["Content-Location"] = f"{base_url()}/$export-status/{job.pk}"
@@ -355,6 +358,13 @@ def export_system(request: HttpRequest, grant: auth.Grant) -> HttpResponse:
 def export_patient(request: HttpRequest, grant: auth.Grant) -> HttpResponse:
     """``GET /fhir/Patient/$export``: the patients and everything in their compartments."""
     return _export_kickoff(request, grant, "patient")
+
+
+@fhir_endpoint("GET")
+def export_group(request: HttpRequest, grant: auth.Grant, group_id: str) -> HttpResponse:
+    """``GET /fhir/Group/<id>/$export``: a saved cohort's patients (as they are now) and
+    everything in their compartments."""
+    return _export_kickoff(request, grant, "group", group_id)
 
 
 @fhir_endpoint("GET", "DELETE")

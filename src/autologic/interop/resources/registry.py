@@ -14,6 +14,7 @@ from autologic.interop.resources import (
     billing,
     care,
     clinical,
+    cohorts,
     lab,
     outcomes,
     people,
@@ -22,7 +23,7 @@ from autologic.interop.resources import (
 )
 from autologic.interop.resources.base import ResourceType
 
-FAMILIES = (people, clinical, care, lab, provenance, outcomes, safety, billing)
+FAMILIES = (people, clinical, care, lab, provenance, outcomes, safety, billing, cohorts)
 
 
 def merged(families: tuple[ModuleType, ...]) -> dict[str, ResourceType]:
