@@ -57,7 +57,9 @@ def test_appointment_done_guard_refuses_closed_appointments_and_future_times(
     )
     draw.refresh_from_db()
     assert draw.status == "done" and moved is False and draw.history == []
-    assert AuditEvent.objects.filter(action="appointment.done").count() == 1
+    assert draw.done_at == draw.starts_at  # kept on the appointment, as the audit event says
+    event = AuditEvent.objects.get(action="appointment.done")
+    assert event.changes["done_at"] == draw.done_at.isoformat()
     with pytest.raises(ConflictError) as twice:
         actions.complete_appointment(draw, at=draw.starts_at, by=physician, now=fixed_clock.now())
     assert twice.value.code == "appointment_closed"

@@ -385,11 +385,18 @@ def test_every_state_as_emitted_passes_both_validators(tmp_path, site) -> None:
             "room_name": "Room 1" if booked else None,
             "clinician_name": "Dr A" if booked else None,
             "clinician_staff": 1 if n % 2 else None,
+            "done_at": start if state == "done" else None,
         }
         made.append(care_resources.appointment_to_fhir(row, context))
         if state in {"done", "missed", "cancelled"}:  # also never booked a time
             untimed = row | {"id": row["id"] + 100, "starts_at": None, "ends_at": None}
             made.append(care_resources.appointment_to_fhir(untimed, context))
+            if state == "done":  # and done before the time was kept on the appointment
+                made.append(
+                    care_resources.appointment_to_fhir(
+                        untimed | {"id": row["id"] + 200, "done_at": None}, context
+                    )
+                )
     for n, (state, _label) in enumerate(STATUS_CHOICES):
         row = {"id": n + 1, "code": "cells-hip", "version": 2, "title": "Cells", "status": state}
         made.append(care_resources.plandefinition_to_fhir(row, context))

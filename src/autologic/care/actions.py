@@ -414,7 +414,8 @@ def complete_appointment(
             changes["planned"] = planned.isoformat()
         changes["done_at"] = at.isoformat()  # the course timeline shows when it happened
         appointment.status = "done"
-        appointment.save(update_fields=fields)
+        appointment.done_at = at
+        appointment.save(update_fields=[*fields, "done_at"])
         record_event(
             actor=by,
             site=course.site,

@@ -126,6 +126,8 @@ class Appointment(models.Model):
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True)
+    # When it was marked done (complete_appointment); for an event done without a booked time.
+    done_at = models.DateTimeField(null=True, blank=True)
     due_from = models.DateField(null=True, blank=True)
     due_to = models.DateField(null=True, blank=True)
     kits = models.PositiveSmallIntegerField(default=0)

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import override
 
-from autologic.audit.models import AuditEvent
 from autologic.care import choices
 from autologic.care.models import Appointment, Booking, Course
 from autologic.interop.domain.search import DateRange, Kind, Token
@@ -270,25 +269,6 @@ def appointments(context: Context) -> QuerySet[Any]:
     )
 
 
-def done_at(row: Row) -> datetime | None:
-    """When an appointment without a booked time (a follow-up due within a window) was done,
-    as its ``appointment.done`` audit event recorded it; None if no such event is found."""
-    changes = (
-        AuditEvent.objects.filter(
-            object_type="patient",
-            object_id=str(row["course__patient_id"]),
-            action="appointment.done",
-            changes__course_id=row["course_id"],
-            changes__appointment=row["key"],
-        )
-        .order_by("-seq")
-        .values_list("changes", flat=True)
-        .first()
-    )
-    stamp = (changes or {}).get("done_at")
-    return datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
-
-
 def _day(day: date, zone: ZoneInfo) -> str:
     return instant(datetime.combine(day, time(0), tzinfo=zone))
 
@@ -300,7 +280,7 @@ def appointment_to_fhir(row: Row, context: Context) -> Resource:
         # R4 needs a time here (app-3).  An event done within its due window without a booked
         # time (a questionnaire timepoint) is timed when it was marked done; failing that, its
         # due day; an event with neither is only proposed.
-        start = done_at(row)
+        start = row["done_at"]
         if start is None and row["due_on"] is not None:
             start = datetime.combine(
                 row["due_on"], time(0), tzinfo=ZoneInfo(context.site.time_zone)
@@ -391,6 +371,7 @@ APPOINTMENT = one(
             "starts_at",
             "ends_at",
             "due_on",
+            "done_at",
             "due_from",
             "due_to",
             "room_name",
