@@ -235,6 +235,7 @@ TEXTS = [
     gettext_noop('No %(value)s %(pk)s at this clinic.'),
     gettext_noop('No %(value)s grade for %(label)s%(recorded)s.'),
     gettext_noop('No ASA class is recorded.'),
+    gettext_noop('No Group with id %(group)s.'),
     gettext_noop('No Patient with id %(resource_id)s.'),
     gettext_noop('No affected region is recorded.'),
     gettext_noop('No channel %(channel)s.'),
