@@ -26,8 +26,9 @@ from django.db.models import F
 
 from autologic.audit.actions import audited_transaction, record_event
 from autologic.common.domain.errors import BadQuery, NotFound
+from autologic.common.locks import for_update
 from autologic.interop import auth
-from autologic.interop.domain.search import Cursor, DateRange, Search, Token, parse_date
+from autologic.interop.domain.search import Cursor, DateRange, Search, Token, is_key, parse_date
 from autologic.interop.models import ExportFile, ExportJob
 from autologic.interop.resources import cohorts
 from autologic.interop.resources.base import Context
@@ -79,7 +80,7 @@ def start_export(
     members: list[int] = []
     if level == "group":
         grant.require("Group", "read")
-        found = cohorts.members(context_of(grant.client), int(group)) if group.isdigit() else None
+        found = cohorts.members(context_of(grant.client), int(group)) if is_key(group) else None
         if found is None:
             raise NotFound("no_such_resource", f"No Group with id {group}.", field="id")
         members = found
@@ -342,7 +343,7 @@ def run_export_job(
         job.refresh_from_db()
         return job
     with audited_transaction():
-        still = ExportJob.objects.select_for_update().filter(pk=job.pk, status="running")
+        still = for_update(ExportJob.objects).filter(pk=job.pk, status="running")
         if not still.exists():  # cancelled (or taken back by the sweep) meanwhile
             transaction.on_commit(lambda: shutil.rmtree(directory, ignore_errors=True))
             job.refresh_from_db()

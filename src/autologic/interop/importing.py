@@ -13,6 +13,8 @@ match."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +33,7 @@ from autologic.common.domain.errors import (
     ValidationFailed,
 )
 from autologic.interop import auth
+from autologic.interop.domain.search import is_key
 from autologic.interop.models import ExternalIdentifier
 from autologic.outcomes.actions import Entry, submit_response
 from autologic.outcomes.domain import registry
@@ -64,7 +67,7 @@ def _criterion(index: int, entry: dict[str, Any], resource_type: str) -> tuple[s
             f"Only conditional creates are imported: POST {resource_type} with ifNoneExist.",
             field=_at(index, "request"),
         )
-    match = _CRITERION.match(request.get("ifNoneExist") or "")
+    match = _CRITERION.match(str(request.get("ifNoneExist") or ""))
     if match is None or match["type"] not in (None, resource_type):
         raise BadQuery(
             "not_supported",
@@ -133,7 +136,8 @@ def _patient_data(index: int, resource: dict[str, Any], grant: auth.Grant) -> di
 def _import_patient(
     index: int, resource: dict[str, Any], grant: auth.Grant, now: datetime
 ) -> Patient:
-    data = _patient_data(index, resource, grant)
+    with _shaped(index):
+        data = _patient_data(index, resource, grant)
     found = likely_duplicates(
         grant.site, data["family_name"], data["given_name"], data["date_of_birth"]
     )
@@ -150,7 +154,7 @@ def _subject(
     pk = reference.removeprefix("Patient/")
     patient = (
         Patient.objects.select_related("site").filter(site=grant.site, pk=pk).first()
-        if pk.isdigit()
+        if is_key(pk)
         else None
     )
     if patient is None:
@@ -169,6 +173,22 @@ def _import_response(
     made: dict[str, str],
     now: datetime,
 ) -> int:
+    with _shaped(index):
+        instrument, answers, authored = _response_fields(index, resource)
+        patient = _subject(index, resource, grant, made)
+    entry = Entry(
+        instrument=instrument,
+        answers=answers,
+        completed_on=authored.date(),
+        language=str(resource.get("language") or patient.preferred_language),
+        mode="import",
+    )
+    return submit_response(patient, entry, by=None, staff_entered=False, now=now).pk
+
+
+def _response_fields(
+    index: int, resource: dict[str, Any]
+) -> tuple[str, dict[str, int | None], datetime]:
     canonical, _bar, _version = (resource.get("questionnaire") or "").partition("|")
     prefix = f"{settings.AUTOLOGIC_FHIR_NAMESPACE}/Questionnaire/"
     instrument = canonical.removeprefix(prefix)
@@ -202,15 +222,21 @@ def _import_response(
             "authored must be a dateTime.",
             field=_at(index, "resource.authored"),
         ) from None
-    patient = _subject(index, resource, grant, made)
-    entry = Entry(
-        instrument=instrument,
-        answers=answers,
-        completed_on=authored.date(),
-        language=resource.get("language") or patient.preferred_language,
-        mode="import",
-    )
-    return submit_response(patient, entry, by=None, staff_entered=False, now=now).pk
+    return instrument, answers, authored
+
+
+@contextmanager
+def _shaped(index: int) -> Iterator[None]:
+    """An element of another shape than R4 gives it (a string where a list of HumanName is
+    due, a number for an entry) is the sender's mistake: refused naming the entry."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError):
+        raise ValidationFailed(
+            "invalid_resource",
+            "The resource does not have the shape FHIR R4 gives it.",
+            field=_at(index, "resource"),
+        ) from None
 
 
 def import_bundle(grant: auth.Grant, bundle: Any, now: datetime) -> list[Done]:
@@ -222,8 +248,20 @@ def import_bundle(grant: auth.Grant, bundle: Any, now: datetime) -> list[Done]:
             "not_supported", "Only a transaction Bundle is imported.", field="Bundle.type"
         )
     entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise BadQuery("invalid_bundle", "Bundle.entry must be a list.", field="Bundle.entry")
     for index, entry in enumerate(entries):
-        resource_type = (entry.get("resource") or {}).get("resourceType")
+        if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+            raise BadQuery(
+                "invalid_bundle", "Each entry needs a resource.", field=_at(index, "resource")
+            )
+        if not isinstance(entry.get("request"), dict):
+            raise BadQuery(
+                "not_supported",
+                "Each entry needs its request (POST with ifNoneExist).",
+                field=_at(index, "request"),
+            )
+        resource_type = entry["resource"].get("resourceType")
         if resource_type not in SUPPORTED:
             raise BadQuery(
                 "not_supported",
@@ -270,7 +308,7 @@ def _apply(grant: auth.Grant, entries: list[dict[str, Any]], now: datetime) -> l
                         object_id=pk,
                         created_at=now,
                     )
-            if entry.get("fullUrl"):
+            if isinstance(entry.get("fullUrl"), str):
                 made[entry["fullUrl"]] = location
             done.append(Done(status, location))
         record_event(

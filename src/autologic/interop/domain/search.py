@@ -61,6 +61,15 @@ class Search:
     raw: tuple[tuple[str, str], ...] = field(default=())
 
 
+_KEY = re.compile(r"[0-9]{1,18}")
+
+
+def is_key(text: str) -> bool:
+    """Whether ``text`` names a row: ASCII digits only (``"²".isdigit()`` is true) and small
+    enough for a 64-bit key in every database."""
+    return _KEY.fullmatch(text) is not None
+
+
 def _refuse(parameter: str, message: str, code: str = "invalid_search") -> BadQuery:
     return BadQuery(code, message, field=parameter, data={"parameter": parameter})
 
@@ -103,7 +112,7 @@ def parse_date(parameter: str, value: str) -> DateRange:
         )
     try:
         start, end = _bounds(match)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise _refuse(parameter, f"{parameter}: {text} is not a real date.") from None
     return {
         "eq": DateRange(start, end),
@@ -173,7 +182,7 @@ def parse(
     count, after, wanted = DEFAULT_COUNT, None, []
     for name, value in params:
         if name == "_count":
-            if not value.isdigit() or not 1 <= int(value) <= MAX_COUNT:
+            if not is_key(value) or not 1 <= int(value) <= MAX_COUNT:
                 raise _refuse("_count", f"_count must be a whole number from 1 to {MAX_COUNT}.")
             count = int(value)
         elif name == "_cursor":

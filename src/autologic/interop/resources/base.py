@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 
 from autologic.accounts.models import Site
-from autologic.interop.domain.search import Cursor, DateRange, Kind, Search, Token
+from autologic.interop.domain.search import Cursor, DateRange, Kind, Search, Token, is_key
 from autologic.interop.models import FhirClient
 
 Row = dict[str, Any]
@@ -78,7 +78,7 @@ class Part:
         if not ident.startswith(self.prefix):
             return None
         rest = ident[len(self.prefix) :]
-        return int(rest) if rest.isdigit() else None
+        return int(rest) if is_key(rest) else None
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def ids(values: list[Any], _context: Context, prefix: str = "") -> Q:
     pks = [
         int(v.code[len(prefix) :])
         for v in values
-        if isinstance(v, Token) and v.code.startswith(prefix) and v.code[len(prefix) :].isdigit()
+        if isinstance(v, Token) and v.code.startswith(prefix) and is_key(v.code[len(prefix) :])
     ]
     return Q(pk__in=pks)
 
@@ -172,7 +172,7 @@ def references(column: str) -> Filter:
     """A reference parameter (``patient=Patient/12``) on a foreign-key column."""
 
     def among(values: list[Any], _context: Context) -> Q:
-        pks = [int(v) for v in values if isinstance(v, str) and v.isdigit()]
+        pks = [int(v) for v in values if isinstance(v, str) and is_key(v)]
         return Q(**{f"{column}__in": pks})
 
     return among

@@ -19,7 +19,7 @@ from django.utils.translation import override
 
 from autologic.care import choices
 from autologic.care.models import Appointment, Booking, Course
-from autologic.interop.domain.search import DateRange, Kind, Token
+from autologic.interop.domain.search import DateRange, Kind, Token, is_key
 from autologic.interop.resources.base import (
     NOTHING,
     Context,
@@ -143,7 +143,7 @@ def _course_identifier(values: list[Any], context: Context) -> Q:
     for value in values:
         if not isinstance(value, Token):
             continue
-        if value.system in (None, mine) and value.code.isdigit():
+        if value.system in (None, mine) and is_key(value.code):
             query |= Q(pk=int(value.code))
         if value.system in (None, coi):
             query |= Q(chain__identifier=value.code)

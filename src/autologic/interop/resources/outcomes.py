@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from autologic.interop.domain.search import Cursor, DateRange, Kind, Search, Token
+from autologic.interop.domain.search import Cursor, DateRange, Kind, Search, Token, is_key
 from autologic.interop.resources.base import (
     NOTHING,
     Context,
@@ -220,7 +220,7 @@ def _by_qr_identifier(values: list[Any], context: Context) -> Q:
         if isinstance(v, Token)
         and v.system in (None, mine)
         and v.code.startswith(prefix)
-        and v.code[len(prefix) :].isdigit()
+        and is_key(v.code[len(prefix) :])
     ]
     return Q(pk__in=pks)
 

@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from autologic.injections.models import Administration
-from autologic.interop.domain.search import Kind
+from autologic.interop.domain.search import Kind, is_key
 from autologic.interop.resources.base import (
     Context,
     Include,
@@ -137,7 +137,7 @@ def _targets(kinds: dict[str, str]) -> Any:
             if column is None:
                 continue
             prefix, _colon, column = column.rpartition(":")
-            if ident.startswith(prefix) and ident[len(prefix) :].isdigit():
+            if ident.startswith(prefix) and is_key(ident[len(prefix) :]):
                 query |= Q(**{column: int(ident[len(prefix) :])})
         return query
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Cast
 from autologic.adverse_events.domain import ctcae
 from autologic.adverse_events.models import AdverseEvent
 from autologic.audit.models import AuditEvent
-from autologic.interop.domain.search import Kind
+from autologic.interop.domain.search import Kind, is_key
 from autologic.interop.resources.base import (
     Context,
     Include,
@@ -294,7 +294,7 @@ def audit_to_fhir(row: Row, context: Context) -> Resource:
             "type": [SERVER],
         },
     }
-    if row["object_type"] == "patient" and row["object_id"].isdigit():
+    if row["object_type"] == "patient" and is_key(row["object_id"]):
         resource["entity"] = [
             {
                 "what": {"reference": f"Patient/{row['object_id']}"},
@@ -320,7 +320,7 @@ def audit_events(context: Context) -> QuerySet[Any]:
 
 
 def _about_patients(values: list[Any], _context: Context) -> Q:
-    keys = [v for v in values if isinstance(v, str) and v.isdigit()]
+    keys = [v for v in values if isinstance(v, str) and is_key(v)]
     return Q(object_type="patient", object_id__in=keys)
 
 
