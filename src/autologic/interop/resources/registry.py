@@ -18,12 +18,13 @@ from autologic.interop.resources import (
     lab,
     outcomes,
     people,
+    places,
     provenance,
     safety,
 )
 from autologic.interop.resources.base import ResourceType
 
-FAMILIES = (people, clinical, care, lab, provenance, outcomes, safety, billing, cohorts)
+FAMILIES = (people, places, clinical, care, lab, provenance, outcomes, safety, billing, cohorts)
 
 
 def merged(families: tuple[ModuleType, ...]) -> dict[str, ResourceType]:
