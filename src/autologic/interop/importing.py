@@ -28,6 +28,7 @@ from autologic.common.clock import local_today
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import (
     BadQuery,
+    DomainError,
     MultipleMatches,
     NotFound,
     ValidationFailed,
@@ -291,13 +292,25 @@ def _apply(grant: auth.Grant, entries: list[dict[str, Any]], now: datetime) -> l
                     f"identifier={value} matches {len(found)} records; name its system.",
                     field=_at(index, "request.ifNoneExist"),
                 )
+            pk = None
+            if not found:
+                try:
+                    if resource_type == "Patient":
+                        pk = _import_patient(index, resource, grant, now).pk
+                    else:
+                        pk = _import_response(index, resource, grant, made, now)
+                except DomainError as refused:
+                    # The same record imported at this moment by someone else is committed
+                    # (with its identifier) by the time its patient shows as a duplicate:
+                    # look again, and it is a match.
+                    if refused.code != "possible_duplicate":
+                        raise
+                    found = _matches(grant, resource_type, system, value) if system else set()
+                    if len(found) != 1:
+                        raise
             if found:
                 location, status = f"{resource_type}/{found.pop()}", "200 OK"
             else:
-                if resource_type == "Patient":
-                    pk = _import_patient(index, resource, grant, now).pk
-                else:
-                    pk = _import_response(index, resource, grant, made, now)
                 location, status = f"{resource_type}/{pk}", "201 Created"
                 if system is not None:
                     ExternalIdentifier.objects.create(
