@@ -7,6 +7,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PG_URL ?= postgres://postgres@127.0.0.1:5432/autologic
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# Two processes (pytest-xdist), one per core of the CI machine; each gets its own test database.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help demo test tools chromium labeltools nodetools lint test-sqlite test-postgres postgres bench messages
 
@@ -43,10 +45,10 @@ lint: tools
 	@for po in src/autologic/locale/*/LC_MESSAGES/django.po; do msgfmt --check -o /dev/null $$po || exit 1; done
 
 test-sqlite: tools chromium labeltools nodetools
-	env -u DATABASE_URL $(UV) run pytest -q $(PYTEST_ARGS)
+	env -u DATABASE_URL $(UV) run pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: tools chromium labeltools nodetools postgres
-	DATABASE_URL=$(PG_URL) $(UV) run pytest -q --create-db $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(UV) run pytest -q -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres
 

@@ -2,7 +2,9 @@
 
 autologic demo [--bind ADDR]   migrate, seed the demo clinics, print logins, serve on ADDR
                                (default 127.0.0.1:8000) with its worker; Ctrl-C stops both
-autologic serve [--bind ADDR]  serve with gunicorn
+autologic serve [--bind ADDR]  serve with gunicorn (refused while migrations are not applied)
+autologic backup --out DIR     an online backup with its manifest (--encrypt-to KEY: age)
+autologic restore DIR          restore into an empty database and verify it against the manifest
 autologic migrate              apply database migrations
 autologic seed-demo            create or top up the demo clinic (AUTOLOGIC_MODE=demo only)
 autologic createstaff ...      add a staff member, --name "Given Family" (and the clinic, with

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "autologic.analytics",
     "autologic.outbox",
     "autologic.interop",
+    "autologic.operations",
     "autologic.portal",
     "autologic.dashboard",
     "autologic.demo",
@@ -207,6 +208,8 @@ SECURE = not RELAXED and os.environ.get("AUTOLOGIC_INSECURE_HTTP", "0") != "1"
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
+# The load balancer's probes ask over plain HTTP, next to the proxy: no redirect for them.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$"]
 # Trust X-Forwarded-Proto only when a TLS-terminating proxy is known to set it.
 BEHIND_PROXY = os.environ.get("AUTOLOGIC_BEHIND_PROXY", "0") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
@@ -258,6 +261,9 @@ WHITENOISE_USE_FINDERS = MODE == "test"
 # A clinic whose registry holds more treated joints than this has its claims check measured on
 # the task queue rather than while the page loads (docs/registry.md).
 AUTOLOGIC_REGISTRY_LIVE_LIMIT = int(os.environ.get("AUTOLOGIC_REGISTRY_LIVE_LIMIT", "5000"))
+
+# /ready warns when the oldest due task or outgoing message has waited longer than this.
+AUTOLOGIC_READY_LAG_SECONDS = int(os.environ.get("AUTOLOGIC_READY_LAG_SECONDS", "300"))
 
 # Background work: the embedded database queue by default; RQ on Redis when AUTOLOGIC_REDIS_URL
 # is set (run `autologic rqworker --job-class django_tasks_rq.Job --with-scheduler` then).

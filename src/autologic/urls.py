@@ -5,9 +5,11 @@ from django.urls import include, path
 from autologic.accounts.views import set_language
 from autologic.api import api
 from autologic.common.views import favicon, health
+from autologic.operations.views import ready
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("ready", ready, name="ready"),
     path("favicon.ico", favicon, name="favicon"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("autologic.accounts.urls")),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("protocols/", include("autologic.protocols.urls")),
     path("billing/", include("autologic.billing.urls")),
     path("registry/", include("autologic.analytics.urls")),
+    path("outbox/", include("autologic.outbox.urls")),
     path("api/v1/", api.urls),
     path("fhir/", include("autologic.interop.urls")),
     path("", include("autologic.portal.urls")),

@@ -43,10 +43,12 @@ def test_every_url_is_in_the_matrix_and_every_matrix_entry_exists():
 
 def test_only_health_login_language_choice_and_the_favicon_are_public():
     public = {name for name, rule in ACCESS.items() if rule == Gate.PUBLIC}
+    # /ready is the load balancer's half of health: states and counts only.
     # The FHIR token endpoint is a machine client's login (its signed assertion is checked by
     # the view); the SMART configuration says where it is.
     assert public == {
         "health",
+        "ready",
         "accounts:login",
         "set_language",
         "favicon",
@@ -97,7 +99,27 @@ def world(site, make_staff, physician, patient, protocols):
 
     ids["consent_id"] = Consent.objects.filter(patient=patient).values_list("pk", flat=True)[0]
     ids["job_id"] = _export_job(staff[Role.RESEARCHER])
+    ids["message_id"] = _failed_message(site)
     return staff, ids
+
+
+def _failed_message(site) -> int:
+    """An e-mail the provider refused for good, for the outbox's retry URL."""
+    from autologic.common import clock
+    from autologic.outbox.models import Message
+
+    now = clock.now()
+    return Message.objects.create(
+        site=site,
+        channel="email",
+        to="nobody@example.org",
+        body="A reminder",
+        purpose="questionnaire",
+        status="failed",
+        attempts=5,
+        last_error="550 no such mailbox",
+        created_at=now,
+    ).pk
 
 
 def _export_job(researcher) -> int:

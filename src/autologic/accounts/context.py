@@ -23,6 +23,7 @@ NAVIGATION = [
     ("analytics:registry", _("Outcome registry"), "analytics:"),
     ("protocols:list", _("Protocols"), "protocols:"),
     ("care:resources", _("Resources"), "care:resource"),
+    ("outbox:attention", _("Messages"), "outbox:"),
     ("audit:log", _("Audit trail"), "audit:"),
     ("accounts:staff_list", _("Staff"), "accounts:staff"),
     ("accounts:site_settings", _("Clinic settings"), "accounts:site"),

@@ -25,7 +25,7 @@ class Role(StrEnum):
 class Gate(StrEnum):
     """Access levels that are not a set of roles."""
 
-    PUBLIC = "public"  # no login at all: health, login, language choice
+    PUBLIC = "public"  # no login at all: health and readiness, login, language choice
     PASSWORD_ONLY = "password_only"  # password given, second factor still pending
     PORTAL_TOKEN = "portal_token"  # no login: the patient's tokenised link is checked by the view
     FHIR_TOKEN = "fhir_token"  # no login: a machine client's bearer token is checked by the view
@@ -67,11 +67,15 @@ BILLERS = frozenset({Role.BILLING, Role.MANAGER})
 BILLING_READERS = BILLERS | {Role.COORDINATOR}
 # The outcome registry: the clinic's physicians and its manager read its quality reports.
 REGISTRY_READERS = frozenset({Role.PHYSICIAN, Role.MANAGER})
+# Messages that could not leave the clinic: those who keep in touch with patients fix them.
+OUTBOX_KEEPERS = frozenset({Role.COORDINATOR, Role.MANAGER})
 # Research exports (pseudonymised, consented patients only): researchers and the manager.
 EXPORTERS = frozenset({Role.RESEARCHER, Role.MANAGER})
 
 ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
+    # Readiness for the load balancer: states and counts, never patient data.
+    "ready": Gate.PUBLIC,
     "favicon": Gate.PUBLIC,
     "set_language": Gate.PUBLIC,
     "accounts:login": Gate.PUBLIC,
@@ -85,6 +89,8 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "accounts:staff_reset_otp": ADMINS,
     "accounts:site_settings": ADMINS,
     "audit:log": AUDITORS,
+    "outbox:attention": OUTBOX_KEEPERS,
+    "outbox:retry_now": {"POST": OUTBOX_KEEPERS},
     "audit:verify": AUDITORS,
     "patients:list": PATIENT_FINDERS,
     "patients:create": CLINICAL,

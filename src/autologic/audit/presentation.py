@@ -191,6 +191,7 @@ ACTIONS = {
     "otp.enrol": gettext_lazy("Authenticator enrolled"),
     "otp.reset": gettext_lazy("Authenticator reset"),
     "outbox.retried": gettext_lazy("Message sent again"),
+    "outbox.read": gettext_lazy("Undelivered messages viewed"),
 }
 
 # Keys that are not model fields, or whose model field has no useful name.

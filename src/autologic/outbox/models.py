@@ -14,6 +14,13 @@ STATES = [
     (Status.SENT.value, _("sent")),
     (Status.FAILED.value, _("needs attention")),
 ]
+# What a message is for, as staff read it (the purpose codes the features queue them with).
+PURPOSES = {
+    "questionnaire": _("Questionnaire link"),
+    "billing.estimate": _("Cost estimate"),
+    "billing.reminder": _("Payment reminder"),
+    "adverse_event.serious": _("Serious adverse event alert"),
+}
 
 
 class Message(models.Model):
@@ -41,3 +48,7 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.purpose} → {self.to} ({self.status})"
+
+    @property
+    def purpose_label(self) -> str:
+        return str(PURPOSES.get(self.purpose, _("Other message")))

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from autologic.common.management.commands.serve import gunicorn_command
 from autologic.demo.serving import public_url_for, serve_with_worker
+from autologic.operations.management.commands.serve import gunicorn_command
 
 
 class Command(BaseCommand):

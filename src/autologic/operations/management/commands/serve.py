@@ -1,4 +1,8 @@
-"""`autologic serve`: run the WSGI app under gunicorn."""
+"""`autologic serve`: run the WSGI app under gunicorn.
+
+Before it starts, it refuses (one line, exit 1) a database with migrations not applied, and it
+collects the static files the pages name by hashed file name, so a fresh `migrate` and `serve`
+answer pages rather than 500s (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from autologic.operations.queries import pending_migrations
 
 
 class Command(BaseCommand):
@@ -20,6 +28,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        pending = pending_migrations()
+        if pending:
+            raise CommandError(
+                f"{len(pending)} database migrations are not applied (first: {pending[0]}): "
+                "run `autologic migrate` first"
+            )
+        if isinstance(staticfiles_storage, ManifestFilesMixin):
+            call_command("collectstatic", interactive=False, verbosity=0)
         os.environ["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
         argv = gunicorn_command(options["bind"], options["workers"])
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
