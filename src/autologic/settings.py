@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latency per view for /metrics (first and last: they time the rest).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -119,6 +121,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "autologic.accounts.middleware.RoleAccessMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "autologic.urls"
@@ -262,6 +265,8 @@ WHITENOISE_USE_FINDERS = MODE == "test"
 # the task queue rather than while the page loads (docs/registry.md).
 AUTOLOGIC_REGISTRY_LIVE_LIMIT = int(os.environ.get("AUTOLOGIC_REGISTRY_LIVE_LIMIT", "5000"))
 
+# /metrics answers only this bearer token (the monitoring system's); unset, /metrics is off.
+AUTOLOGIC_METRICS_TOKEN = os.environ.get("AUTOLOGIC_METRICS_TOKEN", "")
 # /ready warns when the oldest due task or outgoing message has waited longer than this.
 AUTOLOGIC_READY_LAG_SECONDS = int(os.environ.get("AUTOLOGIC_READY_LAG_SECONDS", "300"))
 

@@ -5,11 +5,13 @@ from django.urls import include, path
 from autologic.accounts.views import set_language
 from autologic.api import api
 from autologic.common.views import favicon, health
+from autologic.operations.metrics import metrics
 from autologic.operations.views import ready
 
 urlpatterns = [
     path("health", health, name="health"),
     path("ready", ready, name="ready"),
+    path("metrics", metrics, name="metrics"),
     path("favicon.ico", favicon, name="favicon"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("autologic.accounts.urls")),

@@ -396,6 +396,8 @@ def test_anonymous_users_are_refused_everywhere_but_public_pages(world, client):
                 assert response.status_code < 500, (name, method)
             elif rule == Gate.PORTAL_TOKEN:  # no login asked; a wrong token opens nothing
                 assert response.status_code in {404, 422}, (name, method, response.status_code)
+            elif rule == Gate.METRICS_TOKEN:  # off (404) until a token is set, then 401
+                assert response.status_code in {401, 404}, (name, method, response.status_code)
             elif rule == Gate.FHIR_TOKEN or path.startswith("/api/"):  # no redirect to a page
                 assert response.status_code == 401, (name, method, response.status_code)
             else:

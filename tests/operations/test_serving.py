@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.operations.conftest import Databases
 from tests.outbox.conftest import free_port
 
 pytestmark = pytest.mark.slow
+METRICS_TOKEN = "the-monitoring-systems-token"
 
 
 def production(tmp_path: Path, url: str) -> dict[str, str]:
@@ -35,13 +37,16 @@ def production(tmp_path: Path, url: str) -> dict[str, str]:
             "AUTOLOGIC_DATA_DIR": str(tmp_path),
             "DATABASE_URL": url,
             "XDG_RUNTIME_DIR": str(tmp_path),  # gunicorn's control socket: not a shared one
+            "AUTOLOGIC_METRICS_TOKEN": METRICS_TOKEN,
         }
     )
     return env
 
 
-def get(url: str, *, proxied: bool = True) -> tuple[int, bytes]:
+def get(url: str, *, proxied: bool = True, token: str = "") -> tuple[int, bytes]:
     headers = {"X-Forwarded-Proto": "https"} if proxied else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
@@ -109,6 +114,19 @@ def test_serve_refuses_until_migrated_then_serves_pages_with_their_static_files(
         assert stylesheet, "the login page names no hashed stylesheet"
         status, css = get(base + stylesheet.group(1).decode())
         assert status == 200 and len(css) > 1000
+        # Request metrics add up over both workers: /ready was asked once above, 9 times here.
+        for _ in range(9):
+            assert get(f"{base}/ready", proxied=False)[0] == 200
+        status, text = get(f"{base}/metrics", token=METRICS_TOKEN)
+        assert status == 200
+        counts = {
+            tuple(sorted(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text.decode())
+            for sample in family.samples
+            if sample.name == "django_http_requests_latency_seconds_by_view_method_count"
+        }
+        assert counts[(("method", "GET"), ("view", "ready"))] == 10
+        assert (tmp_path / "metrics").is_dir()  # one file set per worker
     finally:
         server.terminate()
         server.wait(30)

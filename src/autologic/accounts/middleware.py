@@ -52,7 +52,7 @@ class RoleAccessMiddleware:
         rule = rule_for(match.view_name if match else "", request.method or "GET")
         if rule is None:
             return _refuse(request)
-        if rule in (Gate.PUBLIC, Gate.PORTAL_TOKEN, Gate.FHIR_TOKEN):
+        if rule in (Gate.PUBLIC, Gate.PORTAL_TOKEN, Gate.FHIR_TOKEN, Gate.METRICS_TOKEN):
             return None
         user = request.user
         if not user.is_authenticated:

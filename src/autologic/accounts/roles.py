@@ -29,6 +29,7 @@ class Gate(StrEnum):
     PASSWORD_ONLY = "password_only"  # password given, second factor still pending
     PORTAL_TOKEN = "portal_token"  # no login: the patient's tokenised link is checked by the view
     FHIR_TOKEN = "fhir_token"  # no login: a machine client's bearer token is checked by the view
+    METRICS_TOKEN = "metrics_token"  # no login: the monitoring system's token, checked by the view
 
 
 Rule = frozenset[Role] | Gate
@@ -76,6 +77,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "health": Gate.PUBLIC,
     # Readiness for the load balancer: states and counts, never patient data.
     "ready": Gate.PUBLIC,
+    "metrics": Gate.METRICS_TOKEN,
     "favicon": Gate.PUBLIC,
     "set_language": Gate.PUBLIC,
     "accounts:login": Gate.PUBLIC,

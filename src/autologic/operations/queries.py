@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Min
+from django.db.models import Count, Min
 
 from autologic.audit import triggers
+from autologic.lab.models import Collection, Excursion
 from autologic.operations.domain.readiness import Check, Level, count_check, lag_check
 from autologic.outbox.domain import Status
 from autologic.outbox.models import Message
@@ -44,11 +46,18 @@ def _database() -> Check:
     return Check("database", Level.OK, connection.vendor)
 
 
-def _tasks(now: datetime) -> Check:
-    limit = settings.AUTOLOGIC_READY_LAG_SECONDS
+@dataclass(frozen=True)
+class TaskQueue:
+    backend: str
+    waiting: int
+    lag_seconds: float | None  # how long the oldest due task has waited; None: none due
+
+
+def task_queue(now: datetime) -> TaskQueue:
+    """The database task queue's due tasks (RQ is watched with its own tools: `rq info`)."""
     backend = settings.TASKS["default"]["BACKEND"]
-    if backend != "django_tasks_db.DatabaseBackend":  # RQ: its own monitoring (rq info)
-        return Check("task_queue", Level.OK, backend.rsplit(".", 1)[-1])
+    if backend != "django_tasks_db.DatabaseBackend":
+        return TaskQueue(backend.rsplit(".", 1)[-1], 0, None)
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     ready = DBTaskResult.objects.ready()
@@ -57,8 +66,48 @@ def _tasks(now: datetime) -> Check:
     later = ready.exclude(run_after=get_date_max()).aggregate(due=Min("run_after"))["due"]
     due = [moment for moment in (asap, later) if moment is not None]
     lag = (now - min(due)).total_seconds() if due else None
-    waiting = ready.count()
-    return lag_check("task_queue", lag, limit, waiting)
+    return TaskQueue("DatabaseBackend", ready.count(), lag)
+
+
+def _tasks(now: datetime) -> Check:
+    queue = task_queue(now)
+    if queue.backend != "DatabaseBackend":
+        return Check("task_queue", Level.OK, queue.backend)
+    return lag_check(
+        "task_queue", queue.lag_seconds, settings.AUTOLOGIC_READY_LAG_SECONDS, queue.waiting
+    )
+
+
+def outbox_counts() -> dict[tuple[str, str], int]:
+    """Messages per clinic (code) and state."""
+    rows = Message.objects.values("site__code", "status").annotate(n=Count("id"))
+    return {(row["site__code"], row["status"]): row["n"] for row in rows}
+
+
+# A lot waits for its release decision while any of its units is in one of these states.
+AWAITING_RELEASE = ("collected", "processing", "divided", "quarantined")
+
+
+def oldest_unreleased_lots() -> dict[str, datetime]:
+    """Per clinic, when its oldest collection still waiting for a release decision was drawn."""
+    rows = (
+        Collection.objects.filter(release__isnull=True, units__status__in=AWAITING_RELEASE)
+        .values("site__code")
+        .annotate(first=Min("collected_at"))
+    )
+    return {row["site__code"]: row["first"] for row in rows}
+
+
+def freezer_excursions() -> dict[tuple[str, str], int]:
+    """Per clinic: excursions still going on, and those no person has acknowledged."""
+    counts: dict[tuple[str, str], int] = {}
+    for state, open_only in (("open", True), ("unacknowledged", False)):
+        found = Excursion.objects.filter(
+            **({"ended_at__isnull": True} if open_only else {"acknowledged_at__isnull": True})
+        )
+        for row in found.values("freezer__site__code").annotate(n=Count("id")):
+            counts[(row["freezer__site__code"], state)] = row["n"]
+    return counts
 
 
 def _outbox(now: datetime) -> list[Check]:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from autologic.demo.serving import public_url_for, serve_with_worker
-from autologic.operations.management.commands.serve import gunicorn_command
+from autologic.operations.management.commands.serve import gunicorn_command, prepare_metrics_dir
 
 
 class Command(BaseCommand):
@@ -48,6 +48,7 @@ class Command(BaseCommand):
         # in the log) runs beside the server and stops with it.
         worker = [sys.executable, "-m", "autologic.cli", "worker"]
         workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+        prepare_metrics_dir()
         status = serve_with_worker(gunicorn_command(bind, workers), worker)
         if status:
             raise CommandError(f"The server stopped with exit status {status}.")

@@ -7,6 +7,7 @@ answer pages rather than 500s (docs/operations.md)."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from typing import Any
 
@@ -36,9 +37,22 @@ class Command(BaseCommand):
             )
         if isinstance(staticfiles_storage, ManifestFilesMixin):
             call_command("collectstatic", interactive=False, verbosity=0)
+        prepare_metrics_dir()
         os.environ["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
         argv = gunicorn_command(options["bind"], options["workers"])
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
+
+
+def prepare_metrics_dir() -> None:
+    """Request metrics of several gunicorn workers are kept in files, one set per worker, and
+    added up by each scrape; they start empty with the server (unless the operator chose a
+    directory through PROMETHEUS_MULTIPROC_DIR)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = settings.DATA_DIR / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 def gunicorn_command(bind: str, workers: int) -> list[str]:
@@ -62,4 +76,6 @@ def gunicorn_command(bind: str, workers: int) -> list[str]:
         # The path of a portal page holds the patient's token: both logs cut it out.
         "--logger-class",
         "autologic.portal.gunicorn_logger.GunicornLogger",
+        "--config",
+        "python:autologic.operations.gunicorn_config",
     ]
