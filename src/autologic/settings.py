@@ -6,6 +6,7 @@ the process refuses to start without a real SECRET_KEY.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -107,6 +108,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Request counts and latency per view for /metrics (first and last: they time the rest).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "autologic.operations.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -388,19 +390,35 @@ AUTOLOGIC_FHIR_SINCE_MARGIN_SECONDS = int(
 # Logs never hold a portal token: a refused request's path (CSRF, 404, 500) holds one, so every
 # handler cuts them out. Django's own handlers are replaced by these (its records propagate to
 # the root's); gunicorn's logs get the same filter (autologic.portal.gunicorn_logger).
+# Structured logs (docs/operations.md): one JSON object per line with its request id, in
+# production by default; plain text in the demo and the tests unless AUTOLOGIC_LOG_FORMAT=json.
+LOG_FORMAT = os.environ.get("AUTOLOGIC_LOG_FORMAT", "json" if MODE == "production" else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"AUTOLOGIC_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+if LOG_FORMAT == "json":
+    logging.captureWarnings(True)  # Python's warnings become JSON lines too (logger py.warnings)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_portal_tokens": {"()": "autologic.portal.logs.RedactPortalTokens"}},
+    "filters": {
+        "redact_portal_tokens": {"()": "autologic.portal.logs.RedactPortalTokens"},
+        "request_id": {"()": "autologic.operations.logs.RequestIdFilter"},
+    },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        "json": {"()": "autologic.operations.logs.JsonLogFormatter"},
+        "text": {"format": "{levelname} {name} {message}", "style": "{"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_portal_tokens"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_portal_tokens", "request_id"],
+            "formatter": LOG_FORMAT,
+        },
         "django.server": {
             "class": "logging.StreamHandler",
             "formatter": "django.server",

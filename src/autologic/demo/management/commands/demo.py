@@ -49,6 +49,7 @@ class Command(BaseCommand):
         worker = [sys.executable, "-m", "autologic.cli", "worker"]
         workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
         prepare_metrics_dir()
+        os.environ["AUTOLOGIC_LOG_FORMAT"] = settings.LOG_FORMAT
         status = serve_with_worker(gunicorn_command(bind, workers), worker)
         if status:
             raise CommandError(f"The server stopped with exit status {status}.")

@@ -38,6 +38,7 @@ class Command(BaseCommand):
         if isinstance(staticfiles_storage, ManifestFilesMixin):
             call_command("collectstatic", interactive=False, verbosity=0)
         prepare_metrics_dir()
+        os.environ["AUTOLOGIC_LOG_FORMAT"] = settings.LOG_FORMAT  # gunicorn's logs too
         os.environ["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
         argv = gunicorn_command(options["bind"], options["workers"])
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
