@@ -161,6 +161,12 @@ def test_amounts_are_typed_as_the_clinic_writes_them_and_misplaced_separators_ar
         with pytest.raises(BillingError) as refused:
             parse_money(typo, "EUR", language)
         assert refused.value.field == "amount"
+    # An exponent the form fuzzer typed: refused as too large, never an arithmetic error (500).
+    for huge in ("1e999", "-1E40", "10000000000000"):
+        with pytest.raises(BillingError) as refused:
+            parse_money(huge, "IRR", "en", tomans=True)
+        assert refused.value.code == "amount_too_large" and refused.value.field == "amount"
+    assert parse_money("9999999999999", "IRR", "en") == Money.of(9_999_999_999_999, "IRR")
     # Shown back in the clinic's way: tomans with Persian digits in Tehran.
     assert format_money(Money.of(160_000_000, "IRR"), "fa", tomans=True, toman="تومان") in {
         "۱۶٬۰۰۰٬۰۰۰ تومان",

@@ -41,6 +41,11 @@ def format_plain(value: Money, language: str) -> str:
     return interface_digits(format_decimal(value.amount, locale=locale_for(language)), language)
 
 
+# No price, payment or line reaches this in any currency (10^13 rials is about 200 million EUR);
+# a typed "1e999" must be refused as an amount, not break the arithmetic.
+MAX_AMOUNT = Decimal(10) ** 13
+
+
 def parse_money(
     text: str, code: str, language: str, *, tomans: bool = False, field: str = "amount"
 ) -> Money:
@@ -60,6 +65,8 @@ def parse_money(
         value = parse_decimal(cleaned, locale=locale, strict=True)
     except NumberFormatError:
         raise BillingError("amount_not_a_number", f"{text!r} is not an amount", field) from None
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise BillingError("amount_too_large", f"{text[:20]!r} is too large an amount", field)
     if tomans and code == "IRR":
         value = value / TOMAN_PER_RIAL
     step = Decimal(1).scaleb(-currency(code).scale)
