@@ -152,6 +152,13 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'autologic.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+# A read replica (a PostgreSQL streaming standby) for reports, the registry and exports
+# (autologic.operations.replica); every other read and every write goes to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+DATABASE_ROUTERS = ["autologic.operations.replica.ReplicaRouter"]
 if OFFLINE:
     DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -18,6 +18,7 @@ from autologic.common import clock
 from autologic.common.domain.calendars import Calendar
 from autologic.common.domain.errors import DomainError
 from autologic.common.forms import add_domain_error
+from autologic.operations.replica import reads_from_replica
 
 
 def claims(request: HttpRequest) -> HttpResponse:
@@ -56,6 +57,7 @@ def claims_check(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/_claims_check.html", context)
 
 
+@reads_from_replica  # a report: may lag the primary by seconds (docs/operations.md)
 def registry(request: HttpRequest) -> HttpResponse:
     """The clinic's outcome registry: a cohort by its filters (process data included), its
     follow-up completeness, change over time, responders, survival free of failure, safety,

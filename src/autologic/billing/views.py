@@ -53,6 +53,7 @@ from autologic.common.domain.calendars import interface_digits
 from autologic.common.domain.errors import DomainError, ValidationFailed
 from autologic.common.forms import add_domain_error, int_or_none
 from autologic.common.messages import message_for
+from autologic.operations.replica import reads_from_replica
 from autologic.protocols.models import ProtocolVersion
 from autologic.protocols.queries import protocol_title
 
@@ -593,6 +594,7 @@ def _month_label(day: Any, calendar: str, language: str) -> tuple[tuple[int, int
     return (day.year, day.month), babel_date(day, "LLL y", locale=locale_for(language))
 
 
+@reads_from_replica  # a report: may lag the primary by seconds (docs/operations.md)
 def reports(request: HttpRequest) -> HttpResponse:
     """Revenue by month (in the clinic's calendar), by therapy and by payer, open balances by
     age, and claims by state: bars where people compare, the amounts beside them."""
