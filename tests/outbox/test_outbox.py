@@ -118,6 +118,22 @@ def test_two_workers_cannot_both_send_one_message(site, smtp):
     assert len(smtp.inbox.received) == 1
 
 
+def test_a_message_sent_again_after_a_crash_keeps_its_message_id(site, smtp):
+    """A worker killed after the server accepted the mail, before marking it sent: the message
+    goes again once its claim is stale (at least once), as the same e-mail (one Message-ID)."""
+    smtp.start()
+    message = _queue(site)
+    assert actions._claim(message.pk, NOW) is not None
+    actions._send(message, NOW)  # accepted by the server; then the worker dies
+    later = NOW + domain.STALE_CLAIM + timedelta(seconds=1)
+    assert actions.deliver(message.pk, now=later) == Status.SENT
+    first, again = smtp.inbox.received
+    assert first["Message-ID"] == again["Message-ID"] == actions.message_id(message)
+    assert first["Message-ID"].startswith(f"<outbox.{message.pk}.")
+    message.refresh_from_db()
+    assert message.provider_id == actions.message_id(message)
+
+
 class Gateway(BaseHTTPRequestHandler):
     """A stand-in SMS provider: 503 for the first call, then accepted."""
 

@@ -86,6 +86,7 @@ TEXTS = [
     gettext_noop('%(text)s is not an amount'),
     gettext_noop('%(text)s is not plausible here; a result lies in %(shown)s%(unit)s'),
     gettext_noop('%(text)s is not written as a number here (%(expected)s)'),
+    gettext_noop('%(text)s is too large an amount'),
     gettext_noop('%(to_step)s starts before %(from_step)s ends'),
     gettext_noop('%(treatment)s failed after %(short)s weeks; the protocol asks for %(min_weeks)s weeks.'),
     gettext_noop('%(treatment)s failed after %(value)s weeks.'),

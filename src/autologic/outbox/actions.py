@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -104,7 +105,13 @@ def _send(message: Message, now: datetime) -> str:
     subject, body = renderer(message, now) if renderer else (message.subject, message.body)
     if message.channel == Channel.SMS:
         return channels.sms_gateway().send(_sms_number(message), body)
-    return channels.send_email(message.to, subject, body)
+    return channels.send_email(message.to, subject, body, message_id=message_id(message))
+
+
+def message_id(message: Message) -> str:
+    """One Message-ID per outbox message, the same at every attempt (RFC 5322 §3.6.4)."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "autologic.invalid"
+    return f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@{domain}>"
 
 
 def _sms_number(message: Message) -> str:

@@ -81,9 +81,14 @@ def sms_gateway() -> SmsGateway:
     return gateway
 
 
-def send_email(to: str, subject: str, body: str) -> str:
-    """Send one e-mail through the configured backend; 5xx refusals are permanent."""
-    message = EmailMessage(subject=subject, body=body, to=[to])
+def send_email(to: str, subject: str, body: str, message_id: str = "") -> str:
+    """Send one e-mail through the configured backend; 5xx refusals are permanent.
+
+    ``message_id``: the outbox message's own Message-ID. Delivery is at least once (a worker
+    killed after the server accepted the mail, before it was marked sent, sends it again), and
+    a repeat with the same Message-ID is recognised by mail systems as the same e-mail."""
+    headers = {"Message-ID": message_id} if message_id else {}
+    message = EmailMessage(subject=subject, body=body, to=[to], headers=headers)
     try:
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as error:
