@@ -568,7 +568,8 @@ def questionnaire(w: Walk, course: Course) -> None:
     """The first follow-up questionnaire typed in from paper: pain on the NRS."""
     w.go(f"/outcomes/patients/{course.patient_id}/")
     w.shot("11-outcomes")
-    w.page.locator("[data-testid^=enter-NRS]").first.click()
+    with w.page.expect_navigation():
+        w.page.locator("[data-testid^=enter-NRS]").first.click()
     w.check()
     w.page.locator("input[type=radio][value='6'], select option[value='6']").first.check()
     w.click("Save and score")

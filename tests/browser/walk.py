@@ -141,6 +141,8 @@ class Walk:
     # --- the check on every page -----------------------------------------------------------
     def check(self) -> None:
         """Nothing on the page is left in English when the clinic works in another language."""
+        # A page still being committed has no body yet: wait for the document to be whole.
+        self.page.wait_for_function("() => document.readyState === 'complete' && document.body")
         self.visited.append(self.page.url)
         # Text marked as another language (a language's own name in a language choice) is
         # left out: it is meant to be read in that language.
