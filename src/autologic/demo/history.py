@@ -69,6 +69,8 @@ PLANS = {
     "thr": Plan("cells-hip", "hip", 40, 0.7, ("seed-004",)),
     "dxb": Plan("acs-large-joint", "knee", 12, 0.6, ("seed-000",)),
 }
+# The saved cohort each clinic names in its own language.
+COHORTS = {"dus": "Knie-ACS", "thr": "سلول‌درمانی ران", "dxb": "Knee ACS"}
 OLDEST_DAYS = 930  # the first historic treatment, days before today
 NEWEST_DAYS = 60
 # The chance a due questionnaire is answered, by timepoint (later ones are answered less).
@@ -116,6 +118,14 @@ def seed_history(site: Site, staff: dict[str, User]) -> int:
                 by=roles["manager"],
                 now=clock.now(),
             )
+    # The registry cohort the clinic's researcher saved: its own patients of the plan's joint.
+    registry.save_cohort(
+        site=site,
+        name=COHORTS[site.code],
+        query={"protocol": [plan.protocol], "region": [plan.region]},
+        by=roles["manager"],
+        now=clock.now(),
+    )
     return made
 
 

@@ -56,6 +56,7 @@ class Command(BaseCommand):
             self._outcomes(site, staff)
             self._history(site, staff)
             self._billing(site)
+            self._accounts(site, staff)
         self._print_logins()
         self._print_today(list(sites.values()))
         self._print_portal_links(list(sites.values()))
@@ -133,6 +134,12 @@ class Command(BaseCommand):
         for version in ProtocolVersion.objects.filter(status="active"):
             if any(site.currency in item.amounts for item in version.protocol.prices):
                 billing.seed_price_list(site, version, by=None, now=now)
+
+    def _accounts(self, site: Site, staff: dict[str, User]) -> None:
+        """The first courses priced, signed, invoiced and half paid; one insured."""
+        from autologic.billing.demo import seed_accounts
+
+        seed_accounts(site, staff)
 
     def _site(self, spec: dict[str, Any]) -> Site:
         site = Site.objects.filter(code=spec["code"]).first()
