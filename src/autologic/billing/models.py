@@ -260,6 +260,34 @@ class Invoice(models.Model):
         return Money.from_minor(self.total_minor, self.currency)
 
 
+# An invoice holds at most this many lines; a line's id is invoice id x LINES_PER_INVOICE + its
+# position (1-based), so every line has a stable integer key without a table of its own.
+LINES_PER_INVOICE = 1000
+
+
+class InvoiceLine(models.Model):
+    """One line of an issued invoice, read from the invoice's frozen ``lines`` through a database
+    view (``billing_invoice_line``): the invoice stays the one record, and the FHIR ChargeItem
+    pages through lines by key like any other table."""
+
+    id = models.BigIntegerField(primary_key=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.DO_NOTHING, related_name="+")
+    sequence = models.IntegerField()
+    site = models.ForeignKey("accounts.Site", on_delete=models.DO_NOTHING, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.DO_NOTHING, related_name="+")
+    issued_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    series = models.CharField(max_length=16)
+    line = models.JSONField()
+
+    class Meta:
+        managed = False
+        db_table = "billing_invoice_line"
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}/{self.sequence}"
+
+
 class Payment(models.Model):
     """Money received for a course (or returned: a refund is a negative amount with a reason)."""
 

@@ -1,7 +1,9 @@
-"""The money side: Coverage (a patient's insurance for a course) and Invoice (invoices, deposit
-invoices, credit notes and receipts as issued, with their lines).  An invoice's lines are
-carried in ``lineItem.chargeItemCodeableConcept``; no separate ChargeItem is served, because
-the clinic's record is the frozen invoice, not a charge ledger."""
+"""The money side: Coverage (a patient's insurance for a course), Invoice (invoices, deposit
+invoices, credit notes and receipts as issued) and ChargeItem (one per invoice line).
+
+The clinic's record is the frozen invoice; its lines are read as rows through the
+``billing_invoice_line`` view (``billing.models.InvoiceLine``), so a ChargeItem is exactly a
+line of an issued invoice and each Invoice ``lineItem`` points at its ChargeItem."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from autologic.billing.domain.money import Money
-from autologic.billing.models import Coverage, Invoice
+from autologic.billing.models import LINES_PER_INVOICE, Coverage, Invoice, InvoiceLine
 from autologic.interop.domain.search import Kind
 from autologic.interop.resources.base import (
     Context,
@@ -119,13 +121,12 @@ def invoice_to_fhir(row: Row, context: Context) -> Resource:
         ]
         if line.get("tax_minor"):
             components.append({"type": "tax", "amount": money(line["tax_minor"], currency)})
-        concept = code(
-            context, "price-item", str(line.get("code") or "item"), _label(line.get("label"))
-        )
         lines.append(
             {
                 "sequence": sequence,
-                "chargeItemCodeableConcept": concept,
+                "chargeItemReference": {
+                    "reference": f"ChargeItem/{row['id'] * LINES_PER_INVOICE + sequence}"
+                },
                 "priceComponent": components,
             }
         )
@@ -185,4 +186,61 @@ INVOICE = one(
     {"Invoice:patient": Include("Patient", lambda r: reference_id(r["subject"], "Patient"))},
 )
 
-TYPES = (COVERAGE, INVOICE)
+def charge_item_to_fhir(row: Row, context: Context) -> Resource:
+    """A line of an issued invoice: what was charged, how many, at what net price; a GOÄ line
+    also carries its multiplier (``factorOverride``) and the reason for a raised one."""
+    line: dict[str, Any] = row["line"] or {}
+    currency = row["currency"]
+    resource: Resource = {
+        "resourceType": "ChargeItem",
+        "id": str(row["id"]),
+        "identifier": [
+            {
+                "system": context.system(f"sid/invoice-line/{context.site.code}"),
+                "value": f"{row['invoice__number_text']}/{row['sequence']}",
+            }
+        ],
+        "status": "billed",
+        "code": code(
+            context, "price-item", str(line.get("code") or "item"), _label(line.get("label"))
+        ),
+        "subject": {"reference": f"Patient/{row['patient_id']}"},
+        "enteredDate": instant(row["issued_at"]),
+        "quantity": {"value": line.get("quantity", 1)},
+        "priceOverride": money(line.get("net_minor", line.get("amount_minor", 0)), currency),
+        "supportingInformation": [{"reference": f"Invoice/{row['invoice_id']}"}],
+    }
+    goae = line.get("goae")
+    if isinstance(goae, dict) and goae.get("multiplier"):
+        resource["factorOverride"] = float(goae["multiplier"])
+    if line.get("reason"):
+        resource["overrideReason"] = str(line["reason"])
+    return resource
+
+
+CHARGE_ITEM = one(
+    "ChargeItem",
+    Part(
+        model=InvoiceLine,
+        fields=(
+            "id",
+            "invoice_id",
+            "invoice__number_text",
+            "sequence",
+            "patient_id",
+            "issued_at",
+            "currency",
+            "line",
+        ),
+        to_fhir=charge_item_to_fhir,
+        visible=lambda c: of_patients(InvoiceLine.objects, c),
+        filters={"_id": ids, "patient": references("patient_id")},
+    ),
+    {
+        "_id": Parameter(Kind.TOKEN, "The charge item's id (a line of an issued invoice)."),
+        "patient": Parameter(Kind.REFERENCE, "The patient charged.", "Patient"),
+    },
+    {"ChargeItem:patient": Include("Patient", lambda r: reference_id(r["subject"], "Patient"))},
+)
+
+TYPES = (COVERAGE, INVOICE, CHARGE_ITEM)
