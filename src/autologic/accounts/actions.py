@@ -33,6 +33,7 @@ SITE_FIELDS = (
     "default_language",
     "mrn_prefix",
     "iccbba_fin",
+    "mrn_system",
 )
 STAFF_FIELDS = ("username", "first_name", "last_name", "email", "role")
 

@@ -88,6 +88,21 @@ class SiteForm(forms.Form):
         error_messages={"invalid": _("A FIN is 5 characters, e.g. A1234 (no letter O).")},
     )
 
+    mrn_system = forms.RegexField(
+        label=_("MRN identifier system (URI)"),
+        regex=r"^(urn:oid:[0-2](\.(0|[1-9][0-9]*))+|https?://[^\s|]+)$",
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The OID or URL your hospital's record system names its patient numbers by, so "
+            "other systems recognise them, e.g. urn:oid:1.2.276.0.76.3.1.42. Empty: "
+            "Autologic's own system for this clinic."
+        ),
+        error_messages={
+            "invalid": _("Enter urn:oid: followed by an OID, or an http(s) address without spaces.")
+        },
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [(z, z) for z in sorted(zoneinfo.available_timezones())]

@@ -51,6 +51,9 @@ class Site(models.Model):
     mrn_sequence = models.PositiveIntegerField(default=0, editable=False)
     # ICCBBA Facility Identification Number; empty when the clinic has no ISBT 128 licence.
     iccbba_fin = models.CharField(_("ICCBBA facility number"), max_length=5, blank=True)
+    # The URI the clinic's own record system names its MRNs by (an OID or URL it was assigned);
+    # empty: the platform's per-clinic system.  Used as the MRN's system in FHIR.
+    mrn_system = models.CharField(_("MRN identifier system"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -26,9 +26,7 @@ INSURERS = {
 
 def seed_accounts(site: Site, staff: dict[str, User]) -> int:
     """Invoice the clinic's first priced courses (once); returns the invoices made."""
-    clerk = next(
-        (u for u in staff.values() if u.site_id == site.pk and u.role == "billing"), None
-    )
+    clerk = next((u for u in staff.values() if u.site_id == site.pk and u.role == "billing"), None)
     if clerk is None or Estimate.objects.filter(site=site).exists():
         return 0
     priced = set(PriceList.objects.filter(site=site).values_list("therapy", flat=True))

@@ -36,6 +36,7 @@ from autologic.common.domain.errors import (
 from autologic.interop import auth
 from autologic.interop.domain.search import is_key
 from autologic.interop.models import ExternalIdentifier
+from autologic.interop.resources.people import mrn_systems
 from autologic.outcomes.actions import Entry, submit_response
 from autologic.outcomes.domain import registry
 from autologic.patients.actions import create_patient
@@ -90,12 +91,9 @@ def _matches(grant: auth.Grant, resource_type: str, system: str | None, value: s
     if system is not None:
         found = found.filter(system=system)
     pks = set(found.values_list("object_id", flat=True))
-    if resource_type == "Patient":
-        mrn_system = f"{settings.AUTOLOGIC_FHIR_NAMESPACE}/sid/mrn/{grant.site.code}"
-        if system in (None, mrn_system):
-            pks |= set(
-                Patient.objects.filter(site=grant.site, mrn=value).values_list("pk", flat=True)
-            )
+    mrn = system is None or system in mrn_systems(grant.site, settings.AUTOLOGIC_FHIR_NAMESPACE)
+    if resource_type == "Patient" and mrn:
+        pks |= set(Patient.objects.filter(site=grant.site, mrn=value).values_list("pk", flat=True))
     return pks
 
 

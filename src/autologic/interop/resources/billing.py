@@ -186,6 +186,7 @@ INVOICE = one(
     {"Invoice:patient": Include("Patient", lambda r: reference_id(r["subject"], "Patient"))},
 )
 
+
 def charge_item_to_fhir(row: Row, context: Context) -> Resource:
     """A line of an issued invoice: what was charged, how many, at what net price; a GOÄ line
     also carries its multiplier (``factorOverride``) and the reason for a raised one."""

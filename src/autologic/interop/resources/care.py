@@ -35,6 +35,7 @@ from autologic.interop.resources.base import (
     reference_id,
     references,
 )
+from autologic.interop.resources.coding import product_identifier, product_systems
 from autologic.interop.resources.people import of_patients
 from autologic.protocols.models import ProtocolVersion
 
@@ -104,11 +105,7 @@ def careplan_to_fhir(row: Row, context: Context) -> Resource:
     ]
     if row["chain__identifier"]:
         identifiers.append(
-            {
-                "use": "secondary",
-                "system": context.system("sid/coi"),
-                "value": row["chain__identifier"],
-            }
+            {"use": "secondary", **product_identifier(context, "coi", row["chain__identifier"])}
         )
     period: dict[str, str] = {
         "start": instant(row["first_start"])
@@ -138,14 +135,14 @@ def careplan_to_fhir(row: Row, context: Context) -> Resource:
 
 
 def _course_identifier(values: list[Any], context: Context) -> Q:
-    mine, coi = context.system(f"sid/course/{context.site.code}"), context.system("sid/coi")
+    mine, coi = context.system(f"sid/course/{context.site.code}"), product_systems(context, "coi")
     query = NOTHING
     for value in values:
         if not isinstance(value, Token):
             continue
         if value.system in (None, mine) and is_key(value.code):
             query |= Q(pk=int(value.code))
-        if value.system in (None, coi):
+        if value.system is None or value.system in coi:
             query |= Q(chain__identifier=value.code)
     return query
 

@@ -10,10 +10,37 @@ from django.utils.translation import override
 
 from autologic.accounts.models import User
 from autologic.clinical import choices
+from autologic.common.domain.identifiers import IdentifierError, Scheme, facility_scheme
 from autologic.interop.resources.base import Context
 
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
+# A real ISBT 128 DIN (a licensed FIN's) is named by HL7's ICCBBA DIN system; ICCBBA publishes
+# no FHIR system for the CoI identifier (DS 040) or a whole unit's identifier, so real ones get
+# platform systems of their own, apart from the internal ones: an internal identifier can never
+# be taken for ISBT 128 (identifiers-and-labels.md §11).
+ICCBBA_DIN = "http://hl7.org/fhir/NamingSystem/iccbba-din"
+PRODUCT_KINDS = ("coi", "din", "unit")
+
+
+def product_systems(context: Context, kind: str) -> tuple[str, str]:
+    """The (internal, ISBT 128) identifier systems of a product identifier kind."""
+    internal = context.system(f"sid/{kind}")
+    return internal, ICCBBA_DIN if kind == "din" else context.system(f"sid/isbt128-{kind}")
+
+
+def product_identifier(context: Context, kind: str, value: str) -> dict[str, str]:
+    """An identifier of the chain (coi), a collection (din) or a unit, with the system of the
+    scheme its facility part says: a licensed FIN's ISBT 128, or the clinic's internal code."""
+    internal, isbt = product_systems(context, kind)
+    facility = value[2:7] if kind == "coi" else value[:5]  # CH + facility; DIN starts with it
+    try:
+        real = facility_scheme(facility) is Scheme.ISBT128
+    except IdentifierError:
+        real = False
+    return {"system": isbt if real else internal, "value": value}
+
+
 # SNOMED laterality from the R4 ValueSet bodysite-laterality: unilateral left and right.
 LATERALITY = {
     "left": {"system": SNOMED, "code": "419161000", "display": "Unilateral left"},

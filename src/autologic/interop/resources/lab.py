@@ -27,7 +27,14 @@ from autologic.interop.resources.base import (
     reference_id,
     references,
 )
-from autologic.interop.resources.coding import body_site, code, practitioner, quantity
+from autologic.interop.resources.coding import (
+    body_site,
+    code,
+    practitioner,
+    product_identifier,
+    product_systems,
+    quantity,
+)
 from autologic.interop.resources.people import of_patients
 from autologic.lab.models import Collection, Unit
 
@@ -39,22 +46,22 @@ CATEGORY = {"blood_draw": "fluid", "marrow_aspirate": "cells", "lipoaspirate": "
 SPECIMEN_CATEGORY = {"blood_draw": "fluid", "marrow_aspirate": "cells", "lipoaspirate": "tissue"}
 
 
-def systems(context: Context) -> dict[str, str]:
-    return {
-        "coi": context.system("sid/coi"),
-        "din": context.system("sid/din"),
-        "unit": context.system("sid/unit"),
-    }
-
-
 def _identifiers(context: Context, values: list[Any], column: str, kinds: tuple[str, ...]) -> Q:
-    known = systems(context)
+    known = {system for kind in kinds for system in product_systems(context, kind)}
     codes = [
-        v.code
-        for v in values
-        if isinstance(v, Token) and (v.system is None or v.system in [known[k] for k in kinds])
+        v.code for v in values if isinstance(v, Token) and (v.system is None or v.system in known)
     ]
     return Q(**{f"{column}__in": codes}) if codes else NOTHING
+
+
+def _by_din(context: Context, values: list[Any]) -> Q:
+    """Units of a donation: every unit identifier starts with its lot's DIN."""
+    known = set(product_systems(context, "din"))
+    query = NOTHING
+    for v in values:
+        if isinstance(v, Token) and (v.system is None or v.system in known) and len(v.code) == 13:
+            query |= Q(identifier__startswith=v.code)
+    return query
 
 
 # Specimen ← Collection
@@ -68,11 +75,10 @@ def collections(context: Context) -> QuerySet[Any]:
 
 
 def specimen_to_fhir(row: Row, context: Context) -> Resource:
-    known = systems(context)
     resource: Resource = {
         "resourceType": "Specimen",
         "id": str(row["id"]),
-        "identifier": [{"system": known["coi"], "value": row["chain__identifier"]}],
+        "identifier": [product_identifier(context, "coi", row["chain__identifier"])],
         "status": "available",
         "type": code(context, "collection-kind", row["kind"]),
         "subject": {"reference": f"Patient/{row['patient_id']}"},
@@ -85,7 +91,7 @@ def specimen_to_fhir(row: Row, context: Context) -> Resource:
         "container": [{"type": {"text": row["container_type"]}}],
     }
     if row["din"]:
-        resource["accessionIdentifier"] = {"system": known["din"], "value": row["din"][:13]}
+        resource["accessionIdentifier"] = product_identifier(context, "din", row["din"][:13])
     return resource
 
 
@@ -133,7 +139,6 @@ def units(context: Context) -> QuerySet[Any]:
 
 
 def product_to_fhir(row: Row, context: Context) -> Resource:
-    known = systems(context)
     kind = row["collection__kind"]
     specimen = row["kind"] == "specimen"
     extensions: list[dict[str, Any]] = [
@@ -165,9 +170,9 @@ def product_to_fhir(row: Row, context: Context) -> Resource:
         "id": str(row["id"]),
         "extension": extensions,
         "identifier": [
-            {"system": known["unit"], "value": row["identifier"]},
-            {"system": known["din"], "value": row["identifier"][:13]},
-            {"system": known["coi"], "value": row["chain__identifier"]},
+            product_identifier(context, "unit", row["identifier"]),
+            product_identifier(context, "din", row["identifier"][:13]),
+            product_identifier(context, "coi", row["chain__identifier"]),
         ],
         "productCategory": (SPECIMEN_CATEGORY if specimen else CATEGORY).get(kind, "fluid"),
         "productCode": code(context, "product-code", row["product_code"], row["kind"]),
@@ -216,6 +221,7 @@ PRODUCT = one(
             "identifier": lambda v, c: (
                 _identifiers(c, v, "identifier", ("unit",))
                 | _identifiers(c, v, "chain__identifier", ("coi",))
+                | _by_din(c, v)
             ),
         },
     ),
@@ -234,8 +240,8 @@ PRODUCT = one(
         ),
         "identifier": Parameter(
             Kind.TOKEN,
-            "The unit identifier (DIN and division) or the chain-of-identity identifier "
-            "(BiologicallyDerivedProduct-identifier).",
+            "The unit identifier (DIN and division), the DIN (every unit of the donation) or "
+            "the chain-of-identity identifier (BiologicallyDerivedProduct-identifier).",
         ),
     },
     {

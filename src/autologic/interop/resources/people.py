@@ -30,9 +30,17 @@ MRN_TYPE = {
 }
 
 
+def mrn_systems(site: Site, namespace: str) -> tuple[str, ...]:
+    """The clinic's MRN systems, the one it writes first: the URI its own record system
+    assigned, if it set one, then the platform's per-clinic system (an MRN is unique only within
+    its site), which stays valid for what was sent before."""
+    platform = f"{namespace}/sid/mrn/{site.code}"
+    return (site.mrn_system, platform) if site.mrn_system else (platform,)
+
+
 def mrn_system(context: Context) -> str:
-    """One MRN system per clinic: an MRN is unique only within its site."""
-    return context.system(f"sid/mrn/{context.site.code}")
+    """The system the clinic's MRNs are written with."""
+    return mrn_systems(context.site, context.namespace)[0]
 
 
 def patients(context: Context) -> QuerySet[Any]:
@@ -47,8 +55,10 @@ def patients(context: Context) -> QuerySet[Any]:
 
 
 def _by_mrn(values: list[Any], context: Context) -> Q:
-    mine = mrn_system(context)
-    codes = [v.code for v in values if isinstance(v, Token) and v.system in (None, mine)]
+    mine = mrn_systems(context.site, context.namespace)
+    codes = [
+        v.code for v in values if isinstance(v, Token) and (v.system is None or v.system in mine)
+    ]
     return Q(mrn__in=codes) if codes else NOTHING
 
 
