@@ -30,6 +30,7 @@ urlpatterns = [
     path("outbox/", include("autologic.outbox.urls")),
     path("api/v1/", api.urls),
     path("fhir/", include("autologic.interop.urls")),
+    path("records/", include("autologic.interop.record_urls")),
     path("", include("autologic.portal.urls")),
     path("", include("autologic.dashboard.urls")),
 ]

@@ -70,6 +70,8 @@ BILLING_READERS = BILLERS | {Role.COORDINATOR}
 REGISTRY_READERS = frozenset({Role.PHYSICIAN, Role.MANAGER})
 # Messages that could not leave the clinic: those who keep in touch with patients fix them.
 OUTBOX_KEEPERS = frozenset({Role.COORDINATOR, Role.MANAGER})
+# Who hands a patient's whole record over (to the patient, or to the clinic taking them over).
+RECORD_KEEPERS = frozenset({Role.PHYSICIAN, Role.COORDINATOR, Role.MANAGER})
 # Research exports (pseudonymised, consented patients only): researchers and the manager.
 EXPORTERS = frozenset({Role.RESEARCHER, Role.MANAGER})
 
@@ -92,6 +94,8 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "accounts:site_settings": ADMINS,
     "audit:log": AUDITORS,
     "outbox:attention": OUTBOX_KEEPERS,
+    "records:record_copy": RECORD_KEEPERS,
+    "records:record_copy_download": RECORD_KEEPERS,
     "outbox:retry_now": {"POST": OUTBOX_KEEPERS},
     "audit:verify": AUDITORS,
     "patients:list": PATIENT_FINDERS,

@@ -25,17 +25,24 @@ Resource = dict[str, Any]
 
 @dataclass(frozen=True)
 class Context:
-    """Who asks and how URIs are written: the clinic, the client, the platform namespace (for
+    """Who asks and how URIs are written: the clinic, the machine client (None for a staff
+    member's copy of a record, made in the clinic's own pages), the platform namespace (for
     identifier systems and code systems) and the absolute base URL of /fhir."""
 
     site: Site
-    client: FhirClient
+    client: FhirClient | None
     namespace: str
     base: str
     cache: dict[str, Any] = field(default_factory=dict, compare=False)  # per request
 
     def system(self, path: str) -> str:
         return f"{self.namespace}/{path}"
+
+    @property
+    def purpose(self) -> str:
+        """Why the records are read: a client's purpose (``registry`` sees consenting patients
+        only), or ``care`` for the clinic's own staff."""
+        return self.client.purpose if self.client is not None else "care"
 
 
 # The filter one search parameter adds to a part's query, for the values given (OR).

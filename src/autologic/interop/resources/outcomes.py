@@ -333,7 +333,7 @@ def score_code(instrument_id: str, name: str) -> str:
 
 def scores(context: Context) -> QuerySet[Any]:
     query = Score.objects.filter(response__site=context.site)
-    if context.client.purpose == "registry":
+    if context.purpose == "registry":
         query = query.filter(patient__in=patients(context).values("pk"))
     return query
 

@@ -46,7 +46,7 @@ def mrn_system(context: Context) -> str:
 def patients(context: Context) -> QuerySet[Any]:
     """The clinic's patients; a registry client sees only those whose registry consent stands."""
     query = Patient.objects.filter(site=context.site)
-    if context.client.purpose == "registry":
+    if context.purpose == "registry":
         consented = Consent.objects.filter(
             patient=OuterRef("pk"), kind="registry", withdrawal__isnull=True
         )
@@ -102,7 +102,7 @@ def of_patients(
     """Rows of the clinic that belong to a patient the client may see (for every type in the
     patient compartment, so a registry client never sees a non-consenting patient's data)."""
     query = query.filter(**{site: context.site})
-    if context.client.purpose == "registry":
+    if context.purpose == "registry":
         query = query.filter(**{f"{column}__in": patients(context).values("pk")})
     return query
 

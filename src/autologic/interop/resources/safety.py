@@ -313,7 +313,7 @@ def audit_events(context: Context) -> QuerySet[Any]:
     """The clinic's audit trail; a registry client sees only the events naming a patient whose
     registry consent stands (and none of the rest)."""
     query = AuditEvent.objects.filter(site=context.site).annotate(id=F("seq"))
-    if context.client.purpose == "registry":
+    if context.purpose == "registry":
         consenting = patients(context).annotate(key=Cast("pk", CharField())).values("key")
         query = query.filter(object_type="patient", object_id__in=consenting)
     return query
