@@ -89,6 +89,31 @@ def _search(rtype: ResourceType) -> dict[str, Any]:
     }
 
 
+def _search_post(rtype: ResourceType) -> dict[str, Any]:
+    """The same search with its parameters as a form body (``<Type>/_search``)."""
+    properties = {name: _search_value(p) for name, p in rtype.parameters.items()}
+    properties["_count"] = {"type": "integer", "minimum": 1, "maximum": MAX_COUNT}
+    if rtype.includes:
+        properties["_include"] = {"type": "string", "enum": list(rtype.includes)}
+    return {
+        "operationId": f"searchPost{rtype.name}",
+        "summary": f"Search {rtype.name} by POST: the parameters stay out of every URL",
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": properties,
+                        "additionalProperties": False,
+                    }
+                }
+            },
+        },
+        "responses": _responses(_answer("A searchset Bundle.", _loose("Bundle"))),
+    }
+
+
 def _id_parameter() -> dict[str, Any]:
     return {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -163,6 +188,7 @@ def fhir_openapi() -> dict[str, Any]:
     }
     for rtype in TYPES.values():
         paths[f"/fhir/{rtype.name}"] = {"get": _search(rtype)}
+        paths[f"/fhir/{rtype.name}/_search"] = {"post": _search_post(rtype)}
         paths[f"/fhir/{rtype.name}/{{id}}"] = {"get": _read(rtype)}
     return {
         "openapi": "3.0.3",

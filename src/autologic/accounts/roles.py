@@ -213,6 +213,7 @@ ACCESS: dict[str, Rule | MethodRules] = {
     "fhir:token": Gate.PUBLIC,
     "fhir:smart_configuration": Gate.PUBLIC,
     "fhir:search": Gate.FHIR_TOKEN,
+    "fhir:search_post": Gate.FHIR_TOKEN,
     "fhir:read": Gate.FHIR_TOKEN,
     "fhir:everything": Gate.FHIR_TOKEN,
     "fhir:export_system": Gate.FHIR_TOKEN,

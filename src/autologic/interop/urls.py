@@ -17,6 +17,7 @@ urlpatterns = [
     path("$export-file/<uuid:job_id>/<str:name>", views.export_file, name="export_file"),
     path("Patient/<str:resource_id>/$everything", views.everything, name="everything"),
     path("<str:resource_type>", views.search, name="search"),
+    path("<str:resource_type>/_search", views.search_post, name="search_post"),
     path("<str:resource_type>/<str:resource_id>", views.read, name="read"),
     path("", views.transaction_bundle, name="transaction"),
     path("<path:rest>", views.unknown, name="unknown"),

@@ -26,7 +26,7 @@ from autologic.common.domain.errors import (
     Unauthenticated,
 )
 from autologic.common.refusals import refusal_for
-from autologic.interop import auth, exports, importing, queries
+from autologic.interop import auth, exports, importing, paging, queries
 from autologic.interop.domain.bundles import operation_outcome, searchset
 from autologic.interop.domain.scopes import allows
 from autologic.interop.domain.search import JSON_FORMATS, encode_cursor, parse
@@ -175,7 +175,9 @@ def capability_statement() -> Resource:
                     "Machine clients only, with a bearer token of SMART system scopes "
                     "(`autologic fhir-clients`). Search pages follow `link[next]` (keyset "
                     "paging with `_cursor`); an unknown search parameter is refused with 400, "
-                    "never ignored."
+                    "never ignored. A search sent by POST to `<Type>/_search` keeps its "
+                    "parameters out of every URL: its `next` link carries them sealed in "
+                    "`_page` (for the same client, for an hour)."
                 ),
                 "security": {
                     "service": [
@@ -210,10 +212,44 @@ def capability_statement() -> Resource:
 
 @fhir_endpoint("GET")
 def search(request: HttpRequest, grant: auth.Grant, resource_type: str) -> HttpResponse:
-    """``GET /fhir/<Type>?…``: one page of matches, in id order, with a ``next`` link."""
+    """``GET /fhir/<Type>?…``: one page of matches, in id order, with a ``next`` link; or
+    ``GET /fhir/<Type>?_page=…``: the next page of a search sent by POST."""
+    params = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
+    if any(k == "_page" for k, _v in params):
+        if len(params) > 1:
+            raise BadQuery(
+                "not_supported",
+                "_page holds the whole search: send it alone.",
+                field=next(k for k, _v in params if k != "_page"),
+            )
+        params = paging.unseal(params[0][1], grant.client.pk, clock.now())
+        return _search(grant, resource_type, params, sealed=True)
+    return _search(grant, resource_type, params, sealed=False)
+
+
+@fhir_endpoint("POST")
+def search_post(request: HttpRequest, grant: auth.Grant, resource_type: str) -> HttpResponse:
+    """``POST /fhir/<Type>/_search`` with the parameters as a form body, so that none of them
+    is written in a URL; the ``next`` link carries them sealed (``interop.paging``)."""
+    _resource_type(resource_type)
+    if request.content_type != "application/x-www-form-urlencoded":
+        raise BadQuery(
+            "not_supported",
+            "Send the search parameters as application/x-www-form-urlencoded.",
+            field="Content-Type",
+        )
+    params = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
+    params += [(k, v) for k in request.POST for v in request.POST.getlist(k)]
+    if any(k == "_page" for k, _v in params):
+        raise BadQuery("not_supported", "Follow a _page link with GET.", field="_page")
+    return _search(grant, resource_type, params, sealed=True)
+
+
+def _search(
+    grant: auth.Grant, resource_type: str, params: list[tuple[str, str]], *, sealed: bool
+) -> HttpResponse:
     rtype = _resource_type(resource_type)
     grant.require(rtype.name, "read")
-    params = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
     wanted = parse(params, rtype.kinds(), tuple(rtype.includes))
     context = context_for(grant)
     matches, cursor = rtype.search(context, wanted)
@@ -242,12 +278,17 @@ def search(request: HttpRequest, grant: auth.Grant, resource_type: str) -> HttpR
     included = unique
     kept = [(k, v) for k, v in params if k != "_cursor"]
     here = f"{context.base}/{rtype.name}"
-    self_link = f"{here}?{urlencode(params)}" if params else here
-    next_link = (
-        f"{here}?{urlencode([*kept, ('_cursor', encode_cursor(cursor))])}"
-        if cursor is not None
-        else None
-    )
+    following = [*kept, ("_cursor", encode_cursor(cursor))] if cursor is not None else None
+    if sealed:  # nothing the client searched for goes into a URL
+        self_link = f"{here}/_search"
+        next_link = (
+            f"{here}?{urlencode([('_page', paging.seal(grant.client.pk, following, clock.now()))])}"
+            if following is not None
+            else None
+        )
+    else:
+        self_link = f"{here}?{urlencode(params)}" if params else here
+        next_link = f"{here}?{urlencode(following)}" if following is not None else None
     _audit(
         grant,
         "fhir.search",

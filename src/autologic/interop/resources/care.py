@@ -88,10 +88,17 @@ def _patient(resource: Resource) -> list[str]:
 # --- CarePlan ---------------------------------------------------------------------------------
 
 
+def _span(aggregate: type[Min] | type[Max], column: str) -> Subquery:
+    """The first or last time of a course's appointments, one course at a time: a grouped join
+    would read every appointment before the page's first course (quadratic over an export)."""
+    of_course = Appointment.objects.filter(course=OuterRef("pk")).order_by().values("course")
+    return Subquery(of_course.annotate(moment=aggregate(column)).values("moment")[:1])
+
+
 def courses(context: Context) -> QuerySet[Any]:
     """The clinic's courses of patients the client may see, with the span of their events."""
     return of_patients(Course.objects.all(), context).annotate(
-        first_start=Min("appointments__starts_at"), last_end=Max("appointments__ends_at")
+        first_start=_span(Min, "starts_at"), last_end=_span(Max, "ends_at")
     )
 
 
