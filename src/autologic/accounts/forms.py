@@ -93,6 +93,7 @@ class SiteForm(forms.Form):
         regex=r"^(urn:oid:[0-2](\.(0|[1-9][0-9]*))+|https?://[^\s|]+)$",
         max_length=200,
         required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),  # a URI reads left to right in Persian too
         help_text=_(
             "The OID or URL your hospital's record system names its patient numbers by, so "
             "other systems recognise them, e.g. urn:oid:1.2.276.0.76.3.1.42. Empty: "

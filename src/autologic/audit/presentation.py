@@ -217,6 +217,11 @@ LABELS = {
     "notices": gettext_lazy("notices"),
     "identifier": gettext_lazy("identifier"),
     "units": gettext_lazy("units"),
+    "done_at": gettext_lazy("done at"),
+    # Units reserved for a course's sessions (injections/actions.py, course.reserve).
+    "reserved": gettext_lazy("units reserved"),
+    "released": gettext_lazy("units given back"),
+    "uncovered": gettext_lazy("sessions without a unit"),
     # Billing events (billing/actions.py).
     "items": gettext_lazy("items"),
     "revision": gettext_lazy("revision"),
