@@ -7,8 +7,8 @@ and the server is started again. Afterwards:
 * every registered patient has its audit event, and the audit chain verifies.
 
 Runs on the suite's database (SQLite in WAL mode, or PostgreSQL), on 127.0.0.1 only; bounded to
-20 kills and about a minute. The background worker, reminders and other writes are not in this
-loop yet (docs/operations.md).
+20 kills and about a minute. The background worker and its reminders have their own loop
+(test_worker_crash.py); other writes are in neither yet (docs/operations.md).
 """
 
 from __future__ import annotations

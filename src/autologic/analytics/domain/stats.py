@@ -23,9 +23,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from statistics import NormalDist
 
-from scipy.stats import beta as beta_distribution
-from scipy.stats import t as t_distribution
-
 CONFIDENCE = 0.95
 MIN_N = 10  # below this a percentage carries a warning
 HALF_WIDTH = 0.10  # the precision "enough data" asks for: a CI of +-10 points
@@ -82,8 +79,10 @@ def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> Proportio
     if n == 0:
         return Proportion(0, 0, 0.0, 1.0, "clopper-pearson")
     alpha = 1 - confidence
-    low = 0.0 if k == 0 else float(beta_distribution.ppf(alpha / 2, k, n - k + 1))
-    high = 1.0 if k == n else float(beta_distribution.ppf(1 - alpha / 2, k + 1, n - k))
+    import scipy.stats  # here, not at the top: it costs every process 1.6 s to start
+
+    low = 0.0 if k == 0 else float(scipy.stats.beta.ppf(alpha / 2, k, n - k + 1))
+    high = 1.0 if k == n else float(scipy.stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
     return Proportion(k, n, low, high, "clopper-pearson")
 
 
@@ -135,7 +134,9 @@ def mean_change(changes: Sequence[float], confidence: float = CONFIDENCE) -> Mea
     if n == 1:
         return MeanChange(1, mean, None, None, None)
     sd = math.sqrt(math.fsum((c - mean) ** 2 for c in changes) / (n - 1))
-    half = float(t_distribution.ppf(1 - (1 - confidence) / 2, n - 1)) * sd / math.sqrt(n)
+    import scipy.stats  # here, not at the top: it costs every process 1.6 s to start
+
+    half = float(scipy.stats.t.ppf(1 - (1 - confidence) / 2, n - 1)) * sd / math.sqrt(n)
     return MeanChange(n, mean, sd, mean - half, mean + half)
 
 

@@ -32,6 +32,7 @@ from autologic.interop.auth import sweep_tokens
 from autologic.interop.exports import sweep_exports
 from autologic.lab.actions.expiry import expire_due_units
 from autologic.outbox.actions import deliver_due
+from autologic.outbox.queue import recover_lost_tasks, worker_id
 from autologic.portal.actions import send_due_reminders
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         "(or once)."
     )
     anchoring: AnchorSchedule | None = None
+    worker_id = ""  # host:pid:nonce, set at start; a dead worker's tasks are queued again
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true")
@@ -69,7 +71,17 @@ class Command(BaseCommand):
             if payments:
                 self.stdout.write(f"{site.code}: payment reminders {payments}")
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
-            call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+            self.worker_id = self.worker_id or worker_id()
+            recovered = recover_lost_tasks(now=clock.now())
+            if recovered:
+                self.stdout.write(f"tasks of a dead worker queued again: {recovered}")
+            call_command(
+                "db_worker",
+                batch=True,
+                no_startup_delay=True,
+                verbosity=0,
+                worker_id=self.worker_id,
+            )
         exported = run_waiting_exports(now=clock.now())
         if exported:
             self.stdout.write(f"research exports made: {exported}")
