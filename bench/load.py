@@ -18,8 +18,15 @@ load process. Then, for each gunicorn worker count:
 
 It reports requests/s and requests/s per core, p50 and p99 per endpoint, errors, the mix's ratio
 to the floor, and the queries each endpoint runs (counted in-process with Django's test client).
-The load processes run on the same cores as the server, as in issue 20's figures. Not measured
-yet: 100k patients and 1M units, and the growth at 10x and 100x.
+The load processes run on the same cores as the server, as in issue 20's figures.
+
+    uv run python bench/load.py --grow-to 1000 10000 100000 --workers 2
+
+grows the same clinic before each measurement to that many patients, with the registry
+benchmark's COPY populator (``bench/registry.py``: per patient an assessment, a course with its
+appointments, a lab chain with its units, injections, questionnaires and scores; every
+constraint and trigger in force), and reports the growth of every figure at each 10x step.
+The database keeps what was added: a later run starts from there.
 """
 
 from __future__ import annotations
@@ -320,6 +327,104 @@ def hardware() -> dict[str, Any]:
     }
 
 
+def grow(target: int) -> dict[str, Any]:
+    """Add synthetic patients to the Düsseldorf clinic until it has ``target``; the rows added."""
+    sys.path.insert(0, str(HERE))
+    import registry  # the COPY populator of the registry benchmark (bench/registry.py)
+    from autologic.accounts.models import Site
+    from autologic.patients.models import Patient
+
+    site = Site.objects.get(code="dus")
+    have = Patient.objects.filter(site=site).count()
+    if have >= target:
+        return {}
+    made = Patient.objects.filter(site=site, mrn__startswith="R").count()  # earlier growth
+    began = time.perf_counter()
+    rows = registry.populate(site, target - have, seed=7, chunk=20_000, start=made)
+    rows["populate_s"] = round(time.perf_counter() - began, 1)
+    return rows
+
+
+def data_counts(site_code: str) -> dict[str, int]:
+    from autologic.care.models import Appointment, Course
+    from autologic.lab.models import Unit
+    from autologic.patients.models import Patient
+
+    return {
+        "patients": Patient.objects.filter(site__code=site_code).count(),
+        "courses": Course.objects.filter(site__code=site_code).count(),
+        "appointments": Appointment.objects.filter(course__site__code=site_code).count(),
+        "units": Unit.objects.filter(collection__site__code=site_code).count(),
+    }
+
+
+def measure(args: argparse.Namespace, keys: list[dict[str, str]], world: dict[str, Any]) -> list:
+    from django.db import connections
+
+    connections.close_all()
+    runs = []
+    for workers in args.workers:
+        port = free_port()
+        server = serve(args.database_url, workers, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            run_phase(base, keys, world, "mix", 3)  # warm every worker
+            floor = run_phase(base, keys, world, "floor", args.seconds)
+            mix = run_phase(base, keys, world, "mix", args.seconds)
+        finally:
+            server.terminate()
+            server.wait(30)
+        run = {
+            "workers": workers,
+            "floor": floor,
+            "mix": mix,
+            "mix_to_floor": round(mix["requests_per_s"] / floor["requests_per_s"], 2),
+        }
+        runs.append(run)
+        print(
+            f"{workers} workers: floor {floor['requests_per_s']} req/s, mix "
+            f"{mix['requests_per_s']} req/s ({run['mix_to_floor']}x the floor), errors "
+            f"{mix['errors'] or 'none'}",
+            flush=True,
+        )
+    return runs
+
+
+def growth(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At each step: the size ratio, and each figure's ratio (p50 and p99 per endpoint, the mix's
+    requests/s) between the two sizes, with the same workers."""
+    steps = []
+    for small, big in zip(sizes, sizes[1:], strict=False):
+        ratio = big["data"]["patients"] / max(small["data"]["patients"], 1)
+        for a, b in zip(small["runs"], big["runs"], strict=True):
+            endpoints = {
+                name: {
+                    "p50": round(b["mix"]["endpoints"][name]["p50_ms"] / e["p50_ms"], 2),
+                    "p99": round(b["mix"]["endpoints"][name]["p99_ms"] / e["p99_ms"], 2),
+                }
+                for name, e in a["mix"]["endpoints"].items()
+                if name in b["mix"]["endpoints"]
+            }
+            steps.append(
+                {
+                    "from_patients": small["data"]["patients"],
+                    "to_patients": big["data"]["patients"],
+                    "size_ratio": round(ratio, 1),
+                    "workers": a["workers"],
+                    "mix_requests_per_s_ratio": round(
+                        b["mix"]["requests_per_s"] / a["mix"]["requests_per_s"], 2
+                    ),
+                    "latency_ratio_per_endpoint": endpoints,
+                    "queries_ratio": {
+                        name: round(big["queries_per_request"][name] / count, 2)
+                        for name, count in small["queries_per_request"].items()
+                        if count
+                    },
+                }
+            )
+    return steps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
@@ -327,9 +432,19 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="load processes")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "load.json")
+    parser.add_argument(
+        "--grow-to",
+        type=int,
+        nargs="+",
+        default=[],
+        help="grow the clinic to each of these patient counts and measure at each",
+    )
     args = parser.parse_args()
     prepare(args.database_url)
     setup_django(args.database_url)
+    if args.grow_to:
+        grow_main(args)
+        return
     keys, world = sessions(args.clients)
     result: dict[str, Any] = {
         "command": "uv run python " + " ".join(sys.argv),
@@ -378,6 +493,43 @@ def main() -> None:
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {args.out}")
+
+
+def grow_main(args: argparse.Namespace) -> None:
+    """Measure at each size of the clinic, growing it in between; growth at each 10x step."""
+    result: dict[str, Any] = {
+        "command": "uv run python " + " ".join(sys.argv),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        ).stdout.strip(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "hardware": hardware(),
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "mix": MIX,
+        "sizes": [],
+    }
+    for target in args.grow_to:
+        added = grow(target)
+        keys, world = sessions(args.clients)
+        size = {
+            "target_patients": target,
+            "added": added,
+            "data": data_counts("dus"),
+            "load_before": [round(x, 2) for x in os.getloadavg()],
+            "queries_per_request": query_counts(world, keys[0]),
+        }
+        print(f"{size['data']}: measuring", flush=True)
+        size["runs"] = measure(args, keys, world)
+        result["sizes"].append(size)
+        result["growth"] = growth(result["sizes"])
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {args.out}")
 
 

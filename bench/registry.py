@@ -424,9 +424,10 @@ class Rows:
         return pk
 
 
-def populate(site: Any, n: int, seed: int, chunk: int) -> dict[str, float]:
+def populate(site: Any, n: int, seed: int, chunk: int, start: int = 0) -> dict[str, float]:
     """n synthetic patients of the in-memory generator's shape, written with COPY into the real
-    tables (every FK, CHECK and trigger in force), one transaction per chunk of patients."""
+    tables (every FK, CHECK and trigger in force), one transaction per chunk of patients.
+    ``start``: the number of the first (MRN R000000000 + start), to add to a clinic again."""
     from django.db import connection
 
     from autologic.accounts.models import User
@@ -455,8 +456,8 @@ def populate(site: Any, n: int, seed: int, chunk: int) -> dict[str, float]:
     timings: dict[str, float] = defaultdict(float)
     connection.ensure_connection()
     raw = connection.connection
-    for lo in range(0, n, chunk):
-        size = min(n, lo + chunk) - lo
+    for lo in range(start, start + n, chunk):
+        size = min(start + n, lo + chunk) - lo
         began = time.perf_counter()
         with raw.transaction(), raw.cursor() as cur:
             rows = Rows({t: _reserve(cur, t, per * size + 1) for t, per in PER_PATIENT.items()})
@@ -476,7 +477,7 @@ def populate(site: Any, n: int, seed: int, chunk: int) -> dict[str, float]:
         timings["copy_s"] += copied - generated
         timings["commit_s"] += committed - copied
         print(
-            f"  populated {lo + size}/{n}: generate {generated - began:.1f} s, "
+            f"  populated {lo + size - start}/{n}: generate {generated - began:.1f} s, "
             f"copy {copied - generated:.1f} s, commit {committed - copied:.1f} s",
             flush=True,
         )
