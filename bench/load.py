@@ -425,6 +425,22 @@ def growth(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return steps
 
 
+def header() -> dict[str, Any]:
+    """How the result was made: the command, the commit, when, on what."""
+    return {
+        "command": "uv run python " + " ".join(sys.argv),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        ).stdout.strip(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "hardware": hardware(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
@@ -447,16 +463,7 @@ def main() -> None:
         return
     keys, world = sessions(args.clients)
     result: dict[str, Any] = {
-        "command": "uv run python " + " ".join(sys.argv),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        ).stdout.strip(),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "hardware": hardware(),
+        **header(),
         "data": world["counts"],
         "clients": args.clients,
         "seconds": args.seconds,
@@ -464,33 +471,7 @@ def main() -> None:
         "queries_per_request": query_counts(world, keys[0]),
         "runs": [],
     }
-    from django.db import connections
-
-    connections.close_all()
-    for workers in args.workers:
-        port = free_port()
-        server = serve(args.database_url, workers, port)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            run_phase(base, keys, world, "mix", 3)  # warm every worker
-            floor = run_phase(base, keys, world, "floor", args.seconds)
-            mix = run_phase(base, keys, world, "mix", args.seconds)
-        finally:
-            server.terminate()
-            server.wait(30)
-        run = {
-            "workers": workers,
-            "floor": floor,
-            "mix": mix,
-            "mix_to_floor": round(mix["requests_per_s"] / floor["requests_per_s"], 2),
-        }
-        result["runs"].append(run)
-        print(
-            f"{workers} workers: floor {floor['requests_per_s']} req/s, mix "
-            f"{mix['requests_per_s']} req/s ({run['mix_to_floor']}x the floor), errors "
-            f"{mix['errors'] or 'none'}",
-            flush=True,
-        )
+    result["runs"] = measure(args, keys, world)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {args.out}")
@@ -499,16 +480,7 @@ def main() -> None:
 def grow_main(args: argparse.Namespace) -> None:
     """Measure at each size of the clinic, growing it in between; growth at each 10x step."""
     result: dict[str, Any] = {
-        "command": "uv run python " + " ".join(sys.argv),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        ).stdout.strip(),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "hardware": hardware(),
+        **header(),
         "clients": args.clients,
         "seconds": args.seconds,
         "mix": MIX,
