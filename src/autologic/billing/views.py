@@ -232,7 +232,8 @@ def _goae_field(exc: DomainError, form: EstimateForm) -> DomainError:
 def _estimate(request: HttpRequest, estimate_id: int) -> Estimate:
     estimate = (
         Estimate.objects.filter(pk=estimate_id, site=request.user.site)
-        .select_related("course__patient", "course__protocol", "course__site")
+        .select_related("course__patient", "course__site")
+        .prefetch_related("course__protocol")
         .first()
     )
     if estimate is None:

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
 
 USER = settings.AUTH_USER_MODEL
 
+# A protocol as a variant changes it, made once per (parsed protocol, variant) and process.
+_VARIANTS: dict[tuple[int, str], tuple[Protocol, Protocol]] = {}
+
+
+def _variant(protocol: Protocol, key: str) -> Protocol:
+    found = _VARIANTS.get((id(protocol), key))
+    if found is not None and found[0] is protocol:
+        return found[1]
+    made = protocol.variant(key)
+    _VARIANTS[(id(protocol), key)] = (protocol, made)
+    return made
+
 
 class Resource(models.Model):
     """A procedure room, clinician, incubator, centrifuge, freezer or culture bank of a site."""
@@ -99,7 +111,7 @@ class Course(models.Model):
 
         Everything bound to a course (collection kind, processing steps, release specification,
         scheduling windows, consumables) reads this, never the version's base protocol."""
-        return self.protocol.protocol.variant(self.variant)
+        return _variant(self.protocol.protocol, self.variant)
 
     @property
     def variant_name(self) -> Text | None:

@@ -166,7 +166,7 @@ def current_plan(course: Course, view: SiteView, pathway: Pathway) -> engine.Cou
 
 def course_list(site: Site, status: str = "") -> list[Course]:
     """The site's courses, those waiting or needing attention first."""
-    rows = Course.objects.filter(site=site).select_related("patient", "protocol")
+    rows = Course.objects.filter(site=site).select_related("patient").prefetch_related("protocol")
     if status:
         rows = rows.filter(status=status)
     order = {"attention": 0, "waiting": 1, "scheduled": 2, "completed": 3, "cancelled": 4}
@@ -312,7 +312,8 @@ def calendar(site: Site, first: date, days: int, kind: str = "") -> list[Calenda
             site=site, resource__in=list(rows), starts_at__lt=end, ends_at__gt=begin
         )
         .exclude(course__status="cancelled")
-        .select_related("course__patient", "course__protocol", "appointment")
+        .select_related("course__patient", "appointment")
+        .prefetch_related("course__protocol")
     )
     protocols: dict[tuple[int, str], Protocol] = {}
     bookings = list(bookings)
@@ -470,7 +471,8 @@ def agenda(site: Site, first: date, days: int) -> list[AgendaRow]:
         )
         .exclude(status__in=("cancelled", "unscheduled"))
         .exclude(course__status="cancelled")
-        .select_related("course__patient", "course__protocol")
+        .select_related("course__patient")
+        .prefetch_related("course__protocol")
         .order_by("starts_at", "pk")
     )
     rooms: dict[int, list[str]] = defaultdict(list)
@@ -494,7 +496,8 @@ def needing_attention(site: Site, limit: int = 20) -> list[Course]:
     """Courses that a person must look at (a session missed, a plan broken), oldest first."""
     return list(
         Course.objects.filter(site=site, status="attention")
-        .select_related("patient", "protocol")
+        .select_related("patient")
+        .prefetch_related("protocol")
         .order_by("pk")[:limit]
     )
 

@@ -41,7 +41,8 @@ class Home:
     today: date
     sessions: list[Day] | None = None
     lab: WorkQueue | None = None
-    follow_ups: list[FollowUpRow] | None = None
+    follow_ups: list[FollowUpRow] | None = None  # the oldest HOME_FOLLOW_UPS of them
+    follow_ups_total: int = 0
     attention: list[Course] | None = None
     waiting: int = 0
     quarantine: list[QuarantinedLot] | None = None
@@ -52,6 +53,10 @@ class Home:
     new_this_week: int = 0
     recent_patients: list[Patient] = field(default_factory=list)
     my_activity: list[AuditEvent] = field(default_factory=list)
+
+
+# The home page lists the oldest follow-ups owed; the follow-up list has them all.
+HOME_FOLLOW_UPS = 12
 
 
 def home(user: User, now: datetime) -> Home:
@@ -69,7 +74,8 @@ def home(user: User, now: datetime) -> Home:
         page.lab = work_queue(site, now)
     if role in FOLLOW_UPS:
         lists = follow_ups(site, today)
-        page.follow_ups = lists[State.OVERDUE] + lists[State.DUE]
+        owed = lists[State.OVERDUE] + lists[State.DUE]
+        page.follow_ups, page.follow_ups_total = owed[:HOME_FOLLOW_UPS], len(owed)
         page.attention = needing_attention(site)
         page.waiting = waiting_count(site)
     if role in OVERSIGHT:

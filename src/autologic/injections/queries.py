@@ -361,7 +361,8 @@ def coverage_alerts(site: Clinic, now: datetime) -> list[CourseCoverage]:
     """Open courses whose units (made or not) cannot cover their remaining sessions."""
     courses = list(
         Course.objects.filter(site=site, status__in=OPEN_COURSE, chain__isnull=False)
-        .select_related("patient", "protocol")
+        .select_related("patient")
+        .prefetch_related("protocol")
         .order_by("pk")
     )
     plans = coverage_for(courses, now)
@@ -418,7 +419,8 @@ def session(appointment_id: int, site: Clinic, now: datetime) -> SessionView | N
     """One injection session with its planned sites, reserved units and records."""
     appointment = (
         Appointment.objects.filter(pk=appointment_id, course__site=site, kind="injection")
-        .select_related("course__patient", "course__protocol")
+        .select_related("course__patient")
+        .prefetch_related("course__protocol")
         .first()
     )
     if appointment is None:
@@ -480,7 +482,8 @@ def day(site: Clinic, on: date) -> list[DayRow]:
             starts_at__lt=start + timedelta(days=1),
         )
         .exclude(status__in=("cancelled", "missed"))
-        .select_related("course__patient", "course__protocol")
+        .select_related("course__patient")
+        .prefetch_related("course__protocol")
         .order_by("starts_at")
     )
     ids = [a.pk for a in appointments]

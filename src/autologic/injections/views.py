@@ -56,7 +56,8 @@ def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
         Appointment.objects.filter(
             pk=appointment_id, course__site=request.user.site, kind="injection"
         )
-        .select_related("course__patient", "course__protocol")
+        .select_related("course__patient")
+        .prefetch_related("course__protocol")
         .first()
     )
     if appointment is None:

@@ -94,12 +94,14 @@ def work_queue(site: Site, now: datetime) -> WorkQueue:
             starts_at__lte=now + timedelta(days=1),
             starts_at__gte=now - timedelta(days=3),
         )
-        .select_related("course__patient", "course__protocol")
+        .select_related("course__patient")
+        .prefetch_related("course__protocol")
         .order_by("starts_at")
     )
     lots = list(
         Collection.objects.filter(site=site, recorded_at__gte=since, release__isnull=True)
-        .select_related("patient", "protocol", "course__protocol", "chain", "run")
+        .select_related("patient", "chain", "run")
+        .prefetch_related("protocol", "course__protocol")
         .annotate(results_count=Count("results__attribute", distinct=True))
         .order_by("collected_at")
     )

@@ -78,7 +78,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _course(request: HttpRequest, course_id: int) -> Course:
     course = (
-        Course.objects.select_related("patient", "protocol")
+        Course.objects.select_related("patient")
+        .prefetch_related("protocol")
         .filter(pk=course_id, site=request.user.site)
         .first()
     )

@@ -114,8 +114,10 @@ def follow_ups(
             due_to__gte=today - timedelta(days=MISSED_LOOKBACK_DAYS),
         )
         .exclude(status__in=("cancelled", "done"))
-        .select_related("course__patient", "course__protocol")
-        .prefetch_related("course__regions")
+        .select_related("course__patient")
+        # One row per protocol version, shared by its courses: a join would load the version's
+        # content (a large JSON) once per follow-up.
+        .prefetch_related("course__regions", "course__protocol")
         .order_by("due_on", "pk")
     )
     answered: dict[int, set[tuple[int, str]]] = defaultdict(set)

@@ -97,7 +97,8 @@ def _target(request: HttpRequest, found: Patient) -> tuple[Appointment, Affected
         Appointment.objects.filter(
             pk=int_or_none(params.get("appointment")), course__patient=found, key__startswith="fu-"
         )
-        .select_related("course__protocol", "course__patient")
+        .select_related("course__patient")
+        .prefetch_related("course__protocol")
         .first()
     )
     region = AffectedRegion.objects.filter(

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from autologic.protocols.domain.parse import parse_protocol
 from autologic.protocols.domain.schema import Protocol
 
+# Parsed protocols by (row, fingerprint); Protocol is frozen, so every reader may share one.
+_PARSED: dict[tuple[int | None, str], Protocol] = {}
+
 STATUS_CHOICES = [("active", _("Active")), ("draft", _("Draft")), ("retired", _("Retired"))]
 THERAPY_CHOICES = [
     ("acs", _("Autologous conditioned serum")),
@@ -42,5 +45,12 @@ class ProtocolVersion(models.Model):
 
     @cached_property
     def protocol(self) -> Protocol:
-        """The validated protocol this row stores."""
-        return parse_protocol(self.content, str(self))
+        """The validated protocol this row stores, parsed once per process: a version's content
+        never changes (its fingerprint says so), and a list of courses asks for it per course."""
+        key = (self.pk, self.fingerprint)
+        parsed = _PARSED.get(key)
+        if parsed is None:
+            parsed = parse_protocol(self.content, str(self))
+            if self.pk is not None:
+                _PARSED[key] = parsed
+        return parsed
