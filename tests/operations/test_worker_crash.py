@@ -183,7 +183,7 @@ def test_reminders_reach_the_smtp_server_though_the_worker_is_killed(site, setti
     )
     print(
         f"worker kill -9: {KILLS} kills; {len(queued)} reminder e-mails queued, "
-        f"{len(received)} distinct received, {lost and len(lost) or 0} lost, "
+        f"{len(received)} distinct received, {len(lost)} lost, "
         f"{duplicates} received twice (same Message-ID); {recovered} tasks of dead workers "
         f"queued again; before the stale claims were taken again {dict(before_recovery)}; "
         f"{stuck} tasks left"
