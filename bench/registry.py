@@ -270,6 +270,7 @@ PER_PATIENT = {
     "lab_run": 1,
     "lab_steprecord": 4,
     "lab_deviation": 1,
+    "lab_release": 1,
     "lab_unit": 6,
     "injections_administration": 6,
     "outcomes_response": 16,
@@ -300,6 +301,9 @@ COLUMNS = {
     "g_force, spin_min, cell_count_million, viability_pct, notes, by_id",
     "lab_deviation": "id, run_id, step_id, code, field, message, disposition, justification, "
     "created_at, decided_at, decided_by_id",
+    "lab_release": "id, collection_id, decision, decided_at, signatures, first_signer_id, "
+    "second_signer_id, units, notes, with_exception, exception_reason, approved_by_id, "
+    "patient_informed",
     "lab_unit": "id, site_id, chain_id, collection_id, patient_id, identifier, flags, kind, "
     "product_code, volume_ml, cells_million, index, of, status, status_reason, frozen, made_at, "
     "expires_at, thawed_at, version",
@@ -653,6 +657,13 @@ def _patient_rows(
                 tech,
             ),
         )
+    # Every lot was released before its units were given: the lab's queue holds only lots
+    # still being made, as in a working clinic.
+    rows.add(
+        "lab_release",
+        (collection, "released", t + timedelta(hours=20), "[]", tech, None, planned, "", False)
+        + ("", None, False),
+    )
     # Appointments: the injections, then every follow-up timepoint of the protocol.
     sessions = []
     for k in range(planned):

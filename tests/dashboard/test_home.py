@@ -117,7 +117,7 @@ def test_recent_activity_shows_labelled_changes_in_the_clinic_calendar(
         ("physician", 15),
         ("nurse", 14),
         ("lab_technician", 21),
-        ("coordinator", 17),
+        ("coordinator", 18),
         ("manager", 17),
     ],
 )

@@ -1,12 +1,30 @@
-"""Fresh databases of the suite's kind, for commands an operator runs against a new one."""
+"""Fresh databases of the suite's kind, for commands an operator runs against a new one; the
+clinic the kill -9 drill writes to (lots released to their courses, in a freezer of its own)."""
 
 from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
+import pytest
+
+from autologic.lab.actions import storage
+from tests.injections.conftest import (  # noqa: F401
+    fixed_clock,
+    make_lot,
+    manager,
+    released,
+    resources,
+    start_course,
+    tech,
+)
+
+GIVE = 12  # patients whose first injection the kill -9 drill gives over HTTP
+LOTS = 2  # lots that wait for its QC results
 
 POSTGRES = "postgres" in os.environ.get("DATABASE_URL", "")
 
@@ -35,3 +53,22 @@ class Databases:
         with psycopg.connect(self.server("postgres"), autocommit=True) as conn:
             for name in self.made:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def freezer(site, resources, manager):
+    """Room for every lot of the drill: one 3x3 box per lot."""
+    return storage.add_freezer(
+        site=site,
+        code="fz-crash",
+        name="Crash freezer",
+        low_c=Decimal("-30"),
+        high_c=Decimal("-18"),
+        racks=1,
+        boxes_per_rack=GIVE + LOTS + 2,
+        rows=3,
+        cols=3,
+        resource=resources["freezer-1"],
+        by=manager,
+        now=datetime(2026, 11, 1, tzinfo=UTC),
+    )

@@ -10,7 +10,7 @@ from autologic.audit.models import AuditEvent, Signature
 from autologic.common.domain.errors import ConflictError, ValidationFailed
 from autologic.patients import actions
 from autologic.patients.models import Patient, Wristband
-from tests.conftest import PASSWORD, band, signed_in, totp_now
+from tests.conftest import PASSWORD, band, patient_data, signed_in, totp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +103,24 @@ def test_the_renumber_page_asks_for_a_signature(physician, patient):
     assert done.status_code == 302
     patient.refresh_from_db()
     assert patient.mrn == "C-9"
+
+
+def test_the_next_mrn_skips_numbers_taken_in_one_step(
+    site, physician, django_assert_max_num_queries
+):
+    """After an import of records numbered B0000001..B0000300 by the clinic's old system, the
+    next registration takes B0000301 without trying the 300 numbers one by one; a typed-in
+    number of another form (letters, another length) does not move the sequence."""
+    for n in (1, 2, 3, 300):
+        actions.create_patient(
+            site=site, data=patient_data(mrn=f"B{n:07d}", family_name="Import"), by=physician
+        )
+    actions.create_patient(
+        site=site, data=patient_data(mrn="B99ZZ", family_name="Typed"), by=physician
+    )
+    with django_assert_max_num_queries(20):
+        made = actions.create_patient(site=site, data=patient_data(), by=physician)
+    assert made.mrn == "B0000301"
+    assert Patient.objects.filter(mrn__startswith="B").count() == 6
+    site.refresh_from_db()
+    assert site.mrn_sequence == 301

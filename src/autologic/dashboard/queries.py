@@ -13,8 +13,7 @@ from autologic.care.models import Course
 from autologic.care.queries import AgendaRow, agenda, needing_attention, waiting_count
 from autologic.lab.models import Excursion, Hold
 from autologic.lab.queries import QuarantinedLot, WorkQueue, open_excursions, quarantine, work_queue
-from autologic.outcomes.domain.schedule import State
-from autologic.outcomes.queries import FollowUpRow, follow_ups
+from autologic.outcomes.queries import FollowUpRow, owed_follow_ups
 from autologic.patients.models import Patient
 from autologic.recalls.models import Recall
 from autologic.recalls.queries import active_holds, open_recalls
@@ -73,9 +72,7 @@ def home(user: User, now: datetime) -> Home:
     if role in LAB_WORK:
         page.lab = work_queue(site, now)
     if role in FOLLOW_UPS:
-        lists = follow_ups(site, today)
-        owed = lists[State.OVERDUE] + lists[State.DUE]
-        page.follow_ups, page.follow_ups_total = owed[:HOME_FOLLOW_UPS], len(owed)
+        page.follow_ups, page.follow_ups_total = owed_follow_ups(site, today, first=HOME_FOLLOW_UPS)
         page.attention = needing_attention(site)
         page.waiting = waiting_count(site)
     if role in OVERSIGHT:

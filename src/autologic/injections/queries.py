@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import F
 
 from autologic.accounts.models import Site as Clinic
 from autologic.care.domain.pathway import session_window
@@ -509,3 +510,33 @@ def day(site: Clinic, on: date) -> list[DayRow]:
         DayRow(a, regions[a.course_id], given[a.pk], reserved[a.pk], issued[a.pk])
         for a in appointments
     ]
+
+
+def administration_faults(site_id: int | None = None) -> list[str]:
+    """Units and injection records that disagree, in words; empty when they match.
+
+    A unit is administered exactly when an injection record names it, and that record's patient
+    is the unit's source patient. Run with ``lab.queries.custody_faults`` after a crash or a
+    restore; three queries, whatever the number of units.
+    """
+    units = Unit.objects.all() if site_id is None else Unit.objects.filter(site_id=site_id)
+    records = Administration.objects.filter(unit__in=units)
+    faults = [
+        f"{identifier}: administered, but no injection record names it"
+        for identifier in units.filter(status="administered", administration__isnull=True)
+        .order_by("pk")
+        .values_list("identifier", flat=True)
+    ]
+    faults += [
+        f"{identifier}: an injection record names it, but its status is {status}"
+        for identifier, status in records.exclude(unit__status="administered")
+        .order_by("pk")
+        .values_list("unit__identifier", "unit__status")
+    ]
+    faults += [
+        f"{identifier}: given to another patient than its source"
+        for identifier in records.exclude(patient_id=F("unit__patient_id"))
+        .order_by("pk")
+        .values_list("unit__identifier", flat=True)
+    ]
+    return faults

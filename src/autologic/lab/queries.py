@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from autologic.accounts.models import Site
+from autologic.audit.models import AuditEvent
 from autologic.care.models import Appointment, Course
 from autologic.lab.choices import QC_UNITS
 from autologic.lab.domain.labels import Reconciliation, reconcile
@@ -45,6 +47,7 @@ from autologic.lab.models import (
     ReagentUse,
     StepRecord,
     Unit,
+    UnitEvent,
 )
 from autologic.protocols.domain.schema import Protocol, Step
 
@@ -544,3 +547,64 @@ def reagent_uses(collection: Collection) -> list[ReagentUse]:
             "reagent_lot", "step", "recorded_by"
         )
     )
+
+
+IN_HAND = ("issued", "thawed", "administered")  # out of the freezer: no box slot is theirs
+
+
+def custody_faults(site_id: int | None = None) -> list[str]:
+    """Every unit whose custody does not add up, in words; empty when the record is whole.
+
+    Run after a crash or a restore (docs/operations.md). A unit is whole when its custody steps
+    form one unbroken chain (each step starts from the status the one before it left), its
+    status is where the last step leads, each step has its audit event, and a unit in hand or
+    given holds no freezer slot. Five queries, whatever the number of units.
+    """
+    units = Unit.objects.all() if site_id is None else Unit.objects.filter(site_id=site_id)
+    events = UnitEvent.objects.filter(unit__in=units)
+    faults = [
+        f"{identifier}: no custody step at all"
+        for identifier in units.filter(~Exists(UnitEvent.objects.filter(unit=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("identifier", flat=True)
+    ]
+    last = UnitEvent.objects.filter(unit=OuterRef("pk")).order_by("-id").values("to_status")[:1]
+    faults += [
+        f"{identifier}: status {status}, but its last custody step leads to {led_to}"
+        for identifier, status, led_to in units.annotate(led_to=Subquery(last))
+        .filter(led_to__isnull=False)
+        .exclude(led_to=F("status"))
+        .order_by("pk")
+        .values_list("identifier", "status", "led_to")
+    ]
+    before = (
+        UnitEvent.objects.filter(unit=OuterRef("unit"), id__lt=OuterRef("id"))
+        .order_by("-id")
+        .values("to_status")[:1]
+    )
+    faults += [
+        f"{identifier}: step {move} starts from {start or 'nothing'}, but the step before it "
+        f"left {left or 'nothing'}"
+        for identifier, move, start, left in events.annotate(
+            left=Coalesce(Subquery(before), Value(""))
+        )
+        .exclude(from_status=F("left"))
+        .order_by("id")
+        .values_list("unit__identifier", "move", "from_status", "left")
+    ]
+    audited = AuditEvent.objects.filter(
+        seq=OuterRef("audit_seq"), object_type="unit", object_id=OuterRef("unit__identifier")
+    )
+    faults += [
+        f"{identifier}: step {move} has no audit event"
+        for identifier, move in events.filter(~Exists(audited))
+        .order_by("id")
+        .values_list("unit__identifier", "move")
+    ]
+    faults += [
+        f"{identifier}: {status}, yet it still holds a freezer slot"
+        for identifier, status in units.filter(status__in=IN_HAND, box__isnull=False)
+        .order_by("pk")
+        .values_list("identifier", "status")
+    ]
+    return faults

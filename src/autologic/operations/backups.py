@@ -38,6 +38,8 @@ from django.db.migrations.loader import MigrationLoader
 
 from autologic.audit import triggers
 from autologic.audit.queries import verify
+from autologic.injections.queries import administration_faults
+from autologic.lab.queries import custody_faults
 from autologic.operations.domain.manifest import (
     MANIFEST,
     Manifest,
@@ -352,4 +354,7 @@ def restore(directory: Path, *, identity_lines: list[str] | None = None) -> Rest
             f"audit chain broken at seq {chain.first_broken_seq}: {chain.reason}"
         )
     report.problems += [f"trigger {fault}" for fault in triggers.faults(connection)]
+    # No unit half-moved: its custody chains and matches its injection record.
+    report.problems += [f"custody {fault}" for fault in custody_faults()]
+    report.problems += [f"custody {fault}" for fault in administration_faults()]
     return report

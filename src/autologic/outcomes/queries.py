@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
 
 from autologic.accounts.models import Site
 from autologic.care.models import Appointment, Course
@@ -99,33 +102,67 @@ class FollowUpRow:
         return self.appointment.course.patient
 
 
+def _timepoints(site: Site, only: dict[str, Any]) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        **only, course__site=site, key__startswith=FOLLOW_UP, kind__in=KINDS
+    ).exclude(status__in=("cancelled", "done"))
+
+
 def follow_ups(
     site: Site, today: date, *, patient: Patient | None = None
 ) -> dict[State, list[FollowUpRow]]:
     """Due, overdue and recently missed follow-ups of the site (or one patient), oldest first."""
     only = {"course__patient": patient} if patient is not None else {}
-    rows = list(
-        Appointment.objects.filter(
-            **only,
-            course__site=site,
-            key__startswith=FOLLOW_UP,
-            kind__in=KINDS,
-            due_from__lte=today,
-            due_to__gte=today - timedelta(days=MISSED_LOOKBACK_DAYS),
-        )
-        .exclude(status__in=("cancelled", "done"))
-        .select_related("course__patient")
+    rows = _timepoints(site, only).filter(
+        due_from__lte=today, due_to__gte=today - timedelta(days=MISSED_LOOKBACK_DAYS)
+    )
+    lists: dict[State, list[FollowUpRow]] = {State.DUE: [], State.OVERDUE: [], State.MISSED: []}
+    for row in _judged(rows, today):
+        if row.state in lists:
+            lists[row.state].append(row)
+    return lists
+
+
+def owed_follow_ups(site: Site, today: date, *, first: int) -> tuple[list[FollowUpRow], int]:
+    """The oldest ``first`` follow-ups owed today (due or overdue, as ``follow_ups`` lists them)
+    and how many are owed, in four queries whatever the size of the clinic (the home page).
+
+    Owed is open and in its window today: a questionnaire timepoint closes as its last answer
+    comes in (``actions._close_timepoint``). The rare open one that is nonetheless complete is
+    skipped here and left out of the count when it falls among the rows read.
+    """
+    owed = (
+        _timepoints(site, {})
+        .exclude(status="missed")
+        .filter(due_from__lte=today, due_to__gte=today)
+    )
+    total = owed.count()
+    rows = [r for r in _judged(owed, today, limit=2 * first) if r.state in OWED]
+    read = min(total, 2 * first)
+    return rows[:first], total - (read - len(rows))
+
+
+OWED = (State.OVERDUE, State.DUE)
+
+
+def _judged(
+    timepoints: QuerySet[Appointment], today: date, *, limit: int | None = None
+) -> list[FollowUpRow]:
+    """Each timepoint with its state today and what it still owes, oldest first."""
+    ordered = (
+        timepoints.select_related("course__patient")
         # One row per protocol version, shared by its courses: a join would load the version's
         # content (a large JSON) once per follow-up.
         .prefetch_related("course__regions", "course__protocol")
         .order_by("due_on", "pk")
     )
+    rows = list(ordered[:limit] if limit is not None else ordered)
     answered: dict[int, set[tuple[int, str]]] = defaultdict(set)
     for appointment_id, region_id, instrument in Response.objects.filter(
         appointment_id__in=[a.pk for a in rows], status="submitted"
     ).values_list("appointment_id", "region_id", "instrument"):
         answered[appointment_id].add((region_id, instrument))
-    lists: dict[State, list[FollowUpRow]] = {State.DUE: [], State.OVERDUE: [], State.MISSED: []}
+    judged = []
     for a in rows:
         due = due_at(a, list(a.course.regions.all()))
         wanted: list[tuple[int, str]] = [(r, i) for r, ins in due.items() for i in ins]
@@ -135,12 +172,11 @@ def follow_ups(
         at = state(opens=a.due_from, due=a.due_on, closes=a.due_to, today=today, done=complete)
         if a.status == "missed":
             at = State.MISSED
-        if at in lists:
-            regions = {r.pk: r for r in a.course.regions.all()}
-            owed = [(regions[r], i) for r, i in wanted if (r, i) not in got]
-            missing = sorted({i for _region, i in owed})
-            lists[at].append(FollowUpRow(a, at, len(got), len(wanted), missing, owed))
-    return lists
+        regions = {r.pk: r for r in a.course.regions.all()}
+        owed = [(regions[r], i) for r, i in wanted if (r, i) not in got]
+        missing = sorted({i for _region, i in owed})
+        judged.append(FollowUpRow(a, at, len(got), len(wanted), missing, owed))
+    return judged
 
 
 # Patient outcome series ---------------------------------------------------------------------

@@ -8,7 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError
-from django.db.models import F
+from django.db.models import F, Max
+from django.db.models.functions import Length
 
 from autologic.accounts.models import Site, User
 from autologic.audit.actions import SignerProof, apply_signature, record_event
@@ -47,13 +48,28 @@ CONSENT_FIELDS = (
 
 
 def _next_mrn(site: Site) -> str:
-    """Take the site's next free MRN number atomically, skipping numbers typed in by hand."""
+    """Take the site's next free MRN number atomically, skipping numbers typed in by hand.
+
+    A number already taken (typed in, or imported from the clinic's old system) moves the
+    sequence past the highest number of the same form in one step, so the first registration
+    after an import of 100,000 records does not try them one by one."""
     while True:
         Site.objects.filter(pk=site.pk).update(mrn_sequence=F("mrn_sequence") + 1)
         number = Site.objects.values_list("mrn_sequence", flat=True).get(pk=site.pk)
         candidate = f"{site.mrn_prefix}{number:07d}"
         if not Patient.objects.filter(site=site, mrn=candidate).exists():
             return candidate
+        highest = (
+            Patient.objects.filter(site=site, mrn__startswith=site.mrn_prefix)
+            .annotate(width=Length("mrn"))
+            .filter(width=len(candidate))
+            .aggregate(Max("mrn"))["mrn__max"]
+        )
+        digits = (highest or "")[len(site.mrn_prefix) :]
+        if digits.isdigit() and int(digits) > number:
+            Site.objects.filter(pk=site.pk, mrn_sequence__lt=int(digits)).update(
+                mrn_sequence=int(digits)
+            )
 
 
 def _snapshot(obj: object, fields: tuple[str, ...]) -> dict[str, Any]:

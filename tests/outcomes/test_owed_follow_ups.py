@@ -1,0 +1,73 @@
+"""The home page's follow-ups (``owed_follow_ups``) are the coordinators' list
+(``follow_ups``) cut to its oldest rows, with the same total, in a bounded number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from autologic.care import actions as care
+from autologic.care.models import Appointment
+from autologic.outcomes import queries
+from autologic.outcomes.domain.schedule import State
+from autologic.patients import actions as patients
+from tests.conftest import patient_data
+from tests.outcomes.conftest import follow_up, hip, hoos, knee, koos
+
+pytestmark = pytest.mark.django_db
+
+
+def _owed(site, day) -> list[int]:
+    lists = queries.follow_ups(site, day)
+    return [row.appointment.pk for row in lists[State.OVERDUE] + lists[State.DUE]]
+
+
+@pytest.fixture
+def clinic(course, site, physician, start_course):
+    """Three knee-and-hip courses, their follow-ups on the same days."""
+    for name in ("Okafor", "Lindqvist"):
+        other = patients.create_patient(
+            site=site, data=patient_data(family_name=name), by=physician
+        )
+        made = start_course("acs-large-joint", regions=[knee(), hip()], who=other)
+        assert care.schedule_course(course=made, by=physician, expected_version=1).ok
+    return course
+
+
+def test_the_home_page_shows_the_oldest_owed_and_counts_them_all(clinic, site):
+    days = set()
+    for key in ("baseline", "w6", "m3", "m6"):
+        point = follow_up(clinic, key)
+        days |= {point.due_from, point.due_on, point.due_on + timedelta(days=3), point.due_to}
+    for day in sorted(days):
+        expected = _owed(site, day)
+        for first in (1, 2, 50):
+            with CaptureQueriesContext(connection) as counted:
+                rows, total = queries.owed_follow_ups(site, day, first=first)
+            assert [row.appointment.pk for row in rows] == expected[:first], (day, first)
+            assert total == len(expected), day
+            assert len(counted) <= 5
+
+
+def test_a_complete_timepoint_left_open_is_not_owed(clinic, site, submit):
+    for name, form, answers in (
+        ("knee", "NRS", {"PAIN": 5}),
+        ("knee", "PGA", {"GLOBAL": 40}),
+        ("knee", "KOOS", koos(2)),
+        ("hip", "NRS", {"PAIN": 5}),
+        ("hip", "PGA", {"GLOBAL": 40}),
+        ("hip", "HOOS", hoos(2)),
+    ):
+        submit(clinic, "baseline", name, form, answers)
+    baseline = follow_up(clinic, "baseline")
+    assert baseline.status == "done"
+    # As data from before timepoints closed themselves would be: complete, yet open.
+    Appointment.objects.filter(pk=baseline.pk).update(status="planned")
+    expected = _owed(site, baseline.due_on)
+    assert baseline.pk not in expected and expected
+    rows, total = queries.owed_follow_ups(site, baseline.due_on, first=12)
+    assert [row.appointment.pk for row in rows] == expected[:12]
+    assert total == len(expected)
