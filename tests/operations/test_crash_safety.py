@@ -349,11 +349,20 @@ def test_acknowledged_writes_survive_kill_9_of_workers_and_server(
     ]
     for writer in writers:
         writer.start()
+
+    def acknowledged() -> int:
+        with lock:
+            return sum(len(keys) for keys in outcome.acknowledged.values())
+
     rng = random.Random(20)
     kills = {"worker": 0, "server": 0}
     try:
         for _ in range(KILLS):
-            time.sleep(rng.uniform(1.0, 2.5))
+            # Each kill waits for writes since the last one, however loaded the machine is.
+            since, waited = acknowledged(), time.monotonic() + 20
+            while acknowledged() < since + 5 and time.monotonic() < waited:
+                time.sleep(0.1)
+            time.sleep(rng.uniform(0.2, 1.2))
             pids = server.workers()
             if rng.random() < 0.7 and pids:
                 os.kill(rng.choice(pids), signal.SIGKILL)  # the master starts another
@@ -411,7 +420,7 @@ def test_acknowledged_writes_survive_kill_9_of_workers_and_server(
     assert sum(kills.values()) == KILLS and kills["server"] >= 3
     assert lost == {kind: [] for kind in streams}
     assert duplicates == {kind: [] for kind in streams}
-    least = {"register": 15, "assess": 10, "qc": 10, "give": 3, "answer": 15}
+    least = {"register": 10, "assess": 10, "qc": 10, "give": 2, "answer": 10}
     for kind, n in least.items():
         assert outcome.count(kind)[0] >= n, (kind, outcome.count(kind), outcome.refused.get(kind))
     # Every write kept has its audit event, written in its own transaction.

@@ -21,6 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.operations.clusters import run_as_postgres, server_bin, start, stop
 from tests.operations.conftest import POSTGRES
 from tests.outbox.conftest import free_port
 
@@ -31,48 +32,27 @@ pytestmark = [
 WORKER = Path(__file__).with_name("replica_worker.py")
 
 
-def _bin() -> Path:
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not versions:
-        pytest.skip("PostgreSQL's server programs are not installed")
-    return versions[-1].parent
-
-
-def _as_postgres(*command: str) -> list[str]:
-    if os.geteuid() == 0:  # the server refuses to run as root
-        return ["runuser", "-u", "postgres", "--", *command]
-    return list(command)
-
-
-def _run(*command: str) -> None:
-    done = subprocess.run(_as_postgres(*command), capture_output=True, text=True, timeout=120)  # noqa: S603
-    assert done.returncode == 0, done.stderr
-
-
-def _start(bindir: Path, data: Path, port: int, log: Path) -> None:
-    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data}"
-    _run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
-
-
 @pytest.fixture
 def cluster() -> Iterator[tuple[str, str]]:
-    bindir = _bin()
+    bindir = server_bin()
     # Not under pytest's own temporary folder: the server's user must reach it.
     root = Path(tempfile.mkdtemp(prefix="autologic-replica-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     primary, standby = root / "primary", root / "standby"
     p1, p2 = free_port(), free_port()
-    _run(str(bindir / "initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    run_as_postgres(
+        str(bindir / "initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+    )
     started: list[Path] = []
     try:
-        _start(bindir, primary, p1, root / "primary.log")
+        start(bindir, primary, p1, root / "primary.log")
         started.append(primary)
         with psycopg.connect(
             f"postgresql://postgres@127.0.0.1:{p1}/postgres", autocommit=True
         ) as c:
             c.execute("CREATE DATABASE autologic")
-        _run(
+        run_as_postgres(
             str(bindir / "pg_basebackup"),
             "-h",
             "127.0.0.1",
@@ -87,7 +67,7 @@ def cluster() -> Iterator[tuple[str, str]]:
             "stream",
             "--checkpoint=fast",
         )
-        _start(bindir, standby, p2, root / "standby.log")
+        start(bindir, standby, p2, root / "standby.log")
         started.append(standby)
         yield (
             f"postgres://postgres@127.0.0.1:{p1}/autologic",
@@ -95,11 +75,7 @@ def cluster() -> Iterator[tuple[str, str]]:
         )
     finally:
         for data in reversed(started):
-            subprocess.run(  # noqa: S603
-                _as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"),
-                capture_output=True,
-                timeout=60,
-            )
+            stop(bindir, data)
         shutil.rmtree(root, ignore_errors=True)
 
 
