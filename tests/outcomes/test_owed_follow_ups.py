@@ -15,7 +15,7 @@ from autologic.outcomes import queries
 from autologic.outcomes.domain.schedule import State
 from autologic.patients import actions as patients
 from tests.conftest import patient_data
-from tests.outcomes.conftest import follow_up, hip, hoos, knee, koos
+from tests.outcomes.conftest import answer_everything, follow_up, hip, knee
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +53,7 @@ def test_the_home_page_shows_the_oldest_owed_and_counts_them_all(clinic, site):
 
 
 def test_a_complete_timepoint_left_open_is_not_owed(clinic, site, submit):
-    for name, form, answers in (
-        ("knee", "NRS", {"PAIN": 5}),
-        ("knee", "PGA", {"GLOBAL": 40}),
-        ("knee", "KOOS", koos(2)),
-        ("hip", "NRS", {"PAIN": 5}),
-        ("hip", "PGA", {"GLOBAL": 40}),
-        ("hip", "HOOS", hoos(2)),
-    ):
-        submit(clinic, "baseline", name, form, answers)
+    answer_everything(submit, clinic, "baseline")
     baseline = follow_up(clinic, "baseline")
     assert baseline.status == "done"
     # As data from before timepoints closed themselves would be: complete, yet open.

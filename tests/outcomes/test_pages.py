@@ -10,7 +10,7 @@ from autologic.outcomes import queries
 from autologic.outcomes.domain.schedule import State
 from autologic.outcomes.models import Response
 from tests.conftest import signed_in
-from tests.outcomes.conftest import follow_up, hoos, koos, region
+from tests.outcomes.conftest import answer_everything, follow_up, koos, region
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +34,7 @@ def test_lists_move_from_due_to_overdue_to_missed(course, site, fixed_clock) -> 
 
 
 def test_a_completed_timepoint_leaves_the_lists(course, site, submit) -> None:
-    for name, form, answers in (
-        ("knee", "NRS", {"PAIN": 5}),
-        ("knee", "PGA", {"GLOBAL": 40}),
-        ("knee", "KOOS", koos(2)),
-        ("hip", "NRS", {"PAIN": 5}),
-        ("hip", "PGA", {"GLOBAL": 40}),
-        ("hip", "HOOS", hoos(2)),
-    ):
-        submit(course, "baseline", name, form, answers)
+    answer_everything(submit, course, "baseline")
     baseline = follow_up(course, "baseline")
     lists = queries.follow_ups(site, baseline.due_on)
     assert all(r.appointment.key != "fu-baseline" for rows in lists.values() for r in rows)
