@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import F
 
-from autologic.accounts.models import Site as Clinic
+from autologic.accounts.models import Site
 from autologic.care.domain.pathway import session_window
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
@@ -358,7 +358,7 @@ class CourseCoverage:
     usable: int
 
 
-def coverage_alerts(site: Clinic, now: datetime) -> list[CourseCoverage]:
+def coverage_alerts(site: Site, now: datetime) -> list[CourseCoverage]:
     """Open courses whose units (made or not) cannot cover their remaining sessions."""
     courses = list(
         Course.objects.filter(site=site, status__in=OPEN_COURSE, chain__isnull=False)
@@ -416,7 +416,7 @@ class SessionView:
         return [s for s in self.slots if s.unit is not None and s.administration is None]
 
 
-def session(appointment_id: int, site: Clinic, now: datetime) -> SessionView | None:
+def session(appointment_id: int, site: Site, now: datetime) -> SessionView | None:
     """One injection session with its planned sites, reserved units and records."""
     appointment = (
         Appointment.objects.filter(pk=appointment_id, course__site=site, kind="injection")
@@ -471,7 +471,7 @@ class DayRow:
     issued: int
 
 
-def day(site: Clinic, on: date) -> list[DayRow]:
+def day(site: Site, on: date) -> list[DayRow]:
     """The injection sessions of one day at a site, with how far each has got."""
     zone = ZoneInfo(site.time_zone)
     start = datetime.combine(on, datetime.min.time(), tzinfo=zone)
