@@ -182,8 +182,12 @@ def test_no_unit_ever_reaches_another_patient(
             max_examples=30,
             stateful_step_count=25,
             deadline=None,
+            # The same 30 sequences every run: a random draw once gave no injection at all
+            # (CI, 2026-12-07: 117 stopped, 0 given), and the check below needs both.
+            derandomize=True,
             suppress_health_check=list(HealthCheck),
         ),
     )
     # The run exercised both sides: real injections and refused cross-patient attempts.
+    print(f"\nbedside machine: {seen}")
     assert seen["given"] > 0 and seen["stopped"] > 0, seen
