@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Two processes (pytest-xdist), one per core of the CI machine; each gets its own test database.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help demo test tools chromium labeltools nodetools pgtools lint test-sqlite test-postgres postgres bench messages
+.PHONY: help demo test tools chromium labeltools nodetools pgtools servertools lint test-sqlite test-postgres postgres bench messages
 
 help:
 	@echo "make demo   start the demo clinic (SQLite) at http://127.0.0.1:8000"
@@ -32,6 +32,9 @@ nodetools:  ## outside checkers from npm (locked): axe-core for accessibility, @
 pgtools:  ## pgBackRest, for the point-in-time recovery drill (tests/operations/test_pitr.py)
 	@command -v pgbackrest >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pgbackrest >/dev/null; }
 
+servertools:  ## nginx, for the TLS proxy drill (tests/operations/test_tls_proxy.py)
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light >/dev/null; }
+
 postgres:  ## start the local PostgreSQL cluster when it is down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { command -v pg_ctlcluster >/dev/null && $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not come up at 127.0.0.1:5432"; exit 1
@@ -47,10 +50,10 @@ lint: tools
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=autologic.settings_testing $(UV) run django-admin makemigrations --check --dry-run
 	@for po in src/autologic/locale/*/LC_MESSAGES/django.po; do msgfmt --check -o /dev/null $$po || exit 1; done
 
-test-sqlite: tools chromium labeltools nodetools
+test-sqlite: tools chromium labeltools nodetools servertools
 	env -u DATABASE_URL $(UV) run pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-test-postgres: tools chromium labeltools nodetools pgtools postgres
+test-postgres: tools chromium labeltools nodetools pgtools servertools postgres
 	DATABASE_URL=$(PG_URL) $(UV) run pytest -q -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres
