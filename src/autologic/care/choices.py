@@ -50,4 +50,6 @@ APPOINTMENT_STATUSES = [
     ("missed", _("Missed")),
     ("cancelled", _("Cancelled")),
 ]
+# An event not yet done, missed or cancelled.
+OPEN_APPOINTMENT_STATUSES = ("unscheduled", "planned", "due")
 MISS_REASONS = [("missed", _("Patient did not come")), ("cancelled", _("Cancelled"))]

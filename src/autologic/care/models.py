@@ -101,6 +101,9 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Work lists read the few courses in a state (waiting, attention, scheduled) out of all
+        # the completed ones.
+        indexes = [models.Index(fields=["site", "status"], name="course_site_status_idx")]
 
     def __str__(self) -> str:
         return f"Course {self.pk} ({self.protocol_id})"
@@ -154,6 +157,17 @@ class Appointment(models.Model):
                 condition=models.Q(starts_at__isnull=True)
                 | models.Q(ends_at__gt=models.F("starts_at")),
                 name="appointment_ends_after_start",
+            ),
+        ]
+        indexes = [
+            # A day's or a few days' injections and collections (bedside, lab queue, calendar).
+            models.Index(fields=["kind", "starts_at"], name="appointment_kind_starts_idx"),
+            # Open events by the opening of their window: the follow-ups owed today are the few
+            # open ones whose window has opened, out of every timepoint of every course.
+            models.Index(
+                fields=["due_from"],
+                condition=models.Q(status__in=choices.OPEN_APPOINTMENT_STATUSES),
+                name="appointment_open_due_idx",
             ),
         ]
 

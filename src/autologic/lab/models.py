@@ -83,6 +83,8 @@ class Collection(models.Model):
 
     class Meta:
         ordering = ["-collected_at", "-id"]
+        # The work queue reads the recent collections, whatever the size of the clinic.
+        indexes = [models.Index(fields=["site", "recorded_at"], name="collection_recorded_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.collected_at:%Y-%m-%d}"

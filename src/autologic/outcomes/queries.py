@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from autologic.accounts.models import Site
+from autologic.care.choices import OPEN_APPOINTMENT_STATUSES
 from autologic.care.models import Appointment, Course
 from autologic.clinical.models import AffectedRegion
 from autologic.injections.models import Administration
@@ -133,7 +134,7 @@ def owed_follow_ups(site: Site, today: date, *, first: int) -> tuple[list[Follow
     """
     owed = (
         _timepoints(site, {})
-        .exclude(status="missed")
+        .filter(status__in=OPEN_APPOINTMENT_STATUSES)  # not missed: the index's condition
         .filter(due_from__lte=today, due_to__gte=today)
     )
     total = owed.count()

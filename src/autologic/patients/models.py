@@ -49,7 +49,11 @@ class Patient(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["site", "mrn"], name="patient_mrn_unique_per_site")
         ]
-        indexes = [models.Index(fields=["site", "date_of_birth"], name="patient_site_dob_idx")]
+        indexes = [
+            models.Index(fields=["site", "date_of_birth"], name="patient_site_dob_idx"),
+            # The home page's newest patients.
+            models.Index(fields=["site", "created_at"], name="patient_site_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
