@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from django.core.mail.backends.smtp import EmailBackend
 from django.core.management import call_command
 from django.db import transaction
 
@@ -124,7 +125,7 @@ def test_a_message_sent_again_after_a_crash_keeps_its_message_id(site, smtp):
     smtp.start()
     message = _queue(site)
     assert actions._claim(message.pk, NOW) is not None
-    actions._send(message, NOW)  # accepted by the server; then the worker dies
+    actions._send(message, NOW, lambda _id: None)  # accepted; the worker dies before recording
     later = NOW + domain.STALE_CLAIM + timedelta(seconds=1)
     assert actions.deliver(message.pk, now=later) == Status.SENT
     first, again = smtp.inbox.received
@@ -132,6 +133,29 @@ def test_a_message_sent_again_after_a_crash_keeps_its_message_id(site, smtp):
     assert first["Message-ID"].startswith(f"<outbox.{message.pk}.")
     message.refresh_from_db()
     assert message.provider_id == actions.message_id(message)
+
+
+class ClosingBackend(EmailBackend):
+    """Django's SMTP backend, noting every message's status when it closes its connection."""
+
+    seen: list[str] = []
+
+    def close(self) -> None:
+        if self.connection is not None:
+            ClosingBackend.seen.extend(Message.objects.values_list("status", flat=True))
+        super().close()
+
+
+def test_a_mail_is_recorded_sent_before_the_connection_closes(site, smtp, settings):
+    """The window in which a killed worker sends a reminder twice is the write that records it,
+    not the SMTP goodbye as well: the mail is marked sent while the connection is still open."""
+    smtp.start()
+    settings.EMAIL_BACKEND = f"{__name__}.ClosingBackend"
+    message = _queue(site)
+    ClosingBackend.seen = []
+    assert actions.deliver(message.pk, now=NOW) == Status.SENT
+    assert ClosingBackend.seen == [Status.SENT]
+    assert len(smtp.inbox.received) == 1
 
 
 class Gateway(BaseHTTPRequestHandler):

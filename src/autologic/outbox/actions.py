@@ -100,12 +100,17 @@ def _claim(message_id: int, now: datetime) -> Message | None:
     return Message.objects.get(pk=message_id) if taken else None
 
 
-def _send(message: Message, now: datetime) -> str:
+def _send(message: Message, now: datetime, accepted: Callable[[str], object]) -> None:
+    """Send through the message's channel; ``accepted`` runs with the provider's id as soon as
+    the far end has taken it."""
     renderer = _renderers.get(message.ref.split(":")[0]) if message.ref else None
     subject, body = renderer(message, now) if renderer else (message.subject, message.body)
     if message.channel == Channel.SMS:
-        return channels.sms_gateway().send(_sms_number(message), body)
-    return channels.send_email(message.to, subject, body, message_id=message_id(message))
+        accepted(channels.sms_gateway().send(_sms_number(message), body))
+        return
+    channels.send_email(
+        message.to, subject, body, message_id=message_id(message), accepted=accepted
+    )
 
 
 def message_id(message: Message) -> str:
@@ -129,13 +134,9 @@ def deliver(message_id: int, *, now: datetime) -> str:
     if message is None:
         return ""
     attempts = message.attempts + 1
-    try:
-        provider_id = _send(message, now)
-    except channels.Refused as error:
-        outcome = after_failure(attempts, now, str(error), permanent=True)
-    except Exception as error:  # network, timeouts, 4xx SMTP: all worth another try
-        outcome = after_failure(attempts, now, f"{type(error).__name__}: {error}", permanent=False)
-    else:
+    sent: list[str] = []
+
+    def accepted(provider_id: str) -> None:
         Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
             status=Status.SENT,
             attempts=attempts,
@@ -145,7 +146,18 @@ def deliver(message_id: int, *, now: datetime) -> str:
             next_attempt_at=None,
             claimed_at=None,
         )
-        return Status.SENT
+        sent.append(provider_id)
+
+    try:
+        _send(message, now, accepted)
+    except channels.Refused as error:
+        outcome = after_failure(attempts, now, str(error), permanent=True)
+    except Exception as error:  # network, timeouts, 4xx SMTP: all worth another try
+        if sent:  # accepted and recorded; what failed came after
+            return Status.SENT
+        outcome = after_failure(attempts, now, f"{type(error).__name__}: {error}", permanent=False)
+    else:
+        return Status.SENT  # accepted() has recorded it
     Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
         status=outcome.status,
         attempts=attempts,

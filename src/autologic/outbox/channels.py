@@ -11,10 +11,11 @@ import logging
 import smtplib
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -81,20 +82,47 @@ def sms_gateway() -> SmsGateway:
     return gateway
 
 
-def send_email(to: str, subject: str, body: str, message_id: str = "") -> str:
+def send_email(
+    to: str,
+    subject: str,
+    body: str,
+    message_id: str = "",
+    accepted: Callable[[str], object] | None = None,
+) -> str:
     """Send one e-mail through the configured backend; 5xx refusals are permanent.
 
     ``message_id``: the outbox message's own Message-ID. Delivery is at least once (a worker
     killed after the server accepted the mail, before it was marked sent, sends it again), and
-    a repeat with the same Message-ID is recognised by mail systems as the same e-mail."""
+    a repeat with the same Message-ID is recognised by mail systems as the same e-mail.
+
+    ``accepted`` runs with the Message-ID as soon as the server has accepted the mail, before
+    the connection is closed: recording the sending there keeps the window in which a killed
+    worker sends twice to that record's own write, not the SMTP goodbye as well. A failure to
+    close the connection after that is only logged: the mail was accepted."""
     headers = {"Message-ID": message_id} if message_id else {}
-    message = EmailMessage(subject=subject, body=body, to=[to], headers=headers)
+    connection = get_connection(fail_silently=False)
+    message = EmailMessage(
+        subject=subject, body=body, to=[to], headers=headers, connection=connection
+    )
+    connection.open()
     try:
-        message.send(fail_silently=False)
+        message.send(fail_silently=False)  # the open connection stays open
     except smtplib.SMTPRecipientsRefused as error:
+        connection.close()
         raise Refused(f"recipient refused: {to}") from error
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+        connection.close()
         if 500 <= error.smtp_code < 600:
             raise Refused(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
         raise
-    return message.extra_headers.get("Message-ID", "")
+    except BaseException:
+        connection.close()
+        raise
+    sent_id = str(message.extra_headers.get("Message-ID", ""))
+    if accepted is not None:
+        accepted(sent_id)
+    try:
+        connection.close()
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("closing the SMTP connection after an accepted mail failed: %s", error)
+    return sent_id
