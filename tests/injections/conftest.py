@@ -14,9 +14,10 @@ from autologic.lab.actions import release as qa
 from autologic.lab.actions import storage
 from autologic.lab.models import Box, Collection, Unit
 from autologic.patients import actions as patients
-from tests.conftest import patient_data
+from tests.conftest import PASSWORD, band, patient_data
 from tests.lab.conftest import (  # noqa: F401
     NOW,
+    a_freezer,
     fixed_clock,
     knee,
     make_lot,
@@ -34,22 +35,7 @@ LATER = NOW + timedelta(days=2)
 @pytest.fixture
 def freezer(site, resources, manager):
     """Room for several patients' lots: four 3×3 boxes."""
-    from decimal import Decimal
-
-    return storage.add_freezer(
-        site=site,
-        code="fz-1",
-        name="Freezer 1",
-        low_c=Decimal("-30"),
-        high_c=Decimal("-18"),
-        racks=1,
-        boxes_per_rack=4,
-        rows=3,
-        cols=3,
-        resource=resources["freezer-1"],
-        by=manager,
-        now=NOW,
-    )
+    return a_freezer(site, resources, manager, boxes=4)
 
 
 @pytest.fixture
@@ -85,6 +71,26 @@ def released(make_lot, tech, manager, physician, freezer, fixed_clock) -> Callab
         return lot
 
     return make
+
+
+def injection_form(session: Appointment, unit: Unit, verifier_pk: int) -> dict[str, str]:
+    """The bedside's signed injection of ``unit`` into a left knee, as the form posts it: the
+    wristband and unit scans, the procedure, both signers' passwords. Without authenticator
+    codes, which each caller adds fresh."""
+    return {
+        "wristband": band(session.course.patient),
+        "unit": unit.identifier + unit.flags,
+        "region": "knee",
+        "side": "left",
+        "guidance": "ultrasound",
+        "approach": "superolateral",
+        "anaesthetic": "lidocaine",
+        "anaesthetic_dose_mg": "40",
+        "reactions": "none",
+        "password": PASSWORD,
+        "verifier": str(verifier_pk),
+        "verifier_password": PASSWORD,
+    }
 
 
 def sessions(lot: Collection) -> list[Appointment]:

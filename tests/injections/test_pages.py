@@ -14,7 +14,7 @@ from autologic.audit.models import AuditEvent
 from autologic.injections.models import Administration
 from tests.conftest import PASSWORD, band, signed_in, totp_now
 
-from .conftest import ready, reserved_unit, sessions
+from .conftest import injection_form, ready, reserved_unit, sessions
 
 pytestmark = pytest.mark.django_db
 
@@ -105,20 +105,11 @@ def test_the_record_is_signed_by_two_people_through_the_form(
     first = sessions(lot)[0]
     unit = ready(first, nurse, fixed_clock)
     client = signed_in(physician)
+    assert first.course.patient == patient
     form = {
-        "wristband": band(patient),
-        "unit": scan(unit),
-        "region": "knee",
-        "side": "left",
-        "guidance": "ultrasound",
-        "approach": "superolateral",
-        "anaesthetic": "lidocaine",
-        "anaesthetic_dose_mg": "40",
+        **injection_form(first, unit, nurse.pk),
         "volume_ml": "2",
-        "reactions": ["none"],
-        "password": PASSWORD,
         "otp_token": totp_now(physician),
-        "verifier": nurse.pk,
         "verifier_password": "wrong",
         "verifier_otp_token": totp_now(nurse),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,22 +32,37 @@ def manager(make_staff):
     return make_staff("manager")
 
 
-@pytest.fixture
-def freezer(site, resources, manager) -> Freezer:
+def a_freezer(
+    site,
+    resources,
+    manager,
+    *,
+    boxes: int,
+    code: str = "fz-1",
+    name: str = "Freezer 1",
+    now: datetime = NOW,
+) -> Freezer:
+    """A −20 °C freezer (alarm below −30 °C and above −18 °C) of one rack of ``boxes`` 3×3
+    boxes, on the clinic's freezer resource, added by the manager."""
     return add_freezer(
         site=site,
-        code="fz-1",
-        name="Freezer 1",
+        code=code,
+        name=name,
         low_c=Decimal("-30"),
         high_c=Decimal("-18"),
         racks=1,
-        boxes_per_rack=2,
+        boxes_per_rack=boxes,
         rows=3,
         cols=3,
         resource=resources["freezer-1"],
         by=manager,
-        now=NOW,
+        now=now,
     )
+
+
+@pytest.fixture
+def freezer(site, resources, manager) -> Freezer:
+    return a_freezer(site, resources, manager, boxes=2)
 
 
 def harvest_for(course, collected_at) -> Harvest:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from autologic.lab.actions import storage
 from tests.injections.conftest import (  # noqa: F401
+    a_freezer,
     fixed_clock,
     make_lot,
     manager,
@@ -58,17 +57,12 @@ class Databases:
 @pytest.fixture
 def freezer(site, resources, manager):
     """Room for every lot of the drill: one 3x3 box per lot."""
-    return storage.add_freezer(
-        site=site,
+    return a_freezer(
+        site,
+        resources,
+        manager,
+        boxes=GIVE + LOTS + 2,
         code="fz-crash",
         name="Crash freezer",
-        low_c=Decimal("-30"),
-        high_c=Decimal("-18"),
-        racks=1,
-        boxes_per_rack=GIVE + LOTS + 2,
-        rows=3,
-        cols=3,
-        resource=resources["freezer-1"],
-        by=manager,
         now=datetime(2026, 11, 1, tzinfo=UTC),
     )

@@ -54,8 +54,8 @@ from autologic.patients.models import Patient
 from autologic.portal import actions as portal
 from autologic.portal.models import Link
 from tests.care.conftest import NOW
-from tests.conftest import band, patient_data, signed_in
-from tests.injections.conftest import knee, sessions
+from tests.conftest import patient_data, signed_in
+from tests.injections.conftest import injection_form, knee, sessions
 from tests.operations.conftest import GIVE, LOTS
 from tests.operations.write_mix import (
     Outcome,
@@ -177,20 +177,7 @@ def _injections(site, lots, make_staff) -> list[Write]:
             Write("move", move, page, f"{page}units/{unit.pk}/{move}/", dict, session, redirected)
             for move in ("issue", "thaw")
         ]
-        form = {
-            "wristband": band(first.course.patient),
-            "unit": unit.identifier + unit.flags,
-            "region": "knee",
-            "side": "left",
-            "guidance": "ultrasound",
-            "approach": "superolateral",
-            "anaesthetic": "lidocaine",
-            "anaesthetic_dose_mg": "40",
-            "reactions": "none",
-            "password": "correct-horse-battery-staple",
-            "verifier": str(verifier.pk),
-            "verifier_password": "correct-horse-battery-staple",
-        }
+        form = injection_form(first, unit, verifier.pk)
         writes.append(
             Write(
                 kind="give",

@@ -25,7 +25,6 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 from http.cookiejar import Cookie, CookieJar
 from pathlib import Path
 from typing import Any
@@ -41,12 +40,13 @@ from autologic.audit.models import AuditEvent
 from autologic.care import actions as care
 from autologic.injections import actions as bedside
 from autologic.injections.models import Administration
-from autologic.lab.actions import storage
 from autologic.lab.models import Collection, Unit
 from autologic.patients import actions as patients
-from tests.conftest import band, patient_data, signed_in, totp_now
+from tests.conftest import patient_data, signed_in, totp_now
 from tests.injections.conftest import (  # noqa: F401
+    a_freezer,
     fixed_clock,
+    injection_form,
     knee,
     make_lot,
     manager,
@@ -73,18 +73,13 @@ WORKERS = 4  # gunicorn worker processes
 @pytest.fixture
 def freezer(site, resources, manager):
     """Room for every lot of the test: one 3x3 box per lot."""
-    return storage.add_freezer(
-        site=site,
+    return a_freezer(
+        site,
+        resources,
+        manager,
+        boxes=INJECTIONS + 2,
         code="fz-stress",
         name="Stress freezer",
-        low_c=Decimal("-30"),
-        high_c=Decimal("-18"),
-        racks=1,
-        boxes_per_rack=INJECTIONS + 2,
-        rows=3,
-        cols=3,
-        resource=resources["freezer-1"],
-        by=manager,
         now=timezone.now() - timedelta(days=30),
     )
 
@@ -241,20 +236,7 @@ def test_busy_clinic_has_no_deadlock_no_server_error_and_every_refusal_audited(
     for i, (session, unit) in enumerate(ready):
         operator = make_staff("physician", username=f"op-{i}")
         verifier = make_staff("nurse", username=f"ver-{i}")
-        form = {
-            "wristband": band(session.course.patient),
-            "unit": unit.identifier + unit.flags,
-            "region": "knee",
-            "side": "left",
-            "guidance": "ultrasound",
-            "approach": "superolateral",
-            "anaesthetic": "lidocaine",
-            "anaesthetic_dose_mg": "40",
-            "reactions": "none",
-            "password": "correct-horse-battery-staple",
-            "verifier": verifier.pk,
-            "verifier_password": "correct-horse-battery-staple",
-        }
+        form = injection_form(session, unit, verifier.pk)
         page = f"/injections/sessions/{session.pk}/"
         jobs.append(
             {
