@@ -3,6 +3,7 @@ the same run (issue 20).
 
     uv run python bench/load.py                          # 2 and 4 workers, 20 s each
     uv run python bench/load.py --workers 2 --seconds 10 --out /tmp/load.json
+    uv run python bench/load.py --workers 2 --threads 4     # gunicorn's threaded workers
 
 The database is PostgreSQL (default ``postgres://postgres@127.0.0.1:5432/autologic_load``),
 seeded once with the demo clinics by `autologic demo --no-serve`. Staff of the Düsseldorf clinic
@@ -47,6 +48,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -191,10 +193,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
+def serve(url: str, workers: int, threads: int, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "autologic.cli", "serve", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(workers)],
+        + ["--workers", str(workers), "--threads", str(threads)],
         env={**environment(url), "XDG_RUNTIME_DIR": DATA_DIR},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -340,7 +342,9 @@ def grow(target: int) -> dict[str, Any]:
         return {}
     made = Patient.objects.filter(site=site, mrn__startswith="R").count()  # earlier growth
     began = time.perf_counter()
-    rows = registry.populate(site, target - have, seed=7, chunk=20_000, start=made)
+    # The server answers on today's date: the clinic's history ends today, not in the future.
+    today = datetime.now(ZoneInfo(site.time_zone)).date()
+    rows = registry.populate(site, target - have, seed=7, chunk=20_000, start=made, today=today)
     rows["populate_s"] = round(time.perf_counter() - began, 1)
     return rows
 
@@ -365,7 +369,7 @@ def measure(args: argparse.Namespace, keys: list[dict[str, str]], world: dict[st
     runs = []
     for workers in args.workers:
         port = free_port()
-        server = serve(args.database_url, workers, port)
+        server = serve(args.database_url, workers, args.threads, port)
         try:
             base = f"http://127.0.0.1:{port}"
             run_phase(base, keys, world, "mix", 3)  # warm every worker
@@ -376,13 +380,15 @@ def measure(args: argparse.Namespace, keys: list[dict[str, str]], world: dict[st
             server.wait(30)
         run = {
             "workers": workers,
+            "threads": args.threads,
             "floor": floor,
             "mix": mix,
             "mix_to_floor": round(mix["requests_per_s"] / floor["requests_per_s"], 2),
         }
         runs.append(run)
         print(
-            f"{workers} workers: floor {floor['requests_per_s']} req/s, mix "
+            f"{workers} workers x {args.threads} threads: floor {floor['requests_per_s']} req/s, "
+            f"mix "
             f"{mix['requests_per_s']} req/s ({run['mix_to_floor']}x the floor), errors "
             f"{mix['errors'] or 'none'}",
             flush=True,
@@ -445,6 +451,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (above 1: gthread workers)"
+    )
     parser.add_argument("--clients", type=int, default=4, help="load processes")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "load.json")

@@ -428,10 +428,14 @@ class Rows:
         return pk
 
 
-def populate(site: Any, n: int, seed: int, chunk: int, start: int = 0) -> dict[str, float]:
+def populate(
+    site: Any, n: int, seed: int, chunk: int, start: int = 0, today: date = TODAY
+) -> dict[str, float]:
     """n synthetic patients of the in-memory generator's shape, written with COPY into the real
     tables (every FK, CHECK and trigger in force), one transaction per chunk of patients.
-    ``start``: the number of the first (MRN R000000000 + start), to add to a clinic again."""
+    ``start``: the number of the first (MRN R000000000 + start), to add to a clinic again.
+    ``today``: the clinic's day; its courses began 30 to 1,100 days before it (the registry
+    benchmark's fixed day unless a caller lives on the real calendar, as `load.py` does)."""
     from django.db import connection
 
     from autologic.accounts.models import User
@@ -467,7 +471,18 @@ def populate(site: Any, n: int, seed: int, chunk: int, start: int = 0) -> dict[s
             rows = Rows({t: _reserve(cur, t, per * size + 1) for t, per in PER_PATIENT.items()})
             for i in range(lo, lo + size):
                 _patient_rows(
-                    i, rng, site.pk, protocols, scored, terms, zone, rows, physician, nurse, tech
+                    i,
+                    rng,
+                    site.pk,
+                    protocols,
+                    scored,
+                    terms,
+                    zone,
+                    rows,
+                    physician,
+                    nurse,
+                    tech,
+                    today,
                 )
             generated = time.perf_counter()
             for table in COPY_ORDER:
@@ -503,11 +518,12 @@ def _patient_rows(
     physician: int,
     nurse: int,
     tech: int,
+    today: date = TODAY,
 ) -> None:
     """One patient's rows: the same shape and draws as ``generate``, with the protocol's own
     follow-up timepoints and windows, so ``registry_for`` finds what the generator would."""
     hip = i % 2 == 0
-    start = TODAY - timedelta(days=rng.randrange(30, 1100))  # the first injection
+    start = today - timedelta(days=rng.randrange(30, 1100))  # the first injection
     code = "cells-hip" if hip else "acs-large-joint"
     protocol = protocols[code]
     side = rng.choice(("left", "right"))
@@ -691,7 +707,7 @@ def _patient_rows(
     replaced = None
     if hip and not responder and rng.random() < 0.4:
         on = start + timedelta(days=rng.randrange(150, 700))
-        if on < TODAY:
+        if on < today:
             replaced = on
     follow = {}
     for key, kind, offset, before, after, asks in protocol["points"]:
@@ -699,9 +715,9 @@ def _patient_rows(
         due_to = due + timedelta(days=after)
         answered = asks and (
             key == "baseline"
-            or (due_to < TODAY and rng.random() <= 0.8 and (replaced is None or due < replaced))
+            or (due_to < today and rng.random() <= 0.8 and (replaced is None or due < replaced))
         )
-        status = "done" if answered else ("missed" if due_to < TODAY else "due")
+        status = "done" if answered else ("missed" if due_to < today else "due")
         appointment = rows.add(
             "care_appointment",
             (
@@ -853,7 +869,7 @@ def _patient_rows(
                 rng.choice(("hospital", "patient", "registry")),
                 "",
                 nurse,
-                at(min(replaced + timedelta(days=20), TODAY), 10),
+                at(min(replaced + timedelta(days=20), today), 10),
             ),
         )
     if rng.random() < 0.06:

@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", "1")),
+            help="Threads per worker; above 1, gunicorn's threaded (gthread) workers.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         pending = pending_migrations()
@@ -40,7 +46,7 @@ class Command(BaseCommand):
         prepare_metrics_dir()
         os.environ["AUTOLOGIC_LOG_FORMAT"] = settings.LOG_FORMAT  # gunicorn's logs too
         os.environ["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
-        argv = gunicorn_command(options["bind"], options["workers"])
+        argv = gunicorn_command(options["bind"], options["workers"], options["threads"])
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
 
 
@@ -56,8 +62,8 @@ def prepare_metrics_dir() -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
-def gunicorn_command(bind: str, workers: int) -> list[str]:
-    """The gunicorn command line that serves Autologic."""
+def gunicorn_command(bind: str, workers: int, threads: int = 1) -> list[str]:
+    """The gunicorn command line that serves Autologic (sync workers, or threaded ones)."""
     return [
         sys.executable,
         "-m",
@@ -67,6 +73,8 @@ def gunicorn_command(bind: str, workers: int) -> list[str]:
         bind,
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
         "--access-logfile",
         "-",
         "--timeout",
