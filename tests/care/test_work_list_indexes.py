@@ -51,7 +51,7 @@ def plans(read: Callable[[], object]) -> str:
         (
             "the follow-ups owed today (home page)",
             lambda site: outcomes_queries.owed_follow_ups(site, TODAY, first=12),
-            "appointment_open_due_idx",
+            "appointment_open_due_",  # by the window's close, or by due date
         ),
         (
             "the injections of the day (bedside)",
@@ -78,7 +78,7 @@ def test_the_coordinators_home_page_reads_only_through_indexes(make_staff):
     coordinator = make_staff("coordinator")
     found = plans(lambda: dashboard_queries.home(coordinator, NOW))
     for index in (
-        "appointment_open_due_idx",  # follow-ups owed
+        "appointment_open_due_",  # follow-ups owed
         "course_site_status_idx",  # courses needing attention, waiting
         "patient_site_created_idx",  # newest patients
     ):

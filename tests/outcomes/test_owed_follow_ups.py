@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -11,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 
 from autologic.care import actions as care
 from autologic.care.models import Appointment
+from autologic.dashboard import queries as dashboard
 from autologic.outcomes import queries
 from autologic.outcomes.domain.schedule import State
 from autologic.patients import actions as patients
-from tests.conftest import patient_data
+from tests.conftest import patient_data, signed_in
 from tests.outcomes.conftest import answer_everything, follow_up, hip, knee
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +65,24 @@ def test_a_complete_timepoint_left_open_is_not_owed(clinic, site, submit):
     rows, total = queries.owed_follow_ups(site, baseline.due_on, first=12)
     assert [row.appointment.pk for row in rows] == expected[:12]
     assert total == len(expected)
+
+
+def test_the_count_stops_past_its_limit_and_the_home_page_says_more(
+    clinic, site, make_staff, fixed_clock, monkeypatch
+):
+    day = follow_up(clinic, "m3").due_on
+    expected = _owed(site, day)
+    assert len(expected) == 3  # one timepoint of each course
+    rows, total = queries.owed_follow_ups(site, day, first=1, count_to=2)
+    assert [row.appointment.pk for row in rows] == expected[:1]
+    assert total == 3  # "more than 2"
+    assert queries.owed_follow_ups(site, day, first=1, count_to=3)[1] == 3
+
+    monkeypatch.setattr(dashboard, "OWED_COUNTED", 2)
+    coordinator = make_staff("coordinator")
+    fixed_clock.current = datetime.combine(day, time(9), ZoneInfo(site.time_zone))
+    home = dashboard.home(coordinator, fixed_clock.current)
+    assert (home.follow_ups_total, home.follow_ups_more) == (2, True)
+    html = signed_in(coordinator).get("/").content.decode()
+    assert '<span class="badge">2+</span>' in html
+    assert "The oldest 3 of more than 2." in html

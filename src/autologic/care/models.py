@@ -162,12 +162,21 @@ class Appointment(models.Model):
         indexes = [
             # A day's or a few days' injections and collections (bedside, lab queue, calendar).
             models.Index(fields=["kind", "starts_at"], name="appointment_kind_starts_idx"),
-            # Open events by the opening of their window: the follow-ups owed today are the few
-            # open ones whose window has opened, out of every timepoint of every course.
+            # Open events by the close of their window. The follow-ups owed today are open ones
+            # whose window has not closed: those in their window and those still ahead, a set
+            # bounded by the courses under way. An unanswered timepoint stays open after its
+            # window closes unless someone marks it missed, so an index by the opening of the
+            # window would grow with the clinic's whole history.
             models.Index(
-                fields=["due_from"],
+                fields=["due_to"],
                 condition=models.Q(status__in=choices.OPEN_APPOINTMENT_STATUSES),
-                name="appointment_open_due_idx",
+                name="appointment_open_due_to_idx",
+            ),
+            # The same by due date: the oldest owed come first without sorting every one.
+            models.Index(
+                fields=["due_on", "id"],
+                condition=models.Q(status__in=choices.OPEN_APPOINTMENT_STATUSES),
+                name="appointment_open_due_on_idx",
             ),
         ]
 

@@ -13,7 +13,7 @@ from autologic.care.models import Course
 from autologic.care.queries import AgendaRow, agenda, needing_attention, waiting_count
 from autologic.lab.models import Excursion, Hold
 from autologic.lab.queries import QuarantinedLot, WorkQueue, open_excursions, quarantine, work_queue
-from autologic.outcomes.queries import FollowUpRow, owed_follow_ups
+from autologic.outcomes.queries import OWED_COUNTED, FollowUpRow, owed_follow_ups
 from autologic.patients.models import Patient
 from autologic.recalls.models import Recall
 from autologic.recalls.queries import active_holds, open_recalls
@@ -41,7 +41,8 @@ class Home:
     sessions: list[Day] | None = None
     lab: WorkQueue | None = None
     follow_ups: list[FollowUpRow] | None = None  # the oldest HOME_FOLLOW_UPS of them
-    follow_ups_total: int = 0
+    follow_ups_total: int = 0  # counted up to OWED_COUNTED
+    follow_ups_more: bool = False  # more than that are owed
     attention: list[Course] | None = None
     waiting: int = 0
     quarantine: list[QuarantinedLot] | None = None
@@ -72,7 +73,9 @@ def home(user: User, now: datetime) -> Home:
     if role in LAB_WORK:
         page.lab = work_queue(site, now)
     if role in FOLLOW_UPS:
-        page.follow_ups, page.follow_ups_total = owed_follow_ups(site, today, first=HOME_FOLLOW_UPS)
+        page.follow_ups, total = owed_follow_ups(site, today, first=HOME_FOLLOW_UPS)
+        page.follow_ups_total = min(total, OWED_COUNTED)
+        page.follow_ups_more = total > OWED_COUNTED
         page.attention = needing_attention(site)
         page.waiting = waiting_count(site)
     if role in OVERSIGHT:

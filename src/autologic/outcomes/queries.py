@@ -37,6 +37,8 @@ from autologic.patients.models import Patient
 from autologic.protocols.domain.schema import RehabPhase, Timepoint
 
 FOLLOW_UP = "fu-"
+# The home page counts the follow-ups owed up to this many, then says "more than".
+OWED_COUNTED = 999
 MISSED_LOOKBACK_DAYS = 180
 KINDS = ("prom", "visit", "imaging")
 
@@ -124,9 +126,15 @@ def follow_ups(
     return lists
 
 
-def owed_follow_ups(site: Site, today: date, *, first: int) -> tuple[list[FollowUpRow], int]:
+def owed_follow_ups(
+    site: Site, today: date, *, first: int, count_to: int = OWED_COUNTED
+) -> tuple[list[FollowUpRow], int]:
     """The oldest ``first`` follow-ups owed today (due or overdue, as ``follow_ups`` lists them)
     and how many are owed, in four queries whatever the size of the clinic (the home page).
+
+    The count stops past ``count_to``: a total of ``count_to + 1`` means "more than
+    ``count_to``" (a large clinic owes tens of thousands at once, and counting them all would
+    cost the home page more than everything else on it).
 
     Owed is open and in its window today: a questionnaire timepoint closes as its last answer
     comes in (``actions._close_timepoint``). The rare open one that is nonetheless complete is
@@ -137,7 +145,7 @@ def owed_follow_ups(site: Site, today: date, *, first: int) -> tuple[list[Follow
         .filter(status__in=OPEN_APPOINTMENT_STATUSES)  # not missed: the index's condition
         .filter(due_from__lte=today, due_to__gte=today)
     )
-    total = owed.count()
+    total = owed.order_by()[: count_to + 1].count()  # no sort: only how many
     rows = [r for r in _judged(owed, today, limit=2 * first) if r.state in OWED]
     read = min(total, 2 * first)
     return rows[:first], total - (read - len(rows))

@@ -22,7 +22,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='appointment',
-            index=models.Index(condition=models.Q(('status__in', ('unscheduled', 'planned', 'due'))), fields=['due_from'], name='appointment_open_due_idx'),
+            index=models.Index(condition=models.Q(('status__in', ('unscheduled', 'planned', 'due'))), fields=['due_to'], name='appointment_open_due_to_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='appointment',
+            index=models.Index(condition=models.Q(('status__in', ('unscheduled', 'planned', 'due'))), fields=['due_on', 'id'], name='appointment_open_due_on_idx'),
         ),
         migrations.AddIndex(
             model_name='course',
