@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +53,15 @@ class Databases:
         with psycopg.connect(self.server("postgres"), autocommit=True) as conn:
             for name in self.made:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def databases(tmp_path) -> Iterator[Databases]:
+    """Fresh databases for a drill's own servers, dropped afterwards."""
+    made = Databases(tmp_path)
+    yield made
+    if made.made:
+        made.drop_all()
 
 
 @pytest.fixture

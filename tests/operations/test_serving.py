@@ -12,13 +12,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.operations.conftest import Databases
 from tests.outbox.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -53,14 +51,6 @@ def get(url: str, *, proxied: bool = True, token: str = "") -> tuple[int, bytes]
             return int(answer.status), answer.read()
     except urllib.error.HTTPError as refused:
         return int(refused.code), refused.read()
-
-
-@pytest.fixture
-def databases(tmp_path) -> Iterator[Databases]:
-    made = Databases(tmp_path)
-    yield made
-    if made.made:
-        made.drop_all()
 
 
 def test_serve_refuses_until_migrated_then_serves_pages_with_their_static_files(

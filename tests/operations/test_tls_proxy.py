@@ -24,7 +24,6 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -34,7 +33,6 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django_otp.oath import totp
 
-from tests.operations.conftest import Databases
 from tests.operations.test_serving import production
 from tests.outbox.conftest import free_port
 
@@ -177,14 +175,6 @@ def wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
         except OSError:
             assert time.monotonic() < deadline, f"nothing answers on {port}"
             time.sleep(0.3)
-
-
-@pytest.fixture
-def databases(tmp_path) -> Iterator[Databases]:
-    made = Databases(tmp_path)
-    yield made
-    if made.made:
-        made.drop_all()
 
 
 def test_nginx_ends_tls_in_front_of_serve_as_the_guide_configures_it(tmp_path, databases):
