@@ -98,7 +98,7 @@ def send_email(
     ``accepted`` runs with the Message-ID as soon as the server has accepted the mail, before
     the connection is closed: recording the sending there keeps the window in which a killed
     worker sends twice to that record's own write, not the SMTP goodbye as well. A failure to
-    close the connection after that is only logged: the mail was accepted."""
+    close the connection is only logged: what happened before it decides the outcome."""
     headers = {"Message-ID": message_id} if message_id else {}
     connection = get_connection(fail_silently=False)
     message = EmailMessage(
@@ -106,23 +106,20 @@ def send_email(
     )
     connection.open()
     try:
-        message.send(fail_silently=False)  # the open connection stays open
-    except smtplib.SMTPRecipientsRefused as error:
-        connection.close()
-        raise Refused(f"recipient refused: {to}") from error
-    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-        connection.close()
-        if 500 <= error.smtp_code < 600:
-            raise Refused(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
-        raise
-    except BaseException:
-        connection.close()
-        raise
-    sent_id = str(message.extra_headers.get("Message-ID", ""))
-    if accepted is not None:
-        accepted(sent_id)
-    try:
-        connection.close()
-    except (OSError, smtplib.SMTPException) as error:
-        log.warning("closing the SMTP connection after an accepted mail failed: %s", error)
+        try:
+            message.send(fail_silently=False)  # the open connection stays open
+        except smtplib.SMTPRecipientsRefused as error:
+            raise Refused(f"recipient refused: {to}") from error
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if 500 <= error.smtp_code < 600:
+                raise Refused(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+            raise
+        sent_id = str(message.extra_headers.get("Message-ID", ""))
+        if accepted is not None:
+            accepted(sent_id)
+    finally:
+        try:
+            connection.close()
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("closing the SMTP connection failed: %s", error)
     return sent_id

@@ -147,6 +147,8 @@ def owed_follow_ups(
     )
     total = owed.order_by()[: count_to + 1].count()  # no sort: only how many
     rows = [r for r in _judged(owed, today, limit=2 * first) if r.state in OWED]
+    if total > count_to:  # "more than": a skipped complete one does not make it fewer
+        return rows[:first], total
     read = min(total, 2 * first)
     return rows[:first], total - (read - len(rows))
 
